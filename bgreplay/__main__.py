@@ -1,0 +1,3 @@
+from bgreplay.cli.app import entry
+
+entry()

@@ -1,0 +1,99 @@
+"""The ``bgreplay`` command: a thin Typer skin over ``bgreplay.api`` with one error boundary.
+
+Each command lives in its own module with a ``register(app)`` function. The exit-code policy
+(SPEC §3) is applied here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+
+import click
+import typer
+
+from bgreplay import exitcodes
+from bgreplay.errors import InputError
+
+COMMAND_MODULES = (
+    "bgreplay.cli.validate",
+)
+
+app = typer.Typer(
+    name="bgreplay",
+    help="Replay simulated iPhone days through a model of the iOS background-task scheduler.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+_state = {"debug": False}
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+) -> None:
+    """Replay simulated iPhone days through a model of the iOS background-task scheduler.
+
+    Example: bgreplay run scenarios/pixar-film-tracker.yaml
+    """
+    _state["debug"] = debug
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and map every outcome to an exit code; never let a traceback escape."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    _state["debug"] = "--debug" in args or os.environ.get("BGREPLAY_DEBUG") == "1"
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=args, prog_name="bgreplay", standalone_mode=False)
+    except InputError as exc:
+        _err(exc.render())
+        code = exitcodes.BAD_INPUT
+    except click.exceptions.Abort:
+        _err("bgreplay: interrupted")
+        code = exitcodes.INTERRUPTED
+    except KeyboardInterrupt:
+        _err("bgreplay: interrupted")
+        code = exitcodes.INTERRUPTED
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        _err(f"error: {exc.format_message()}")
+        code = exitcodes.BAD_INPUT
+    except BrokenPipeError:
+        code = exitcodes.OK
+    except Exception:  # the boundary: a bug, reported briefly
+        if _state["debug"]:
+            traceback.print_exc()
+        else:
+            etype, value, _ = sys.exc_info()
+            _err(
+                f"bgreplay: internal error ({etype.__name__}: {value}).\n"
+                "This is a bug in bgreplay. Re-run with --debug for the traceback and report it "
+                "with the scenario that triggers it."
+            )
+        code = exitcodes.INTERNAL_ERROR
+    else:
+        code = result if isinstance(result, int) else exitcodes.OK
+    if args and code not in (exitcodes.OK,) and _state["debug"] and code == exitcodes.BAD_INPUT:
+        traceback.print_exc()
+    sys.stdout.flush()
+    return code
+
+
+def entry() -> None:
+    sys.exit(main())

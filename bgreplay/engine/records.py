@@ -1,0 +1,64 @@
+"""The engine's output: flat, frozen event records (SPEC §7).
+
+The engine knows replay time only (integer ms since the scenario start); ``time``, ``variant`` and
+``device`` columns are added by ``bgreplay.analysis.frame`` at the edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TASK_EVENTS = (
+    "submitted", "submit_failed", "replaced", "cancelled", "throttled", "launched", "completed",
+    "expired", "killed", "app_crashed",
+)
+DEVICE_EVENTS = (
+    "unlocked", "locked", "app_opened", "app_closed", "plugged", "unplugged", "network", "battery",
+    "low_power_mode", "thermal", "boot", "force_quit", "bar",
+)
+KILL_REASONS = (
+    "watchdog", "jetsam", "cpu_limit", "crash", "boot", "force_quit", "user_cancel", "stalled",
+)
+SUBMIT_ERRORS = (
+    "unavailable", "notPermitted", "tooManyPendingTaskRequests", "immediateRunIneligible",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    seq: int
+    t: int  # ms since the scenario start
+    event: str
+    app: str | None = None
+    task: str | None = None
+    task_type: str | None = None
+    reason: str | None = None
+    run: int | None = None
+    value: float | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyVerdict:
+    """One policy's answer at one evaluation, in the spirit of dasd's scoring log (F§2.4)."""
+
+    policy: str
+    decision: str  # CP | MNP | MP | AMNP | AMP
+    score: float
+    weight: float
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One evaluation of one pending request, kept for ``bgreplay explain``."""
+
+    t: int
+    task: str
+    trigger: str
+    verdicts: tuple[PolicyVerdict, ...]
+    decision: str
+    score: float
+    threshold: float
+    launched: bool
+    reason: str  # blocking policy, "score below threshold", or "launched"

@@ -1,0 +1,7 @@
+"""The whole exit-code policy in one place (SPEC §3)."""
+
+OK = 0
+EXPECTATIONS_FAILED = 1  # also: lint errors, regressions against a baseline
+BAD_INPUT = 2
+INTERNAL_ERROR = 3
+INTERRUPTED = 130
