@@ -62,3 +62,19 @@ class Evaluation:
     threshold: float
     launched: bool
     reason: str  # blocking policy, "score below threshold", or "launched"
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    """Everything one replay produced; renderers and metrics read this, never engine internals.
+
+    ``scenario`` is a ``bgreplay.scenario.model.Scenario`` and ``timeline`` a
+    ``bgreplay.trace.model.Timeline``; ``profile`` maps parameter names to values.
+    """
+
+    scenario: object
+    timeline: object
+    profile_name: str
+    profile: dict
+    events: tuple[Event, ...]
+    evaluations: tuple[Evaluation, ...] = ()
