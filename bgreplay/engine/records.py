@@ -2,6 +2,28 @@
 
 The engine knows replay time only (integer ms since the scenario start); ``time``, ``variant`` and
 ``device`` columns are added by ``bgreplay.analysis.frame`` at the edge.
+
+What ``reason``, ``value`` and ``detail`` carry, per event (values in seconds unless noted):
+
+| event | reason | value | run | detail |
+|---|---|---|---|---|
+| submitted | submit trigger (``app_background`` ...) | s from submit to ``start_after`` | | |
+| submit_failed | error code (``notPermitted`` ...) | | | why |
+| replaced | trigger of the replacing submit | | | |
+| cancelled | ``force_quit``, ``simulate_launch``, ``reboot`` ... | | | |
+| throttled | short policy name, or ``threshold`` when the score is too low | score | | rationale |
+| launched | ``organic`` or ``simulated`` | launch delay: launch − ``start_after`` | n | allowance |
+| completed | ``success`` / ``failure`` | runtime of the run | n | |
+| expired | what expired it (``allowance``, ``device_in_use`` ...) | runtime so far | n | |
+| killed | ``watchdog`` / ``jetsam`` / ``cpu_limit`` / ``crash`` / ``boot`` ... | runtime | n | |
+| app_crashed | ``no_handler`` / ``late_registration`` | | | message |
+| app_opened | | staleness (s) | | ``missed_changes=N backlog_s=X`` |
+| battery | | level % | | |
+| network / thermal | the new value (``wifi``, ``serious``, ``nominal`` ...) | | | |
+| low_power_mode / bar | ``on`` / ``off`` | | | |
+
+A ``throttled`` run of time lasts until the request's next event (another ``throttled``,
+``launched``, ``replaced``, ``cancelled``) or the end of the replay.
 """
 
 from __future__ import annotations
