@@ -1,0 +1,653 @@
+"""The discrete-event replay of one device (SPEC §6): pure, deterministic, driven from outside.
+
+``Replay`` takes frozen model objects and a profile, and turns the trace into an event log. It
+jumps from event to event — trace changes, request windows, 15-minute re-scores, run ends — and
+never looks at the trace's future: device changes are applied when they happen, and the usage
+predictor only learns what has already happened.
+"""
+
+from __future__ import annotations
+
+from bgreplay.engine import queue as q
+from bgreplay.engine.policies import SHORT_NAMES, combine, policies_for, relax
+from bgreplay.engine.predictor import DEVICE, UsagePredictor
+from bgreplay.engine.profiles import Profile
+from bgreplay.engine.records import Evaluation, Event, ReplayResult
+from bgreplay.engine.rng import rng_for
+from bgreplay.engine.runs import RunsMixin
+from bgreplay.engine.state import AppState, DeviceState, Request
+from bgreplay.scenario.model import Scenario, Task
+from bgreplay.trace.model import DAY_MS, Interval, Point, Timeline
+
+HOUR_MS = 3_600_000
+_END_ORDER = {"app": 0, "bg_task_observed": 1}  # an app leaves the foreground before the lock
+_START_ORDER = {"off": 0, "unlocked": 1, "screen": 2, "app": 9}
+# Policies whose answer changes with time alone; requests they block are re-scored on ticks.
+_STATE_VETOES = {"device_off", "already_running"}
+
+
+class Replay(RunsMixin):
+    """One replay of one scenario on one device. Call ``advance`` (possibly in steps), then
+    ``result``."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        timeline: Timeline,
+        profile: Profile,
+        *,
+        explain_task: str | None = None,
+    ):
+        self.scenario = scenario
+        self.timeline = timeline
+        self.profile = profile
+        self.params = profile.params
+        self.seed = scenario.seed
+        self.clock = timeline.clock
+        self.end = scenario.duration_ms
+        self.explain_task = explain_task
+        self.events: list[Event] = []
+        self.evaluations: list[Evaluation] = []
+        self.now = 0
+        self.queue = q.EventQueue()
+        self.device = DeviceState(model=scenario.device.model)
+        self.device.battery = float(scenario.device.battery_start)
+        self.apps: dict[str, AppState] = {a.bundle: AppState(a) for a in scenario.apps}
+        self.tasks: dict[str, Task] = {t.id: t for t in scenario.tasks}
+        self.task_policies = {t.id: policies_for(t) for t in scenario.tasks}
+        self.last_open_any: dict[str, int] = {}
+        self.pending: dict[str, Request] = {}
+        self.cp_queue: list[Request] = []
+        self.penalties: dict[str, list[int]] = {}
+        self._request_numbers = 0
+        self._context_eval_at: int | None = None
+        self._tick_at: int | None = None
+        self._battery_token = 0
+        self._open_intervals: dict[tuple[str, str | None], int] = {}
+        self._rng_cache: dict[str, object] = {}
+        history_days = self._history_days()
+        first_day = self.clock.local_day(-history_days * DAY_MS)
+        self.predictor = UsagePredictor(self.clock, self.params, first_day)
+        self._init_runs()
+        self._seed_history(history_days)
+        self._init_apps()
+        self._load_trace()
+        self.device.battery_measured = any(p.kind == "battery" for p in timeline.points)
+        self._emit(0, "battery", value=round(self.device.battery, 1))
+        self._schedule_battery(0)
+
+    # --- driving ------------------------------------------------------------------------
+    def advance(self, until: int | None = None) -> None:
+        """Process every queued event before ``until`` (default: the end of the replay)."""
+        stop = self.end if until is None else min(until, self.end)
+        queue = self.queue
+        while queue:
+            t = queue.peek_time()
+            if t is None or t >= stop:
+                break
+            t, phase, _, kind, payload = queue.pop()
+            self.now = t
+            self._dispatch(t, phase, kind, payload)
+        self.now = max(self.now, stop)
+
+    def result(self) -> ReplayResult:
+        return ReplayResult(
+            scenario=self.scenario,
+            timeline=self.timeline,
+            profile_name=self.profile.name,
+            profile=dict(self.params),
+            events=tuple(self.events),
+            evaluations=tuple(self.evaluations),
+        )
+
+    def _dispatch(self, t: int, phase: int, kind: str, payload) -> None:
+        if phase in (q.END, q.START):
+            if kind == "battery_step":
+                self._on_battery_step(t, payload)
+            elif kind == "interval_end":
+                self._on_interval(t, payload, starting=False)
+            elif kind == "interval_start":
+                self._on_interval(t, payload, starting=True)
+            else:
+                self._on_point(t, payload)
+        elif phase == q.SUBMIT:
+            task_id, trigger = payload
+            self.submit(self.tasks[task_id], t, trigger)
+        elif phase == q.EVALUATE:
+            self._on_evaluate(t, kind, payload)
+        else:
+            self._on_run_event(t, kind, payload)
+
+    def _emit(self, t: int, event: str, **fields) -> None:
+        self.events.append(Event(len(self.events), t, event, **fields))
+
+    # --- set-up -------------------------------------------------------------------------
+    def _history_days(self) -> int:
+        history = self.scenario.device.history
+        if history == "none":
+            return 0
+        if history == "repeat":
+            return int(self.params["history_repeat_days"])
+        return int(history)
+
+    def _seed_history(self, days: int) -> None:
+        """``device.history``: the trace's first days replayed before the start (§6.4)."""
+        available = min(days, self.end // DAY_MS)
+        if days <= 0 or available <= 0:
+            return
+        span = available * DAY_MS
+        observed = [i for i in self.timeline.intervals
+                    if i.kind in ("app", "unlocked") and i.start < span]
+        earliest = -days * DAY_MS
+        shifted: list[tuple[int, Interval]] = []
+        k = 1
+        while -k * span >= earliest - span:
+            for i in observed:
+                start = i.start - k * span
+                if start >= earliest:
+                    shifted.append((start, i))
+            k += 1
+        shifted.sort(key=lambda s: (s[0], s[1].kind != "unlocked"))
+        for start, i in shifted:
+            end = start + (min(i.end, span) - i.start)
+            if i.kind == "unlocked":
+                local = self.clock.local_ms
+                self.predictor.observe_unlocked(local(start), local(end))
+            else:
+                self.predictor.observe_open(i.subject, self.clock.local_ms(start))
+                self.last_open_any[i.subject] = max(self.last_open_any.get(i.subject, start), start)
+
+    def _init_apps(self) -> None:
+        capacity = float(self.params["energy_capacity"])
+        for bundle, state in self.apps.items():
+            state.energy = capacity
+            state.last_open = self.last_open_any.get(bundle)
+            sync = state.app.on_open == "sync"
+            state.last_fetch = state.last_open if (sync and state.last_open is not None) else 0
+            state.next_change = state.last_fetch + self._next_gap(bundle)
+        self.work_left = {t.id: t.handler.work_ms for t in self.tasks.values()
+                          if t.handler.work_ms is not None}
+
+    def _next_gap(self, bundle: str) -> int:
+        rate = self.apps[bundle].app.changes_per_hour
+        if rate <= 0:
+            return 1 << 62
+        rng = self.rng(f"content/{bundle}")
+        return max(1, int(rng.expovariate(rate) * HOUR_MS))
+
+    def rng(self, name: str):
+        """The named stream ``name`` (SPEC §6.11), created on first use."""
+        gen = self._rng_cache.get(name)
+        if gen is None:
+            gen = self._rng_cache[name] = rng_for(self.seed, name)
+        return gen
+
+    def _load_trace(self) -> None:
+        for i in self.timeline.intervals:
+            if i.kind == "bg_task_observed":
+                continue
+            self.queue.push(i.start, q.START, "interval_start", i)
+            if i.end < self.end:
+                self.queue.push(i.end, q.END, "interval_end", i)
+        for p in self.timeline.points:
+            self.queue.push(p.t, q.START, "point", p)
+
+    # --- device changes -----------------------------------------------------------------
+    def _on_interval(self, t: int, i: Interval, starting: bool) -> None:
+        self._sync_battery(t)
+        d = self.device
+        kind = i.kind
+        if kind == "unlocked":
+            d.unlocked = starting
+            if starting:
+                self._open_intervals[("unlocked", None)] = t
+                self._emit(t, "unlocked")
+            else:
+                begun = self._open_intervals.pop(("unlocked", None), i.start)
+                self.predictor.observe_unlocked(self.clock.local_ms(begun), self.clock.local_ms(t))
+                self._emit(t, "locked")
+        elif kind == "app":
+            if starting:
+                self._app_opened(t, i.subject)
+            else:
+                self._app_closed(t, i.subject)
+        elif kind == "screen":
+            d.screen = starting
+        elif kind == "plugged":
+            d.plugged = starting
+            self._emit(t, "plugged" if starting else "unplugged", reason=i.value)
+            if starting and d.dead_battery:
+                d.dead_battery = False
+                self._boot(t, "charger connected after an empty battery")
+        elif kind == "network":
+            d.network = i.value if starting else "none"
+            self._emit(t, "network", reason=d.network)
+        elif kind == "low_power_mode":
+            d.lpm = starting
+            d.lpm_since = t if starting else -1
+            self._emit(t, "low_power_mode", reason="on" if starting else "off")
+        elif kind == "thermal":
+            d.thermal = i.value if starting else "nominal"
+            self._emit(t, "thermal", reason=d.thermal)
+        elif kind == "off":
+            if starting:
+                d.off = True
+                self.kill_all(t, "boot", "device powered off")
+            else:
+                d.off = False
+                self._boot(t, "powered on")
+        elif kind == "bar":
+            if i.subject:
+                (d.bar_off_apps.add if starting else d.bar_off_apps.discard)(i.subject)
+            else:
+                d.bar_global_off = starting
+            self._emit(t, "bar", app=i.subject or None, reason="off" if starting else "on")
+        self._after_change(t)
+
+    def _on_point(self, t: int, p: Point) -> None:
+        self._sync_battery(t)
+        kind = p.kind
+        if kind == "battery":
+            self.device.battery = float(p.value)
+            self._emit(t, "battery", value=float(p.value))
+        elif kind == "boot":
+            self.kill_all(t, "boot", "device rebooted")
+            self._boot(t, "reboot")
+        elif kind == "force_quit":
+            self._force_quit(t, p.subject)
+        elif kind == "user_action":
+            task = self.tasks.get(p.subject)
+            if task is not None and "user_action" in task.submit.when:
+                self.queue.push(t, q.SUBMIT, "submit", (task.id, "user_action"))
+        elif kind == "cancel":
+            self.user_cancel(t, p.subject)
+        elif kind == "simulate_launch":
+            self.simulate_launch(t, p.subject)
+        elif kind == "simulate_expiration":
+            self.simulate_expiration(t, p.subject)
+        else:  # timezone: the clock already follows it
+            return
+        self._after_change(t)
+
+    def _after_change(self, t: int) -> None:
+        self.check_running(t)
+        self._schedule_battery(t)
+        if self.pending and self._context_eval_at != t:
+            self._context_eval_at = t
+            self.queue.push(t, q.EVALUATE, "context")
+
+    def _app_opened(self, t: int, bundle: str) -> None:
+        d = self.device
+        d.foreground = bundle
+        self.last_open_any[bundle] = t
+        self.predictor.observe_open(bundle, self.clock.local_ms(t))
+        state = self.apps.get(bundle)
+        if state is None:
+            self._emit(t, "app_opened", app=bundle)
+            return
+        staleness = (t - state.last_fetch) / 1000
+        missed = self._missed_changes(state, t)
+        backlog = sum(self.work_left.get(task.id, 0) for task in state.app.tasks) / 1000
+        self._emit(t, "app_opened", app=bundle, value=staleness,
+                   detail=f"missed_changes={missed} backlog_s={backlog:g}")
+        state.last_open = t
+        state.foreground_since = t
+        state.force_quit = False  # F47: cleared by a manual launch
+        if self.launch_crashes(bundle):
+            self._emit(t, "app_crashed", app=bundle, reason="late_registration",
+                       detail="All launch handlers must be registered before application "
+                              "finishes launching")
+            return
+        if state.app.on_open == "sync":
+            self.fetch(state, t)
+        self._submit_on(t, state, "app_launch")
+
+    def _app_closed(self, t: int, bundle: str) -> None:
+        if self.device.foreground == bundle:
+            self.device.foreground = None
+        state = self.apps.get(bundle)
+        self._emit(t, "app_closed", app=bundle)
+        if state is None:
+            return
+        state.foreground_since = None
+        if not self.launch_crashes(bundle):
+            self._submit_on(t, state, "app_background")
+
+    def _submit_on(self, t: int, state: AppState, trigger: str) -> None:
+        for task in state.app.tasks:
+            if trigger in task.submit.when:
+                self.queue.push(t, q.SUBMIT, "submit", (task.id, trigger))
+
+    def _force_quit(self, t: int, bundle: str) -> None:
+        self._emit(t, "force_quit", app=bundle)
+        state = self.apps.get(bundle)
+        if state is None:
+            return
+        state.force_quit = True  # F47, F48: survives reboots, cleared by a manual launch
+        self.kill_app(t, bundle, "force_quit")
+        for req in [r for r in self.cp_queue if r.task.app == bundle]:
+            self.cp_queue.remove(req)
+            self.pending.pop(req.task.id, None)
+            self._emit(t, "cancelled", app=bundle, task=req.task.id, task_type=req.task.type,
+                       reason="force_quit", detail="queued continued processing (F50)")
+
+    def _boot(self, t: int, why: str) -> None:
+        self.device.last_boot = t
+        self._emit(t, "boot", detail=why)
+        if not self.params["persist_on_reboot"]:
+            for req in sorted(self.pending.values(), key=lambda r: r.number):
+                self._emit(t, "cancelled", app=req.task.app, task=req.task.id,
+                           task_type=req.task.type, reason="reboot",
+                           detail="persist_on_reboot is false (F90)")
+            self.pending.clear()
+            self.cp_queue.clear()
+
+    # --- content and freshness (§6.9) ---------------------------------------------------
+    def _missed_changes(self, state: AppState, t: int) -> int:
+        while state.next_change <= t:
+            state.changes.append(state.next_change)
+            state.next_change += self._next_gap(state.app.bundle)
+        return len(state.changes) - state.changes_fetched
+
+    def fetch(self, state: AppState, t: int) -> None:
+        self._missed_changes(state, t)
+        state.last_fetch = t
+        state.changes_fetched = len(state.changes)
+
+    # --- battery (§6.8) -----------------------------------------------------------------
+    def _rate_per_ms(self) -> float:
+        """Current battery change in % per ms (positive while charging)."""
+        d = self.device
+        if d.plugged:
+            if d.battery >= 100.0:
+                return 0.0
+            per_min = self.params["charge_fast"] if d.battery < 80.0 else self.params["charge_slow"]
+            return per_min / 60_000
+        if d.off:
+            return 0.0
+        per_hour = self.params["drain_unlocked"] if d.in_use else self.params["drain_idle"]
+        return -per_hour / HOUR_MS
+
+    def _sync_battery(self, t: int) -> None:
+        d = self.device
+        if not d.battery_measured and t > d.battery_t:
+            level = d.battery + self._rate_per_ms() * (t - d.battery_t)
+            d.battery = min(max(level, 0.0), 100.0)
+        d.battery_t = t
+
+    def battery_level(self, t: int) -> float:
+        d = self.device
+        if d.battery_measured or t <= d.battery_t:
+            return d.battery
+        level = d.battery + self._rate_per_ms() * (t - d.battery_t)
+        return min(max(level, 0.0), 100.0)
+
+    def _schedule_battery(self, t: int) -> None:
+        """Queue the next 5-point step (or the 80 % rate change, or empty): an evaluation
+        trigger (F40) and a `battery` event."""
+        self._battery_token += 1
+        if self.device.battery_measured:
+            return
+        rate = self._rate_per_ms()
+        if rate == 0.0:
+            return
+        level = self.device.battery
+        if rate > 0:
+            target = min((int(level // 5) + 1) * 5, 100)
+            if level < 80.0 < target + 1e-9:
+                target = 80
+        else:
+            target = (int(-(-level // 5)) - 1) * 5 if level % 5 == 0 else int(level // 5) * 5
+            target = max(target, 0)
+        when = t + max(1, int(abs((target - level) / rate)) + 1)
+        if when < self.end:
+            self.queue.push(when, q.START, "battery_step", self._battery_token)
+
+    def _on_battery_step(self, t: int, token: int) -> None:
+        if token != self._battery_token:
+            return
+        self._sync_battery(t)
+        d = self.device
+        d.battery = float(round(d.battery))
+        self._emit(t, "battery", value=d.battery)
+        if d.battery <= 0.0 and not d.plugged and not d.off:
+            d.off = True
+            d.dead_battery = True
+            self.kill_all(t, "boot", "the battery is empty")
+        self._after_change(t)
+
+    # --- scheduler bookkeeping used by the policies -------------------------------------
+    def pending_count(self, bundle: str) -> int:
+        return sum(1 for r in self.pending.values() if r.task.app == bundle)
+
+    def is_recent_app(self, bundle: str, now: int) -> bool:
+        """Among the `app_recent_size` most recently used apps, opened within `recent_window`."""
+        last = self.last_open_any.get(bundle)
+        if last is None or now - last > self.params["recent_window"]:
+            return False
+        newer = sum(1 for other in self.last_open_any.values() if other > last)
+        return newer < self.params["app_recent_size"]
+
+    def lpm_enforced(self, now: int) -> bool:
+        """F55: LPM binds when on and (unplugged or battery under 30 %)."""
+        d = self.device
+        if not d.lpm:
+            return False
+        return not d.plugged or self.battery_level(now) < self.params["lpm_battery_threshold"]
+
+    def energy_left(self, bundle: str, now: int) -> float:
+        state = self.apps[bundle]
+        refill = self.params["energy_refill"] * (now - state.energy_t) / HOUR_MS
+        return min(state.energy + refill, float(self.params["energy_capacity"]))
+
+    def spend_energy(self, bundle: str, now: int, units: float) -> None:
+        state = self.apps[bundle]
+        state.energy = self.energy_left(bundle, now) - units
+        state.energy_t = now
+
+    def penalty_multiplier(self, task_id: str, now: int) -> float:
+        starts = self.penalties.get(task_id)
+        if not starts:
+            return 1.0
+        active = sum(1 for s in starts if now - s < self.params["penalty_duration"])
+        return float(self.params["penalty_factor"]) ** active
+
+    # --- submission (§4.2–4.5, F13–F23) -------------------------------------------------
+    def submit(self, task: Task, t: int, trigger: str) -> None:
+        app = self.apps[task.app].app
+        d = self.device
+        fields = {"app": task.app, "task": task.id, "task_type": task.type}
+        if task.submit.if_not_pending and task.id in self.pending:
+            return
+        if task.type != "continued_processing":
+            bar_off = d.bar_global_off or task.app in d.bar_off_apps or \
+                not self.scenario.device.background_app_refresh
+            lpm_off = task.type == "refresh" and d.lpm  # F52: LPM turns BAR off
+            if d.model == "simulator" or bar_off or lpm_off:
+                why = ("the simulator never runs background tasks (F22)" if d.model == "simulator"
+                       else "Background App Refresh is off" + (" (Low Power Mode, F52)"
+                                                              if lpm_off and not bar_off else ""))
+                self._emit(t, "submit_failed", reason="unavailable", detail=why, **fields)
+                return
+        elif d.model == "simulator" or (
+            "gpu" in task.resources and not self.scenario.device.gpu
+        ):
+            self._emit(t, "submit_failed", reason="unavailable",
+                       detail="the device does not support the requested resources (F16)",
+                       **fields)
+            return
+        mode = "fetch" if task.type == "refresh" else "processing"
+        needs_mode = task.type != "continued_processing"
+        if (needs_mode and mode not in app.background_modes) or not app.permits(task.id):
+            why = (f"{task.id} is not advertised in the application's Info.plist (F17)"
+                   if not app.permits(task.id) else f"UIBackgroundModes lacks {mode} (F17)")
+            self._emit(t, "submit_failed", reason="notPermitted", detail=why, **fields)
+            return
+        if not app.registers_handler(task.id):
+            self._emit(t, "app_crashed", app=task.app, task=task.id, reason="no_handler",
+                       detail=f"No launch handler registered for task with identifier {task.id}")
+            return
+        old = self.pending.pop(task.id, None)
+        if old is not None:
+            if old in self.cp_queue:
+                self.cp_queue.remove(old)
+            self._emit(t, "replaced", reason=trigger, run=None,
+                       detail=f"request {old.number} replaced (F14)", **fields)
+        elif self._over_limit(task):
+            self._emit(t, "submit_failed", reason="tooManyPendingTaskRequests",
+                       detail="1 refresh and 10 processing requests per app (F13)", **fields)
+            return
+        if task.type == "continued_processing":
+            self.submit_continued(task, t, trigger)
+            return
+        self._request_numbers += 1
+        start_after = self._start_after(task, t)
+        req = Request(self._request_numbers, task, t, start_after,
+                      start_after + self.params["window"])
+        self.pending[task.id] = req
+        if self.profile.scoring:
+            req.optimal_score, req.optimal_t = self._optimal(req, t)
+        self._emit(t, "submitted", reason=trigger, value=(start_after - t) / 1000,
+                   detail=f"request {req.number}", **fields)
+        self.queue.push(start_after, q.EVALUATE, "request", req.number)
+        self._ensure_tick(t)
+
+    def _over_limit(self, task: Task) -> bool:
+        same_kind = [r for r in self.pending.values() if r.task.app == task.app
+                     and (r.task.type == "refresh") == (task.type == "refresh")
+                     and r.task.type != "continued_processing"]
+        if task.type == "continued_processing":
+            return False
+        limit = (self.params["max_pending_refresh"] if task.type == "refresh"
+                 else self.params["max_pending_processing"])
+        return len(same_kind) >= limit
+
+    def _start_after(self, task: Task, t: int) -> int:
+        eb = task.earliest_begin
+        if eb.delay_ms is not None:
+            base = t + eb.delay_ms
+        elif eb.at_ms_of_day is not None:
+            base = self._next_clock_time(t, eb.at_ms_of_day)
+        else:
+            base = t
+        delay = (self.params["refresh_start_delay"] if task.type == "refresh"
+                 else self.params["processing_start_delay"])
+        return base + delay
+
+    def _next_clock_time(self, t: int, ms_of_day: int) -> int:
+        local = self.clock.local_ms(t)
+        target = local - local % DAY_MS + ms_of_day
+        if target <= local:
+            target += DAY_MS
+        candidate = t + (target - local)
+        # correct once if a UTC-offset change lies in between (DST)
+        return candidate - (self.clock.offset_at(candidate) - self.clock.offset_at(t))
+
+    # --- prediction of the optimal score (§6.2, F30) ------------------------------------
+    def _optimal(self, req: Request, now: int) -> tuple[float, int]:
+        p = self.params
+        if req.start_after - now > p["prediction_skip_beyond"]:
+            return float(p["skipped_optimal_score"]), req.start_after
+        window = req.start_before - req.start_after
+        horizon = min(window, p["prediction_horizon"])
+        step = p["prediction_step_short"] if window <= 15 * 60_000 else p["prediction_step"]
+        best, best_t = -1.0, req.start_after
+        policies = self.task_policies[req.task.id]
+        for at in range(req.start_after, req.start_after + horizon + 1, step):
+            verdicts = [v for pol in policies
+                        if (v := pol.evaluate(self, req, now, at, False)) is not None]
+            score = combine(verdicts).score
+            if score > p["optimal_target"]:
+                return score, at
+            if score > best:
+                best, best_t = score, at
+        return max(best, 0.0), best_t
+
+    def threshold(self, req: Request, now: int) -> float:
+        span = req.start_before - req.optimal_t
+        slot = 0 if now <= req.optimal_t or span <= 0 else min(
+            10, (now - req.optimal_t) * 10 // span)
+        p = self.params
+        return req.optimal_score * relax(slot, p["relax_pre"], p["relax_d"], p["relax_e"])
+
+    # --- evaluation (§6.2) --------------------------------------------------------------
+    def _ensure_tick(self, t: int) -> None:
+        interval = self.params["rescore_interval"]
+        nxt = (t // interval + 1) * interval
+        if self._tick_at is None or self._tick_at <= t:
+            self._tick_at = nxt
+            self.queue.push(nxt, q.EVALUATE, "tick")
+
+    def _on_evaluate(self, t: int, kind: str, payload) -> None:
+        if kind == "request":
+            req = next((r for r in self.pending.values() if r.number == payload), None)
+            if req is not None:
+                self.evaluate(req, t, "start_after")
+            return
+        if kind == "tick":
+            self._tick_at = None
+        for req in sorted(self.pending.values(), key=lambda r: r.number):
+            if req.start_after > t or req.queued:
+                continue
+            if kind == "tick" and req.state_veto:
+                continue
+            if req.task.id in self.pending and self.pending[req.task.id] is req:
+                self.evaluate(req, t, kind)
+        if self.pending:
+            self._ensure_tick(t)
+
+    def evaluate(self, req: Request, now: int, trigger: str) -> None:
+        task = req.task
+        verdicts = []
+        blocker_reason = blocker_why = None
+        state_veto = False
+        if self.device.off:
+            blocker_reason, blocker_why, state_veto = "device_off", "the device is off", True
+        elif task.id in self.active:
+            blocker_reason = "already_running"
+            blocker_why = "a run of this identifier is in progress"
+            state_veto = True
+        score = 0.0
+        threshold = 0.0
+        if blocker_reason is None:
+            verdicts = [v for pol in self.task_policies[task.id]
+                        if (v := pol.evaluate(self, req, now, now, True)) is not None]
+            combined = combine(verdicts)
+            score = combined.score
+            if combined.blocker is not None:
+                blocker_reason = SHORT_NAMES[combined.blocker.policy]
+                blocker_why = combined.blocker.rationale
+                state_veto = blocker_reason not in ("boot_time", "energy_budget", "recent_use")
+                state_veto = state_veto and blocker_reason != "application"
+            elif self.profile.scoring:
+                threshold = self.threshold(req, now)
+                need = max(threshold, self.params["min_run_score"])
+                if score < need:
+                    blocker_reason = "threshold"
+                    blocker_why = f"score {score:.2f} below threshold {need:.2f}"
+        launched = blocker_reason is None
+        if self.explain_task == task.id:
+            self.evaluations.append(Evaluation(
+                now, task.id, trigger, tuple(verdicts),
+                "blocked" if not launched else "run", score, threshold, launched,
+                blocker_reason or "launched"))
+        if launched:
+            self.launch(req, now)
+            return
+        req.state_veto = state_veto
+        if blocker_reason != req.last_reason:
+            req.last_reason = blocker_reason
+            self._emit(now, "throttled", app=task.app, task=task.id, task_type=task.type,
+                       reason=blocker_reason, value=round(score, 4), detail=blocker_why)
+
+
+def replay(
+    scenario: Scenario, timeline: Timeline, profile: Profile, *, explain_task: str | None = None
+) -> ReplayResult:
+    """Replay ``scenario`` over ``timeline`` with ``profile`` and return the event log."""
+    engine = Replay(scenario, timeline, profile, explain_task=explain_task)
+    engine.advance()
+    return engine.result()
+
+
+__all__ = ["DEVICE", "Replay", "replay"]

@@ -1,0 +1,309 @@
+"""The scheduler's policies (SPEC §6.3), one small function each, and dasd's combination rule.
+
+A policy answers ``(decision, score, weight, rationale)`` for one pending request, as dasd's
+``_DAS*Policy`` classes do (F§2.2). ``live`` is False while the optimal-score scan asks what a
+future moment *would* score from predictions only: then vetoes, which depend on the present
+device state, are not asked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bgreplay.engine.records import PolicyVerdict
+from bgreplay.engine.rng import stream_seed
+from bgreplay.scenario.model import Task
+
+if TYPE_CHECKING:
+    from bgreplay.engine.engine import Replay
+    from bgreplay.engine.state import Request
+
+# F§2.3: decision codes; the overall decision is the numeric maximum.
+CP, MNP, MP, AMNP, AMP = 0, 33, 67, 100, 200
+DECISION_NAMES = {CP: "CP", MNP: "MNP", MP: "MP", AMNP: "AMNP", AMP: "AMP"}
+_BLOCKING = (MNP, AMNP)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str  # as in dasd's log ("Battery Level Policy" → "Battery level")
+    short: str  # the `throttled` reason
+    applies: Callable[[Task], bool]
+    evaluate: Callable[..., PolicyVerdict | None]
+    state_only: bool  # a veto that only a device or app change can lift (no re-score on ticks)
+
+
+def _v(policy: str, decision: int, score: float, weight: float, why: str) -> PolicyVerdict:
+    return PolicyVerdict(policy, DECISION_NAMES[decision], score, weight, why)
+
+
+def _is_processing_launch(task: Task) -> bool:
+    """dasd's `launchType == PROCESSING`: processing and its health-research subclass (F44)."""
+    return task.type in ("processing", "health_research")
+
+
+# --- Application policy (F43, F45) --------------------------------------------------------
+def application(r: Replay, req: Request, now: int, at: int, live: bool) -> PolicyVerdict | None:
+    p = r.params
+    app = req.task.app
+    if live and r.device.foreground == app:
+        why = "appIsForeground: Required:0 Observed:1"
+        return _v("Application", MNP, 0.0, p["app_weight"], why)
+    look = at + p["app_prediction_offset"]
+    if live:
+        look += _jitter(r, app, now)
+    likelihood = r.predictor.app_likelihood(
+        app, r.clock.local_ms(look), p["app_default_likelihood"]
+    )
+    s = math.sqrt(likelihood)
+    if s > p["app_launch_rule"]:
+        s = 1.0
+    s += p["app_request_bonus"] * (r.pending_count(app) - 1)
+    recent = r.is_recent_app(app, now)
+    s = (1 - p["app_recent_share"]) * s + p["app_recent_share"] * (1.0 if recent else 0.0)
+    if s > p["app_cap"]:
+        s = 1.0
+    s = min(max(s, 0.0), 1.0)
+    why = f"launch likelihood {likelihood:.3f}, {'recent app' if recent else 'not recent'}"
+    return _v("Application", CP, s, p["app_weight"], why)
+
+
+def _jitter(r: Replay, app: str, now: int) -> int:
+    """Uniform in [0, app_jitter_max], redrawn every app_jitter_redraw (F43); hashed, not drawn
+    in sequence, so it does not depend on how often the app is evaluated."""
+    bucket = now // r.params["app_jitter_redraw"]
+    u = stream_seed(r.seed, f"app-jitter/{app}/{bucket}") / 2**64
+    return int(u * r.params["app_jitter_max"])
+
+
+# --- Device activity policy (F6, F35, F46, F98) ---------------------------------------------
+def device_activity(r: Replay, req: Request, now: int, at: int, live: bool) -> PolicyVerdict | None:
+    task = req.task
+    p = r.params
+    if task.type == "refresh":
+        prob = r.predictor.in_use_probability(r.clock.local_ms(at))
+        s = max(prob, p["device_activity_floor"])
+        return _v("Device activity", CP, s, p["device_activity_weight"],
+                  f"predicted in use soon {prob:.2f}")
+    if not live or not _vetoed_in_use(task):
+        return None
+    if r.device.in_use:
+        return _v("Device activity", MNP, 0.0, 0.0,
+                  "launchType == PROCESSING AND deviceActive == YES")
+    return None
+
+
+def _vetoed_in_use(task: Task) -> bool:
+    """F98: health research that needs `complete` data may run while the device is in use."""
+    if task.type == "health_research":
+        return task.protection not in ("complete", "complete_unless_open")
+    return _is_processing_launch(task)
+
+
+# --- Battery level (F34, F59) and critically low battery (F58) -----------------------------
+def battery_level(r: Replay, req: Request, now: int, at: int, live: bool) -> PolicyVerdict | None:
+    d = r.device
+    p = r.params
+    level = r.battery_level(now)
+    on_battery_processing = live and _is_processing_launch(req.task) and not d.plugged
+    if on_battery_processing and (
+        d.model != "ipad" or level < p["ipad_processing_min_battery"]
+    ):
+        why = f"launchType == PROCESSING AND pluggedIn == NO (battery {level:.0f}%)"
+        return _v("Battery level", MNP, 0.0, p["battery_weight"], why)
+    b = p["battery_base"]
+    base = max(level - b, 0.0) / (100.0 - b)
+    s = base ** p["battery_exponent"]
+    if d.plugged:
+        s *= p["battery_plugged_boost"]
+    s = min(max(s, 0.0), 1.0)
+    plugged = ", plugged" if d.plugged else ""
+    return _v("Battery level", CP, s, p["battery_weight"], f"battery {level:.0f}%{plugged}")
+
+
+def critical_battery(r: Replay, req: Request, now: int, at: int, live: bool):
+    if not live or r.device.plugged:
+        return None
+    level = r.battery_level(now)
+    if level <= r.params["critical_battery"]:
+        return _v("Critically low battery", MNP, 0.0, 0.0,
+                  f"battery {level:.0f}% <= {r.params['critical_battery']:.0f}%, unplugged")
+    return None
+
+
+# --- Low Power Mode (F52, F55, F56) --------------------------------------------------------
+def low_power_mode(r: Replay, req: Request, now: int, at: int, live: bool):
+    if not live or not r.lpm_enforced(now):
+        return None
+    if req.task.type == "continued_processing" and not req.lpm_submitted_before:
+        return None  # F56: submitted after LPM engaged
+    return _v("Low Power Mode", MNP, 0.0, 0.0, "Low Power Mode on, unplugged or battery < 30%")
+
+
+# --- Thermal (F62, F63) ----------------------------------------------------------------------
+def thermal(r: Replay, req: Request, now: int, at: int, live: bool) -> PolicyVerdict | None:
+    level = r.device.thermal
+    p = r.params
+    if live and (level == "critical" or (level == "serious" and req.task.is_processing_family)):
+        return _v("Thermal", AMNP, 0.0, p["thermal_weight"], f"thermal level {level}")
+    score = {"nominal": 1.0, "fair": p["thermal_score_fair"],
+             "serious": p["thermal_score_serious"], "critical": 0.0}[level]
+    return _v("Thermal", CP, score, p["thermal_weight"], f"thermal level {level}")
+
+
+# --- Energy budget (§6.6, F65, F66) ----------------------------------------------------------
+def energy_budget(r: Replay, req: Request, now: int, at: int, live: bool):
+    if not live or r.device.plugged:
+        return None
+    left = r.energy_left(req.task.app, now)
+    if left <= 0:
+        return _v("Energy budget", MNP, 0.0, 0.0,
+                  f"Energy Budget: Required:1.00, Observed:0.00 ({left:.1f} units left)")
+    return None
+
+
+def _budgeted(task: Task) -> bool:
+    if task.type == "refresh":
+        return True
+    return task.type == "processing" and not task.requires_external_power
+
+
+# --- Hard requirements (F32, F33) ------------------------------------------------------------
+def network(r: Replay, req: Request, now: int, at: int, live: bool):
+    if live and r.device.network == "none":
+        return _v("Network", MNP, 0.0, 0.0, "requiresNetworkConnectivity, no network")
+    return None
+
+
+def external_power(r: Replay, req: Request, now: int, at: int, live: bool):
+    if live and not r.device.plugged:
+        return _v("External power", MNP, 0.0, 0.0, "requiresExternalPower, on battery")
+    return None
+
+
+# --- Boot time (F92) -------------------------------------------------------------------------
+def boot_time(r: Replay, req: Request, now: int, at: int, live: bool):
+    boot = r.device.last_boot
+    if not live or boot is None:
+        return None
+    task = req.task
+    wait = r.params["boot_wait_network"] if task.requires_network else r.params["boot_wait"]
+    if now - boot < wait:
+        return _v("Boot time", MNP, 0.0, 0.0,
+                  f"Minimum seconds after boot: Required:{wait // 1000} "
+                  f"Observed:{(now - boot) // 1000}")
+    return None
+
+
+# --- App switcher (F47, F48) and Background App Refresh (F51, F52) --------------------------
+def app_switcher(r: Replay, req: Request, now: int, at: int, live: bool):
+    if live and r.apps[req.task.app].force_quit:
+        return _v("App switcher", MNP, 0.0, 0.0,
+                  "the user force-quit the app; no launches until it is opened again")
+    return None
+
+
+def background_app_refresh(r: Replay, req: Request, now: int, at: int, live: bool):
+    d = r.device
+    if live and (d.bar_global_off or req.task.app in d.bar_off_apps):
+        scope = "globally" if d.bar_global_off else "for this app"
+        return _v("Background App Refresh", MNP, 0.0, 0.0, f"Background App Refresh off {scope}")
+    return None
+
+
+# --- Recent use (F29, F44) -------------------------------------------------------------------
+def recent_use(r: Replay, req: Request, now: int, at: int, live: bool):
+    if not live:
+        return None
+    last = r.apps[req.task.app].last_open
+    window = r.params["processing_recent_use"]
+    if last is None or now - last > window:
+        return _v("Recent use", MNP, 0.0, 0.0,
+                  f"app not used in the foreground in the last {window // 86_400_000} days")
+    return None
+
+
+# --- Penalty (F74) ---------------------------------------------------------------------------
+def penalty(r: Replay, req: Request, now: int, at: int, live: bool):
+    factor = r.penalty_multiplier(req.task.id, now)
+    if factor >= 1.0:
+        return None
+    return _v("Penalty", CP, factor, 0.0,
+              "score multiplied: a recent run was killed or never completed")
+
+
+POLICIES: tuple[Policy, ...] = (
+    Policy("Application", "application", lambda t: t.type == "refresh", application, False),
+    Policy("Device activity", "device_activity",
+           lambda t: t.type != "continued_processing", device_activity, True),
+    Policy("Battery level", "battery", lambda t: t.type != "continued_processing",
+           battery_level, True),
+    Policy("Critically low battery", "critical_battery", lambda t: t.type == "refresh",
+           critical_battery, True),
+    Policy("Low Power Mode", "low_power_mode", lambda t: True, low_power_mode, True),
+    Policy("Thermal", "thermal", lambda t: True, thermal, True),
+    Policy("Energy budget", "energy_budget", _budgeted, energy_budget, False),
+    Policy("Network", "network", lambda t: t.requires_network, network, True),
+    Policy("External power", "external_power", lambda t: t.requires_external_power,
+           external_power, True),
+    Policy("Boot time", "boot_time", lambda t: t.type != "continued_processing", boot_time, False),
+    Policy("App switcher", "app_switcher", lambda t: True, app_switcher, True),
+    Policy("Background App Refresh", "background_app_refresh", lambda t: t.type == "refresh",
+           background_app_refresh, True),
+    Policy("Recent use", "recent_use", lambda t: t.type == "processing", recent_use, False),
+    Policy("Penalty", "penalty", lambda t: True, penalty, False),
+)
+POLICY_BY_NAME = {p.name: p for p in POLICIES}
+SHORT_NAMES = {p.name: p.short for p in POLICIES}
+
+
+def policies_for(task: Task) -> tuple[Policy, ...]:
+    return tuple(p for p in POLICIES if p.applies(task))
+
+
+@dataclass(frozen=True, slots=True)
+class Combined:
+    decision: int
+    score: float
+    blocker: PolicyVerdict | None  # the verdict that vetoed, if any
+
+
+def combine(verdicts: list[PolicyVerdict]) -> Combined:
+    """dasd's rule (F§2.3): the decision is the numeric maximum; MNP/AMNP block with score 0;
+    MP/AMP (or nothing weighted) score 1; otherwise the weighted mean of the CP responses.
+    Weight-0 CP responses (the penalty) multiply the result."""
+    decision = CP
+    blocker = None
+    for v in verdicts:
+        code = _CODES[v.decision]
+        if code > decision:
+            decision = code
+            blocker = v if code in _BLOCKING else blocker
+    if decision in _BLOCKING:
+        return Combined(decision, 0.0, blocker)
+    num = den = 0.0
+    factor = 1.0
+    for v in verdicts:
+        if v.decision != "CP":
+            continue
+        if v.weight > 0:
+            num += v.weight * v.score
+            den += v.weight
+        else:
+            factor *= v.score
+    if decision in (MP, AMP) or den == 0:
+        return Combined(decision, 1.0 * factor, None)
+    return Combined(decision, num / den * factor, None)
+
+
+_CODES = {name: code for code, name in DECISION_NAMES.items()}
+
+
+def relax(slot: int, pre: float, d: float, e: float) -> float:
+    """F§2.3: the threshold relaxes across 10 slots between the optimal time and the deadline."""
+    if slot <= 0:
+        return pre
+    return max(pre * (1 - (10 * min(slot, 10) / d) ** e), 0.0)

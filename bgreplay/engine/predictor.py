@@ -1,0 +1,139 @@
+"""The usage predictor (SPEC §6.4): what dasd's timelines know of the user, from the past only.
+
+Observations are fed as the replay passes them (an app open when it happens, an unlocked interval
+when it ends), so a query can never see the future of the trace. ``history`` seeds observations
+from before the start (``device.history``).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from bgreplay.trace.model import DAY_MS, Clock
+
+DEVICE = "\x00device"  # the key of unlocked intervals, next to app bundle ids
+
+
+class UsagePredictor:
+    """Recency-weighted share of past days with use near a time of day (half-life, 28 days,
+    weekdays and weekends apart when each has enough days)."""
+
+    def __init__(self, clock: Clock, params, first_day: int):
+        self._clock = clock
+        self._window = int(params["predictor_window"])
+        self._horizon = int(params["device_activity_horizon"])
+        self._days = int(params["history_days"])
+        self._half_life_days = int(params["history_half_life"]) / DAY_MS
+        self._split_min = int(params["weekday_split_min_days"])
+        self._first_day = first_day  # first local day with observations (history included)
+        self._opens: dict[str, list[int]] = {}  # key -> sorted local ms of opens
+        self._starts: list[int] = []  # unlocked intervals, local ms
+        self._ends: list[int] = []
+        self._versions: dict[str, int] = {}
+        self._cache: dict[tuple[str, int, int], tuple[list[int], list[float]]] = {}
+
+    # --- observations -------------------------------------------------------------------
+    def observe_open(self, key: str, local_ms: int) -> None:
+        times = self._opens.setdefault(key, [])
+        if times and local_ms < times[-1]:
+            times.insert(bisect_right(times, local_ms), local_ms)
+        else:
+            times.append(local_ms)
+        self._versions[key] = self._versions.get(key, 0) + 1
+
+    def observe_unlocked(self, local_start: int, local_end: int) -> None:
+        if self._starts and local_start < self._starts[-1]:
+            i = bisect_right(self._starts, local_start)
+            self._starts.insert(i, local_start)
+            self._ends.insert(i, local_end)
+        else:
+            self._starts.append(local_start)
+            self._ends.append(local_end)
+        self._versions[DEVICE] = self._versions.get(DEVICE, 0) + 1
+
+    # --- queries ------------------------------------------------------------------------
+    def app_likelihood(self, bundle: str, local_ms: int, default: float) -> float:
+        """Share of past days on which the app was opened within ±window of this time of day."""
+        if bundle not in self._opens:
+            return default
+        return self._query(bundle, local_ms)
+
+    def in_use_probability(self, local_ms: int) -> float:
+        """Share of past days on which the device was unlocked during the next ``horizon``."""
+        if not self._starts:
+            return 0.0
+        return self._query(DEVICE, local_ms)
+
+    def _query(self, key: str, local_ms: int) -> float:
+        day = local_ms // DAY_MS
+        cache_key = (key, day, self._versions.get(key, 0))
+        curve = self._cache.get(cache_key)
+        if curve is None:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            curve = self._cache[cache_key] = self._curve(key, day)
+        bounds, shares = curve
+        return shares[bisect_right(bounds, local_ms % DAY_MS) - 1]
+
+    def _curve(self, key: str, today: int) -> tuple[list[int], list[float]]:
+        """The day's prediction as a step function of the time of day: each past day adds its
+        weight where it had use near that time; built once per day and observation count."""
+        first = max(today - self._days, self._first_day)
+        days = list(range(first, today))
+        weekend = _is_weekend(today)
+        same = [d for d in days if _is_weekend(d) == weekend]
+        if len(same) >= self._split_min:
+            days = same
+        steps: list[tuple[int, float]] = []
+        den = 0.0
+        for d in days:
+            w = 0.5 ** ((today - d) / self._half_life_days)
+            den += w
+            for lo, hi in self._spans(key, d):
+                steps.append((lo, w))
+                steps.append((hi, -w))
+        bounds, shares = [0], [0.0]
+        if not den:
+            return bounds, shares
+        steps.sort()
+        level = 0.0
+        for at, delta in steps:
+            level += delta
+            if at == bounds[-1]:
+                shares[-1] = max(level, 0.0) / den
+            else:
+                bounds.append(at)
+                shares.append(max(level, 0.0) / den)
+        return bounds, shares
+
+    def _spans(self, key: str, day: int) -> list[tuple[int, int]]:
+        """Times of day (merged ranges, ms) at which a query would count ``day`` as a hit."""
+        base = day * DAY_MS
+        raw: list[tuple[int, int]] = []
+        if key == DEVICE:
+            h = self._horizon
+            i = bisect_right(self._ends, base - h)
+            while i < len(self._starts) and self._starts[i] < base + DAY_MS:
+                raw.append((self._starts[i] - h - base, self._ends[i] - base))
+                i += 1
+        else:
+            w = self._window
+            times = self._opens[key]
+            i = bisect_left(times, base - w)
+            while i < len(times) and times[i] <= base + DAY_MS + w:
+                raw.append((times[i] - w - base, times[i] + w + 1 - base))
+                i += 1
+        merged: list[tuple[int, int]] = []
+        for lo, hi in raw:
+            lo, hi = max(lo, 0), min(hi, DAY_MS)
+            if lo >= hi:
+                continue
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        return merged
+
+
+def _is_weekend(local_day: int) -> bool:
+    return (local_day + 3) % 7 >= 5  # 1970-01-01 was a Thursday

@@ -1,0 +1,81 @@
+"""Mutable replay state: the device, each app, pending requests and running tasks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bgreplay.scenario.model import App, Task
+
+
+@dataclass(slots=True)
+class DeviceState:
+    model: str
+    unlocked: bool = False
+    screen: bool = False
+    foreground: str | None = None
+    plugged: bool = False
+    network: str = "none"
+    lpm: bool = False
+    lpm_since: int = -1
+    thermal: str = "nominal"
+    off: bool = False  # powered off (trace `off`, or an empty battery)
+    dead_battery: bool = False
+    bar_global_off: bool = False
+    bar_off_apps: set[str] = field(default_factory=set)
+    battery: float = 80.0
+    battery_t: int = 0  # when `battery` was last brought up to date
+    battery_measured: bool = False  # the trace has samples: no simulation
+    last_boot: int | None = None
+    cp_running: int = 0
+
+    @property
+    def in_use(self) -> bool:
+        """The user is at the device: unlocked, or the screen is on (F35's in-use status)."""
+        return self.unlocked or self.screen
+
+
+@dataclass(slots=True)
+class AppState:
+    app: App
+    last_open: int | None = None  # replay ms (negative: from history)
+    foreground_since: int | None = None
+    force_quit: bool = False  # F47: no background launches until the user opens it
+    last_fetch: int = 0
+    energy: float = 0.0
+    energy_t: int = 0
+    changes: list[int] = field(default_factory=list)  # server change times, generated lazily
+    changes_fetched: int = 0  # changes up to last_fetch
+    next_change: int = 0
+
+
+@dataclass(slots=True)
+class Request:
+    number: int
+    task: Task
+    submit_t: int
+    start_after: int
+    start_before: int
+    optimal_score: float = 1.0
+    optimal_t: int = 0
+    last_reason: str | None = None  # the blocking reason last logged as `throttled`
+    state_veto: bool = False  # last blocked by a policy that only device changes can lift
+    lpm_submitted_before: bool = False
+    queued: bool = False  # continued processing waiting for a slot
+
+
+@dataclass(slots=True)
+class Run:
+    number: int
+    task: Task
+    launch_t: int
+    allowance_end: int | None
+    simulated: bool
+    success: bool
+    plugged_at_launch: bool
+    network_at_launch: str
+    work_at_start: int | None
+    token: int = 0  # bumps when the planned end changes; stale queue entries are dropped
+    expired_at: int | None = None
+    expire_reason: str | None = None
+    finished: bool = False
+    penalty: bool = False
