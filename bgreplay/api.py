@@ -43,3 +43,87 @@ def validate_file(path: str | Path) -> None:
             f"{p}: unknown file type {p.suffix!r}",
             fix="pass a scenario (.yaml, .yml) or a trace (.csv, .parquet)",
         )
+
+
+from bgreplay.scenario.lint import Finding  # noqa: E402  (lint needs only the model)
+
+
+def lint(scenario: Scenario) -> list[Finding]:
+    """Static checks of the scenario's app configuration (SPEC §4.9), sorted by YAML location."""
+    from bgreplay.scenario.lint import lint_scenario
+
+    return lint_scenario(scenario)
+
+
+def resolve_profile(scenario: Scenario):
+    """The scheduler profile: a built-in name or a profile file, plus ``scheduler.params``."""
+    from bgreplay.engine.profiles import PROFILE_NAMES, build_profile, default_profile_name
+
+    name = scenario.scheduler.profile or default_profile_name(scenario.device.ios)
+    overrides = dict(scenario.scheduler.params)
+    if name in PROFILE_NAMES:
+        return build_profile(name, overrides)
+    base, params = _read_profile_file(scenario, name)
+    params.update(overrides)
+    return build_profile(Path(name).stem, params, base=base)
+
+
+def _read_profile_file(scenario: Scenario, name: str) -> tuple[str, dict]:
+    """A profile file: ``{base: ios-26, params: {name: value}}`` (YAML)."""
+    import yaml
+
+    from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES
+    from bgreplay.errors import Location, Problem
+
+    where = scenario.source.at("scheduler", "profile")
+    path = Path(name)
+    if not path.is_absolute() and scenario.path is not None:
+        path = scenario.path.parent / path
+    fix = f"use one of {', '.join(PROFILE_NAMES)} or a YAML file with base: and params:"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(Problem(where, f"unknown profile {name!r} (no such file)", fix)) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(Problem(where, f"cannot read profile file {path}: {exc}", fix)) from None
+    if not isinstance(doc, dict):
+        raise InputError(Problem(Location(str(path), 1, 1), "a profile file is a mapping", fix))
+    base = doc.get("base", "ios-26")
+    if base not in PROFILE_NAMES:
+        raise InputError(Problem(Location(str(path), 1, 1), f"unknown base profile {base!r}", fix))
+    problems, params = [], {}
+    for key, raw in (doc.get("params") or {}).items():
+        param = PARAMETERS.get(key)
+        try:
+            if param is None:
+                raise ValueError(f"unknown parameter {key!r}")
+            params[key] = param.parse(raw)
+        except ValueError as exc:
+            problems.append(Problem(Location(str(path)), str(exc), "see `bgreplay profiles`"))
+    if problems:
+        raise InputError(problems)
+    return base, params
+
+
+def replay(
+    scenario: Scenario,
+    timeline: Timeline | None = None,
+    *,
+    explain_task: str | None = None,
+    on_day=None,
+):
+    """Replay a scenario and return its ``ReplayResult``; ``on_day(done_ms, total_ms)`` is
+    called after each simulated day (for progress bars)."""
+    from bgreplay.engine.engine import Replay
+
+    if timeline is None:
+        timeline = load_timeline(scenario)
+    engine = Replay(scenario, timeline, resolve_profile(scenario), explain_task=explain_task)
+    if on_day is None:
+        engine.advance()
+    else:
+        day = 86_400_000
+        for until in range(day, scenario.duration_ms + day, day):
+            engine.advance(min(until, scenario.duration_ms))
+            on_day(min(until, scenario.duration_ms), scenario.duration_ms)
+    return engine.result()
