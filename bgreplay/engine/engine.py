@@ -271,6 +271,8 @@ class Replay(RunsMixin):
 
     def _after_change(self, t: int) -> None:
         self.check_running(t)
+        if self.cp_queue:
+            self._admit_queued(t)
         self._schedule_battery(t)
         if self.pending and self._context_eval_at != t:
             self._context_eval_at = t

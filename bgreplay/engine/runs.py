@@ -333,6 +333,11 @@ class RunsMixin:
             return False
         if req.lpm_submitted_before and self.lpm_enforced(t):
             return False
+        task = req.task
+        if (task.requires_external_power and not d.plugged) or (
+            task.requires_network and d.network == "none"
+        ):
+            return False
         return d.cp_running < self.params["cp_max_concurrent"]
 
     def _admit_queued(self, t: int) -> None:

@@ -1,0 +1,90 @@
+"""``bgreplay explain``: every evaluation of one task around a moment, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import typer
+
+from bgreplay.errors import InputError
+
+
+def parse_moment(text: str, scenario, clock) -> int:
+    """An instant (``2026-03-03T07:10``, scenario-local or with an offset) or a clock time
+    (``07:10``, its first occurrence in the replay) as replay ms."""
+    try:
+        if "T" in text or "-" in text:
+            moment = datetime.fromisoformat(text)
+        else:
+            clock_time = time.fromisoformat(text)
+            moment = datetime.combine(scenario.start.date(), clock_time)
+            if moment < scenario.start:
+                moment += timedelta(days=1)
+    except ValueError:
+        raise InputError(f"--at {text!r} is not a time",
+                         fix="write a clock time such as 07:10 or an instant such as "
+                             "2026-03-03T07:10") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(scenario.timezone))
+    t = int(moment.timestamp() * 1000) - clock.start_utc_ms
+    if not 0 <= t < scenario.duration_ms:
+        raise InputError(f"--at {text!r} lies outside the replay",
+                         fix="choose a moment between the scenario's start and its end")
+    return t
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def explain(
+        scenario_path: str = typer.Argument(..., metavar="SCENARIO"),
+        task: str = typer.Option(..., "--task", help="Task identifier to explain."),
+        at: str | None = typer.Option(None, "--at", help="Moment: 07:10 or 2026-03-03T07:10."),
+        set_: list[str] = typer.Option([], "--set", help="Override PATH=VALUE (repeatable)."),
+        variant: str | None = typer.Option(None, "--variant", help="Variant to replay."),
+    ) -> int:
+        """Why did (or didn't) a task run? Each evaluation's policies, scores and verdict.
+
+        Example: bgreplay explain scenarios/pixar-film-tracker.yaml
+        --task io.cocoabytes.filmtracker.processing --at 23:00
+        """
+        from rich.console import Console
+        from rich.table import Table
+
+        from bgreplay import api
+        from bgreplay.analysis.explain import POLICY_TITLES, explain, local_label
+
+        scenario = api.load_scenario(scenario_path, overrides=set_, variant=variant)
+        if scenario.task(task) is None:
+            import difflib
+
+            names = [t.id for t in scenario.tasks]
+            close = difflib.get_close_matches(task, names, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"tasks: {', '.join(names)}"
+            raise InputError(f"unknown task {task!r}", fix=hint)
+        timeline = api.load_timeline(scenario)
+        moment = parse_moment(at, scenario, timeline.clock) if at else None
+        result = api.replay(scenario, timeline, explain_task=task)
+        report = explain(result, task, moment)
+        console = Console()
+        title = f"{task} — " + (f"around {local_label(result, moment)}" if moment is not None
+                                else "verdict changes over the whole replay")
+        console.print(f"[bold]{title}[/bold]  (profile {result.profile_name}, "
+                      f"seed {scenario.seed})")
+        for ev in report.evaluations:
+            verdict = "[green]run[/green]" if ev.launched else \
+                f"[red]blocked[/red] ({POLICY_TITLES.get(ev.reason, ev.reason)})"
+            table = Table(title=f"{local_label(result, ev.t)}  trigger {ev.trigger}",
+                          title_justify="left", show_edge=False, pad_edge=False)
+            for col in ("policy", "decision", "score", "weight", "rationale"):
+                table.add_column(col, overflow="fold")
+            for v in ev.verdicts:
+                table.add_row(v.policy, v.decision, f"{v.score:.2f}", f"{v.weight:g}",
+                              v.rationale)
+            console.print(table)
+            console.print(f"  → score {ev.score:.2f}, threshold {ev.threshold:.2f}: {verdict}")
+        if not report.evaluations:
+            console.print("No evaluations of this task in that window.")
+        console.print()
+        console.print(report.answer, soft_wrap=False)
+        return 0
