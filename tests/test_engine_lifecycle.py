@@ -9,11 +9,11 @@ from dataclasses import replace
 from engine_fixtures import (
     BUNDLE,
     D,
+    Device,
     H,
     M,
-    S,
-    Device,
     Point,
+    S,
     app,
     daily_life,
     of,
@@ -238,7 +238,8 @@ def test_simulate_launch_bypasses_policies_and_simulate_expiration_expires():
 
 def _continued(ident="io.x.export.job", **kw) -> Task:
     kw.setdefault("submit", Submit(("user_action",)))
-    kw.setdefault("handler", Handler(duration=DurationDist(fixed_ms=10 * M), progress_every_ms=5 * S))
+    kw.setdefault("handler", Handler(duration=DurationDist(fixed_ms=10 * M),
+                                     progress_every_ms=5 * S))
     return Task(ident, BUNDLE, "continued_processing", **kw)
 
 
