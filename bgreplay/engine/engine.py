@@ -574,11 +574,11 @@ class Replay(RunsMixin):
 
     # --- evaluation (§6.2) --------------------------------------------------------------
     def _ensure_tick(self, t: int) -> None:
+        if self._tick_at is not None and self._tick_at >= t:
+            return  # a tick is already queued (perhaps at this very instant)
         interval = self.params["rescore_interval"]
-        nxt = (t // interval + 1) * interval
-        if self._tick_at is None or self._tick_at <= t:
-            self._tick_at = nxt
-            self.queue.push(nxt, q.EVALUATE, "tick")
+        self._tick_at = (t // interval + 1) * interval
+        self.queue.push(self._tick_at, q.EVALUATE, "tick")
 
     def _on_evaluate(self, t: int, kind: str, payload) -> None:
         if kind == "request":
@@ -587,6 +587,8 @@ class Replay(RunsMixin):
                 self.evaluate(req, t, "start_after")
             return
         if kind == "tick":
+            if t != self._tick_at:
+                return
             self._tick_at = None
         for req in sorted(self.pending.values(), key=lambda r: r.number):
             if req.start_after > t or req.queued:

@@ -52,6 +52,8 @@ def application(r: Replay, req: Request, now: int, at: int, live: bool) -> Polic
     if live and r.device.foreground == app:
         why = "appIsForeground: Required:0 Observed:1"
         return _v("Application", MNP, 0.0, p["app_weight"], why)
+    if req.task.type != "refresh":
+        return None  # F44: its score applies to refresh only; the veto to every BG task (F45)
     look = at + p["app_prediction_offset"]
     if live:
         look += _jitter(r, app, now)
@@ -236,7 +238,8 @@ def penalty(r: Replay, req: Request, now: int, at: int, live: bool):
 
 
 POLICIES: tuple[Policy, ...] = (
-    Policy("Application", "application", lambda t: t.type == "refresh", application, False),
+    Policy("Application", "application", lambda t: t.type != "continued_processing", application,
+           False),
     Policy("Device activity", "device_activity",
            lambda t: t.type != "continued_processing", device_activity, True),
     Policy("Battery level", "battery", lambda t: t.type != "continued_processing",
