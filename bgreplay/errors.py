@@ -33,11 +33,12 @@ class Problem:
     message: str
     fix: str = ""
     path: str = ""  # the key path, e.g. "apps/io.x/tasks/io.x.refresh/earliest_begin"
+    severity: str = "error"  # or "warning"
 
     def render(self) -> str:
         where = f"{self.location}: " if self.location.file else ""
         key = f" ({self.path})" if self.path else ""
-        text = f"{where}error{key}: {self.message}"
+        text = f"{where}{self.severity}{key}: {self.message}"
         if self.fix:
             text += f"\n    fix: {self.fix}"
         return text

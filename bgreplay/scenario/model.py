@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from bgreplay.errors import Location
+from bgreplay.errors import Location, Problem
 
 TaskType = Literal["refresh", "processing", "health_research", "continued_processing"]
 TASK_TYPES: tuple[str, ...] = ("refresh", "processing", "health_research", "continued_processing")
@@ -158,17 +158,22 @@ class App:
 
     def permits(self, identifier: str) -> bool:
         """Info.plist check, with the trailing-wildcard form of continued processing (F101)."""
-        for allowed in self.permitted_identifiers:
-            if allowed == identifier:
-                return True
-            if allowed.endswith(".*") and identifier.startswith(allowed[:-1]):
-                return True
-        return False
+        return _matches_any(self.permitted_identifiers, identifier)
 
     def registers_handler(self, identifier: str) -> bool:
         if self.registers == "all":
             return self.permits(identifier)
-        return identifier in self.registers
+        return _matches_any(self.registers, identifier)
+
+
+def _matches_any(patterns: tuple[str, ...], identifier: str) -> bool:
+    """Exact identifiers, or ``prefix.*`` wildcards (continued processing, F101)."""
+    for pattern in patterns:
+        if pattern == identifier:
+            return True
+        if pattern.endswith(".*") and identifier.startswith(pattern[:-1]):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +201,7 @@ class TimelineEvent:
     value: str | None = None
     subject: str | None = None
     location: Location = Location("")
+    app: str | None = None  # on ``unlocked``: the app in the foreground for the whole interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +267,9 @@ class Scenario:
     variant_names: tuple[str, ...] = ()
     path: Path | None = None
     source: SourceMap = SourceMap("")
+    warnings: tuple[Problem, ...] = ()  # e.g. a task key not starting with its bundle id
+    overrides: tuple[str, ...] = ()  # the ``--set PATH=VALUE`` strings applied, in order
+    variants_with_expect: tuple[str, ...] = ()  # variants that set their own ``expect``
 
     @property
     def tasks(self) -> tuple[Task, ...]:

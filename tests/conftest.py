@@ -1,0 +1,39 @@
+"""Shared test helpers: write a scenario file, run the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write_scenario(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    """Write ``text`` (dedented) to ``tmp_path/name`` and return the path."""
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    """``python -m bgreplay ARGS`` → (exit code, stdout, stderr), no colour, 100 columns."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
+    done = subprocess.run([sys.executable, "-m", "bgreplay", *args], capture_output=True,
+                          text=True, cwd=cwd or ROOT, env=env, timeout=60)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.fixture(name="write_scenario")
+def _write_scenario(tmp_path: Path) -> Callable[..., Path]:
+    return lambda text, name="scenario.yaml": write_scenario(tmp_path, text, name)
+
+
+@pytest.fixture(name="run_cli")
+def _run_cli() -> Callable[..., tuple[int, str, str]]:
+    return run_cli
