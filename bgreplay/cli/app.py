@@ -6,12 +6,12 @@ Each command lives in its own module with a ``register(app)`` function. The exit
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 import traceback
 
-import click
 import typer
 
 from bgreplay import exitcodes
@@ -19,6 +19,13 @@ from bgreplay.errors import InputError
 
 COMMAND_MODULES = (
     "bgreplay.cli.validate",
+    "bgreplay.cli.trace",
+    "bgreplay.cli.personas",
+    "bgreplay.cli.lint",
+    "bgreplay.cli.profiles",
+    "bgreplay.cli.explain",
+    "bgreplay.cli.check",
+    "bgreplay.cli.compare",
 )
 
 app = typer.Typer(
@@ -53,6 +60,11 @@ def _err(message: str) -> None:
     sys.stderr.flush()
 
 
+def _is_usage_error(exc: Exception) -> bool:
+    """Typer's (click's) own errors: bad options, missing arguments, --help on no arguments."""
+    return hasattr(exc, "show") and hasattr(exc, "exit_code") and hasattr(exc, "format_message")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code; never let a traceback escape."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -61,22 +73,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = command.main(args=args, prog_name="bgreplay", standalone_mode=False)
     except InputError as exc:
+        if _state["debug"]:
+            traceback.print_exc()
         _err(exc.render())
         code = exitcodes.BAD_INPUT
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         _err("bgreplay: interrupted")
         code = exitcodes.INTERRUPTED
-    except KeyboardInterrupt:
-        _err("bgreplay: interrupted")
-        code = exitcodes.INTERRUPTED
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.ClickException as exc:
-        _err(f"error: {exc.format_message()}")
-        code = exitcodes.BAD_INPUT
     except BrokenPipeError:
         code = exitcodes.OK
-    except Exception:  # the boundary: a bug, reported briefly
+    except Exception as exc:  # the boundary: usage errors, then bugs reported briefly
+        if _is_usage_error(exc):
+            exc.show()
+            return exitcodes.BAD_INPUT if exc.exit_code else exitcodes.OK
         if _state["debug"]:
             traceback.print_exc()
         else:
@@ -89,9 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         code = exitcodes.INTERNAL_ERROR
     else:
         code = result if isinstance(result, int) else exitcodes.OK
-    if args and code not in (exitcodes.OK,) and _state["debug"] and code == exitcodes.BAD_INPUT:
-        traceback.print_exc()
-    sys.stdout.flush()
+    with contextlib.suppress(BrokenPipeError):
+        sys.stdout.flush()
     return code
 
 

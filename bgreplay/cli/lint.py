@@ -1,0 +1,116 @@
+"""``bgreplay lint``: static checks of scenarios' app configuration (SPEC §4.9)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+
+import typer
+
+SEPARATOR = " \u2014 "  # the em dash between message and advice
+COLOURS = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _use_colour() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _line(finding) -> str:
+    return (f"{finding.location}  {finding.rule} {finding.severity}  "
+            f"{finding.message}{SEPARATOR}{finding.advice}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 or word == "info" else f"{n} {word}s"
+
+
+def _count_line(findings, files: int) -> str:
+    counts = [_plural(sum(f.severity == s for f in findings), s)
+              for s in ("error", "warning", "info")]
+    return f"{_plural(len(findings), 'finding')} in {_plural(files, 'file')}: {', '.join(counts)}"
+
+
+def _print_text(results: list[tuple[str, list]]) -> None:
+    console = None
+    if _use_colour():
+        from rich.console import Console
+
+        console = Console(highlight=False, soft_wrap=True, force_terminal=True)
+    for i, (path, findings) in enumerate(results):
+        if i:
+            typer.echo("")
+        if not findings:
+            typer.echo(f"{path}: no findings")
+        for f in findings:
+            if console is None:
+                typer.echo(_line(f))
+            else:
+                from rich.markup import escape
+
+                colour = COLOURS[f.severity]
+                console.print(
+                    f"{escape(str(f.location))}  [bold]{f.rule}[/bold] "
+                    f"[{colour}]{f.severity}[/{colour}]  {escape(f.message)}"
+                    f"[dim]{SEPARATOR}{escape(f.advice)}[/dim]"
+                )
+    all_findings = [f for _, fs in results for f in fs]
+    typer.echo("")
+    typer.echo(_count_line(all_findings, len(results)))
+
+
+def _as_json(results: list[tuple[str, list]]) -> str:
+    rows = [
+        {
+            "file": f.location.file or path,
+            "line": f.location.line,
+            "column": f.location.column,
+            "rule": f.rule,
+            "severity": f.severity,
+            "message": f.message,
+            "advice": f.advice,
+        }
+        for path, findings in results
+        for f in findings
+    ]
+    return json.dumps(rows, indent=2, ensure_ascii=False)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def lint(
+        scenarios: list[str] = typer.Argument(..., help="Scenario files (.yaml)."),
+        fmt: Format = typer.Option(
+            Format.text, "--format", help="text: one finding per line; json: a list of findings."
+        ),
+    ) -> int:
+        """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR020).
+
+        Exit 1 when any finding is an error, 0 otherwise, 2 when a file cannot be loaded.
+        Rules and fixes: docs/lint.md.
+
+        Example: bgreplay lint scenarios/pixar-film-tracker.yaml scenarios/pitfalls/*.yaml
+        """
+        from bgreplay import api
+        from bgreplay.errors import InputError
+
+        loaded, problems = [], []
+        for path in scenarios:  # load all first: report every bad file, then nothing else
+            try:
+                loaded.append((path, api.load_scenario(path)))
+            except InputError as exc:
+                problems += exc.problems
+        if problems:
+            raise InputError(problems)
+        results = [(path, api.lint(scenario)) for path, scenario in loaded]
+        if fmt is Format.json:
+            typer.echo(_as_json(results))
+        else:
+            _print_text(results)
+        return 1 if any(f.severity == "error" for _, fs in results for f in fs) else 0
