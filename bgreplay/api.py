@@ -127,3 +127,48 @@ def replay(
             engine.advance(min(until, scenario.duration_ms))
             on_day(min(until, scenario.duration_ms), scenario.duration_ms)
     return engine.result()
+
+
+def metrics(result, *, variant: str | None = None, device: int = 0):
+    """Every SPEC §8 metric of one replay as a tidy polars frame (see
+    ``bgreplay.analysis.metrics``: scope, target, metric, kind, unit, value, values)."""
+    from bgreplay.analysis.frame import events_frame
+    from bgreplay.analysis.metrics import compute_metrics
+
+    name = variant or getattr(result.scenario, "variant", "base")
+    return compute_metrics(events_frame(result, variant=name, device=device), result.scenario)
+
+
+def check(
+    paths: Sequence[str | Path],
+    *,
+    baseline: str | Path | None = None,
+    update_baseline: bool = False,
+    tolerances: Sequence[str] = (),
+):
+    """``bgreplay check``: replay, evaluate ``expect``, compare with (or update) a baseline.
+
+    Returns a ``bgreplay.analysis.expect.CheckReport``; its ``exit_code`` is 0 or 1. Bad input
+    raises ``InputError`` before anything is replayed.
+    """
+    from bgreplay.analysis.expect import run_check
+
+    return run_check([str(p) for p in paths], load=load_scenario, replay=replay,
+                     baseline=None if baseline is None else str(baseline),
+                     update_baseline=update_baseline, tolerances=tolerances)
+
+
+def compare(
+    path: str | Path,
+    *,
+    variants: Sequence[str] = (),
+    vary: Sequence[str] = (),
+    metrics: Sequence[str] = (),
+):
+    """``bgreplay compare``: the scenario's columns side by side (a
+    ``bgreplay.analysis.compare.Comparison``); ``variants`` are ``NAME=PATH=VALUE[;...]``,
+    ``vary`` ``PATH=V1,V2``, ``metrics`` row names such as ``launch_delay.p90``."""
+    from bgreplay.analysis.compare import run_compare
+
+    return run_compare(str(path), load=load_scenario, replay=replay, variants=variants,
+                       vary=vary, metrics=metrics)

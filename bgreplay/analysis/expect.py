@@ -1,0 +1,379 @@
+"""The expectation language (SPEC §8), in the spirit of k6 thresholds: parsed before the run.
+
+Grammar, one string per check::
+
+    scalar:        OP VALUE            ">= 3"      "== 0"       "> 80%"
+    distribution:  AGG OP VALUE        "p(90) < 3h"  "max < 12h"  "count >= 5"
+
+``AGG`` is ``min``, ``max``, ``avg``, ``med``, ``p(N)`` or ``count``; ``OP`` one of
+``< <= > >= == !=``. ``VALUE`` is a number; for time metrics also a duration (``90s``, ``1h30m``,
+``2d``; a bare number means seconds, or hours for an ``hours`` metric); for ratio metrics also a
+percentage (``80%`` = 0.8); a ``percent`` metric accepts a trailing ``%`` (``20%`` = 20).
+``count`` compares a number of observations, so its VALUE is a plain number.
+
+A check with no data to measure (a ratio over zero opens, an aggregation of an empty
+distribution) fails with the measured value ``n/a``: "nothing happened" must not pass silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from bgreplay.analysis.metrics import (
+    MetricDef,
+    agg_unit,
+    format_value,
+    lookup,
+    measure,
+    metric_def,
+    metric_names,
+    normalise_aggregation,
+)
+from bgreplay.errors import InputError, Location, Problem
+from bgreplay.scenario.durations import FormatError, parse_duration
+
+OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": lambda a, b: math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9),
+    "!=": lambda a, b: not math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9),
+}
+_SYNTAX = re.compile(
+    r"^\s*(?:(?P<agg>[a-z][a-z0-9.]*(?:\(\s*[^)]*\))?)\s*)?(?P<op><=|>=|==|!=|<|>)\s*(?P<value>\S+)\s*$"
+)
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:e-?\d+)?$", re.IGNORECASE)
+GRAMMAR_FIX = ('write "OP VALUE" for a number (">= 3") or "AGG OP VALUE" for a distribution '
+               '("p(90) < 3h"); AGG is min, max, avg, med, p(N) or count; '
+               "OP is <, <=, >, >=, == or !=")
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """One parsed check: ``target``'s ``metric`` (aggregated by ``agg``) ``op`` ``threshold``."""
+
+    target: str
+    scope: str
+    metric: str
+    agg: str | None
+    op: str
+    threshold: float
+    text: str
+    location: Location = Location("")
+
+    @property
+    def definition(self) -> MetricDef:
+        mdef = metric_def(self.metric, strict=False)
+        assert mdef is not None
+        return mdef
+
+    @property
+    def unit(self) -> str:
+        return agg_unit(self.definition, self.agg)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpectationResult:
+    expectation: Expectation
+    measured: float | None
+    passed: bool
+
+    @property
+    def target(self) -> str:
+        return self.expectation.target
+
+    @property
+    def metric(self) -> str:
+        return self.expectation.metric
+
+    @property
+    def text(self) -> str:
+        return self.expectation.text
+
+    @property
+    def measured_text(self) -> str:
+        return format_value(self.measured, self.expectation.unit)
+
+    @property
+    def message(self) -> str:
+        return f"measured {self.measured_text}, expected {self.text}"
+
+
+# -- parsing -----------------------------------------------------------------------------------
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else ""
+
+
+def parse_value(text: str, mdef: MetricDef, agg: str | None) -> float:
+    """The threshold of a check, in the metric's unit; ``ValueError(message, fix)`` if wrong."""
+    unit = agg_unit(mdef, agg)
+    raw = text.strip()
+    if _NUMBER.match(raw):
+        return float(raw)
+    if raw.endswith("%") and _NUMBER.match(raw[:-1]):
+        if unit == "ratio":
+            return float(raw[:-1]) / 100.0
+        if unit == "percent":
+            return float(raw[:-1])
+        raise ValueError(f"'{raw}' is a percentage, but {_what(mdef, agg)} is a {unit}",
+                         "write a plain number")
+    if unit in ("seconds", "hours"):
+        try:
+            ms = parse_duration(raw, allow_zero=True)
+        except FormatError as exc:
+            raise ValueError(f"'{raw}' is not a number or a duration: {exc.message}",
+                             exc.fix) from None
+        return ms / 1000.0 / (3600.0 if unit == "hours" else 1.0)
+    raise ValueError(f"'{raw}' is not a number ({_what(mdef, agg)} is a {unit})",
+                     "write a plain number, e.g. 3 or 0.5")
+
+
+def _what(mdef: MetricDef, agg: str | None) -> str:
+    return f"count of {mdef.name}" if agg == "count" else mdef.name
+
+
+def _target_scope(target: str, scenario) -> str | None:
+    if target == "device":
+        return "device"
+    if scenario.task(target) is not None:
+        return "task"
+    if scenario.app(target) is not None:
+        return "app"
+    return None
+
+
+def _scope_mismatch(target: str, scope: str, mdef: MetricDef, scenario) -> tuple[str, str]:
+    kinds = {"task": "a task", "app": "an app", "device": "the device"}
+    message = f"'{mdef.name}' is {kinds[mdef.scope]} metric, but '{target}' is {kinds[scope]}"
+    if mdef.scope == "device":
+        return message, "put it under `device:` in expect"
+    if mdef.scope == "app":
+        task = scenario.task(target)
+        where = task.app if task is not None else "the app's bundle id"
+        return message, f"put it under the app: {where}"
+    tasks = [t.id for t in scenario.tasks if scope != "app" or t.app == target]
+    return message, "put it under one of the tasks: " + (", ".join(tasks) or "(none)")
+
+
+def parse_expectation(target: str, metric: str, text: str, scenario,
+                      location: Location = Location("")) -> Expectation:
+    """Check one written expectation against the scenario and the metric registry."""
+    path = f"expect/{target}/{metric}"
+
+    def fail(message: str, fix: str) -> InputError:
+        return InputError(Problem(location, message, fix, path))
+
+    scope = _target_scope(target, scenario)
+    if scope is None:
+        names = [*(t.id for t in scenario.tasks), *(a.bundle for a in scenario.apps), "device"]
+        raise fail(f"unknown task or app '{target}'{_did_you_mean(target, names)}",
+                   "expect names a task identifier, a bundle id or `device`: " + ", ".join(names))
+    mdef = metric_def(metric)
+    if mdef is None:
+        others = metric_names()
+        mine = metric_names(scope)
+        raise fail(f"unknown {scope} metric '{metric}'"
+                   f"{_did_you_mean(metric, mine) or _did_you_mean(metric, others)}",
+                   f"{scope} metrics: " + ", ".join(mine) + " (see docs/metrics.md)")
+    if mdef.scope != scope:
+        raise fail(*_scope_mismatch(target, scope, mdef, scenario))
+    match = _SYNTAX.match(text)
+    if match is None:
+        raise fail(f"cannot read the check '{text}'", GRAMMAR_FIX)
+    raw_agg, op, raw_value = match["agg"], match["op"], match["value"]
+    # The written form is strict (k6's ``p(90)``); ``p90`` is only the key form of baselines.
+    written = bool(raw_agg) and ("(" in raw_agg or raw_agg in ("min", "max", "avg", "med",
+                                                                "count"))
+    agg = normalise_aggregation(raw_agg) if written else None
+    if raw_agg and agg is None:
+        hint = (f'write p({raw_agg[1:]})' if re.fullmatch(r"p\d+(\.\d+)?", raw_agg)
+                else "use min, max, avg, med, p(N) with 0 <= N <= 100, or count")
+        raise fail(f"unknown aggregation '{raw_agg}' in '{text}'", hint)
+    if mdef.kind == "distribution" and agg is None:
+        raise fail(f"'{metric}' is a distribution: say which aggregation to check",
+                   f'e.g. "p(90) {op} {raw_value}", "max {op} {raw_value}" or '
+                   f'"count {op} {raw_value}"')
+    if mdef.kind == "scalar" and agg is not None:
+        raise fail(f"'{metric}' is a single number; the aggregation '{raw_agg}' does not apply",
+                   f'write "{op} {raw_value}"')
+    try:
+        threshold = parse_value(raw_value, mdef, agg)
+    except ValueError as exc:
+        message, fix = exc.args if len(exc.args) == 2 else (str(exc), GRAMMAR_FIX)
+        raise fail(f"in '{text}': {message}", fix) from None
+    return Expectation(target, scope, metric, agg, op, threshold, text.strip(), location)
+
+
+def parse_expectations(scenario) -> tuple[Expectation, ...]:
+    """Every expectation of the scenario, or one InputError listing every bad one."""
+    parsed, problems = [], []
+    for spec in scenario.expect:
+        try:
+            parsed.append(parse_expectation(spec.target, spec.metric, spec.text, scenario,
+                                            spec.location))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return tuple(parsed)
+
+
+# -- evaluation --------------------------------------------------------------------------------
+
+def evaluate(expectations: Sequence[Expectation],
+             metrics: pl.DataFrame) -> list[ExpectationResult]:
+    """Measure each expectation in a ``compute_metrics`` frame; no data fails."""
+    table = lookup(metrics)
+    results = []
+    for exp in expectations:
+        measured = measure(table, exp.target, exp.metric, exp.agg)
+        passed = measured is not None and OPS[exp.op](measured, exp.threshold)
+        results.append(ExpectationResult(exp, measured, passed))
+    return results
+
+
+# -- bgreplay check ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ReplayCheck:
+    """One replayed scenario variant: its expectation results and baseline changes."""
+
+    path: str
+    variant: str
+    name: str
+    results: tuple[ExpectationResult, ...]
+    changes: tuple = ()  # baseline.Change, beyond tolerance
+    seconds: float = 0.0  # wall time of replay + metrics, for JUnit
+
+    @property
+    def failures(self) -> list[ExpectationResult]:
+        return [r for r in self.results if not r.passed]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    checks: tuple[ReplayCheck, ...]
+    baseline: str | None = None
+    baseline_updated: bool = False
+
+    @property
+    def failed(self) -> int:
+        return sum(len(c.failures) for c in self.checks)
+
+    @property
+    def passed(self) -> int:
+        return sum(len(c.results) for c in self.checks) - self.failed
+
+    @property
+    def regressions(self) -> list:
+        return [ch for c in self.checks for ch in c.changes]
+
+    @property
+    def exit_code(self) -> int:
+        from bgreplay import exitcodes
+
+        if self.failed or self.regressions:
+            return exitcodes.EXPECTATIONS_FAILED
+        return exitcodes.OK
+
+
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    path: str
+    variant: str
+    scenario: object
+    expectations: tuple[Expectation, ...]
+
+
+def _plan(paths: Sequence[str], load: Callable, with_all_variants: bool) -> list[_Planned]:
+    """Load every scenario and variant and parse every expectation before anything runs."""
+    planned, problems = [], []
+    for path in paths:
+        try:
+            base = load(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        own = set(getattr(base, "variants_with_expect", ()))
+        names = [n for n in base.variant_names if with_all_variants or n in own]
+        for name in ["base", *names]:
+            try:
+                scenario = base if name == "base" else load(path, variant=name)
+                exps = parse_expectations(scenario) if name == "base" or name in own else ()
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            planned.append(_Planned(str(path), name, scenario, exps))
+    if problems:
+        raise InputError(problems)
+    return planned
+
+
+def run_check(
+    paths: Sequence[str],
+    *,
+    load: Callable,
+    replay: Callable,
+    baseline: str | None = None,
+    update_baseline: bool = False,
+    tolerances: Sequence[str] = (),
+) -> CheckReport:
+    """``bgreplay check``: replay each scenario (and each variant with its own ``expect``),
+    evaluate expectations, and compare with / update a baseline.
+
+    ``load(path, variant=None)`` returns a Scenario and ``replay(scenario)`` a ReplayResult
+    (``bgreplay.api`` passes its own). With a baseline every variant is replayed, since the
+    baseline holds every metric per scenario and variant. Bad input of any kind is raised as
+    one ``InputError`` before the first replay.
+    """
+    import time
+
+    from bgreplay.analysis import baseline as bl
+    from bgreplay.analysis.frame import events_frame
+    from bgreplay.analysis.metrics import compute_metrics
+
+    if update_baseline and not baseline:
+        raise InputError("--update-baseline needs --baseline FILE",
+                         fix="e.g. bgreplay check scenarios/*.yaml --baseline ci/baseline.json "
+                             "--update-baseline")
+    tols = bl.parse_tolerances(tolerances)
+    stored = bl.read_baseline(baseline, missing_ok=update_baseline) if baseline else None
+    planned = _plan(paths, load, with_all_variants=baseline is not None)
+    if stored is not None and not update_baseline:
+        missing = [p for p in planned
+                   if stored.get(bl.scenario_key(p.path, baseline), p.variant) is None]
+        if missing:
+            raise InputError([Problem(
+                Location(str(baseline)),
+                f"no baseline for {p.path} (variant {p.variant})",
+                "record it with --update-baseline (and commit the baseline file)")
+                for p in missing])
+    checks, entries = [], {}
+    for plan in planned:
+        started = time.perf_counter()
+        result = replay(plan.scenario)
+        metrics = compute_metrics(events_frame(result, variant=plan.variant), plan.scenario)
+        results = tuple(evaluate(plan.expectations, metrics))
+        changes: tuple = ()
+        if baseline is not None:
+            key = bl.scenario_key(plan.path, baseline)
+            snap = bl.snapshot(metrics)
+            entries.setdefault(key, {})[plan.variant] = snap
+            if not update_baseline:
+                changes = tuple(bl.compare_snapshots(stored.get(key, plan.variant), snap, tols,
+                                                     scenario=plan.path, variant=plan.variant))
+        checks.append(ReplayCheck(plan.path, plan.variant, getattr(plan.scenario, "name", ""),
+                                  results, changes, time.perf_counter() - started))
+    if update_baseline and baseline is not None:
+        bl.write_baseline(baseline, entries, stored)
+    return CheckReport(tuple(checks), baseline, update_baseline)

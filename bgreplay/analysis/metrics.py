@@ -1,0 +1,589 @@
+"""Every metric of SPEC §8, defined once: a registry and one polars computation over the event log.
+
+``check``, ``compare``, ``fleet`` and ``docs/metrics.md`` all read ``METRICS``, so a metric's
+name, scope, unit and "better" direction cannot drift between commands.
+
+``compute_metrics(frame, scenario)`` returns a tidy frame, one row per (target, metric):
+
+| column | type | meaning |
+|---|---|---|
+| ``scope`` | str | ``task``, ``app`` or ``device`` |
+| ``target`` | str | task identifier, bundle id, or ``device`` |
+| ``metric`` | str | registry name; families expand (``kills.jetsam``, ``throttled_time.battery``) |
+| ``kind`` | str | ``scalar`` or ``distribution`` |
+| ``unit`` | str | ``seconds``, ``hours``, ``count``, ``ratio``, ``percent`` or ``units`` |
+| ``value`` | f64/null | the scalar (null when there is no data, e.g. a ratio of zero opens) |
+| ``values`` | list[f64]/null | the distribution's observations, in time order |
+
+Distributions are summarised by ``aggregate(values, agg)`` with ``min max avg med p(N) count``;
+``summary(frame)`` flattens every metric to named numbers (``launch_delay.p90``) for baselines
+and comparisons.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from bgreplay.engine.records import KILL_REASONS
+
+Scope = Literal["task", "app", "device"]
+Kind = Literal["scalar", "distribution"]
+Unit = Literal["seconds", "hours", "count", "ratio", "percent", "units"]
+Better = Literal["higher", "lower", "none"]
+
+DAY_S = 86_400.0
+FRESH_WITHIN_S = 3_600.0  # SPEC §8: fresh_open_ratio counts opens with staleness below 1 h
+
+def _throttle_reasons() -> tuple[str, ...]:
+    """What a ``throttled`` event's reason may be: a policy's short name or an engine state."""
+    try:
+        from bgreplay.engine.policies import SHORT_NAMES
+    except ImportError:  # pragma: no cover - the engine always ships its policies
+        return ()
+    return (*SHORT_NAMES.values(), "threshold", "device_off", "already_running")
+
+
+RUN_ENDS = ("completed", "killed")  # events that close a run and carry its runtime
+THROTTLE_ENDS = ("throttled", "launched", "replaced", "cancelled", "submitted")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDef:
+    """One metric: what it measures, where, in which unit, and which way is better.
+
+    A *family* (``kills.<reason>``) stands for one scalar per suffix; ``members`` lists the known
+    suffixes, or is empty when any suffix is allowed (policy names come from the profile).
+    """
+
+    name: str
+    scope: Scope
+    kind: Kind
+    unit: Unit
+    better: Better
+    doc: str
+    family: bool = False
+    members: tuple[str, ...] = ()
+
+    @property
+    def stem(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+def _m(name: str, scope: Scope, kind: Kind, unit: Unit, better: Better, doc: str,
+       members: tuple[str, ...] | None = None) -> MetricDef:
+    return MetricDef(name, scope, kind, unit, better, doc, family=members is not None,
+                     members=members or ())
+
+
+METRICS: dict[str, MetricDef] = {
+    m.name: m
+    for m in (
+        _m("submits", "task", "scalar", "count", "none",
+           "Requests accepted by `submit` (`submitted` events); failed submits are not counted."),
+        _m("submit_errors", "task", "scalar", "count", "lower",
+           "Submits that failed (`submit_failed`: unavailable, notPermitted, "
+           "tooManyPendingTaskRequests, immediateRunIneligible)."),
+        _m("replaced", "task", "scalar", "count", "lower",
+           "Pending requests replaced by a new submit of the same identifier (resets the timer, "
+           "F14)."),
+        _m("launches", "task", "scalar", "count", "higher",
+           "Runs launched (organic and simulated)."),
+        _m("launches_per_day", "task", "scalar", "count", "higher",
+           "`launches` divided by the replay's length in days."),
+        _m("completions", "task", "scalar", "count", "higher",
+           "Runs that called `setTaskCompleted` (`completed`, success or failure)."),
+        _m("successes", "task", "scalar", "count", "higher",
+           "Runs completed with success."),
+        _m("failures", "task", "scalar", "count", "lower",
+           "Runs completed with failure (including completion after expiration)."),
+        _m("expirations", "task", "scalar", "count", "lower",
+           "Runs whose expiration handler was called (`expired`)."),
+        _m("kills", "task", "scalar", "count", "lower",
+           "Runs killed by the system (`killed`, any reason)."),
+        _m("kills.<reason>", "task", "scalar", "count", "lower",
+           "Runs killed for one reason: " + ", ".join(KILL_REASONS) + ".", KILL_REASONS),
+        _m("throttled_time", "task", "scalar", "seconds", "lower",
+           "Time pending past `start_after` while blocked: from each `throttled` event to the "
+           "request's next event (`throttled`, `launched`, `replaced`, `cancelled`, "
+           "`submitted`) or the end of the replay."),
+        _m("throttled_time.<policy>", "task", "scalar", "seconds", "lower",
+           "`throttled_time` while the given policy blocked the request (`threshold` = score "
+           "below threshold; `device_off`, `already_running` = engine states). Zero when it "
+           "never blocked the request. Policies: " + ", ".join(_throttle_reasons()) + ".",
+           _throttle_reasons()),
+        _m("launch_delay", "task", "distribution", "seconds", "lower",
+           "Per launch: launch time − `start_after`."),
+        _m("runtime", "task", "distribution", "seconds", "none",
+           "Per run: launch to its end (`completed` or `killed`)."),
+        _m("energy", "task", "scalar", "units", "lower",
+           "Energy-budget units spent by the task's runs on battery (§6.6; `energy=N` in the "
+           "detail of `completed` / `killed`). Runs while plugged in cost nothing."),
+        _m("opens", "app", "scalar", "count", "none",
+           "Foreground opens (`app_opened`)."),
+        _m("staleness_at_open", "app", "distribution", "seconds", "lower",
+           "Per open: open time − last fetch completion, measured before the open's own sync. "
+           "Opens before any fetch (no staleness) are left out."),
+        _m("fresh_open_ratio", "app", "scalar", "ratio", "higher",
+           "Share of opens with staleness below `fresh_within` (1 h); an open with no fetch yet "
+           "is not fresh. No data when the app was never opened."),
+        _m("missed_changes_at_open", "app", "distribution", "count", "lower",
+           "Per open: server changes not fetched yet (`missed_changes=N` in the event detail)."),
+        _m("background_runtime", "app", "scalar", "seconds", "none",
+           "Total runtime of all the app's background runs."),
+        _m("crashes", "app", "scalar", "count", "lower",
+           "App crashes (`app_crashed`: no launch handler registered, late registration)."),
+        _m("unlocks_per_day", "device", "scalar", "count", "none",
+           "`unlocked` events divided by the replay's length in days."),
+        _m("plugged_hours_per_day", "device", "scalar", "hours", "none",
+           "Hours on external power (from `plugged` / `unplugged` events) per day."),
+        _m("min_battery", "device", "scalar", "percent", "higher",
+           "Lowest battery level seen (`battery` events). No data without battery events."),
+    )
+}
+"""The registry, in display order."""
+
+FAMILIES: dict[str, MetricDef] = {m.stem: m for m in METRICS.values() if m.family}
+AGG_RE = re.compile(r"^(min|max|avg|med|count|p\(\s*(\d+(?:\.\d+)?)\s*\))$")
+_KEY_AGG_RE = re.compile(r"^(?P<name>.+?)\.(?P<agg>min|max|avg|med|count|p\d+(?:\.\d+)?)$")
+SUMMARY_AGGS = ("p(50)", "p(90)", "max", "count")  # what baselines and comparisons keep
+
+
+def metric_def(name: str, *, strict: bool = True) -> MetricDef | None:
+    """The definition of ``name`` (``kills`` or ``kills.jetsam`` alike), or None if unknown.
+
+    ``strict=False`` accepts any family suffix (a kill reason the registry does not list yet).
+    """
+    if name in METRICS and not METRICS[name].family:
+        return METRICS[name]
+    stem, dot, suffix = name.partition(".")
+    fam = FAMILIES.get(stem)
+    if fam is None or not dot or not suffix:
+        return None
+    if strict and fam.members and suffix not in fam.members:
+        return None
+    return fam
+
+
+def metric_names(scope: str | None = None) -> list[str]:
+    """Every metric name a user may write (families expanded where their members are known)."""
+    out: list[str] = []
+    for m in METRICS.values():
+        if scope is not None and m.scope != scope:
+            continue
+        if m.family:
+            out.extend(f"{m.stem}.{s}" for s in m.members)
+        else:
+            out.append(m.name)
+    return out
+
+
+# -- aggregations ------------------------------------------------------------------------------
+
+def normalise_aggregation(agg: str) -> str | None:
+    """Canonical form (``p(90)``, ``max`` ...) of an aggregation, or None if it is not one.
+
+    Accepts the key form ``p90`` as well as ``p(90)``.
+    """
+    text = agg.strip()
+    if re.fullmatch(r"p\d+(?:\.\d+)?", text):
+        text = f"p({text[1:]})"
+    match = AGG_RE.match(text)
+    if not match:
+        return None
+    if match.group(2) is not None:
+        pct = float(match.group(2))
+        if not 0 <= pct <= 100:
+            return None
+        return f"p({_num(pct)})"
+    return match.group(1)
+
+
+def agg_key(agg: str) -> str:
+    """``p(90)`` → ``p90``: the suffix used in baseline keys and ``--metric`` rows."""
+    return agg.replace("(", "").replace(")", "") if agg.startswith("p(") else agg
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """``launch_delay.p90`` → (``launch_delay``, ``p(90)``); ``kills.jetsam`` → (it, None)."""
+    if metric_def(key, strict=False) is not None:
+        return key, None
+    match = _KEY_AGG_RE.match(key)
+    if match and metric_def(match["name"], strict=False) is not None:
+        return match["name"], normalise_aggregation(match["agg"])
+    return key, None
+
+
+def aggregate(values: Sequence[float] | None, agg: str) -> float | None:
+    """One aggregation of a distribution; None ("no data") when it is empty, except ``count``.
+
+    ``p(N)`` and ``med`` interpolate linearly between closest ranks (numpy's default).
+    """
+    data = sorted(v for v in (values or ()) if v is not None and not math.isnan(v))
+    if agg == "count":
+        return float(len(data))
+    if not data:
+        return None
+    if agg == "min":
+        return data[0]
+    if agg == "max":
+        return data[-1]
+    if agg == "avg":
+        return math.fsum(data) / len(data)
+    q = 50.0 if agg == "med" else float(agg[2:-1])
+    pos = (len(data) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(data) - 1)
+    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+
+
+def agg_unit(metric: MetricDef, agg: str | None) -> Unit:
+    return "count" if agg == "count" else metric.unit
+
+
+# -- computation -------------------------------------------------------------------------------
+
+def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float) -> pl.DataFrame:
+    ev, reason = pl.col("event"), pl.col("reason")
+    tf = frame.filter(pl.col("task").is_not_null())
+    kill_reasons = list(dict.fromkeys(
+        [*KILL_REASONS, *tf.filter(ev == "killed")["reason"].drop_nulls().unique().sort()]))
+    counts = tf.group_by("task").agg(
+        submits=(ev == "submitted").sum(),
+        submit_errors=(ev == "submit_failed").sum(),
+        replaced=(ev == "replaced").sum(),
+        launches=(ev == "launched").sum(),
+        completions=(ev == "completed").sum(),
+        successes=((ev == "completed") & (reason == "success")).sum(),
+        failures=((ev == "completed") & (reason == "failure")).sum(),
+        expirations=(ev == "expired").sum(),
+        kills=(ev == "killed").sum(),
+        **{f"kills.{r}": ((ev == "killed") & (reason == r)).sum() for r in kill_reasons},
+        launch_delay=pl.col("value").filter(ev == "launched").drop_nulls(),
+        runtime=pl.col("value").filter(ev.is_in(RUN_ENDS)).drop_nulls(),
+        energy=pl.col("detail").filter(ev.is_in(RUN_ENDS))
+        .str.extract(r"energy=([0-9.]+)", 1).cast(pl.Float64).sum(),
+    )
+    spans = (
+        tf.filter(ev.is_in(THROTTLE_ENDS))
+        .sort(["t", "seq"])
+        .with_columns(end=pl.col("t").shift(-1).over("task").fill_null(end_s))
+        .filter(ev == "throttled")
+        .with_columns(span=(pl.col("end") - pl.col("t")).clip(lower_bound=0.0),
+                      policy=reason.fill_null("unknown"))
+    )
+    total = spans.group_by("task").agg(throttled_time=pl.col("span").sum())
+    by_policy = spans.group_by("task", "policy").agg(pl.col("span").sum())
+    base = pl.DataFrame({"task": tasks}, schema={"task": pl.String})
+    wide = base.join(counts, on="task", how="left").join(total, on="task", how="left")
+    count_cols = ["submits", "submit_errors", "replaced", "launches", "completions", "successes",
+                  "failures", "expirations", "kills", *[f"kills.{r}" for r in kill_reasons]]
+    wide = wide.with_columns(
+        *[pl.col(c).fill_null(0).cast(pl.Float64) for c in count_cols],
+        pl.col("throttled_time").fill_null(0.0),
+        pl.col("energy").fill_null(0.0),
+        launches_per_day=pl.col("launches").fill_null(0).cast(pl.Float64) / days,
+    )
+    scalars = ["submits", "submit_errors", "replaced", "launches", "launches_per_day",
+               "completions", "successes", "failures", "expirations", "kills",
+               *[f"kills.{r}" for r in kill_reasons], "throttled_time", "energy"]
+    rows = _tidy(wide, "task", "task", scalars, ["launch_delay", "runtime"])
+    policy_rows = base.join(by_policy, on="task", how="inner").select(
+        scope=pl.lit("task"), target=pl.col("task"),
+        metric=pl.lit("throttled_time.") + pl.col("policy"),
+        value=pl.col("span"), values=pl.lit(None, dtype=pl.List(pl.Float64)),
+    )
+    return pl.concat([rows, policy_rows])
+
+
+def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> pl.DataFrame:
+    ev = pl.col("event")
+    af = frame.filter(pl.col("app").is_not_null())
+    opened = ev == "app_opened"
+    stale = pl.col("value")
+    counts = af.group_by("app").agg(
+        opens=opened.sum(),
+        fresh=(opened & stale.is_not_null() & (stale < fresh_within_s)).sum(),
+        staleness_at_open=stale.filter(opened).drop_nulls(),
+        missed_changes_at_open=pl.col("detail").filter(opened)
+        .str.extract(r"missed_changes=(\d+)", 1).cast(pl.Float64).drop_nulls(),
+        background_runtime=pl.col("value").filter(ev.is_in(RUN_ENDS)).drop_nulls().sum(),
+        crashes=(ev == "app_crashed").sum(),
+    )
+    base = pl.DataFrame({"app": apps}, schema={"app": pl.String})
+    wide = base.join(counts, on="app", how="left").with_columns(
+        pl.col("opens").fill_null(0).cast(pl.Float64),
+        pl.col("crashes").fill_null(0).cast(pl.Float64),
+        pl.col("background_runtime").fill_null(0.0).cast(pl.Float64),
+    ).with_columns(
+        fresh_open_ratio=pl.when(pl.col("opens") > 0)
+        .then(pl.col("fresh").fill_null(0) / pl.col("opens")).otherwise(None),
+    )
+    return _tidy(wide, "app", "app", ["opens", "fresh_open_ratio", "background_runtime",
+                                      "crashes"],
+                 ["staleness_at_open", "missed_changes_at_open"])
+
+
+def _device_frame(frame: pl.DataFrame, days: float, end_s: float) -> pl.DataFrame:
+    ev = pl.col("event")
+    power = frame.filter(ev.is_in(["plugged", "unplugged"])).sort(["t", "seq"])
+    plugged_s = 0.0
+    if power.height:
+        if power["event"][0] == "unplugged":  # plugged in since before the replay started
+            plugged_s += float(power["t"][0])
+        plugged_s += float(
+            power.with_columns(end=pl.col("t").shift(-1).fill_null(end_s))
+            .filter(ev == "plugged")
+            .select((pl.col("end") - pl.col("t")).sum())
+            .item()
+        )
+    battery = frame.filter(ev == "battery")["value"].drop_nulls()
+    unlocks = frame.filter(ev == "unlocked").height
+    wide = pl.DataFrame(
+        {
+            "target": ["device"],
+            "unlocks_per_day": [unlocks / days],
+            "plugged_hours_per_day": [plugged_s / 3600.0 / days],
+            "min_battery": [float(battery.min()) if battery.len() else None],
+        },
+        schema={"target": pl.String, "unlocks_per_day": pl.Float64,
+                "plugged_hours_per_day": pl.Float64, "min_battery": pl.Float64},
+    )
+    return _tidy(wide, "device", "target",
+                 ["unlocks_per_day", "plugged_hours_per_day", "min_battery"], [])
+
+
+def _tidy(wide: pl.DataFrame, scope: str, key: str, scalars: list[str],
+          dists: list[str]) -> pl.DataFrame:
+    """Wide per-target columns → long (scope, target, metric, value, values) rows."""
+    order = pl.DataFrame({key: wide[key], "_pos": pl.int_range(0, wide.height, eager=True)})
+    parts = []
+    if scalars:
+        parts.append(
+            wide.select(key, *[pl.col(c).cast(pl.Float64) for c in scalars])
+            .unpivot(index=key, variable_name="metric", value_name="value")
+            .with_columns(values=pl.lit(None, dtype=pl.List(pl.Float64)))
+        )
+    if dists:
+        parts.append(
+            wide.select(key, *[pl.col(c).fill_null([]).cast(pl.List(pl.Float64)) for c in dists])
+            .unpivot(index=key, variable_name="metric", value_name="values")
+            .with_columns(value=pl.lit(None, dtype=pl.Float64))
+            .select(key, "metric", "value", "values")
+        )
+    long = pl.concat(parts).join(order, on=key, how="left")
+    return long.sort("_pos", maintain_order=True).select(
+        scope=pl.lit(scope), target=pl.col(key), metric=pl.col("metric"),
+        value=pl.col("value"), values=pl.col("values"),
+    )
+
+
+METRICS_SCHEMA = {
+    "scope": pl.String, "target": pl.String, "metric": pl.String, "kind": pl.String,
+    "unit": pl.String, "value": pl.Float64, "values": pl.List(pl.Float64),
+}
+
+
+def compute_metrics(
+    frame: pl.DataFrame, scenario, *, fresh_within_s: float = FRESH_WITHIN_S
+) -> pl.DataFrame:
+    """Every SPEC §8 metric of one replay, as the tidy frame described in the module docstring.
+
+    ``frame`` is one replay's event log (``events_frame``); ``scenario`` gives the task and app
+    lists (targets with no events still get zero counts) and the replay's length.
+    """
+    end_s = scenario.duration_ms / 1000.0
+    days = end_s / DAY_S
+    tasks = [t.id for t in scenario.tasks]
+    apps = [a.bundle for a in scenario.apps]
+    long = pl.concat([
+        _task_frame(frame, tasks, days, end_s),
+        _app_frame(frame, apps, fresh_within_s),
+        _device_frame(frame, days, end_s),
+    ])
+    defs = [metric_def(m, strict=False) for m in long["metric"]]
+    targets = {name: i for i, name in enumerate([*tasks, *apps, "device"])}
+    order = [(targets.get(t, len(targets)), *_metric_rank(m))
+             for t, m in zip(long["target"], long["metric"], strict=True)]
+    perm = sorted(range(len(order)), key=order.__getitem__)
+    return (
+        long.with_columns(
+            kind=pl.Series([d.kind for d in defs], dtype=pl.String),
+            unit=pl.Series([d.unit for d in defs], dtype=pl.String),
+        )
+        .select(pl.all().gather(perm))
+        .select(list(METRICS_SCHEMA))
+        .cast(METRICS_SCHEMA)
+    )
+
+
+_POSITION = {name: i for i, name in enumerate(METRICS)}
+
+
+def _metric_rank(name: str) -> tuple[int, int, str]:
+    """Registry order; family members in their documented order, then alphabetically."""
+    mdef = metric_def(name, strict=False)
+    if mdef is None:
+        return (len(_POSITION), 0, name)
+    if not mdef.family:
+        return (_POSITION[mdef.name], 0, "")
+    suffix = name.partition(".")[2]
+    member = mdef.members.index(suffix) if suffix in mdef.members else len(mdef.members)
+    return (_POSITION[mdef.name], member, suffix)
+
+
+def lookup(metrics: pl.DataFrame) -> dict[tuple[str, str], float | list[float] | None]:
+    """(target, metric) → scalar value or list of observations."""
+    out: dict[tuple[str, str], float | list[float] | None] = {}
+    for row in metrics.iter_rows(named=True):
+        key = (row["target"], row["metric"])
+        out[key] = row["values"] if row["kind"] == "distribution" else row["value"]
+    return out
+
+
+def measure(table: dict, target: str, metric: str, agg: str | None) -> float | None:
+    """One number from a ``lookup`` table: a scalar, or an aggregation of a distribution.
+
+    A family member that never occurred (``kills.jetsam`` with no jetsam kill) measures 0.
+    """
+    key = (target, metric)
+    if key not in table:
+        mdef = metric_def(metric, strict=False)
+        if mdef is not None and mdef.family and mdef.kind == "scalar":
+            return 0.0
+        return None
+    value = table[key]
+    if agg is None:
+        return None if isinstance(value, list) else value
+    return aggregate(value if isinstance(value, list) else [], agg)
+
+
+def summary(metrics: pl.DataFrame,
+            aggs: Iterable[str] = SUMMARY_AGGS) -> dict[str, dict[str, float | None]]:
+    """target → {key: number}: scalars by name, distributions as ``name.p50`` ... ``name.count``."""
+    out: dict[str, dict[str, float | None]] = {}
+    aggs = tuple(aggs)
+    for row in metrics.iter_rows(named=True):
+        entry = out.setdefault(row["target"], {})
+        if row["kind"] == "distribution":
+            for agg in aggs:
+                entry[f"{row['metric']}.{agg_key(agg)}"] = aggregate(row["values"], agg)
+        else:
+            entry[row["metric"]] = row["value"]
+    return out
+
+
+# -- formatting --------------------------------------------------------------------------------
+
+def _num(x: float) -> str:
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as the shortest readable duration in the input syntax: ``45s``, ``2h13m``."""
+    if seconds < 0:
+        return "-" + format_duration(-seconds)
+    if seconds < 60:
+        return f"{_num(round(seconds, 2))}s"
+    total = round(seconds)
+    parts = []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        qty, total = divmod(total, size)
+        if qty or parts:
+            parts.append((qty, unit))
+    shown = parts[:2]
+    return "".join(f"{q}{u}" for q, u in shown if q) or "0s"
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A measured value with its unit, for reports; ``n/a`` when there is no data."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if unit == "seconds":
+        return format_duration(value)
+    if unit == "hours":
+        return f"{_num(round(value, 2))}h"
+    if unit == "percent":
+        return f"{_num(round(value, 1))}%"
+    return _num(round(value, 2)) if unit == "ratio" else _num(value)
+
+
+# -- documentation -----------------------------------------------------------------------------
+
+def render_metrics_markdown() -> str:
+    """``docs/metrics.md``, generated from the registry (a test keeps the file in sync)."""
+    lines = [
+        "# Metrics",
+        "",
+        "<!-- Generated by `python -m bgreplay.analysis.metrics > docs/metrics.md`; "
+        "do not edit by hand. -->",
+        "",
+        "Every metric is computed from a replay's event log (SPEC §7) by "
+        "`bgreplay.analysis.metrics`. `check` expectations, baselines, `compare` rows and "
+        "`fleet` aggregates all use these names.",
+        "",
+        "Times are in seconds; expectations may write them as durations (`90s`, `1h30m`, `2d`).",
+        "",
+    ]
+    for scope, title in (("task", "Per task"), ("app", "Per app"), ("device", "Device")):
+        lines += [f"## {title}", "", "| metric | kind | unit | better | meaning |",
+                  "|---|---|---|---|---|"]
+        for m in METRICS.values():
+            if m.scope == scope:
+                lines.append(f"| `{m.name}` | {m.kind} | {m.unit} | {m.better} | {m.doc} |")
+        lines.append("")
+    lines += [
+        "Units: `seconds` and `hours` of time, `count` of events (per day where the name says "
+        "so), `ratio` 0..1, `percent` 0..100, `units` of the energy budget (§6.6). *better* is "
+        "the direction `compare` marks as the better value.",
+        "",
+        "## Distributions",
+        "",
+        "A distribution is summarised by an aggregation: `min`, `max`, `avg`, `med`, `p(N)` "
+        "(0 ≤ N ≤ 100, linear interpolation between closest ranks; `med` = `p(50)`) or "
+        "`count`. On an empty distribution every aggregation but `count` (which is 0) has no "
+        "data: it prints as `n/a` and an expectation on it fails.",
+        "",
+        "Baselines and `compare` name an aggregation with a suffix: `launch_delay.p90`, "
+        "`staleness_at_open.max`, `runtime.count`. Baselines keep `p50`, `p90`, `max` and "
+        "`count` of every distribution.",
+        "",
+        "## Expectations",
+        "",
+        "```yaml",
+        "expect:",
+        "  io.cocoabytes.filmtracker.refresh:   # a task",
+        '    launches_per_day: ">= 3"',
+        '    kills: "== 0"',
+        '    kills.watchdog: "== 0"',
+        "  io.cocoabytes.filmtracker:           # an app",
+        '    staleness_at_open: ["p(90) < 3h", "max < 12h"]',
+        '    fresh_open_ratio: ">= 80%"',
+        "  device:",
+        '    min_battery: "> 20"',
+        "```",
+        "",
+        "- Scalar: `OP VALUE`. Distribution: `AGG OP VALUE`. `OP` is one of "
+        "`<`, `<=`, `>`, `>=`, `==`, `!=`.",
+        "- `VALUE` is a number; for time metrics also a duration (`90s`, `15m`, `1h30m`, `2d`; a "
+        "bare number is seconds); for `ratio` metrics also a percentage (`80%` = 0.8); for "
+        "`percent` metrics a trailing `%` is allowed (`20%` = 20).",
+        "- `==` and `!=` compare within 1e-9.",
+        "- A metric with no data (a ratio over zero opens, `min_battery` without battery events, "
+        "an aggregation of an empty distribution) measures `n/a` and the expectation fails.",
+        "- Unknown targets or metrics, an aggregation on a scalar, or a distribution without one "
+        "are input errors (exit 2), reported before anything is replayed.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - regenerates docs/metrics.md
+    print(render_metrics_markdown(), end="")

@@ -1,0 +1,117 @@
+"""``bgreplay compare``: replay strategies side by side (SPEC §3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+
+import typer
+
+BEST = "*"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+
+
+def _cells(comparison) -> list[list[str]]:
+    """Table body: target, metric, then each column's value; later columns add (Δ)."""
+    body = []
+    for row in comparison.rows:
+        cells = [row.target, row.metric]
+        for i in range(len(comparison.columns)):
+            text = row.formatted(i)
+            if i in row.best:
+                text += BEST
+            if i > 0:
+                text += f" ({row.formatted_delta(i)})"
+            cells.append(text)
+        body.append(cells)
+    return body
+
+
+def _legend(comparison) -> str:
+    return (f"{BEST} better value; (Δ) change against '{comparison.columns[0].name}'. "
+            f"Scenario: {comparison.path}")
+
+
+def render_plain(comparison) -> str:
+    header = ["target", "metric", *(c.name for c in comparison.columns)]
+    rows = [header, *_cells(comparison)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in rows]
+    return "\n".join([*lines, "", _legend(comparison)])
+
+
+def print_rich(comparison) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(comparison.path), title_justify="left")
+    table.add_column("target", no_wrap=True)
+    table.add_column("metric", no_wrap=True)
+    for col in comparison.columns:
+        table.add_column(escape(col.name), justify="right")
+    for row, cells in zip(comparison.rows, _cells(comparison), strict=True):
+        styled = [escape(cells[0]), escape(cells[1])]
+        for i, text in enumerate(cells[2:]):
+            styled.append(f"[bold green]{escape(text)}[/bold green]" if i in row.best
+                          else escape(text))
+        table.add_row(*styled)
+    console = Console(highlight=False, force_terminal=True)
+    console.print(table)
+    console.print(f"[dim]{escape(_legend(comparison))}[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def compare(
+        scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
+        variant: list[str] = typer.Option(
+            [], "--variant", metavar="NAME=PATH=VALUE[;PATH=VALUE]",
+            help="An extra column: the base scenario with these overrides. Repeatable."),
+        vary: list[str] = typer.Option(
+            [], "--vary", metavar="PATH=V1,V2,...",
+            help="One column per value (YAML; commas inside [] or {} do not split); repeat for "
+                 "the cartesian product. The first combination becomes the reference column."),
+        metric: list[str] = typer.Option(
+            [], "--metric", metavar="NAME",
+            help="A row metric, e.g. launches_per_day or launch_delay.p90. Repeatable."),
+        fmt: Format = typer.Option(Format.text, "--format",
+                                   help="text: a table; json; csv: one line per row and column."),
+        out: str | None = typer.Option(None, "--out", metavar="FILE",
+                                       help="Write the output to FILE (atomically)."),
+    ) -> int:
+        """Replay the base scenario and its variants side by side, with deltas.
+
+        Columns: the base (or every --vary combination), the scenario's `variants`, then each
+        --variant. Rows: metrics for every task or app (see docs/metrics.md); deltas are against
+        the first column and the better value of each row is marked.
+
+        Example: bgreplay compare scenarios/pixar-film-tracker.yaml
+        --vary 'apps/*/tasks/*refresh/submit/when=[app_launch],[app_background]'
+        """
+        from bgreplay import api
+        from bgreplay.fsutil import write_atomic
+
+        comparison = api.compare(scenario, variants=variant, vary=vary, metrics=metric)
+        if fmt is Format.json:
+            text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        elif fmt is Format.csv:
+            text = comparison.to_frame().write_csv()
+        elif out or not (sys.stdout.isatty() and "NO_COLOR" not in os.environ):
+            text = render_plain(comparison) + "\n"
+        else:
+            print_rich(comparison)
+            return 0
+        if out:
+            write_atomic(out, text)
+        else:
+            typer.echo(text, nl=False)
+        return 0
