@@ -29,20 +29,23 @@ def load_timeline(scenario: Scenario) -> Timeline:
     return _load(scenario)
 
 
-def validate_file(path: str | Path) -> None:
-    """Raise ``InputError`` listing every problem in a scenario or trace file."""
+def validate_file(path: str | Path) -> list:
+    """Raise ``InputError`` listing every problem in a scenario or trace file; return the
+    warnings (``Problem`` objects with severity ``warning``) of a valid one."""
     p = Path(path)
     if p.suffix.lower() in SCENARIO_SUFFIXES:
-        load_timeline(load_scenario(p))
-    elif p.suffix.lower() in TRACE_SUFFIXES:
+        scenario = load_scenario(p)
+        load_timeline(scenario)
+        return list(scenario.warnings)
+    if p.suffix.lower() in TRACE_SUFFIXES:
         from bgreplay.trace.io import read_trace_file
 
         read_trace_file(p)
-    else:
-        raise InputError(
-            f"{p}: unknown file type {p.suffix!r}",
-            fix="pass a scenario (.yaml, .yml) or a trace (.csv, .parquet)",
-        )
+        return []
+    raise InputError(
+        f"{p}: unknown file type {p.suffix!r}",
+        fix="pass a scenario (.yaml, .yml) or a trace (.csv, .parquet)",
+    )
 
 
 from bgreplay.scenario.lint import Finding  # noqa: E402  (lint needs only the model)

@@ -499,6 +499,8 @@ class Replay(RunsMixin):
             self._emit(t, "submit_failed", reason="tooManyPendingTaskRequests",
                        detail="1 refresh and 10 processing requests per app (F13)", **fields)
             return
+        if task.handler.work_ms is not None and self.work_left.get(task.id) == 0:
+            self.work_left[task.id] = task.handler.work_ms  # the last job is done: a new one
         if task.type == "continued_processing":
             self.submit_continued(task, t, trigger)
             return
