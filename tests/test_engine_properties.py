@@ -135,3 +135,40 @@ def test_invariants_hold_on_random_worlds(world, profile):
     assert not violations, "\n".join(map(str, violations[:5])) + "\n" + "\n".join(
         map(str, result.events[:40]))
     assert result.events == run(sc, tl, profile=profile).events  # deterministic
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_skipping_quiet_ticks_changes_nothing(world):
+    """The tick-skipping optimisation must give the same event log as re-scoring every tick."""
+    from bgreplay.engine.engine import Replay
+    from bgreplay.engine.profiles import build_profile
+
+    sc, tl = world
+    logs = []
+    for skip in (True, False):
+        engine = Replay(sc, tl, build_profile("ios-26"))
+        engine.skip_quiet_ticks = skip
+        engine.advance()
+        logs.append(engine.events)
+    assert logs[0] == logs[1]
+
+
+def test_skipping_quiet_ticks_changes_nothing_on_a_routine():
+    from engine_fixtures import app, daily_life, processing, refresh, scenario
+
+    from bgreplay.engine.engine import Replay
+    from bgreplay.engine.profiles import build_profile
+
+    days = 10
+    sc = scenario(app(refresh(earliest_begin=EarliestBegin(delay_ms=15 * M)), processing()),
+                  days=days)
+    tl = timeline(daily_life(days), days=days)
+    logs = []
+    for skip in (True, False):
+        engine = Replay(sc, tl, build_profile("ios-26"))
+        engine.skip_quiet_ticks = skip
+        engine.advance()
+        logs.append(engine.events)
+    assert logs[0] == logs[1]
+    assert any(e.event == "launched" for e in logs[0])

@@ -9,7 +9,7 @@ predictor only learns what has already happened.
 from __future__ import annotations
 
 from bgreplay.engine import queue as q
-from bgreplay.engine.policies import SHORT_NAMES, combine, policies_for, relax
+from bgreplay.engine.policies import combine, policies_for, relax, verdict
 from bgreplay.engine.predictor import DEVICE, UsagePredictor
 from bgreplay.engine.profiles import Profile
 from bgreplay.engine.records import Evaluation, Event, ReplayResult
@@ -20,6 +20,7 @@ from bgreplay.scenario.model import Scenario, Task
 from bgreplay.trace.model import DAY_MS, Interval, Point, Timeline
 
 HOUR_MS = 3_600_000
+NEVER = 1 << 62
 _END_ORDER = {"app": 0, "bg_task_observed": 1}  # an app leaves the foreground before the lock
 _START_ORDER = {"off": 0, "unlocked": 1, "screen": 2, "app": 9}
 # Policies whose answer changes with time alone; requests they block are re-scored on ticks.
@@ -65,6 +66,8 @@ class Replay(RunsMixin):
         self._battery_token = 0
         self._open_intervals: dict[tuple[str, str | None], int] = {}
         self._rng_cache: dict[str, object] = {}
+        self.jitter_seeds: dict[str, int] = {}
+        self.skip_quiet_ticks = True  # an optimisation only: tests replay without it too
         history_days = self._history_days()
         first_day = self.clock.local_day(-history_days * DAY_MS)
         self.predictor = UsagePredictor(self.clock, self.params, first_day)
@@ -427,8 +430,11 @@ class Replay(RunsMixin):
         last = self.last_open_any.get(bundle)
         if last is None or now - last > self.params["recent_window"]:
             return False
+        size = self.params["app_recent_size"]
+        if len(self.last_open_any) <= size:
+            return True
         newer = sum(1 for other in self.last_open_any.values() if other > last)
-        return newer < self.params["app_recent_size"]
+        return newer < size
 
     def lpm_enforced(self, now: int) -> bool:
         """F55: LPM binds when on and (unplugged or battery under 30 %)."""
@@ -558,9 +564,9 @@ class Replay(RunsMixin):
         best, best_t = -1.0, req.start_after
         policies = self.task_policies[req.task.id]
         for at in range(req.start_after, req.start_after + horizon + 1, step):
-            verdicts = [v for pol in policies
-                        if (v := pol.evaluate(self, req, now, at, False)) is not None]
-            score = combine(verdicts).score
+            answers = [a for pol in policies
+                       if (a := pol.evaluate(self, req, now, at, False)) is not None]
+            score = combine(answers)[1]
             if score > p["optimal_target"]:
                 return score, at
             if score > best:
@@ -595,16 +601,63 @@ class Replay(RunsMixin):
         for req in sorted(self.pending.values(), key=lambda r: r.number):
             if req.start_after > t or req.queued:
                 continue
-            if kind == "tick" and req.state_veto:
+            if kind == "tick" and req.wake_at > t:
                 continue
             if req.task.id in self.pending and self.pending[req.task.id] is req:
                 self.evaluate(req, t, kind)
         if self.pending:
             self._ensure_tick(t)
 
+    def _next_chance(self, req: Request, now: int, answers: list, applied: list) -> int:
+        """The first moment a refresh held back by its score could launch, so quiet ticks
+        before it are skipped. Only the Application score can jump (to 1, when the predicted
+        likelihood crosses its launch rule, F43) or the threshold relax; other changes are
+        device changes, which re-score anyway. Reads only past observations."""
+        p = self.params
+        weights = {pol.name: a[2] for pol, a in zip(applied, answers, strict=True)}
+        if req.task.type != "refresh" or "Application" not in weights:
+            return 0
+        total = sum(w for w in weights.values() if w > 0)
+        if total <= 0:
+            return 0
+        best_without_app = (weights["Application"] * p["app_cap"] + total
+                            - weights["Application"]) / total
+        floor = p["min_run_score"]
+        if max(self.threshold(req, now), floor) <= best_without_app:
+            return 0
+        wake = NEVER
+        if floor <= best_without_app:  # the threshold relaxes to a reachable level at a slot
+            wake = min(wake, self._threshold_reaches(req, best_without_app))
+        app = req.task.app
+        recent = p["app_recent_share"] if self.is_recent_app(app, now) else 0.0
+        bonus = p["app_request_bonus"] * (self.pending_count(app) - 1)
+        root = min(p["app_launch_rule"], (p["app_cap"] - recent) / (1 - p["app_recent_share"])
+                   - bonus)
+        needed = max(root, 0.0) ** 2
+        ahead = p["app_prediction_offset"]
+        earliest = self.predictor.next_above(app, self.clock.local_ms(now + ahead), needed)
+        if earliest is not None:
+            wake = min(wake, now + max(0, earliest - self.clock.local_ms(now + ahead))
+                       - p["app_jitter_max"])
+        for started in self.penalties.get(req.task.id, ()):
+            if started + p["penalty_duration"] > now:
+                wake = min(wake, started + p["penalty_duration"])
+        return wake
+
+    def _threshold_reaches(self, req: Request, level: float) -> int:
+        span = req.start_before - req.optimal_t
+        if span <= 0:
+            return 0
+        p = self.params
+        for slot in range(1, 11):
+            if req.optimal_score * relax(slot, p["relax_pre"], p["relax_d"], p["relax_e"]) <= level:
+                return req.optimal_t + -(-slot * span // 10)
+        return NEVER
+
     def evaluate(self, req: Request, now: int, trigger: str) -> None:
         task = req.task
-        verdicts = []
+        applied: list = []
+        answers: list = []
         blocker_reason = blocker_why = None
         state_veto = False
         if self.device.off:
@@ -616,15 +669,16 @@ class Replay(RunsMixin):
         score = 0.0
         threshold = 0.0
         if blocker_reason is None:
-            verdicts = [v for pol in self.task_policies[task.id]
-                        if (v := pol.evaluate(self, req, now, now, True)) is not None]
-            combined = combine(verdicts)
-            score = combined.score
-            if combined.blocker is not None:
-                blocker_reason = SHORT_NAMES[combined.blocker.policy]
-                blocker_why = combined.blocker.rationale
-                state_veto = blocker_reason not in ("boot_time", "energy_budget", "recent_use")
-                state_veto = state_veto and blocker_reason != "application"
+            for pol in self.task_policies[task.id]:
+                answer = pol.evaluate(self, req, now, now, True)
+                if answer is not None:
+                    applied.append(pol)
+                    answers.append(answer)
+            _, score, blocker = combine(answers)
+            if blocker >= 0:
+                pol = applied[blocker]
+                blocker_reason, blocker_why, state_veto = pol.short, answers[blocker][3], \
+                    pol.state_only
             elif self.profile.scoring:
                 threshold = self.threshold(req, now)
                 need = max(threshold, self.params["min_run_score"])
@@ -633,19 +687,24 @@ class Replay(RunsMixin):
                     blocker_why = f"score {score:.2f} below threshold {need:.2f}"
         launched = blocker_reason is None
         if self.explain_task == task.id:
+            verdicts = tuple(verdict(p, a) for p, a in zip(applied, answers, strict=True))
             self.evaluations.append(Evaluation(
-                now, task.id, trigger, tuple(verdicts),
-                "blocked" if not launched else "run", score, threshold, launched,
-                blocker_reason or "launched"))
+                now, task.id, trigger, verdicts, "run" if launched else "blocked", score,
+                threshold, launched, blocker_reason or "launched"))
         if launched:
             self.launch(req, now)
             return
-        req.state_veto = state_veto
+        if state_veto:
+            req.wake_at = NEVER
+        elif blocker_reason == "threshold" and self.skip_quiet_ticks:
+            req.wake_at = self._next_chance(req, now, answers, applied)
+        else:
+            req.wake_at = 0
         if blocker_reason != req.last_reason:
             req.last_reason = blocker_reason
+            why = blocker_why() if callable(blocker_why) else blocker_why
             self._emit(now, "throttled", app=task.app, task=task.id, task_type=task.type,
-                       reason=blocker_reason, value=round(score, 4), detail=blocker_why)
-
+                       reason=blocker_reason, value=round(score, 4), detail=why)
 
 def replay(
     scenario: Scenario, timeline: Timeline, profile: Profile, *, explain_task: str | None = None

@@ -32,12 +32,22 @@ class Policy:
     name: str  # as in dasd's log ("Battery Level Policy" → "Battery level")
     short: str  # the `throttled` reason
     applies: Callable[[Task], bool]
-    evaluate: Callable[..., PolicyVerdict | None]
+    evaluate: Callable[..., tuple | None]  # (decision, score, weight, rationale) or None
     state_only: bool  # a veto that only a device or app change can lift (no re-score on ticks)
 
 
-def _v(policy: str, decision: int, score: float, weight: float, why: str) -> PolicyVerdict:
-    return PolicyVerdict(policy, DECISION_NAMES[decision], score, weight, why)
+Answer = tuple  # (decision code, score, weight, rationale: str or a function giving it)
+
+
+def _v(policy: str, decision: int, score: float, weight: float, why) -> Answer:
+    """A policy's answer; the rationale is formatted only when someone reads it."""
+    return (decision, score, weight, why)
+
+
+def verdict(policy: Policy, answer: Answer) -> PolicyVerdict:
+    code, score, weight, why = answer
+    text = why() if callable(why) else why
+    return PolicyVerdict(policy.name, DECISION_NAMES[code], score, weight, text)
 
 
 def _is_processing_launch(task: Task) -> bool:
@@ -46,7 +56,7 @@ def _is_processing_launch(task: Task) -> bool:
 
 
 # --- Application policy (F43, F45) --------------------------------------------------------
-def application(r: Replay, req: Request, now: int, at: int, live: bool) -> PolicyVerdict | None:
+def application(r: Replay, req: Request, now: int, at: int, live: bool) -> Answer | None:
     p = r.params
     app = req.task.app
     if live and r.device.foreground == app:
@@ -69,27 +79,39 @@ def application(r: Replay, req: Request, now: int, at: int, live: bool) -> Polic
     if s > p["app_cap"]:
         s = 1.0
     s = min(max(s, 0.0), 1.0)
-    why = f"launch likelihood {likelihood:.3f}, {'recent app' if recent else 'not recent'}"
+    def why() -> str:
+        return f"launch likelihood {likelihood:.3f}, {'recent app' if recent else 'not recent'}"
+
     return _v("Application", CP, s, p["app_weight"], why)
 
 
 def _jitter(r: Replay, app: str, now: int) -> int:
-    """Uniform in [0, app_jitter_max], redrawn every app_jitter_redraw (F43); hashed, not drawn
-    in sequence, so it does not depend on how often the app is evaluated."""
+    """Uniform in [0, app_jitter_max], redrawn every app_jitter_redraw (F43); hashed from the
+    app's named stream and the redraw period, not drawn in sequence, so it does not depend on
+    how often the app is evaluated."""
+    base = r.jitter_seeds.get(app)
+    if base is None:
+        base = r.jitter_seeds[app] = stream_seed(r.seed, f"app-jitter/{app}")
     bucket = now // r.params["app_jitter_redraw"]
-    u = stream_seed(r.seed, f"app-jitter/{app}/{bucket}") / 2**64
-    return int(u * r.params["app_jitter_max"])
+    return _mix64(base + bucket) * r.params["app_jitter_max"] >> 64
+
+
+def _mix64(x: int) -> int:
+    """splitmix64's finaliser: a well-spread 64-bit hash of an integer."""
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
+    return x ^ (x >> 31)
 
 
 # --- Device activity policy (F6, F35, F46, F98) ---------------------------------------------
-def device_activity(r: Replay, req: Request, now: int, at: int, live: bool) -> PolicyVerdict | None:
+def device_activity(r: Replay, req: Request, now: int, at: int, live: bool) -> Answer | None:
     task = req.task
     p = r.params
     if task.type == "refresh":
         prob = r.predictor.in_use_probability(r.clock.local_ms(at))
         s = max(prob, p["device_activity_floor"])
         return _v("Device activity", CP, s, p["device_activity_weight"],
-                  f"predicted in use soon {prob:.2f}")
+                  lambda: f"predicted in use soon {prob:.2f}")
     if not live or not _vetoed_in_use(task):
         return None
     if r.device.in_use:
@@ -106,7 +128,7 @@ def _vetoed_in_use(task: Task) -> bool:
 
 
 # --- Battery level (F34, F59) and critically low battery (F58) -----------------------------
-def battery_level(r: Replay, req: Request, now: int, at: int, live: bool) -> PolicyVerdict | None:
+def battery_level(r: Replay, req: Request, now: int, at: int, live: bool) -> Answer | None:
     d = r.device
     p = r.params
     level = r.battery_level(now)
@@ -114,8 +136,8 @@ def battery_level(r: Replay, req: Request, now: int, at: int, live: bool) -> Pol
     if on_battery_processing and (
         d.model != "ipad" or level < p["ipad_processing_min_battery"]
     ):
-        why = f"launchType == PROCESSING AND pluggedIn == NO (battery {level:.0f}%)"
-        return _v("Battery level", MNP, 0.0, p["battery_weight"], why)
+        return _v("Battery level", MNP, 0.0, p["battery_weight"],
+                  lambda: f"launchType == PROCESSING AND pluggedIn == NO (battery {level:.0f}%)")
     b = p["battery_base"]
     base = max(level - b, 0.0) / (100.0 - b)
     s = base ** p["battery_exponent"]
@@ -123,7 +145,7 @@ def battery_level(r: Replay, req: Request, now: int, at: int, live: bool) -> Pol
         s *= p["battery_plugged_boost"]
     s = min(max(s, 0.0), 1.0)
     plugged = ", plugged" if d.plugged else ""
-    return _v("Battery level", CP, s, p["battery_weight"], f"battery {level:.0f}%{plugged}")
+    return _v("Battery level", CP, s, p["battery_weight"], lambda: f"battery {level:.0f}%{plugged}")
 
 
 def critical_battery(r: Replay, req: Request, now: int, at: int, live: bool):
@@ -131,8 +153,9 @@ def critical_battery(r: Replay, req: Request, now: int, at: int, live: bool):
         return None
     level = r.battery_level(now)
     if level <= r.params["critical_battery"]:
+        limit = r.params["critical_battery"]
         return _v("Critically low battery", MNP, 0.0, 0.0,
-                  f"battery {level:.0f}% <= {r.params['critical_battery']:.0f}%, unplugged")
+                  lambda: f"battery {level:.0f}% <= {limit:.0f}%, unplugged")
     return None
 
 
@@ -146,14 +169,14 @@ def low_power_mode(r: Replay, req: Request, now: int, at: int, live: bool):
 
 
 # --- Thermal (F62, F63) ----------------------------------------------------------------------
-def thermal(r: Replay, req: Request, now: int, at: int, live: bool) -> PolicyVerdict | None:
+def thermal(r: Replay, req: Request, now: int, at: int, live: bool) -> Answer | None:
     level = r.device.thermal
     p = r.params
     if live and (level == "critical" or (level == "serious" and req.task.is_processing_family)):
-        return _v("Thermal", AMNP, 0.0, p["thermal_weight"], f"thermal level {level}")
+        return _v("Thermal", AMNP, 0.0, p["thermal_weight"], "thermal level " + level)
     score = {"nominal": 1.0, "fair": p["thermal_score_fair"],
              "serious": p["thermal_score_serious"], "critical": 0.0}[level]
-    return _v("Thermal", CP, score, p["thermal_weight"], f"thermal level {level}")
+    return _v("Thermal", CP, score, p["thermal_weight"], "thermal level " + level)
 
 
 # --- Energy budget (§6.6, F65, F66) ----------------------------------------------------------
@@ -163,7 +186,7 @@ def energy_budget(r: Replay, req: Request, now: int, at: int, live: bool):
     left = r.energy_left(req.task.app, now)
     if left <= 0:
         return _v("Energy budget", MNP, 0.0, 0.0,
-                  f"Energy Budget: Required:1.00, Observed:0.00 ({left:.1f} units left)")
+                  lambda: f"Energy Budget: Required:1.00, Observed:0.00 ({left:.1f} units left)")
     return None
 
 
@@ -195,8 +218,8 @@ def boot_time(r: Replay, req: Request, now: int, at: int, live: bool):
     wait = r.params["boot_wait_network"] if task.requires_network else r.params["boot_wait"]
     if now - boot < wait:
         return _v("Boot time", MNP, 0.0, 0.0,
-                  f"Minimum seconds after boot: Required:{wait // 1000} "
-                  f"Observed:{(now - boot) // 1000}")
+                  lambda: f"Minimum seconds after boot: Required:{wait // 1000} "
+                          f"Observed:{(now - boot) // 1000}")
     return None
 
 
@@ -224,7 +247,7 @@ def recent_use(r: Replay, req: Request, now: int, at: int, live: bool):
     window = r.params["processing_recent_use"]
     if last is None or now - last > window:
         return _v("Recent use", MNP, 0.0, 0.0,
-                  f"app not used in the foreground in the last {window // 86_400_000} days")
+                  lambda: f"app not used in the foreground in the last {window // 86_400_000} days")
     return None
 
 
@@ -239,7 +262,7 @@ def penalty(r: Replay, req: Request, now: int, at: int, live: bool):
 
 POLICIES: tuple[Policy, ...] = (
     Policy("Application", "application", lambda t: t.type != "continued_processing", application,
-           False),
+           True),
     Policy("Device activity", "device_activity",
            lambda t: t.type != "continued_processing", device_activity, True),
     Policy("Battery level", "battery", lambda t: t.type != "continued_processing",
@@ -256,7 +279,7 @@ POLICIES: tuple[Policy, ...] = (
     Policy("App switcher", "app_switcher", lambda t: True, app_switcher, True),
     Policy("Background App Refresh", "background_app_refresh", lambda t: t.type == "refresh",
            background_app_refresh, True),
-    Policy("Recent use", "recent_use", lambda t: t.type == "processing", recent_use, False),
+    Policy("Recent use", "recent_use", lambda t: t.type == "processing", recent_use, True),
     Policy("Penalty", "penalty", lambda t: True, penalty, False),
 )
 POLICY_BY_NAME = {p.name: p for p in POLICIES}
@@ -267,42 +290,31 @@ def policies_for(task: Task) -> tuple[Policy, ...]:
     return tuple(p for p in POLICIES if p.applies(task))
 
 
-@dataclass(frozen=True, slots=True)
-class Combined:
-    decision: int
-    score: float
-    blocker: PolicyVerdict | None  # the verdict that vetoed, if any
-
-
-def combine(verdicts: list[PolicyVerdict]) -> Combined:
+def combine(answers: list[Answer]) -> tuple[int, float, int]:
     """dasd's rule (F§2.3): the decision is the numeric maximum; MNP/AMNP block with score 0;
-    MP/AMP (or nothing weighted) score 1; otherwise the weighted mean of the CP responses.
-    Weight-0 CP responses (the penalty) multiply the result."""
+    MP/AMP (or nothing weighted) score 1; otherwise the weighted mean of the CP answers.
+    Weight-0 CP answers (the penalty) multiply the result. Returns ``(decision, score,
+    index of the blocking answer or -1)``."""
     decision = CP
-    blocker = None
-    for v in verdicts:
-        code = _CODES[v.decision]
-        if code > decision:
-            decision = code
-            blocker = v if code in _BLOCKING else blocker
-    if decision in _BLOCKING:
-        return Combined(decision, 0.0, blocker)
+    blocker = -1
     num = den = 0.0
     factor = 1.0
-    for v in verdicts:
-        if v.decision != "CP":
-            continue
-        if v.weight > 0:
-            num += v.weight * v.score
-            den += v.weight
-        else:
-            factor *= v.score
+    for i, (code, score, weight, _) in enumerate(answers):
+        if code > decision:
+            decision = code
+            if code in _BLOCKING:
+                blocker = i
+        if code == CP:
+            if weight > 0:
+                num += weight * score
+                den += weight
+            else:
+                factor *= score
+    if decision in _BLOCKING:
+        return decision, 0.0, blocker
     if decision in (MP, AMP) or den == 0:
-        return Combined(decision, 1.0 * factor, None)
-    return Combined(decision, num / den * factor, None)
-
-
-_CODES = {name: code for code, name in DECISION_NAMES.items()}
+        return decision, factor, -1
+    return decision, num / den * factor, -1
 
 
 def relax(slot: int, pre: float, d: float, e: float) -> float:

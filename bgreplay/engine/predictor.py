@@ -64,6 +64,22 @@ class UsagePredictor:
             return 0.0
         return self._query(DEVICE, local_ms)
 
+    def next_above(self, bundle: str, local_ms: int, level: float) -> int | None:
+        """The first local time from ``local_ms`` on at which the app's likelihood exceeds
+        ``level``: within this day's prediction, or the start of the next day (whose prediction
+        may differ); None when the app has no history (its likelihood is a constant)."""
+        if bundle not in self._opens:
+            return None
+        day = local_ms // DAY_MS
+        self._query(bundle, local_ms)
+        bounds, shares = self._cache[(bundle, day, self._versions.get(bundle, 0))]
+        tod = local_ms % DAY_MS
+        i = bisect_right(bounds, tod) - 1
+        for j in range(i, len(bounds)):
+            if shares[j] > level:
+                return day * DAY_MS + max(bounds[j], tod)
+        return (day + 1) * DAY_MS
+
     def _query(self, key: str, local_ms: int) -> float:
         day = local_ms // DAY_MS
         cache_key = (key, day, self._versions.get(key, 0))

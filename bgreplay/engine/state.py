@@ -58,7 +58,7 @@ class Request:
     optimal_score: float = 1.0
     optimal_t: int = 0
     last_reason: str | None = None  # the blocking reason last logged as `throttled`
-    state_veto: bool = False  # last blocked by a policy that only device changes can lift
+    wake_at: int = 0  # re-score on ticks from then on; device changes re-score at any time
     lpm_submitted_before: bool = False
     queued: bool = False  # continued processing waiting for a slot
 
