@@ -22,6 +22,17 @@ KINDS: frozenset[str] = INTERVAL_KINDS | POINT_KINDS
 NETWORK_VALUES = ("wifi", "cellular", "none")
 THERMAL_VALUES = ("fair", "serious", "critical")
 PLUGGED_VALUES = ("wired", "wireless")
+# Kinds whose rows must name a subject (a bundle id or a task identifier).
+SUBJECT_REQUIRED: frozenset[str] = frozenset(
+    {"app", "force_quit", "user_action", "cancel", "simulate_launch", "simulate_expiration",
+     "bg_task_observed"}
+)
+# Interval kinds that may overlap across subjects (two apps, a global and a per-app ``bar``).
+SUBJECT_KEYED: frozenset[str] = frozenset({"app", "bar", "bg_task_observed"})
+# Device states: touching intervals with the same value are one interval (no spurious edges).
+STATE_KINDS: frozenset[str] = frozenset(
+    {"plugged", "network", "low_power_mode", "thermal", "off", "bar"}
+)
 
 DAY_MS = 86_400_000
 
@@ -49,12 +60,24 @@ class Clock:
 
     ``start_utc_ms`` is the first instant as Unix ms; ``offsets`` is a sorted tuple of
     ``(t, utc_offset_ms)`` pairs, the first at ``t = 0``, each valid until the next.
+    ``zones`` likewise lists ``(t, IANA name)``: the scenario's zone, then each travel.
     """
 
     start_utc_ms: int
     offsets: tuple[tuple[int, int], ...] = ((0, 0),)
+    zones: tuple[tuple[int, str], ...] = ((0, "UTC"),)
+
+    def utc_ms(self, t: int) -> int:
+        """Replay time ``t`` as Unix ms."""
+        return self.start_utc_ms + t
+
+    def zone_at(self, t: int) -> str:
+        i = bisect_right(self.zones, (t, "\U0010ffff")) - 1
+        return self.zones[max(i, 0)][1]
 
     def offset_at(self, t: int) -> int:
+        if len(self.offsets) == 1:
+            return self.offsets[0][1]
         i = bisect_right(self.offsets, (t, 1 << 62)) - 1
         return self.offsets[max(i, 0)][1]
 

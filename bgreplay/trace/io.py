@@ -1,0 +1,170 @@
+"""Trace files (SPEC §5.2): CSV or Parquet rows ``start,end,kind,value,subject`` read through
+polars, validated as a whole, and returned as one table in absolute UTC milliseconds.
+
+The table (``read_trace_file``'s result) has the columns of ``TRACE_SCHEMA``: ``start_ms`` and
+``end_ms`` (Unix ms; ``end_ms`` null for point events), ``kind``, ``value``, ``subject``,
+``source``, ``source_ref`` (strings or null) and ``line`` — the CSV line (the header is line 1) or
+the 1-based Parquet row, so later checks can still point at the row.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+
+from bgreplay.errors import InputError, Location, Problem
+from bgreplay.trace.checks import Findings, Row, check_overlaps, check_rows, did_you_mean
+from bgreplay.trace.clock import is_zone
+from bgreplay.trace.timeparse import datetimes_to_ms, parse_time_columns
+
+REQUIRED_COLUMNS = ("start", "end", "kind", "value", "subject")
+OPTIONAL_COLUMNS = ("source", "source_ref")
+TRACE_SCHEMA: dict[str, pl.DataType] = {
+    "start_ms": pl.Int64(), "end_ms": pl.Int64(), "kind": pl.String(), "value": pl.String(),
+    "subject": pl.String(), "source": pl.String(), "source_ref": pl.String(), "line": pl.Int64(),
+}
+# Cells meaning "empty" (pandas and spreadsheets write these); "none" stays: it is a network value.
+NULL_TOKENS = ["", "nan", "NaN", "NAN", "NaT", "null", "NULL", "<NA>"]
+SUFFIXES = (".csv", ".parquet")
+HEADER_FIX = "the header must be start,end,kind,value,subject (optional: source,source_ref)"
+
+
+def read_trace_file(path: str | Path, tz: str = "UTC") -> pl.DataFrame:
+    """Read and validate a trace file; naive times are wall times in ``tz``.
+
+    Raises ``InputError`` listing every problem found (the first 20, then a count).
+    """
+    p = Path(path)
+    name = str(path)
+    if not is_zone(tz):
+        raise InputError(f"unknown time zone {tz!r}", fix="use an IANA name such as Europe/Paris")
+    raw, parquet = _read_raw(p, name)
+    raw = _tidy_columns(raw)
+    _check_columns(raw, name, parquet)
+    try:
+        frame = _normalise(raw, tz, parquet, name)
+    except pl.exceptions.PolarsError as exc:  # e.g. a Parquet column of lists
+        raise InputError(_unreadable(p, name, p.suffix.lower(), exc)) from None
+
+    def locate(row: Row) -> tuple[Location, str]:
+        if parquet:
+            return Location(f"{name} (row {row['line']})"), f"row {row['line']}"
+        return Location(name, row["line"]), f"line {row['line']}"
+
+    findings = Findings()
+    check_rows(frame, locate, findings)
+    check_overlaps(frame, locate, findings, tz)  # among the rows whose kind and times are valid
+    findings.raise_if_any(name)
+    return frame.select(
+        pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
+        for c, t in TRACE_SCHEMA.items()
+    )
+
+
+def _read_raw(p: Path, name: str) -> tuple[pl.DataFrame, bool]:
+    suffix = p.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{name}: unknown trace format {p.suffix!r}",
+                         fix="use a .csv or .parquet file")
+    if not p.is_file():
+        raise InputError(f"{name}: no such file", fix="check the path (relative paths in a "
+                         "scenario resolve against the scenario's folder)")
+    try:
+        if suffix == ".parquet":
+            return pl.read_parquet(p), True
+        return pl.read_csv(p, infer_schema=False), False
+    except pl.exceptions.NoDataError:
+        raise InputError(Problem(Location(name), "the file is empty", HEADER_FIX)) from None
+    except Exception as exc:  # polars raises several types for corrupt input
+        raise InputError(_unreadable(p, name, suffix, exc)) from None
+
+
+def _unreadable(p: Path, name: str, suffix: str, exc: Exception) -> Problem:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if suffix == ".parquet":
+        return Problem(Location(name), f"not a readable Parquet file ({detail})",
+                       "write the trace again, or export it as CSV")
+    line, width = _ragged_line(p)
+    if line:
+        return Problem(Location(name, line), f"this line has more than the {width} fields of "
+                       "the header", "quote values containing commas, or fix the header")
+    return Problem(Location(name), f"not a readable CSV file ({detail})",
+                   "save it as UTF-8 CSV with a header line")
+
+
+def _ragged_line(p: Path) -> tuple[int, int]:
+    """The first CSV line with more fields than the header (polars does not say which)."""
+    try:
+        with p.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            width = len(next(reader, []))
+            for row in reader:
+                if len(row) > width:
+                    return reader.line_num, width
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass
+    return 0, 0
+
+
+def _tidy_columns(raw: pl.DataFrame) -> pl.DataFrame:
+    """Names without spaces or a byte-order mark; no pandas index (not part of the trace)."""
+    raw = raw.rename({c: c.strip().lstrip("\ufeff") for c in raw.columns})
+    return raw.drop(c for c in raw.columns if c.startswith("__index_level_"))
+
+
+def _check_columns(raw: pl.DataFrame, name: str, parquet: bool) -> None:
+    where = Location(name) if parquet else Location(name, 1)
+    problems = []
+    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        problems.append(Problem(where, f"missing column{'s' * (len(missing) > 1)} "
+                                + ", ".join(missing), HEADER_FIX))
+    known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    for column in raw.columns:
+        if column not in known:
+            problems.append(Problem(
+                where, f"unknown column {column!r}{did_you_mean(column, known)}", HEADER_FIX))
+        elif raw[column].dtype.is_nested() or raw[column].dtype == pl.Object:
+            problems.append(Problem(where, f"column {column} holds {raw[column].dtype} values",
+                                    "store text (or timestamps for start and end)"))
+    if problems:
+        raise InputError(problems)
+
+
+def _clean(column: str) -> pl.Expr:
+    text = pl.col(column).cast(pl.String).str.strip_chars()
+    return pl.when(text.is_in(NULL_TOKENS)).then(None).otherwise(text).alias(column)
+
+
+def _normalise(raw: pl.DataFrame, tz: str, parquet: bool, name: str) -> pl.DataFrame:
+    """Strip cells, drop blank lines, parse both time columns (keeping the text for messages)."""
+    raw = raw.with_columns(pl.col(pl.Null).cast(pl.String))  # an all-empty Parquet column
+    texts = [c for c in raw.columns if c not in ("start", "end") or raw[c].dtype == pl.String]
+    frame = raw.with_row_index("rid").with_columns(
+        line=pl.col("rid").cast(pl.Int64) + (1 if parquet else 2),
+    ).with_columns(_clean(c) for c in texts)
+    frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in REQUIRED_COLUMNS))
+    text_times = [c for c in ("start", "end") if frame[c].dtype == pl.String]
+    frame = parse_time_columns(frame, text_times, tz)
+    columns = {}
+    for column in ("start", "end"):
+        values = frame[column]
+        if values.dtype == pl.String:
+            ms = frame[f"{column}_ms"]
+        elif isinstance(values.dtype, pl.Datetime):
+            ms = datetimes_to_ms(values, tz)
+            values = values.cast(pl.String)
+        else:
+            raise InputError(Problem(
+                Location(name), f"column {column} has type {values.dtype}",
+                "store start and end as ISO 8601 strings or as timestamps"))
+        columns[column] = values
+        columns[f"{column}_ms"] = ms
+        columns[f"{column}_bad"] = (values.is_not_null() & ms.is_null())
+    frame = frame.with_columns(**columns).with_columns(
+        has_end=pl.col("end").is_not_null(),
+        **{c: pl.lit(None, pl.String) for c in OPTIONAL_COLUMNS if c not in frame.columns},
+    )
+    return frame
