@@ -1,0 +1,193 @@
+"""``bgreplay trace``: generate persona traces, import real ones, show per-day statistics."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+import typer
+
+FORMATS = ("text", "json", "csv")
+
+
+def _note(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def _start(text: str) -> datetime:
+    from bgreplay.errors import InputError
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"--start {text!r} is not a date and time",
+                         fix="write the wall time like 2026-03-02T00:00 (no offset)") from None
+    if moment.tzinfo is not None:
+        raise InputError(f"--start {text!r} has a UTC offset",
+                         fix="give the wall time without one and the zone with --timezone")
+    return moment
+
+
+def _days(days: int) -> int:
+    from bgreplay.errors import InputError
+
+    if not 1 <= days <= 400:
+        raise InputError(f"--days {days} is out of range", fix="give 1 to 400 days")
+    return days
+
+
+# Short headers so the table fits 100 columns; --format json/csv keep the full names.
+_HEADERS = {"weekday": "day", "interactions": "inter", "unlocks": "unlk", "glances": "glnc",
+            "screen_min": "scr m", "app_opens": "opens", "plugged_h": "plug h",
+            "longest_plug_h": "max h", "wifi_share": "wifi", "lpm_h": "lpm h",
+            "min_battery": "bat %"}
+
+
+def _cell(name: str, value: object) -> str:
+    if value is None:
+        return "-"
+    if name == "wifi_share":
+        return f"{value:.0%}"
+    if name == "screen_min":
+        return f"{value:.0f}"
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def _table(frame, title: str) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False,
+                  collapse_padding=True)
+    for name in frame.columns:
+        table.add_column(_HEADERS.get(name, name), no_wrap=name == "date",
+                         min_width=10 if name == "date" else None,
+                         justify="left" if name in ("date", "weekday") else "right")
+    for row in frame.iter_rows():
+        table.add_row(*(_cell(n, v) for n, v in zip(frame.columns, row, strict=True)))
+    Console().print(table)
+
+
+def _write(result, out: str, what: str) -> int:
+    from bgreplay.trace.write import write_trace
+
+    for note in result.notes:
+        _note(f"note: {note}")
+    path = write_trace(out, result.frame())
+    _note(f"wrote {len(result.records)} rows from {what} to {path}")
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    trace_app = typer.Typer(name="trace", no_args_is_help=True,
+                            help="Device traces: generate from a persona, import, show.")
+    import_app = typer.Typer(name="import", no_args_is_help=True,
+                             help="Import a real device trace (knowledgeC.db or a PowerLog).")
+
+    @trace_app.command("generate")
+    def generate(
+        persona: str = typer.Option(..., "--persona", help="Persona name (bgreplay personas)."),
+        days: int = typer.Option(7, "--days", help="Number of days (1-400)."),
+        start: str = typer.Option("2026-03-02T00:00", "--start",
+                                  help="Wall time of the first instant, without offset."),
+        timezone: str = typer.Option("UTC", "--timezone", help="IANA zone of --start."),
+        seed: int = typer.Option(0, "--seed", help="Seed; same inputs give the same bytes."),
+        apps: list[str] | None = typer.Option(
+            None, "--app", help="BUNDLE or BUNDLE:RATE (opens/day); repeatable."),
+        out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
+    ) -> int:
+        """Generate a synthetic device trace from a persona (SPEC §5.4).
+
+        Apps without a rate get one from the persona's rank-frequency law, in the order given.
+
+        Example: bgreplay trace generate --persona office_worker --days 7 --start 2026-03-02T00:00
+        --timezone Europe/Paris --seed 3 --app io.cocoabytes.filmtracker -o week.csv
+        """
+        from bgreplay.trace.personas import generate_trace, get_persona, parse_app
+        from bgreplay.trace.write import check_output_path, write_trace
+
+        target = check_output_path(out)
+        chosen = get_persona(persona)
+        parsed = [parse_app(a) for a in apps or []]
+        if not chosen.opens_apps and any(rate for _, rate in parsed):
+            _note(f"note: {chosen.name} never opens the apps; their rates are ignored")
+        trace = generate_trace(chosen, _days(days), _start(start), timezone, seed, parsed)
+        write_trace(target, trace.frame())
+        _note(f"wrote {len(trace.records)} rows ({chosen.name}, {days} days from {start} "
+              f"{timezone}, seed {seed}) to {target}")
+        return 0
+
+    @trace_app.command("show")
+    def show(
+        file: str = typer.Argument(..., help="Trace file (.csv or .parquet)."),
+        timezone: str = typer.Option("UTC", "--timezone",
+                                     help="Zone of times written without an offset."),
+        fmt: str = typer.Option("text", "--format", help="text, json or csv."),
+    ) -> int:
+        """Per-day statistics of a trace: unlocks, screen time, apps, charging, Wi-Fi share.
+
+        Example: bgreplay trace show week.csv --format json
+        """
+        import polars as pl
+
+        from bgreplay.errors import InputError
+        from bgreplay.trace.io import read_trace_file
+        from bgreplay.trace.stats import day_stats
+
+        if fmt not in FORMATS:
+            raise InputError(f"--format {fmt!r} is not supported", fix="use text, json or csv")
+        read_trace_file(file, timezone)  # validates: a bad file names its line and exits 2
+        raw = (pl.read_parquet(file) if file.lower().endswith(".parquet")
+               else pl.read_csv(file, infer_schema=False))
+        stats = day_stats(raw.with_columns(pl.col(c).cast(pl.String) for c in ("value", "subject")))
+        if fmt == "json":
+            typer.echo(json.dumps(stats.to_dicts(), default=str, indent=2))
+        elif fmt == "csv":
+            typer.echo(stats.write_csv(), nl=False)
+        else:
+            _table(stats, f"{file}: {stats.height} days")
+        return 0
+
+    @import_app.command("knowledgec")
+    def knowledgec(
+        source: str = typer.Argument(..., help="knowledgeC.db"),
+        out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
+        device: str | None = typer.Option(
+            None, "--device", help="ZSOURCE.ZDEVICEID to keep (local = rows without one)."),
+        timezone: str | None = typer.Option(
+            None, "--timezone", help="Home zone: other UTC offsets become timezone rows."),
+    ) -> int:
+        """Import knowledgeC.db: app use, lock state, screen, charging, battery, Low Power Mode.
+
+        Example: bgreplay trace import knowledgec knowledgeC.db -o device.parquet
+        """
+        from bgreplay.trace.importers.knowledgec import import_knowledgec
+        from bgreplay.trace.write import check_output_path
+
+        check_output_path(out)
+        return _write(import_knowledgec(source, device, timezone), out, source)
+
+    @import_app.command("powerlog")
+    def powerlog(
+        source: str = typer.Argument(..., help="CurrentPowerlog.PLSQL (or .PLSQL.gz)"),
+        out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
+        bgsql: str | None = typer.Option(
+            None, "--bgsql", help="The sysdiagnose's .BGSQL: observed task runs (iOS 26)."),
+        timezone: str = typer.Option(
+            "UTC", "--timezone", help="Zone to use if the log has no time-zone rows."),
+    ) -> int:
+        """Import a sysdiagnose's PowerLog, and its .BGSQL observed background-task runs.
+
+        Example: bgreplay trace import powerlog logs/powerlogs/CurrentPowerlog.PLSQL
+        --bgsql logs/powerlogs/BackgroundProcessing.BGSQL -o device.parquet
+        """
+        from bgreplay.trace.importers.powerlog import import_powerlog
+        from bgreplay.trace.write import check_output_path
+
+        check_output_path(out)
+        return _write(import_powerlog(source, bgsql, timezone), out, source)
+
+    trace_app.add_typer(import_app, name="import")
+    app.add_typer(trace_app, name="trace")
