@@ -25,5 +25,5 @@ def register(app: typer.Typer) -> None:
                 continue
             for warning in api.validate_file(path):
                 typer.echo(warning.render(), err=True)
-            typer.echo(f"ok   {path}")
+            typer.echo(f"ok  {path}")
         return 0

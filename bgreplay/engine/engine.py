@@ -598,6 +598,9 @@ class Replay(RunsMixin):
             if t != self._tick_at:
                 return
             self._tick_at = None
+            if self._context_eval_at == t:  # a device change re-scores everything at t anyway
+                self._ensure_tick(t)
+                return
         for req in sorted(self.pending.values(), key=lambda r: r.number):
             if req.start_after > t or req.queued:
                 continue
