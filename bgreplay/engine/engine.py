@@ -282,6 +282,7 @@ class Replay(RunsMixin):
             self.queue.push(t, q.EVALUATE, "context")
 
     def _app_opened(self, t: int, bundle: str) -> None:
+        self.touch_app(bundle)
         d = self.device
         d.foreground = bundle
         self.last_open_any[bundle] = t
@@ -308,6 +309,7 @@ class Replay(RunsMixin):
         self._submit_on(t, state, "app_launch")
 
     def _app_closed(self, t: int, bundle: str) -> None:
+        self.touch_app(bundle)
         if self.device.foreground == bundle:
             self.device.foreground = None
         state = self.apps.get(bundle)
@@ -324,6 +326,7 @@ class Replay(RunsMixin):
                 self.queue.push(t, q.SUBMIT, "submit", (task.id, trigger))
 
     def _force_quit(self, t: int, bundle: str) -> None:
+        self.touch_app(bundle)
         self._emit(t, "force_quit", app=bundle)
         state = self.apps.get(bundle)
         if state is None:
@@ -462,6 +465,7 @@ class Replay(RunsMixin):
 
     # --- submission (§4.2–4.5, F13–F23) -------------------------------------------------
     def submit(self, task: Task, t: int, trigger: str) -> None:
+        self.touch_app(task.app)
         app = self.apps[task.app].app
         d = self.device
         fields = {"app": task.app, "task": task.id, "task_type": task.type}
@@ -563,9 +567,13 @@ class Replay(RunsMixin):
         step = p["prediction_step_short"] if window <= 15 * 60_000 else p["prediction_step"]
         best, best_t = -1.0, req.start_after
         policies = self.task_policies[req.task.id]
+        # Only predictions move with the moment scanned; the other scores are today's.
+        fixed = [a for pol in policies if not pol.predicts
+                 and (a := pol.evaluate(self, req, now, now, False)) is not None]
+        moving = [pol for pol in policies if pol.predicts]
         for at in range(req.start_after, req.start_after + horizon + 1, step):
-            answers = [a for pol in policies
-                       if (a := pol.evaluate(self, req, now, at, False)) is not None]
+            answers = fixed + [a for pol in moving
+                               if (a := pol.evaluate(self, req, now, at, False)) is not None]
             score = combine(answers)[1]
             if score > p["optimal_target"]:
                 return score, at
@@ -604,12 +612,29 @@ class Replay(RunsMixin):
         for req in sorted(self.pending.values(), key=lambda r: r.number):
             if req.start_after > t or req.queued:
                 continue
-            if kind == "tick" and req.wake_at > t:
+            if req.wake_at > t and (kind == "tick" or self._still_held(req, t)):
                 continue
             if req.task.id in self.pending and self.pending[req.task.id] is req:
                 self.evaluate(req, t, kind)
         if self.pending:
             self._ensure_tick(t)
+
+    def _still_held(self, req: Request, now: int) -> bool:
+        """At a device change: True when a request held back by its score, asleep until a later
+        chance, still has no veto — then nothing about it can have changed (see
+        ``_next_chance``), and re-scoring it would only repeat its last answer."""
+        if (req.last_reason != "threshold" or self.device.off or req.task.id in self.active
+                or self.explain_task == req.task.id):
+            return False
+        return all(pol.evaluate(self, req, now, None, True) is None
+                   for pol in self.task_policies[req.task.id])
+
+    def touch_app(self, bundle: str) -> None:
+        """Something about the app changed (opened, closed, a request added or gone): its
+        requests' sleeping chances may come sooner, so they are re-scored at the next chance."""
+        for req in self.pending.values():
+            if req.task.app == bundle:
+                req.wake_at = 0
 
     def _next_chance(self, req: Request, now: int, answers: list, applied: list) -> int:
         """The first moment a refresh held back by its score could launch, so quiet ticks
@@ -620,6 +645,8 @@ class Replay(RunsMixin):
         weights = {pol.name: a[2] for pol, a in zip(applied, answers, strict=True)}
         if req.task.type != "refresh" or "Application" not in weights:
             return 0
+        if len(self.last_open_any) > self.params["app_recent_size"]:
+            return 0  # other apps' opens can change this one's recent-apps rank
         total = sum(w for w in weights.values() if w > 0)
         if total <= 0:
             return 0
@@ -640,8 +667,8 @@ class Replay(RunsMixin):
         ahead = p["app_prediction_offset"]
         earliest = self.predictor.next_above(app, self.clock.local_ms(now + ahead), needed)
         if earliest is not None:
-            wake = min(wake, now + max(0, earliest - self.clock.local_ms(now + ahead))
-                       - p["app_jitter_max"])
+            margin = p["app_jitter_max"] + (HOUR_MS if len(self.clock.offsets) > 1 else 0)
+            wake = min(wake, now + max(0, earliest - self.clock.local_ms(now + ahead)) - margin)
         for started in self.penalties.get(req.task.id, ()):
             if started + p["penalty_duration"] > now:
                 wake = min(wake, started + p["penalty_duration"])

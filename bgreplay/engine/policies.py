@@ -3,7 +3,7 @@
 A policy answers ``(decision, score, weight, rationale)`` for one pending request, as dasd's
 ``_DAS*Policy`` classes do (F§2.2). ``live`` is False while the optimal-score scan asks what a
 future moment *would* score from predictions only: then vetoes, which depend on the present
-device state, are not asked.
+device state, are not asked. ``at`` None asks for the vetoes only (no scores).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class Policy:
     applies: Callable[[Task], bool]
     evaluate: Callable[..., tuple | None]  # (decision, score, weight, rationale) or None
     state_only: bool  # a veto that only a device or app change can lift (no re-score on ticks)
+    predicts: bool = False  # its score depends on the moment asked about (a prediction)
 
 
 Answer = tuple  # (decision code, score, weight, rationale: str or a function giving it)
@@ -62,7 +63,7 @@ def application(r: Replay, req: Request, now: int, at: int, live: bool) -> Answe
     if live and r.device.foreground == app:
         why = "appIsForeground: Required:0 Observed:1"
         return _v("Application", MNP, 0.0, p["app_weight"], why)
-    if req.task.type != "refresh":
+    if req.task.type != "refresh" or at is None:
         return None  # F44: its score applies to refresh only; the veto to every BG task (F45)
     look = at + p["app_prediction_offset"]
     if live:
@@ -108,6 +109,8 @@ def device_activity(r: Replay, req: Request, now: int, at: int, live: bool) -> A
     task = req.task
     p = r.params
     if task.type == "refresh":
+        if at is None:
+            return None
         prob = r.predictor.in_use_probability(r.clock.local_ms(at))
         s = max(prob, p["device_activity_floor"])
         return _v("Device activity", CP, s, p["device_activity_weight"],
@@ -138,6 +141,8 @@ def battery_level(r: Replay, req: Request, now: int, at: int, live: bool) -> Ans
     ):
         return _v("Battery level", MNP, 0.0, p["battery_weight"],
                   lambda: f"launchType == PROCESSING AND pluggedIn == NO (battery {level:.0f}%)")
+    if at is None:
+        return None
     b = p["battery_base"]
     base = max(level - b, 0.0) / (100.0 - b)
     s = base ** p["battery_exponent"]
@@ -174,6 +179,8 @@ def thermal(r: Replay, req: Request, now: int, at: int, live: bool) -> Answer | 
     p = r.params
     if live and (level == "critical" or (level == "serious" and req.task.is_processing_family)):
         return _v("Thermal", AMNP, 0.0, p["thermal_weight"], "thermal level " + level)
+    if at is None:
+        return None
     score = {"nominal": 1.0, "fair": p["thermal_score_fair"],
              "serious": p["thermal_score_serious"], "critical": 0.0}[level]
     return _v("Thermal", CP, score, p["thermal_weight"], "thermal level " + level)
@@ -253,6 +260,8 @@ def recent_use(r: Replay, req: Request, now: int, at: int, live: bool):
 
 # --- Penalty (F74) ---------------------------------------------------------------------------
 def penalty(r: Replay, req: Request, now: int, at: int, live: bool):
+    if at is None:
+        return None
     factor = r.penalty_multiplier(req.task.id, now)
     if factor >= 1.0:
         return None
@@ -262,9 +271,9 @@ def penalty(r: Replay, req: Request, now: int, at: int, live: bool):
 
 POLICIES: tuple[Policy, ...] = (
     Policy("Application", "application", lambda t: t.type != "continued_processing", application,
-           True),
+           True, predicts=True),
     Policy("Device activity", "device_activity",
-           lambda t: t.type != "continued_processing", device_activity, True),
+           lambda t: t.type != "continued_processing", device_activity, True, predicts=True),
     Policy("Battery level", "battery", lambda t: t.type != "continued_processing",
            battery_level, True),
     Policy("Critically low battery", "critical_battery", lambda t: t.type == "refresh",

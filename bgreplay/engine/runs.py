@@ -24,6 +24,7 @@ class RunsMixin:
     def launch(self, req: Request, t: int, simulated: bool = False) -> None:
         task = req.task
         self.pending.pop(task.id, None)
+        self.touch_app(task.app)
         if req in self.cp_queue:
             self.cp_queue.remove(req)
         self._run_numbers += 1
@@ -285,6 +286,7 @@ class RunsMixin:
             return
         req = self.pending.get(task_id)
         if req is not None and req.queued:
+            self.touch_app(req.task.app)
             self.pending.pop(task_id)
             self.cp_queue.remove(req)
             self._emit(t, "cancelled", app=req.task.app, task=task_id, task_type=req.task.type,
