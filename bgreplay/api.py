@@ -167,11 +167,13 @@ def compare(
     variants: Sequence[str] = (),
     vary: Sequence[str] = (),
     metrics: Sequence[str] = (),
+    overrides: Sequence[str] = (),
 ):
     """``bgreplay compare``: the scenario's columns side by side (a
     ``bgreplay.analysis.compare.Comparison``); ``variants`` are ``NAME=PATH=VALUE[;...]``,
-    ``vary`` ``PATH=V1,V2``, ``metrics`` row names such as ``launch_delay.p90``."""
+    ``vary`` ``PATH=V1,V2``, ``metrics`` row names such as ``launch_delay.p90``;
+    ``overrides`` (``PATH=VALUE``) apply to every column."""
     from bgreplay.analysis.compare import run_compare
 
     return run_compare(str(path), load=load_scenario, replay=replay, variants=variants,
-                       vary=vary, metrics=metrics)
+                       vary=vary, metrics=metrics, overrides=overrides)

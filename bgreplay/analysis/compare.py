@@ -254,16 +254,19 @@ def run_compare(
     variants: Sequence[str] = (),
     vary: Sequence[str] = (),
     metrics: Sequence[str] = (),
+    overrides: Sequence[str] = (),
 ) -> Comparison:
-    """Replay every column and measure the chosen rows (``DEFAULT_ROWS`` when none)."""
+    """Replay every column and measure the chosen rows (``DEFAULT_ROWS`` when none);
+    ``overrides`` apply to every column, before the column's own."""
     from bgreplay.analysis.frame import events_frame
     from bgreplay.analysis.metrics import compute_metrics
 
     rows = [parse_row(m) for m in (metrics or DEFAULT_ROWS)]
-    base = load(path)
+    common = list(overrides)
+    base = load(path, overrides=common)
     columns = plan_columns(base.variant_names, variants, vary)
     scenarios = [base if c.variant is None and not c.overrides
-                 else load(path, variant=c.variant, overrides=list(c.overrides))
+                 else load(path, variant=c.variant, overrides=common + list(c.overrides))
                  for c in columns]
     tables = []
     for col, scenario in zip(columns, scenarios, strict=True):

@@ -80,6 +80,9 @@ def register(app: typer.Typer) -> None:
             [], "--vary", metavar="PATH=V1,V2,...",
             help="One column per value (YAML; commas inside [] or {} do not split); repeat for "
                  "the cartesian product. The first combination becomes the reference column."),
+        set_: list[str] = typer.Option(
+            [], "--set", metavar="PATH=VALUE",
+            help="An override applied to every column (repeatable), as for `run --set`."),
         metric: list[str] = typer.Option(
             [], "--metric", metavar="NAME",
             help="A row metric, e.g. launches_per_day or launch_delay.p90. Repeatable."),
@@ -100,7 +103,8 @@ def register(app: typer.Typer) -> None:
         from bgreplay import api
         from bgreplay.fsutil import write_atomic
 
-        comparison = api.compare(scenario, variants=variant, vary=vary, metrics=metric)
+        comparison = api.compare(scenario, variants=variant, vary=vary, metrics=metric,
+                                 overrides=set_)
         if fmt is Format.json:
             text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
         elif fmt is Format.csv:
