@@ -47,6 +47,11 @@ def check_invariants(
     foreground: str | None = None
     boot_at: int | None = None
     force_quit: set[str] = set()
+    lpm = False
+    thermal = "nominal"
+    bar_off: set[str | None] = set()  # bundle ids, None for the global switch
+    kinds: dict[str, str] = {}
+    apps: dict[str, str] = {}
 
     def bad(e: Event, rule: str, message: str) -> None:
         out.append(Violation(e.seq, e.t, rule, message))
@@ -75,11 +80,20 @@ def check_invariants(
             boot_at = e.t
         elif kind == "force_quit":
             force_quit.add(e.app)
+        elif kind == "low_power_mode":
+            lpm = e.reason == "on"
+        elif kind == "thermal":
+            thermal = e.reason or "nominal"
+        elif kind == "bar":
+            (bar_off.add if e.reason == "off" else bar_off.discard)(e.app)
         elif kind == "submitted":
             if pending.get(e.task) == 1:
                 bad(e, "replace", f"{e.task}: a second request without `replaced` (F14)")
             pending[e.task] = 1
             last_throttle[e.task] = None
+            kinds[e.task] = e.task_type
+            apps[e.task] = e.app
+            _check_limits(e, pending, kinds, apps, bad)
         elif kind == "replaced":
             if pending.get(e.task) != 1:
                 bad(e, "replace", f"{e.task}: replaced with nothing pending")
@@ -95,6 +109,8 @@ def check_invariants(
             last_throttle[e.task] = e.reason
         elif kind == "launched":
             simulated = e.reason == "simulated"
+            if not simulated and (e.value or 0.0) < 0:
+                bad(e, "start-after", f"{e.task} launched {-e.value:.0f} s before start_after")
             if pending.get(e.task) != (2 if simulated else 1):
                 bad(e, "one-launch", f"{e.task}: launched without a pending request (F28)")
             pending[e.task] = 0
@@ -108,6 +124,8 @@ def check_invariants(
             if not simulated:
                 _check_launch(e, tasks.get(e.task), bad, unlocked, plugged, network, foreground,
                               boot_at, force_quit, ipad)
+                state = (lpm, plugged, thermal, bar_off)
+                _check_vetoes(e, state, bad)
         elif kind in _TERMINAL or kind == "expired":
             if e.run not in running:
                 bad(e, "run-end", f"{kind} for run {e.run}, which is not running")
@@ -140,3 +158,24 @@ def _check_launch(e, task, bad, unlocked, plugged, network, foreground, boot_at,
         bad(e, "device-activity", f"{e.task} (processing) launched while in use (F35)")
     if task.type == "processing" and not plugged and not ipad:
         bad(e, "battery", f"{e.task} (processing) launched on battery on iPhone (F34)")
+
+
+def _check_limits(e, pending, kinds, apps, bad) -> None:
+    """F13: at most 1 pending refresh and 10 processing requests per app."""
+    mine = [t for t, n in pending.items() if n == 1 and apps.get(t) == e.app]
+    refresh = sum(1 for t in mine if kinds[t] == "refresh")
+    processing = sum(1 for t in mine if kinds[t] in ("processing", "health_research"))
+    if refresh > 1 or processing > 10:
+        bad(e, "pending-limit", f"{e.app}: {refresh} refresh, {processing} processing pending")
+
+
+def _check_vetoes(e, state, bad) -> None:
+    lpm, plugged, thermal, bar_off = state
+    if e.task_type == "continued_processing":
+        return  # admitted at submit, with its own rules (F56, F102)
+    if lpm and not plugged:
+        bad(e, "low-power-mode", f"{e.task} launched in Low Power Mode on battery (F55)")
+    if thermal == "critical" or (thermal == "serious" and e.task_type != "refresh"):
+        bad(e, "thermal", f"{e.task} launched at thermal level {thermal} (F63)")
+    if e.task_type == "refresh" and (None in bar_off or e.app in bar_off):
+        bad(e, "background-app-refresh", f"{e.task} launched with Background App Refresh off")

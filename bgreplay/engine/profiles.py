@@ -202,8 +202,9 @@ PARAMETERS: dict[str, Param] = {
         _p("history_half_life", 7 * _D, "ms", "§6.4", ASSUMPTION,
            "recency weighting of past days"),
         _p("history_days", 28, "count", "§6.4", ASSUMPTION, "days the predictor looks back"),
-        _p("predictor_window", 30 * _MIN, "ms", "§6.4", ASSUMPTION,
-           "an open within this much of the time of day counts"),
+        _p("predictor_window", 15 * _MIN, "ms", "§6.4, seed", ASSUMPTION,
+           "an open within this much of the time of day counts (the seed: an 8 AM app is "
+           "refreshed around 7:30)"),
         _p("weekday_split_min_days", 3, "count", "§6.4", ASSUMPTION,
            "weekdays and weekends are predicted apart once each has this many days"),
         _p("history_repeat_days", 14, "count", "§6.4", ASSUMPTION,
