@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "bgreplay.cli.lint",
     "bgreplay.cli.profiles",
     "bgreplay.cli.explain",
+    "bgreplay.cli.calibrate",
     "bgreplay.cli.check",
     "bgreplay.cli.compare",
 )
