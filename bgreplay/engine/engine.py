@@ -21,6 +21,7 @@ from bgreplay.trace.model import DAY_MS, Interval, Point, Timeline
 
 HOUR_MS = 3_600_000
 NEVER = 1 << 62
+EVERY_CHANGE = "*"  # explain_task value: keep the evaluations behind every launch and throttle
 _END_ORDER = {"app": 0, "bg_task_observed": 1}  # an app leaves the foreground before the lock
 _START_ORDER = {"off": 0, "unlocked": 1, "screen": 2, "app": 9}
 # Policies whose answer changes with time alone; requests they block are re-scored on ticks.
@@ -29,7 +30,8 @@ _STATE_VETOES = {"device_off", "already_running"}
 
 class Replay(RunsMixin):
     """One replay of one scenario on one device. Call ``advance`` (possibly in steps), then
-    ``result``."""
+    ``result``. ``explain_task`` keeps every evaluation of that task, or with ``"*"`` the
+    evaluations of every task that launched it or changed its throttling reason."""
 
     def __init__(
         self,
@@ -716,7 +718,8 @@ class Replay(RunsMixin):
                     blocker_reason = "threshold"
                     blocker_why = f"score {score:.2f} below threshold {need:.2f}"
         launched = blocker_reason is None
-        if self.explain_task == task.id:
+        if self.explain_task == task.id or (self.explain_task == EVERY_CHANGE and (
+                launched or blocker_reason != req.last_reason)):
             verdicts = tuple(verdict(p, a) for p, a in zip(applied, answers, strict=True))
             self.evaluations.append(Evaluation(
                 now, task.id, trigger, verdicts, "run" if launched else "blocked", score,

@@ -189,6 +189,7 @@ class DailyEntry:
     days: frozenset[int] = frozenset(range(7))  # 0 = Monday
     jitter_ms: int = 0
     location: Location = Location("")
+    wall_clock_end: bool = False  # a range "HH:MM-HH:MM": it ends at that wall time (DST days)
 
 
 @dataclass(frozen=True, slots=True)

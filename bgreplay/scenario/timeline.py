@@ -108,10 +108,13 @@ def _daily(ctx: Ctx, node: Node, path: Path_) -> DailyEntry | None:
     jitter = ctx.read(m.get("jitter"), (*path, "jitter"), 0, as_duration(allow_zero=True))
     if len(ctx.problems) > problems or start is None or length is None:
         return None
+    written = m.get(kind)
+    ranged = "during" in m or (written is not None and isinstance(written.value, str)
+                               and "-" in written.value)
     return DailyEntry(kind=kind, start_ms_of_day=start, length_ms=length, value=value,
                       subject=app if kind == "bar" else None,
                       app=app if kind == "unlocked" else None, days=days, jitter_ms=jitter,
-                      location=node.loc)
+                      location=node.loc, wall_clock_end=ranged)
 
 
 def _daily_span(ctx: Ctx, m: dict[str, Node], path: Path_, kind: str,

@@ -97,8 +97,10 @@ def daily_occurrences(
         start = local_to_utc_ms(wall, zone) + shift
         if point:
             found.append((start, None, day))
-        elif daily.length_ms == DAY_MS:
-            found.append((start, local_to_utc_ms(wall + timedelta(days=1), zone) + shift, day))
+        elif daily.length_ms == DAY_MS or (daily.wall_clock_end and daily.length_ms > 0):
+            # a range ends at its wall time, so "00:00-14:00" is 13 h on a spring-forward day
+            end_wall = wall + timedelta(milliseconds=daily.length_ms)
+            found.append((start, local_to_utc_ms(end_wall, zone) + shift, day))
         elif daily.length_ms > 0:
             found.append((start, start + daily.length_ms, day))
     if point:
