@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["goldens"]
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

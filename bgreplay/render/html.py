@@ -1,0 +1,372 @@
+"""``bgreplay run --html FILE``: one self-contained page with an interactive timeline.
+
+The page holds its data as JSON and draws it with a few lines of inline JavaScript (no network,
+no libraries): one SVG strip per local day, the same lanes and marks as the terminal timeline,
+hover details for every event (with each policy's answer behind launches and throttles), a day
+picker, a zoom slider, lane toggles, and the summary tables. Day strips
+are as long as the day really is (23 h or 25 h on DST days); ticks are in device-local time.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from bgreplay.engine.records import ReplayResult
+from bgreplay.fsutil import write_atomic
+from bgreplay.render import theme
+from bgreplay.render.clockview import HOUR_MS, local_datetime, offset_text
+from bgreplay.render.header import header_lines
+from bgreplay.render.lanes import device_lanes, task_lanes
+from bgreplay.render.summary import numbers as summary_numbers
+from bgreplay.render.tables import detail_cell, reason_cell
+from bgreplay.render.timeline import blocks_for
+
+COLOURS = {  # rich style → CSS colour (the colour part of a style)
+    "red": "#d62728", "yellow": "#c99700", "green": "#2ca02c", "cyan": "#17a2b8",
+    "blue": "#1f77b4", "bright_blue": "#3b8bd9", "magenta": "#a03ca0",
+    "dark_orange": "#e8710a", "bright_black": "#9a9a9a",
+}
+
+
+def css_colour(style: str) -> str:
+    for word in reversed(style.split()):
+        if word in COLOURS:
+            return COLOURS[word]
+    return "#444"
+
+
+def _marks(lanes, apps: str) -> tuple[list[dict], dict]:
+    """The distinct marks of the lanes' spans (``[start, end, mark index]`` in the page)."""
+    table: list[dict] = []
+    index: dict = {}
+    for lane in lanes:
+        for item in lane.items:
+            key = (item.mark.glyph, item.mark.style, item.mark.meaning)
+            if key not in index:
+                index[key] = len(table)
+                meaning = item.mark.meaning
+                throttle = item.mark.priority == theme.THROTTLE_PRIORITY
+                if throttle:
+                    meaning = f"throttled: {theme.policy_title(meaning)}"
+                elif item.mark is theme.OWN_APP:
+                    meaning = f"{apps} in use"
+                table.append({"glyph": item.mark.glyph, "colour": css_colour(item.mark.style),
+                              "meaning": meaning, "letter": throttle})
+    return table, index
+
+
+_POINT_EVENTS = ("submitted", "replaced", "submit_failed", "launched", "cancelled", "expired",
+                 "killed", "completed", "app_crashed", "throttled")
+_POINT_MARKS = {
+    "submitted": theme.SUBMITTED, "replaced": theme.REPLACED, "submit_failed": theme.SUBMIT_FAILED,
+    "launched": theme.LAUNCHED, "cancelled": theme.CANCELLED, "expired": theme.EXPIRED,
+    "killed": theme.KILLED, "completed_success": theme.SUCCESS, "completed_failure": theme.FAILURE,
+    "app_crashed": theme.CRASHED, "throttled": theme.Mark("▾", "yellow", 20, "throttled"),
+}
+
+
+def _breakdowns(result: ReplayResult) -> dict[tuple[str, int], str]:
+    """Each policy's answer at the evaluations behind launches and throttles (replay with
+    ``explain_task="*"`` to have them), as hover text."""
+    out = {}
+    for ev in result.evaluations:
+        lines = [f"  {v.policy:<24} {v.decision:<4} {v.score:5.2f}  w{v.weight:g}  {v.rationale}"
+                 for v in ev.verdicts]
+        lines.append(f"  score {ev.score:.2f}, threshold {ev.threshold:.2f}")
+        out[(ev.task, ev.t)] = "\n".join(lines)
+    return out
+
+
+def page_data(result: ReplayResult) -> dict:
+    """Everything the page draws, in replay ms (the page never converts time zones)."""
+    clock = result.timeline.clock
+    lanes = device_lanes(result) + task_lanes(result)
+    marks, index = _marks(lanes, ", ".join(a.bundle for a in result.scenario.apps))
+    task_ids = {t.id for t in result.scenario.tasks}
+    out_lanes = []
+    for lane in lanes:
+        spans = [[it.start, it.end, index[(it.mark.glyph, it.mark.style, it.mark.meaning)]]
+                 for it in lane.items if it.end > it.start]
+        out_lanes.append({"key": lane.key, "label": lane.long, "title": lane.title,
+                          "task": lane.key in task_ids, "spans": spans,
+                          "battery": [[t, level] for t, level in lane.samples]})
+    lane_of = {lane.key: i for i, lane in enumerate(lanes)}
+    points = {k: {"glyph": m.glyph, "colour": css_colour(m.style), "meaning": m.meaning}
+              for k, m in _POINT_MARKS.items()}
+    events = []
+    for i, lane in enumerate(lanes):  # device points: boot, force quit
+        for it in lane.items:
+            if it.end == it.start and lane.key not in task_ids:
+                kind = f"device_{it.mark.meaning}"
+                points[kind] = {"glyph": it.mark.glyph, "colour": css_colour(it.mark.style),
+                                "meaning": it.mark.meaning}
+                when = local_datetime(clock, it.start)
+                events.append([it.start, i, kind, f"{when:%a %Y-%m-%d %H:%M:%S} · "
+                                                  f"{it.mark.meaning}"])
+    breakdowns = _breakdowns(result)
+    for e in result.events:
+        if e.task in lane_of and e.event in _POINT_EVENTS:
+            kind = e.event if e.event != "completed" else f"completed_{e.reason or 'failure'}"
+            detail = detail_cell(e).plain
+            policies = breakdowns.get((e.task, e.t)) if e.event in ("throttled", "launched") \
+                else None
+            events.append([e.t, lane_of[e.task], kind,
+                           f"{local_datetime(clock, e.t):%a %Y-%m-%d %H:%M:%S} · {e.event}"
+                           + (f" #{e.run}" if e.run is not None else "")
+                           + f" · {reason_cell(e).plain}" + (f" · {detail}" if detail else "")
+                           + (f"\n{policies}" if policies else "")])
+    days = []
+    for block in blocks_for(result, None):
+        ticks = []
+        t = block.start
+        while t < block.end:
+            ticks.append([t - block.start, f"{local_datetime(clock, t):%H}"])
+            t += HOUR_MS
+        days.append({"start": block.start, "end": block.end, "ticks": ticks,
+                     "label": f"{local_datetime(clock, max(block.start, 0)):%a %Y-%m-%d}",
+                     "offset": offset_text(clock.offset_at(max(block.start, 0)))})
+    return {"duration": result.scenario.duration_ms, "lanes": out_lanes, "marks": marks,
+            "events": events, "days": days, "points": points}
+
+
+def _table(headers: list[str], rows: list[list[str]], bad: set[tuple[int, int]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = ""
+    for r, row in enumerate(rows):
+        cells = "".join(
+            f"<td class=\"{'bad' if (r, c) in bad else ''}\">{html.escape(str(v))}</td>"
+            for c, v in enumerate(row))
+        body += f"<tr>{cells}</tr>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _summary_html(result: ReplayResult) -> str:
+    from bgreplay.analysis.metrics import format_duration, format_value
+
+    nums = summary_numbers(result)
+
+    def dur(v):
+        return "n/a" if v is None else format_duration(v)
+
+    rows, bad = [], set()
+    for r, t in enumerate(nums["tasks"]):
+        rows.append([t["task"], t["submits"], t["submit_errors"], t["launches"],
+                     format_value(t["launches_per_day"], "count"), t["successes"], t["failures"],
+                     t["expirations"], t["kills"], dur(t["launch_delay_p50"]),
+                     dur(t["throttled_time"])])
+        bad |= {(r, c) for c, flag in ((2, t["submit_errors"]), (3, not t["launches"]),
+                                       (8, t["kills"])) if flag}
+    tasks = _table(["task", "submits", "errors", "launches", "/day", "✓ ok", "✗ failed",
+                    "! expired", "† killed", "delay p50", "throttled"], rows, bad)
+    rows, bad = [], set()
+    for r, a in enumerate(nums["apps"]):
+        ratio = a["fresh_open_ratio"]
+        rows.append([a["app"], a["opens"], dur(a["staleness_p50"]), dur(a["staleness_p90"]),
+                     dur(a["staleness_max"]), "n/a" if ratio is None else f"{ratio:.0%}",
+                     dur(a["background_runtime"]), a["crashes"]])
+        if ratio is not None and ratio < 0.5:
+            bad.add((r, 5))
+    apps = _table(["app", "opens", "stale p50", "p90", "max", "fresh opens", "bg runtime",
+                   "crashes"], rows, bad)
+    return f"<h2>Tasks</h2>{tasks}<h2>Freshness at open</h2>{apps}"
+
+
+def render_html(result: ReplayResult, *, lint=()) -> str:
+    """The whole page as one string."""
+    header = "\n".join(html.escape(line.plain) for line in header_lines(result, 160, lint))
+    data = json.dumps(page_data(result), ensure_ascii=False, separators=(",", ":"))
+    data = data.replace("</", "<\\/")
+    title = html.escape(f"bgreplay — {result.scenario.name}")
+    return (_TEMPLATE.replace("%TITLE%", title).replace("%HEADER%", header)
+            .replace("%SUMMARY%", _summary_html(result)).replace("%DATA%", data))
+
+
+def write_html(result: ReplayResult, path: str | Path, *, lint=()) -> None:
+    write_atomic(path, render_html(result, lint=lint))
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>%TITLE%</title>
+<style>
+body{font:14px/1.4 -apple-system,system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}
+pre.header{font:13px/1.35 ui-monospace,Menlo,Consolas,monospace;background:#f6f6f6;padding:.8em}
+.controls{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ddd;
+ z-index:2}
+.controls label{margin-right:1em;white-space:nowrap}
+.day{margin:1em 0}
+.day h3{font-size:14px;margin:.2em 0}
+.strip{overflow-x:auto}
+svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
+.lane-label{fill:#666}
+.tick{fill:#888}
+.grid{stroke:#eee}
+#tip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:4px 8px;
+ white-space:pre;
+ border-radius:4px;font:12px ui-monospace,Menlo,monospace;display:none;z-index:3;
+ max-width:60em}
+table{border-collapse:collapse;margin:.5em 0}
+th,td{padding:2px 10px;text-align:right;border-bottom:1px solid #eee}
+th:first-child,td:first-child{text-align:left}
+td.bad{color:#d62728;font-weight:bold}
+.legend{display:flex;flex-wrap:wrap;gap:.2em 1.2em;margin:.6em 0}
+.legend span{white-space:nowrap}
+</style></head><body>
+<pre class="header">%HEADER%</pre>
+<div class="controls">
+ <label>zoom <input id="zoom" type="range" min="12" max="240" value="40"> <span id="zv"></span>
+ px/hour</label>
+ <label>day <select id="day"><option value="all">all days</option></select></label>
+ <span id="toggles"></span>
+</div>
+<div class="legend" id="legend"></div>
+<div id="days"></div>
+<div id="tip"></div>
+%SUMMARY%
+<script id="data" type="application/json">%DATA%</script>
+<script>
+(function () {
+  const D = JSON.parse(document.getElementById("data").textContent);
+  const H = 3600000, ROW = 16, LABEL = 110, NS = "http://www.w3.org/2000/svg";
+  const hidden = new Set();
+  const tip = document.getElementById("tip");
+  function el(name, attrs, parent) {
+    const e = document.createElementNS(NS, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+  function hover(node, text) {
+    node.addEventListener("mousemove", ev => {
+      tip.textContent = text; tip.style.display = "block";
+      tip.style.left = (ev.clientX + 12) + "px"; tip.style.top = (ev.clientY + 12) + "px";
+    });
+    node.addEventListener("mouseleave", () => { tip.style.display = "none"; });
+  }
+  function legend() {
+    const box = document.getElementById("legend");
+    const seen = new Map();
+    D.marks.forEach(m => seen.set(m.meaning, m));
+    Object.values(D.points).forEach(m => seen.set(m.meaning, m));
+    box.innerHTML = "";
+    seen.forEach(m => {
+      const s = document.createElement("span");
+      s.innerHTML = '<b style="color:' + m.colour + '">' + m.glyph + "</b> ";
+      s.appendChild(document.createTextNode(m.meaning));
+      box.appendChild(s);
+    });
+  }
+  function toggles() {
+    const box = document.getElementById("toggles");
+    D.lanes.forEach((lane, i) => {
+      const l = document.createElement("label");
+      const c = document.createElement("input");
+      c.type = "checkbox"; c.checked = true;
+      c.onchange = () => { c.checked ? hidden.delete(i) : hidden.add(i); draw(); };
+      l.appendChild(c); l.appendChild(document.createTextNode(" " + lane.label));
+      box.appendChild(l);
+    });
+  }
+  function battery(svg, lane, day, y, px) {
+    const pts = [];
+    let last = null;
+    lane.battery.forEach(([t, v]) => {
+      if (t < day.start) { last = [t, v]; return; }
+      if (t >= day.end) return;
+      if (!pts.length && last) pts.push([day.start, last[1]]);
+      pts.push([t, v]);
+      last = [t, v];
+    });
+    if (!pts.length && last) pts.push([day.start, last[1]]);
+    if (!pts.length) return;
+    const end = Math.min(day.end, D.duration);
+    pts.push([end, pts[pts.length - 1][1]]);
+    let d = "";
+    pts.forEach(([t, v], k) => {
+      const x = LABEL + (Math.max(t, day.start) - day.start) / H * px;
+      const yy = y + ROW - 2 - (ROW - 4) * v / 100;
+      d += (k ? " H" + x + " V" + yy : "M" + x + " " + yy);
+    });
+    const path = el("path", {d: d, fill: "none", stroke: "#2ca02c", "stroke-width": 1.5}, svg);
+    hover(path, "battery " + pts.map(p => p[1]).join(" → ") + " %");
+  }
+  function draw() {
+    const px = +document.getElementById("zoom").value;
+    document.getElementById("zv").textContent = px;
+    const root = document.getElementById("days");
+    root.innerHTML = "";
+    const lanes = D.lanes.map((l, i) => i).filter(i => !hidden.has(i));
+    const pick = document.getElementById("day").value;
+    D.days.forEach((day, dayIndex) => {
+      if (pick !== "all" && +pick !== dayIndex) return;
+      const div = document.createElement("div"); div.className = "day";
+      const hours = (day.end - day.start) / H;
+      const h3 = document.createElement("h3");
+      h3.textContent = day.label + "  (" + day.offset + (hours !== 24 ? ", " + hours + " h" : "")
+        + ")";
+      div.appendChild(h3);
+      const strip = document.createElement("div"); strip.className = "strip";
+      const width = LABEL + hours * px + 10, height = 18 + lanes.length * ROW;
+      const svg = el("svg", {width: width, height: height}, strip);
+      day.ticks.forEach(([off, label]) => {
+        const x = LABEL + off / H * px;
+        el("line", {x1: x, x2: x, y1: 14, y2: height, class: "grid"}, svg);
+        if (px >= 18 || +label % 3 === 0) el("text", {x: x + 2, y: 11, class: "tick"}, svg)
+          .textContent = label;
+      });
+      lanes.forEach((i, row) => {
+        const lane = D.lanes[i], y = 16 + row * ROW;
+        el("text", {x: 0, y: y + 12, class: "lane-label"}, svg).textContent = lane.label;
+        if (lane.battery.length) { battery(svg, lane, day, y, px); return; }
+        lane.spans.forEach(([s, e, m]) => {
+          if (e <= day.start || s >= day.end) return;
+          const mark = D.marks[m];
+          const a = Math.max(s, day.start), b = Math.min(e, day.end);
+          const thin = mark.glyph === "·";
+          const r = el("rect", {x: LABEL + (a - day.start) / H * px,
+            y: thin ? y + ROW / 2 - 1 : y + 2, width: Math.max(1, (b - a) / H * px),
+            height: thin ? 2 : ROW - 4, fill: mark.colour, opacity: thin ? 0.6 : 0.8}, svg);
+          const text = lane.label + ": " + mark.meaning + " (" + ((e - s) / 60000).toFixed(0)
+            + " min)";
+          hover(r, text);
+          if (mark.letter && (b - a) / H * px > 12) {
+            const t = el("text", {x: LABEL + (a - day.start) / H * px + 2, y: y + 12,
+              fill: "#fff"}, svg);
+            t.textContent = mark.glyph;
+            hover(t, text);
+          }
+        });
+      });
+      D.events.forEach(([t, laneIndex, kind, text]) => {
+        if (t < day.start || t >= day.end || hidden.has(laneIndex)) return;
+        const row = lanes.indexOf(laneIndex), p = D.points[kind];
+        const g = el("text", {x: LABEL + (t - day.start) / H * px - 3, y: 16 + row * ROW + 12,
+          fill: p.colour, "font-weight": "bold"}, svg);
+        g.textContent = p.glyph;
+        hover(g, text);
+      });
+      div.appendChild(strip);
+      root.appendChild(div);
+    });
+    document.body.dataset.lanes = lanes.length;
+    document.body.dataset.marks = root.querySelectorAll("rect, text").length;
+  }
+  function days() {
+    const pick = document.getElementById("day");
+    D.days.forEach((day, i) => {
+      const o = document.createElement("option");
+      o.value = i; o.textContent = day.label; pick.appendChild(o);
+    });
+    if (D.days.length > 7) pick.value = "0";  // a multi-week run opens on its first day
+    pick.addEventListener("change", draw);
+  }
+  document.getElementById("zoom").addEventListener("input", draw);
+  legend(); toggles(); days(); draw();
+  document.body.dataset.rendered = "yes";
+})();
+</script>
+</body></html>
+"""

@@ -1,0 +1,134 @@
+"""The run's facts and numbers as plain data: what the header, the summary tables and
+``--format json`` show. Every number comes from ``bgreplay.analysis.metrics`` (defined once);
+only the per-code and per-reason breakdowns are read off the event log here.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from bgreplay.analysis.frame import events_frame
+from bgreplay.analysis.metrics import aggregate, compute_metrics, lookup
+from bgreplay.engine.records import ReplayResult
+from bgreplay.render.clockview import DAY_MS, local_datetime
+
+MODEL_NAMES = {"iphone": "iPhone", "ipad": "iPad", "simulator": "Simulator"}
+
+
+def period(result: ReplayResult) -> dict:
+    """Local start and end (ISO 8601 with the UTC offset), zone and length in days."""
+    clock, duration = result.timeline.clock, result.scenario.duration_ms
+
+    def iso(t: int) -> str:
+        offset = clock.offset_at(t)
+        moment = local_datetime(clock, t)
+        sign = "-" if offset < 0 else "+"
+        minutes = abs(offset) // 60_000
+        return f"{moment:%Y-%m-%dT%H:%M:%S}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+    return {"start": iso(0), "end": iso(duration), "timezone": result.scenario.timezone,
+            "days": duration / DAY_MS}
+
+
+def scenario_facts(result: ReplayResult, lint=()) -> dict:
+    """Name, file, profile, device, period, seed, variant, overrides and lint findings."""
+    sc = result.scenario
+    device = sc.device
+    return {
+        "name": sc.name,
+        "file": str(sc.path) if sc.path is not None else None,
+        "profile": result.profile_name,
+        "device": {"model": device.model, "ios": device.ios},
+        "period": period(result),
+        "seed": sc.seed,
+        "variant": sc.variant,
+        "overrides": list(sc.overrides),
+        "lint": [{"rule": f.rule, "severity": f.severity, "location": str(f.location),
+                  "message": f.message, "advice": f.advice} for f in lint],
+        "warnings": [{"location": str(w.location), "message": w.message}
+                     for w in getattr(sc, "warnings", ())],
+    }
+
+
+def _breakdown(frame: pl.DataFrame, event: str) -> dict[str, dict[str, int]]:
+    """task → {reason: count} for one event kind, reasons by count then name."""
+    rows = (frame.filter(pl.col("event") == event)
+            .group_by("task", "reason").len()
+            .sort(["task", "len", "reason"], descending=[False, True, False]))
+    out: dict[str, dict[str, int]] = {}
+    for task, reason, n in rows.iter_rows():
+        out.setdefault(task, {})[reason or "unknown"] = int(n)
+    return out
+
+
+def numbers(result: ReplayResult, frame: pl.DataFrame | None = None,
+            metrics: pl.DataFrame | None = None) -> dict:
+    """Per task, per app and device numbers for the summary tables and JSON."""
+    if frame is None:
+        frame = events_frame(result, variant=result.scenario.variant)
+    if metrics is None:
+        metrics = compute_metrics(frame, result.scenario)
+    table = lookup(metrics)
+    errors = _breakdown(frame, "submit_failed")
+
+    def get(target: str, metric: str) -> float | None:
+        value = table.get((target, metric))
+        return None if isinstance(value, list) else value
+
+    def dist(target: str, metric: str, agg: str) -> float | None:
+        value = table.get((target, metric))
+        return aggregate(value if isinstance(value, list) else [], agg)
+
+    tasks = []
+    for task in result.scenario.tasks:
+        tid = task.id
+        kills = {m.split(".", 1)[1]: int(v) for (t, m), v in table.items()
+                 if t == tid and m.startswith("kills.") and v}
+        throttled = {m.split(".", 1)[1]: v for (t, m), v in table.items()
+                     if t == tid and m.startswith("throttled_time.") and v}
+        tasks.append({
+            "task": tid, "app": task.app, "type": task.type,
+            "submits": _int(get(tid, "submits")),
+            "submit_errors": _int(get(tid, "submit_errors")),
+            "submit_errors_by_code": errors.get(tid, {}),
+            "replaced": _int(get(tid, "replaced")),
+            "launches": _int(get(tid, "launches")),
+            "launches_per_day": get(tid, "launches_per_day"),
+            "successes": _int(get(tid, "successes")),
+            "failures": _int(get(tid, "failures")),
+            "expirations": _int(get(tid, "expirations")),
+            "kills": _int(get(tid, "kills")),
+            "kills_by_reason": dict(sorted(kills.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "launch_delay_p50": dist(tid, "launch_delay", "med"),
+            "runtime_p50": dist(tid, "runtime", "med"),
+            "throttled_time": get(tid, "throttled_time"),
+            "throttled_by_policy": dict(sorted(throttled.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "energy": get(tid, "energy"),
+        })
+    apps = []
+    for app in result.scenario.apps:
+        b = app.bundle
+        apps.append({
+            "app": b,
+            "opens": _int(get(b, "opens")),
+            "staleness_p50": dist(b, "staleness_at_open", "p(50)"),
+            "staleness_p90": dist(b, "staleness_at_open", "p(90)"),
+            "staleness_max": dist(b, "staleness_at_open", "max"),
+            "fresh_open_ratio": get(b, "fresh_open_ratio"),
+            "missed_changes_p50": dist(b, "missed_changes_at_open", "p(50)"),
+            "background_runtime": get(b, "background_runtime"),
+            "crashes": _int(get(b, "crashes")),
+        })
+    device = {name: get("device", name)
+              for name in ("unlocks_per_day", "plugged_hours_per_day", "min_battery")}
+    return {"tasks": tasks, "apps": apps, "device": device}
+
+
+def summary_document(result: ReplayResult, *, lint=(), frame: pl.DataFrame | None = None,
+                     metrics: pl.DataFrame | None = None) -> dict:
+    """``bgreplay run --format json``: the header facts and every summary number."""
+    return {"scenario": scenario_facts(result, lint), **numbers(result, frame, metrics)}
+
+
+def _int(value: float | None) -> int:
+    return int(value) if value is not None else 0
