@@ -18,6 +18,7 @@ from bgreplay import exitcodes
 from bgreplay.errors import InputError
 
 COMMAND_MODULES = (
+    "bgreplay.cli.run",
     "bgreplay.cli.validate",
     "bgreplay.cli.trace",
     "bgreplay.cli.personas",
