@@ -185,6 +185,23 @@ def _text_report(result, width: int, **options) -> str:
     return buffer.getvalue()
 
 
+def _check_invariants(result) -> None:
+    """``--check-invariants``: a violation is a bug in the model, reported like one."""
+    from bgreplay.analysis.invariants import check_invariants
+
+    scenario = result.scenario
+    violations = check_invariants(result.events, {t.id: t for t in scenario.tasks},
+                                  ipad=scenario.device.model == "ipad")
+    if violations:
+        listed = "\n".join(f"  {v}" for v in violations[:20])
+        raise InvariantViolation(f"the replay broke {len(violations)} invariant(s) of the "
+                                 f"model:\n{listed}")
+
+
+class InvariantViolation(Exception):
+    """A replay whose event log breaks the model's invariants: an internal error (exit 3)."""
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def run(
@@ -215,6 +232,9 @@ def register(app: typer.Typer) -> None:
                                        help="Also save the report as SVG."),
         html: str | None = typer.Option(None, "--html", metavar="FILE",
                                         help="Also save an interactive HTML timeline."),
+        check_invariants: bool = typer.Option(
+            False, "--check-invariants",
+            help="Check the event log against the model's invariants (exit 3 on a violation)."),
     ) -> int:
         """Replay a scenario: header, per-day timeline, task and freshness summaries.
 
@@ -233,6 +253,8 @@ def register(app: typer.Typer) -> None:
         findings = api.lint(scenario)
         # the HTML report shows each policy's answer behind every launch and throttle
         result = replay_with_progress(scenario, timeline, "*" if html is not None else None)
+        if check_invariants:
+            _check_invariants(result)
         options = {"window": window, "events": events, "quiet": quiet, "lint": findings}
         if fmt in (Format.jsonl, Format.csv, Format.parquet):
             _export_events(result, fmt, out)
