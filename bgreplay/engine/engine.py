@@ -567,21 +567,65 @@ class Replay(RunsMixin):
         window = req.start_before - req.start_after
         horizon = min(window, p["prediction_horizon"])
         step = p["prediction_step_short"] if window <= 15 * 60_000 else p["prediction_step"]
-        best, best_t = -1.0, req.start_after
         policies = self.task_policies[req.task.id]
         # Only predictions move with the moment scanned; the other scores are today's.
         fixed = [a for pol in policies if not pol.predicts
                  and (a := pol.evaluate(self, req, now, now, False)) is not None]
         moving = [pol for pol in policies if pol.predicts]
-        for at in range(req.start_after, req.start_after + horizon + 1, step):
+        steps = range(req.start_after, req.start_after + horizon + 1, step)
+
+        def score_at(at: int) -> float:
             answers = fixed + [a for pol in moving
                                if (a := pol.evaluate(self, req, now, at, False)) is not None]
-            score = combine(answers)[1]
+            return combine(answers)[1]
+
+        if not any(pol.evaluate(self, req, now, req.start_after, False) for pol in moving):
+            first = combine(fixed)[1]  # nothing predicted: every step scores the same
+            return max(first, 0.0), req.start_after
+        likely = self._likely_launch(req, now, fixed, moving)
+        if likely is not None:  # skip steps whose predicted use cannot reach the target
+            for at in steps:
+                if likely(at):
+                    score = score_at(at)
+                    if score > p["optimal_target"]:
+                        return score, at
+        best, best_t = -1.0, req.start_after
+        for at in steps:
+            score = score_at(at)
             if score > p["optimal_target"]:
                 return score, at
             if score > best:
                 best, best_t = score, at
         return max(best, 0.0), best_t
+
+    def _launch_rule_likelihood(self, app: str, now: int) -> float | None:
+        """The predicted likelihood above which the Application policy scores 1 (F43: sqrt(p)
+        over the launch rule, or over what the cap needs given the recency and request
+        terms); None when it scores 1 whatever the likelihood."""
+        p = self.params
+        recent = p["app_recent_share"] if self.is_recent_app(app, now) else 0.0
+        bonus = p["app_request_bonus"] * (self.pending_count(app) - 1)
+        root = min(p["app_launch_rule"],
+                   (p["app_cap"] - recent) / (1 - p["app_recent_share"]) - bonus)
+        return None if root < 0 else root ** 2
+
+    def _likely_launch(self, req: Request, now: int, fixed: list, moving: list):
+        """For the optimal-score scan of a refresh: a cheap test of whether a step could score
+        above the target — only where the Application score is 1 — or None when that bound
+        does not hold (then every step is scored)."""
+        p = self.params
+        if not self.skip_quiet_ticks or req.task.type != "refresh":
+            return None
+        weights = [a[2] for a in fixed if a[2] > 0]
+        app_weight = p["app_weight"]
+        total = sum(weights) + app_weight + p["device_activity_weight"]
+        bound = (sum(weights) + app_weight * p["app_cap"] + p["device_activity_weight"]) / total
+        needed = self._launch_rule_likelihood(req.task.app, now)
+        if bound >= p["optimal_target"] or needed is None:
+            return None
+        app, ahead, default = req.task.app, p["app_prediction_offset"], p["app_default_likelihood"]
+        local, predictor = self.clock.local_ms, self.predictor
+        return lambda at: predictor.app_likelihood(app, local(at + ahead), default) > needed
 
     def threshold(self, req: Request, now: int) -> float:
         span = req.start_before - req.optimal_t
@@ -661,11 +705,9 @@ class Replay(RunsMixin):
         if floor <= best_without_app:  # the threshold relaxes to a reachable level at a slot
             wake = min(wake, self._threshold_reaches(req, best_without_app))
         app = req.task.app
-        recent = p["app_recent_share"] if self.is_recent_app(app, now) else 0.0
-        bonus = p["app_request_bonus"] * (self.pending_count(app) - 1)
-        root = min(p["app_launch_rule"], (p["app_cap"] - recent) / (1 - p["app_recent_share"])
-                   - bonus)
-        needed = max(root, 0.0) ** 2
+        needed = self._launch_rule_likelihood(app, now)
+        if needed is None:
+            return 0
         ahead = p["app_prediction_offset"]
         earliest = self.predictor.next_above(app, self.clock.local_ms(now + ahead), needed)
         if earliest is not None:
