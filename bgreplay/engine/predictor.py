@@ -29,7 +29,6 @@ class UsagePredictor:
         self._opens: dict[str, list[int]] = {}  # key -> sorted local ms of opens
         self._starts: list[int] = []  # unlocked intervals, local ms
         self._ends: list[int] = []
-        self._versions: dict[str, int] = {}
         self._cache: dict[tuple[str, int, int], tuple[list[int], list[float]]] = {}
 
     # --- observations -------------------------------------------------------------------
@@ -39,7 +38,6 @@ class UsagePredictor:
             times.insert(bisect_right(times, local_ms), local_ms)
         else:
             times.append(local_ms)
-        self._versions[key] = self._versions.get(key, 0) + 1
 
     def observe_unlocked(self, local_start: int, local_end: int) -> None:
         if self._starts and local_start < self._starts[-1]:
@@ -49,7 +47,6 @@ class UsagePredictor:
         else:
             self._starts.append(local_start)
             self._ends.append(local_end)
-        self._versions[DEVICE] = self._versions.get(DEVICE, 0) + 1
 
     # --- queries ------------------------------------------------------------------------
     def app_likelihood(self, bundle: str, local_ms: int, default: float) -> float:
@@ -71,8 +68,7 @@ class UsagePredictor:
         if bundle not in self._opens:
             return None
         day = local_ms // DAY_MS
-        self._query(bundle, local_ms)
-        bounds, shares = self._cache[(bundle, day, self._versions.get(bundle, 0))]
+        bounds, shares = self._curve_of(bundle, day)
         tod = local_ms % DAY_MS
         i = bisect_right(bounds, tod) - 1
         for j in range(i, len(bounds)):
@@ -81,15 +77,23 @@ class UsagePredictor:
         return (day + 1) * DAY_MS
 
     def _query(self, key: str, local_ms: int) -> float:
-        day = local_ms // DAY_MS
-        cache_key = (key, day, self._versions.get(key, 0))
+        bounds, shares = self._curve_of(key, local_ms // DAY_MS)
+        return shares[bisect_right(bounds, local_ms % DAY_MS) - 1]
+
+    def _curve_of(self, key: str, day: int) -> tuple[list[int], list[float]]:
+        """The day's curve, rebuilt only when an observation it depends on arrives: opens
+        before the day's end plus the window, unlocked intervals starting before the day."""
+        if key == DEVICE:
+            seen = bisect_left(self._starts, day * DAY_MS)
+        else:
+            seen = bisect_left(self._opens[key], day * DAY_MS + self._window + 1)
+        cache_key = (key, day, seen)
         curve = self._cache.get(cache_key)
         if curve is None:
             if len(self._cache) > 4096:
                 self._cache.clear()
             curve = self._cache[cache_key] = self._curve(key, day)
-        bounds, shares = curve
-        return shares[bisect_right(bounds, local_ms % DAY_MS) - 1]
+        return curve
 
     def _curve(self, key: str, today: int) -> tuple[list[int], list[float]]:
         """The day's prediction as a step function of the time of day: each past day adds its
