@@ -177,3 +177,38 @@ def compare(
 
     return run_compare(str(path), load=load_scenario, replay=replay, variants=variants,
                        vary=vary, metrics=metrics, overrides=overrides)
+
+
+def fleet(
+    path: str | Path,
+    *,
+    devices: int,
+    persona_mix: str | None = None,
+    variants: Sequence[str] = (),
+    vary: Sequence[str] = (),
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    apps: Sequence[str] = (),
+    metrics: Sequence[str] = (),
+    jobs: int | None = None,
+    executor: str = "local",
+    scheduler_address: str | None = None,
+    out: str | Path | None = None,
+    only_device: int | None = None,
+    scenario_variants: bool = True,
+    columns: Sequence | None = None,
+    on_progress=None,
+):
+    """``bgreplay fleet``: replay the scenario over ``devices`` generated users (SPEC §9) and
+    return a ``bgreplay.fleet.FleetResult`` (distributions across devices, expectation
+    shares, metadata). ``persona_mix`` is ``NAME=WEIGHT,...``; ``variants``, ``vary`` and
+    ``overrides`` as for ``compare`` (or explicit ``columns``); ``apps`` are ``BUNDLE:RATE``;
+    ``executor`` is ``local`` or ``dask``; ``out`` a Parquet file with every metric of every
+    device; ``on_progress(done, total)`` is called as devices finish."""
+    from bgreplay.fleet.run import run_fleet
+
+    return run_fleet(path, devices=devices, mix=persona_mix, variants=variants, vary=vary,
+                     overrides=overrides, seed=seed, apps=apps, metrics=metrics, jobs=jobs,
+                     executor=executor, address=scheduler_address, out=out,
+                     only_device=only_device, scenario_variants=scenario_variants,
+                     columns=columns, on_progress=on_progress)

@@ -168,6 +168,8 @@ class Row:
     unit: str
     better: str
     values: tuple[float | None, ...]
+    # ``compare --fleet``: per column, (p10, p90) across devices; ``values`` are the medians
+    spread: tuple[tuple[float | None, float | None], ...] | None = None
 
     @property
     def deltas(self) -> tuple[float | None, ...]:
@@ -204,10 +206,11 @@ class Comparison:
     path: str
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)
+    fleet: dict | None = None  # ``--fleet N``: devices, mix, seed (the fleet's metadata)
 
     def to_dict(self) -> dict:
         names = [c.name for c in self.columns]
-        return {
+        out = {
             "scenario": self.path,
             "columns": [{"name": c.name, "variant": c.variant, "overrides": list(c.overrides)}
                         for c in self.columns],
@@ -215,8 +218,12 @@ class Comparison:
                       "better": r.better,
                       "values": dict(zip(names, r.values, strict=True)),
                       "deltas": dict(zip(names, r.deltas, strict=True)),
-                      "best": [names[i] for i in sorted(r.best)]} for r in self.rows],
+                      "best": [names[i] for i in sorted(r.best)],
+                      **_spread_dict(r, names)} for r in self.rows],
         }
+        if self.fleet is not None:
+            out["fleet"] = self.fleet
+        return out
 
     def to_frame(self) -> pl.DataFrame:
         """Tidy: one line per (row, column), for CSV."""
@@ -228,6 +235,13 @@ class Comparison:
         return pl.DataFrame(records, schema={
             "target": pl.String, "metric": pl.String, "unit": pl.String, "column": pl.String,
             "value": pl.Float64, "delta": pl.Float64, "best": pl.Boolean})
+
+
+def _spread_dict(row: Row, names: list[str]) -> dict:
+    if row.spread is None:
+        return {}
+    return {"p10": dict(zip(names, (lo for lo, _ in row.spread), strict=True)),
+            "p90": dict(zip(names, (hi for _, hi in row.spread), strict=True))}
 
 
 def build_rows(tables: Sequence[dict], targets: dict[str, list[str]],
@@ -275,3 +289,51 @@ def run_compare(
     targets = {"task": [t.id for t in base.tasks], "app": [a.bundle for a in base.apps],
                "device": ["device"]}
     return Comparison(str(path), columns, build_rows(tables, targets, rows))
+
+
+# -- compare --fleet ---------------------------------------------------------------------------
+
+def fleet_rows(quantiles: pl.DataFrame, columns: Sequence[Column], targets: dict[str, list[str]],
+               rows: Sequence[tuple[str, str | None]]) -> list[Row]:
+    """Rows whose cells are the median across the fleet's devices, with p10-p90 as spread
+    (``quantiles`` as made by ``bgreplay.fleet.aggregate.quantiles``)."""
+    found = {(r["variant"], r["target"], r["metric"]): (r["p10"], r["p50"], r["p90"])
+             for r in quantiles.iter_rows(named=True)}
+    out = []
+    for name, agg in rows:
+        mdef = metric_def(name)
+        key = name if agg is None else f"{name}.{agg_key(agg)}"
+        absent = (0.0, 0.0, 0.0) if mdef.family and agg is None else (None, None, None)
+        for target in targets[mdef.scope]:
+            stats = [found.get((c.name, target, key), absent) for c in columns]
+            out.append(Row(target, key, "count" if agg == "count" else mdef.unit,
+                           "none" if agg == "count" else mdef.better,
+                           tuple(s[1] for s in stats), tuple((s[0], s[2]) for s in stats)))
+    scope_order = {t: i for i, t in enumerate(targets["task"] + targets["app"] + ["device"])}
+    return sorted(out, key=lambda r: scope_order.get(r.target, len(scope_order)))
+
+
+def run_fleet_compare(
+    path: str,
+    *,
+    load: Callable,
+    fleet: Callable,
+    variants: Sequence[str] = (),
+    vary: Sequence[str] = (),
+    metrics: Sequence[str] = (),
+    overrides: Sequence[str] = (),
+) -> Comparison:
+    """``compare --fleet N``: the same columns, each replayed over the fleet's devices by
+    ``fleet(columns=..., metrics=...)`` (a ``FleetResult``); cells are medians across devices."""
+    specs = list(metrics or DEFAULT_ROWS)
+    rows = [parse_row(m) for m in specs]
+    base = load(path, overrides=list(overrides))
+    columns = plan_columns(base.variant_names, variants, vary)
+    result = fleet(columns=columns, metrics=specs)
+    targets = {"task": [t.id for t in base.tasks], "app": [a.bundle for a in base.apps],
+               "device": ["device"]}
+    meta = result.meta
+    summary = {k: meta[k] for k in ("devices", "seed", "persona_mix", "allocation",
+                                     "device_seed")}
+    return Comparison(str(path), columns, fleet_rows(result.quantiles, columns, targets, rows),
+                      fleet=summary)

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "bgreplay.cli.calibrate",
     "bgreplay.cli.check",
     "bgreplay.cli.compare",
+    "bgreplay.cli.fleet",
 )
 
 app = typer.Typer(

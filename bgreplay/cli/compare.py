@@ -35,8 +35,12 @@ def _cells(comparison) -> list[list[str]]:
 
 
 def _legend(comparison) -> str:
-    return (f"{BEST} better value; (Δ) change against '{comparison.columns[0].name}'. "
+    text = (f"{BEST} better value; (Δ) change against '{comparison.columns[0].name}'. "
             f"Scenario: {comparison.path}")
+    if comparison.fleet is not None:
+        text += (f"\nCells: medians across {comparison.fleet['devices']} generated devices "
+                 f"(seed {comparison.fleet['seed']}); --format json adds p10 and p90.")
+    return text
 
 
 def render_plain(comparison) -> str:
@@ -90,6 +94,16 @@ def register(app: typer.Typer) -> None:
                                    help="text: a table; json; csv: one line per row and column."),
         out: str | None = typer.Option(None, "--out", metavar="FILE",
                                        help="Write the output to FILE (atomically)."),
+        fleet: int | None = typer.Option(
+            None, "--fleet", metavar="N",
+            help="Compare over N generated devices (as `bgreplay fleet`): cells are medians "
+                 "across devices."),
+        persona_mix: str | None = typer.Option(
+            None, "--persona-mix", metavar="NAME=W,...",
+            help="With --fleet: the personas and weights (as for `bgreplay fleet`)."),
+        jobs: int | None = typer.Option(
+            None, "--jobs", "-j", metavar="J",
+            help="With --fleet: worker processes \\[default: every core]."),
     ) -> int:
         """Replay the base scenario and its variants side by side, with deltas.
 
@@ -103,8 +117,19 @@ def register(app: typer.Typer) -> None:
         from bgreplay import api
         from bgreplay.fsutil import write_atomic
 
-        comparison = api.compare(scenario, variants=variant, vary=vary, metrics=metric,
-                                 overrides=set_)
+        if fleet is None:
+            comparison = api.compare(scenario, variants=variant, vary=vary, metrics=metric,
+                                     overrides=set_)
+        else:
+            import functools
+
+            from bgreplay.analysis.compare import run_fleet_compare
+
+            runner = functools.partial(api.fleet, scenario, devices=fleet,
+                                       persona_mix=persona_mix, jobs=jobs, overrides=set_)
+            comparison = run_fleet_compare(scenario, load=api.load_scenario, fleet=runner,
+                                           variants=variant, vary=vary, metrics=metric,
+                                           overrides=set_)
         if fmt is Format.json:
             text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
         elif fmt is Format.csv:

@@ -1,0 +1,227 @@
+"""Fleet throughput (SPEC §10: 1,000 device-weeks in under 60 s on 2 cores, under 1 GB).
+
+(c) ``bgreplay fleet`` on a 3-app week, office/light/heavy mix, ``--jobs 2``, local processes;
+(d) the same on a local Dask cluster of 2 workers;
+(e) a bare SimPy replay of the same persona traces (``bench/simpy_minimal.py``) against
+    bgreplay's engine on the same traces, one process each, in device-days per second.
+
+Each fleet runs as its own ``python -m bgreplay fleet`` process, so its wall time includes
+start-up and its memory is its own: peak resident memory is the sum over the process tree
+(sampled every 0.1 s from /proc), with the largest single process and the CPU time of the
+tree, which does not depend on what else the machine is running.
+``BGREPLAY_BENCH_DEVICES`` (default 1000) scales (c) and (d); (e) uses a tenth of it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+DAY_MS = 86_400_000
+SCENARIO = """\
+bgreplay: 1
+name: Three apps, one week (fleet benchmark)
+seed: 11
+start: 2026-03-02T00:00
+duration: 7d
+timezone: Europe/Paris
+device: {model: iphone, ios: "26.1", battery: {start: 80}, history: repeat}
+apps:
+  io.bench.news:
+    background_modes: [fetch, processing]
+    permitted_identifiers: [io.bench.news.refresh, io.bench.news.processing]
+    content: {changes_per_hour: 4}
+    tasks:
+      io.bench.news.refresh:
+        type: refresh
+        earliest_begin: 1h
+        submit: {when: [app_background, handler_start]}
+        handler: {duration: {median: 4s, p90: 12s}, network: {requests: 1, bytes: 40KB}}
+      io.bench.news.processing:
+        type: processing
+        earliest_begin: 4h
+        requires_network: true
+        requires_external_power: true
+        submit: {when: [app_background]}
+        handler: {duration: {median: 3m, p90: 6m}, cpu: 0.6}
+  io.bench.films:
+    background_modes: [fetch]
+    permitted_identifiers: [io.bench.films.refresh]
+    tasks:
+      io.bench.films.refresh:
+        type: refresh
+        earliest_begin: 2h
+        submit: {when: [app_background, handler_start]}
+        handler: {duration: {median: 5s, p90: 15s}}
+  io.bench.health:
+    background_modes: [processing]
+    permitted_identifiers: [io.bench.health.processing]
+    tasks:
+      io.bench.health.processing:
+        type: processing
+        earliest_begin: 6h
+        requires_external_power: true
+        submit: {when: [app_background]}
+        handler: {duration: {median: 2m, p90: 5m}}
+"""
+MIX = "office_worker=0.5,light_user=0.3,heavy_user=0.2"
+
+
+def devices() -> int:
+    return max(1, int(os.environ.get("BGREPLAY_BENCH_DEVICES", "1000")))
+
+
+def write_scenario(folder: str | None = None) -> Path:
+    path = Path(folder or tempfile.mkdtemp(prefix="bgreplay-bench-")) / "three-apps.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    return path
+
+
+class TreeSampler:
+    """Samples a process and all its descendants from /proc (Linux) every 0.1 s: peak total
+    resident memory, the largest single process, and CPU time per process (a process that
+    ends between two samples loses at most its last 0.1 s). ``ru_maxrss`` of children would
+    miss the workers: they are children of a fork server, never waited for by us."""
+
+    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, root: int):
+        self.root = root
+        self.peak_kb = 0
+        self.largest_kb = 0
+        self.cpu: dict[int, float] = {}
+
+    def _tree(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as fh:
+                        parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, ValueError, IndexError):
+                    continue
+        tree, frontier = {self.root}, [self.root]
+        while frontier:
+            pid = frontier.pop()
+            kids = [p for p, pp in parents.items() if pp == pid and p not in tree]
+            tree.update(kids)
+            frontier += kids
+        return sorted(tree)
+
+    def sample(self) -> None:
+        total = 0
+        for pid in self._tree():
+            try:
+                with open(f"/proc/{pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{pid}/status") as fh:
+                    rss = next((int(line.split()[1]) for line in fh
+                                if line.startswith("VmRSS:")), 0)
+            except (OSError, ValueError, IndexError):
+                continue
+            self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self.TICK
+            total += rss
+            self.largest_kb = max(self.largest_kb, rss)
+        self.peak_kb = max(self.peak_kb, total)
+
+
+def run_fleet_process(args: list[str]) -> tuple[float, TreeSampler]:
+    """Run ``python -m bgreplay fleet ARGS`` and sample it: (wall s, the sampler)."""
+    begun = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "bgreplay", "fleet", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    sampler = TreeSampler(proc.pid)
+
+    def sample() -> None:
+        while proc.poll() is None:
+            sampler.sample()
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    if os.path.isdir("/proc"):
+        thread.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - begun
+    if thread.is_alive():
+        thread.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"bgreplay fleet failed ({proc.returncode}): {err.strip()}")
+    return elapsed, sampler
+
+
+def fleet_line(label: str, path: Path, extra: list[str], n: int) -> str:
+    out = path.parent / f"{label}.parquet"
+    elapsed, tree = run_fleet_process(
+        [str(path), "--devices", str(n), "--persona-mix", MIX, "--jobs", "2", "--out", str(out),
+         *extra])
+    days = n * 7
+    cpu = sum(tree.cpu.values())
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    flags = " ".join(["--jobs 2", *extra])
+    return (f"({label}) {n} device-weeks, 3 apps, {flags}: {elapsed:.1f} s wall, "
+            f"{n / elapsed:.1f} devices/s, {days / elapsed:.0f} device-days/s; CPU {cpu:.0f} s "
+            f"(~{cpu / 2:.0f} s on 2 idle cores); peak RSS {tree.peak_kb // 1024} MB (process "
+            f"tree), largest process {tree.largest_kb // 1024} MB; load average {load:.1f}")
+
+
+def device_pairs(path: Path, n: int) -> list[tuple[object, object]]:
+    """(device scenario, timeline) for the fleet's first ``n`` devices (traces built here)."""
+    from bgreplay import api
+    from bgreplay.fleet.population import (
+        device_scenario,
+        device_timeline,
+        parse_mix,
+        population,
+    )
+
+    base = api.load_scenario(path)
+    pairs = []
+    for device in population(parse_mix(MIX), base.seed, n):
+        scenario = device_scenario(base, device)
+        pairs.append((scenario, device_timeline(scenario, device)))
+    return pairs
+
+
+def engine_line(path: Path, n: int) -> list[str]:
+    from bgreplay import api
+
+    try:
+        from bench import simpy_minimal
+    except ImportError as exc:  # simpy is in the dev extra
+        return [f"(e) skipped: {exc} (pip install simpy)"]
+    pairs = device_pairs(path, n)
+    days = sum(t.duration for _, t in pairs) / DAY_MS
+    begun = time.perf_counter()
+    for scenario, timeline in pairs:
+        api.replay(scenario, timeline)
+    engine_s = time.perf_counter() - begun
+    simpy_s, simpy_rate, _ = simpy_minimal.throughput(pairs)
+    engine_rate = days / engine_s
+    return [f"(e) same persona traces, {n} device-weeks, one process: bgreplay engine "
+            f"{engine_rate:.0f} device-days/s ({engine_s:.2f} s); SimPy minimal replay "
+            f"{simpy_rate:.0f} device-days/s ({simpy_s:.2f} s); ratio bgreplay/SimPy "
+            f"{engine_rate / simpy_rate:.2f}"]
+
+
+def run() -> list[str]:
+    n = devices()
+    with tempfile.TemporaryDirectory(prefix="bgreplay-bench-") as folder:
+        path = write_scenario(folder)
+        lines = [fleet_line("c", path, [], n)]
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            lines.append("(d) skipped: dask is not installed (pip install 'bgreplay[dask]')")
+        else:
+            lines.append(fleet_line("d", path, ["--executor", "dask"], n))
+        lines += engine_line(path, max(10, n // 10))
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))

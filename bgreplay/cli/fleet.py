@@ -1,0 +1,279 @@
+"""``bgreplay fleet``: one scenario over a population of generated devices (SPEC §9)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+
+import typer
+
+from bgreplay import exitcodes
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class ExecutorName(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+def _pct(share: float | None) -> str:
+    if share is None:
+        return "n/a"
+    pct = share * 100
+    return f"{pct:.1f}%" if 0 < pct < 10 and not pct.is_integer() else f"{pct:.0f}%"
+
+
+def header_lines(result) -> list[str]:
+    meta = result.meta
+    from bgreplay.fleet.population import format_mix
+
+    mix = format_mix(tuple(meta["persona_mix"].items()))
+    who = (f"device {meta['only_device']} of {meta['devices']}" if meta["only_device"] is not None
+           else f"{meta['devices']} devices")
+    days = meta["days"]
+    days_text = f"{days:g} day{'s' * (days != 1)}"
+    start = meta["start"].replace("T", " ")[:16]
+    return [
+        f"Fleet: {meta['scenario_name']} ({meta['scenario']})",
+        f"{who} x {days_text} from {start} ({meta['timezone']}); seed {meta['seed']}",
+        f"Persona mix: {mix}",
+        "Variants: " + ", ".join(c.name for c in result.columns),
+    ]
+
+
+def distribution_rows(result) -> list[tuple[str, ...]]:
+    """(variant, target, metric, p10, p50, p90, devices) — variant only on its first row."""
+    from bgreplay.analysis.metrics import format_value
+
+    rows, last = [], None
+    for r in result.quantiles.iter_rows(named=True):
+        name = r["variant"] if r["variant"] != last else ""
+        last = r["variant"]
+        rows.append((name, r["target"], r["metric"],
+                     *(format_value(r[p], r["unit"]) for p in ("p10", "p50", "p90")),
+                     str(r["devices"])))
+    return rows
+
+
+def expectation_rows(result) -> list[tuple[str, ...]]:
+    rows, last = [], None
+    for s in result.expectations:
+        name = s.variant if s.variant != last else ""
+        last = s.variant
+        rows.append((name, s.target, f"{s.metric} {s.text}", f"{s.passed}/{s.devices}",
+                     _pct(s.share)))
+    return rows
+
+
+DIST_HEADER = ("variant", "target", "metric", "p10", "p50", "p90", "devices")
+EXPECT_HEADER = ("variant", "target", "expectation", "devices", "share")
+RIGHT = {"p10", "p50", "p90", "devices", "share"}
+
+
+def _plain(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    table = [header, *rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    return ["  ".join(c.rjust(w) if h in RIGHT else c.ljust(w)
+                      for c, w, h in zip(r, widths, header, strict=True)).rstrip()
+            for r in table]
+
+
+def render_plain(result) -> str:
+    lines = header_lines(result)
+    lines += ["", "Across devices (p10 / p50 / p90; devices = with data):"]
+    lines += _plain(DIST_HEADER, distribution_rows(result))
+    if result.expectations:
+        lines += ["", "Expectations: devices meeting each"]
+        lines += _plain(EXPECT_HEADER, expectation_rows(result))
+    else:
+        lines += ["", "Expectations: none in the scenario"]
+    return "\n".join(lines) + "\n"
+
+
+def print_rich(result) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, force_terminal=True)
+    lines = header_lines(result)
+    console.print(f"[bold]{escape(lines[0])}[/bold]")
+    for line in lines[1:]:
+        console.print(f"[dim]{escape(line)}[/dim]")
+    for title, header, rows in (
+            ("Across devices (p10 / p50 / p90; devices = with data)", DIST_HEADER,
+             distribution_rows(result)),
+            ("Expectations: devices meeting each", EXPECT_HEADER, expectation_rows(result))):
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left")
+        for h in header:
+            table.add_column(h, justify="right" if h in RIGHT else "left",
+                             no_wrap=h in ("variant", "metric", "expectation"),
+                             overflow="fold")
+        for i, row in enumerate(rows):
+            last = i + 1 == len(rows) or rows[i + 1][0] != ""
+            table.add_row(*(escape(c) for c in row), end_section=last)
+        console.print(table)
+
+
+@contextlib.contextmanager
+def progress_bar(enabled: bool) -> Iterator:
+    """A rich progress bar on stderr (devices, devices/s, ETA), or nothing."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = (TextColumn("fleet"), BarColumn(), MofNCompleteColumn(), TextColumn("devices"),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("fleet", total=None, rate="")
+
+        def update(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{done / elapsed:.1f} devices/s" if done and elapsed > 0 else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        yield update
+
+
+def replay_alone_command(scenario: str, options: dict, index: int) -> str:
+    """The command that replays one device of this fleet alone, in-process."""
+    args = ["bgreplay", "fleet", scenario, "--devices", str(options["devices"])]
+    for flag, key in (("--persona-mix", "mix"), ("--seed", "seed")):
+        if options.get(key) is not None:
+            args += [flag, str(options[key])]
+    for flag, key in (("--set", "overrides"), ("--variant", "variants"), ("--vary", "vary"),
+                      ("--app", "apps")):
+        for value in options.get(key) or ():
+            args += [flag, value]
+    if not options.get("scenario_variants", True):
+        args.append("--no-scenario-variants")
+    return shlex.join([*args, "--only-device", str(index)])
+
+
+def report_failure(exc, scenario: str, options: dict, show_details: bool) -> None:
+    failure = exc.failure
+    lines = [f"bgreplay: device {failure.index} failed twice (persona {failure.persona}, "
+             f"seed {failure.seed}, variant {failure.variant}):", f"    {failure.error}"]
+    if show_details and failure.details:
+        lines += ["", failure.details.rstrip()]
+    lines += ["Replay it alone, in this process, with its traceback:",
+              "    " + replay_alone_command(scenario, options, failure.index),
+              "If it is not an error in the scenario, this is a bug in bgreplay: please report "
+              "it with that command and the scenario."]
+    sys.stderr.write("\n".join(lines) + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def fleet(
+        scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
+        devices: int = typer.Option(..., "--devices", metavar="N",
+                                    help="Number of generated devices (users)."),
+        persona_mix: str | None = typer.Option(
+            None, "--persona-mix", metavar="NAME=W,...",
+            help="Personas and their weights (normalised) \\[default: office_worker=0.5,"
+                 "light_user=0.3,heavy_user=0.2]. See `bgreplay personas`."),
+        variant: list[str] = typer.Option(
+            [], "--variant", metavar="NAME=PATH=VALUE[;PATH=VALUE]",
+            help="An extra variant: the scenario with these overrides. Repeatable."),
+        vary: list[str] = typer.Option(
+            [], "--vary", metavar="PATH=V1,V2,...",
+            help="One variant per value (repeat for the cartesian product), as for compare."),
+        no_scenario_variants: bool = typer.Option(
+            False, "--no-scenario-variants",
+            help="Skip the scenario's own `variants` (only the base, --vary and --variant)."),
+        set_: list[str] = typer.Option(
+            [], "--set", metavar="PATH=VALUE",
+            help="An override applied to every variant (repeatable)."),
+        app_rate: list[str] = typer.Option(
+            [], "--app", metavar="BUNDLE:RATE",
+            help="Opens per day for one of the scenario's apps, instead of the persona's "
+                 "rank law. Repeatable."),
+        metric: list[str] = typer.Option(
+            [], "--metric", metavar="NAME",
+            help="A summary row, e.g. launch_delay.p90 \\[default: compare's rows]. Repeatable."),
+        seed: int | None = typer.Option(
+            None, "--seed", help="Replace the scenario's seed (draws another population)."),
+        jobs: int | None = typer.Option(
+            None, "--jobs", "-j", metavar="J",
+            help="Worker processes \\[default: every core]; 1 runs in this process."),
+        executor: ExecutorName = typer.Option(
+            ExecutorName.local, "--executor",
+            help="local: processes on this machine; dask: a Dask cluster "
+                 "(pip install 'bgreplay\\[dask]')."),
+        scheduler_address: str | None = typer.Option(
+            None, "--scheduler-address", metavar="tcp://HOST:PORT",
+            help="An existing Dask scheduler; without it, --executor dask starts a local "
+                 "cluster of --jobs workers."),
+        out: str | None = typer.Option(
+            None, "--out", metavar="FILE.parquet",
+            help="Write one row per device, variant and metric (atomically); metadata under "
+                 "the key bgreplay.fleet."),
+        only_device: int | None = typer.Option(
+            None, "--only-device", metavar="I",
+            help="Replay only device I, in this process (to debug one device)."),
+        fmt: Format = typer.Option(Format.text, "--format",
+                                   help="text: tables; json: the summary and metadata."),
+    ) -> int:
+        """Replay a scenario over N generated users: distributions across devices.
+
+        Device i gets a persona from the mix and a seed derived from the scenario seed and i
+        alone; its persona trace replaces the scenario's. The base and every variant replay
+        the same users. The summary gives p10/p50/p90 across devices of compare's rows and the
+        share of devices meeting each expectation; --out keeps every metric of every device.
+        See docs/fleet.md.
+
+        Example: bgreplay fleet scenarios/pixar-film-tracker.yaml --devices 200 --jobs 2
+        --out fleet.parquet
+        """
+        from bgreplay import api
+        from bgreplay.fleet.run import FleetDeviceError
+
+        options = {"devices": devices, "mix": persona_mix, "seed": seed, "overrides": set_,
+                   "variants": variant, "vary": vary, "apps": app_rate,
+                   "scenario_variants": not no_scenario_variants}
+        try:
+            with progress_bar(sys.stderr.isatty()) as update:
+                result = api.fleet(
+                    scenario, devices=devices, persona_mix=persona_mix, variants=variant,
+                    vary=vary, overrides=set_, seed=seed, apps=app_rate, metrics=metric,
+                    jobs=jobs, executor=executor.value, scheduler_address=scheduler_address,
+                    out=out, only_device=only_device,
+                    scenario_variants=not no_scenario_variants, on_progress=update)
+        except FleetDeviceError as exc:
+            report_failure(exc, scenario, options, show_details=only_device is not None)
+            return exitcodes.INTERNAL_ERROR
+        if fmt is Format.json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        elif sys.stdout.isatty() and "NO_COLOR" not in os.environ:
+            print_rich(result)
+        else:
+            typer.echo(render_plain(result), nl=False)
+        n = result.devices
+        wrote = f"; wrote {out}" + (f" and {result.sidecar}" if result.sidecar else "") \
+            if out else ""
+        sys.stderr.write(f"fleet: {n} device{'s' * (n != 1)} x {len(result.columns)} "
+                         f"variant{'s' * (len(result.columns) != 1)} in {result.seconds:.1f} s "
+                         f"({n / max(result.seconds, 1e-9):.1f} devices/s){wrote}\n")
+        return exitcodes.OK

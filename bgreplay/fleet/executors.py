@@ -1,0 +1,272 @@
+"""Where a fleet's tasks run: in this process, in local processes, or on Dask (SPEC §9).
+
+Each executor offers the same small surface — ``submit``, ``wait`` (until at least one task is
+done), ``result``, ``recover`` after a crashed worker, ``close`` — so the driver's loop (chunks,
+retries, streaming to Parquet) is written once. Results never depend on the executor: a task's
+output depends only on its devices, and the driver writes them in device order.
+
+The registry ``EXECUTORS`` feeds ``--executor`` and its help.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from bgreplay.errors import InputError, Location, Problem
+
+DASK_INSTALL = "pip install 'bgreplay[dask]'"
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Executor(Protocol):
+    workers: int  # tasks that can run at once (bounds how many are in flight)
+
+    def submit(self, fn: Callable, *args: Any) -> Any: ...
+
+    def wait(self, handles: Iterable[Any]) -> list[Any]: ...
+
+    def result(self, handle: Any) -> Any: ...
+
+    def is_crash(self, exc: BaseException) -> bool: ...
+
+    def recover(self, handle: Any) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _Done:
+    """A finished in-process task."""
+
+    def __init__(self, fn: Callable, args: tuple):
+        try:
+            self.value, self.error = fn(*args), None
+        except Exception as exc:  # handed to the driver like a worker's failure
+            self.value, self.error = None, exc
+
+
+class InProcessExecutor:
+    """``--jobs 1``: every task runs here, at once (tracebacks and debuggers work)."""
+
+    workers = 1
+
+    def submit(self, fn: Callable, *args: Any) -> _Done:
+        return _Done(fn, args)
+
+    def wait(self, handles: Iterable[_Done]) -> list[_Done]:
+        return list(handles)
+
+    def result(self, handle: _Done) -> Any:
+        if handle.error is not None:
+            raise handle.error
+        return handle.value
+
+    def is_crash(self, exc: BaseException) -> bool:
+        return False
+
+    def recover(self, handle: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C is the driver's to handle: workers ignore it and are stopped by the driver."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _sigint_ignored():
+    """Processes started meanwhile ignore Ctrl-C (the disposition survives ``exec``), so a
+    terminal's SIGINT reaches only the driver, which stops them without their tracebacks."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class LocalExecutor:
+    """``--executor local``: a pool of ``jobs`` processes started fresh (``forkserver`` where
+    available, else ``spawn``: never ``fork`` of a process that runs polars threads)."""
+
+    def __init__(self, jobs: int):
+        self.workers = jobs
+        methods = multiprocessing.get_all_start_methods()
+        self._context = multiprocessing.get_context(
+            "forkserver" if "forkserver" in methods else "spawn")
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._generation = 0
+        self._born: dict[cf.Future, int] = {}
+
+    def _ensure(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=self._context,
+                                                initializer=_quiet_worker)
+        return self._pool
+
+    def submit(self, fn: Callable, *args: Any) -> cf.Future:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            future = self._ensure().submit(fn, *args)
+        except BrokenProcessPool:  # a worker died since the last look: start a new pool
+            self._shutdown()
+            self._generation += 1
+            future = self._ensure().submit(fn, *args)
+        self._born[future] = self._generation
+        return future
+
+    def wait(self, handles: Iterable[cf.Future]) -> list[cf.Future]:
+        return list(cf.wait(list(handles), return_when=cf.FIRST_COMPLETED).done)
+
+    def result(self, handle: cf.Future) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            value = handle.result()
+        except BrokenProcessPool:
+            raise  # keep its generation for ``recover``
+        except BaseException:
+            self._born.pop(handle, None)
+            raise
+        self._born.pop(handle, None)
+        return value
+
+    def is_crash(self, exc: BaseException) -> bool:
+        from concurrent.futures.process import BrokenProcessPool
+
+        return isinstance(exc, BrokenProcessPool)
+
+    def recover(self, handle: cf.Future) -> None:
+        """A worker died and took the pool with it: start a new pool, once per crash (every
+        task of the dead pool fails with it; those of an older pool are ignored)."""
+        if self._born.pop(handle, -1) == self._generation:
+            self._shutdown()
+            self._generation += 1
+
+    def _shutdown(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+        if terminate is not None:
+            with contextlib.suppress(Exception):
+                terminate()
+        else:
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                with contextlib.suppress(Exception):
+                    proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def abort(self) -> None:
+        """Stop now (Ctrl-C, or a device that failed twice): kill the workers."""
+        self._shutdown()
+
+
+class DaskExecutor:
+    """``--executor dask``: an existing cluster (``--scheduler-address``) or a local one of
+    ``jobs`` single-threaded worker processes. Dask is imported only here."""
+
+    def __init__(self, jobs: int, address: str | None = None):
+        try:
+            import distributed
+        except ImportError:
+            raise InputError(Problem(
+                Location("--executor"), "the dask executor needs dask.distributed, which is "
+                "not installed", f"install it with: {DASK_INSTALL}")) from None
+        self._distributed = distributed
+        self._cluster = None
+        try:
+            if address:
+                self.client = distributed.Client(address, timeout="15s")
+            else:
+                with _sigint_ignored():  # inherited by the workers: Ctrl-C is the driver's
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=jobs, threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=logging.ERROR)
+                self.client = distributed.Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            if self._cluster is not None:
+                self._cluster.close()
+            where = address or "a local cluster"
+            raise InputError(Problem(
+                Location("--scheduler-address"), f"cannot reach the Dask scheduler at {where}:"
+                f" {exc}", "start one with `dask scheduler` and workers with `dask worker "
+                "tcp://HOST:8786`, then pass --scheduler-address tcp://HOST:8786")) from None
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, fn: Callable, *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False, retries=0)
+
+    def wait(self, handles: Iterable[Any]) -> list[Any]:
+        return list(self._distributed.wait(list(handles), return_when="FIRST_COMPLETED").done)
+
+    def result(self, handle: Any) -> Any:
+        return handle.result()
+
+    def is_crash(self, exc: BaseException) -> bool:
+        from distributed.scheduler import KilledWorker
+
+        return isinstance(exc, KilledWorker)
+
+    def recover(self, handle: Any) -> None:
+        pass  # Dask reschedules the work of a dead worker itself
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+
+    def abort(self) -> None:
+        self.close()
+
+
+EXECUTORS: dict[str, str] = {
+    "local": "processes on this machine (--jobs, default: every core; --jobs 1 runs here)",
+    "dask": "a Dask cluster: --scheduler-address tcp://HOST:PORT, or a local one of --jobs "
+            f"workers ({DASK_INSTALL})",
+}
+
+
+def open_executor(name: str, jobs: int, address: str | None = None):
+    """The executor ``name`` with ``jobs`` workers; bad combinations are bad input."""
+    if name not in EXECUTORS:
+        raise InputError(Problem(Location("--executor"), f"unknown executor '{name}'",
+                                 f"use one of {', '.join(EXECUTORS)}"))
+    if jobs < 1:
+        raise InputError(Problem(Location("--jobs"), f"--jobs must be at least 1, not {jobs}",
+                                 "omit it to use every core"))
+    if address and name != "dask":
+        raise InputError(Problem(Location("--scheduler-address"),
+                                 "--scheduler-address needs --executor dask",
+                                 "add --executor dask"))
+    if name == "dask":
+        return DaskExecutor(jobs, address)
+    return InProcessExecutor() if jobs == 1 else LocalExecutor(jobs)

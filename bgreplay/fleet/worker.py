@@ -1,0 +1,164 @@
+"""The work of one task: replay a few devices for every variant and measure them.
+
+A task receives a small, picklable ``FleetPlan`` (the scenario file's text and path, overrides,
+variant columns) and a few ``DeviceSpec``; it loads the scenarios once per process (cached), so
+workers never receive big objects and a remote Dask worker needs no shared file system. The
+replay function is named by ``module:function`` (``bgreplay.api:replay``), which lets tests
+inject a failing one without touching the engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from bgreplay.analysis.compare import Column
+from bgreplay.fleet.aggregate import RowBuffer, device_rows
+from bgreplay.fleet.population import DeviceSpec, device_scenario, device_timeline
+
+DEFAULT_REPLAY = "bgreplay.api:replay"
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioSource:
+    """The scenario file as it was when the fleet started: path, bytes and their digest."""
+
+    path: str
+    text: bytes
+    digest: str
+
+    @classmethod
+    def read(cls, path: str | Path) -> ScenarioSource:
+        p = Path(path).resolve()
+        text = p.read_bytes()
+        return cls(str(p), text, hashlib.sha256(text).hexdigest())
+
+    def local_path(self) -> Path:
+        """This file here: the original when it is unchanged, else a private copy (a remote
+        worker, or a file edited since the start)."""
+        p = Path(self.path)
+        try:
+            if hashlib.sha256(p.read_bytes()).hexdigest() == self.digest:
+                return p
+        except OSError:
+            pass
+        folder = Path(tempfile.gettempdir()) / f"bgreplay-fleet-{self.digest[:16]}"
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = folder / p.name
+        if not copy.exists():
+            from bgreplay.fsutil import write_atomic
+
+            write_atomic(copy, self.text)
+        return copy
+
+
+@dataclass(frozen=True, slots=True)
+class FleetPlan:
+    """Everything a worker needs besides the devices; small and picklable."""
+
+    source: ScenarioSource
+    overrides: tuple[str, ...]  # ``--set``, before each column's own
+    columns: tuple[Column, ...]
+    aggs: tuple[str, ...]  # aggregations kept for distribution metrics
+    rates: tuple[tuple[str, float], ...] = ()  # ``--app BUNDLE:RATE``
+    replay: str = DEFAULT_REPLAY
+
+
+class DeviceFailed(Exception):
+    """One device could not be replayed; carries what is needed to replay it alone."""
+
+    def __init__(self, index: int, seed: int, persona: str, variant: str, error: str,
+                 details: str = ""):
+        super().__init__(index, seed, persona, variant, error, details)
+        self.index, self.seed, self.persona = index, seed, persona
+        self.variant, self.error, self.details = variant, error, details
+
+    def __str__(self) -> str:
+        return (f"device {self.index} (persona {self.persona}, seed {self.seed}, "
+                f"variant {self.variant}): {self.error}")
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    """What a task sends back: per column, the rows of its devices and how many devices met
+    each expectation."""
+
+    first: int
+    devices: int
+    frames: tuple[pl.DataFrame, ...]
+    passed: tuple[tuple[int, ...], ...]
+
+
+@dataclass
+class _Prepared:
+    scenario: object
+    expectations: tuple
+
+
+_CACHE: dict[tuple, list[_Prepared]] = {}
+
+
+def _prepared(plan: FleetPlan) -> list[_Prepared]:
+    """The columns' scenarios and parsed expectations, loaded once per process."""
+    key = (plan.source.path, plan.source.digest, plan.overrides, plan.columns)
+    if key not in _CACHE:
+        from bgreplay.analysis.expect import parse_expectations
+        from bgreplay.api import load_scenario
+
+        path = plan.source.local_path()
+        out = []
+        for col in plan.columns:
+            scenario = load_scenario(path, overrides=[*plan.overrides, *col.overrides],
+                                     variant=col.variant)
+            out.append(_Prepared(scenario, parse_expectations(scenario)))
+        _CACHE.clear()
+        _CACHE[key] = out
+    return _CACHE[key]
+
+
+def resolve(name: str) -> Callable:
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def run_devices(plan: FleetPlan, devices: Sequence[DeviceSpec]) -> ChunkResult:
+    """Replay and measure ``devices`` for every column of ``plan``."""
+    from bgreplay.analysis.expect import evaluate
+    from bgreplay.analysis.frame import events_frame
+    from bgreplay.analysis.metrics import compute_metrics
+
+    prepared = _prepared(plan)
+    replay = resolve(plan.replay)
+    rates = dict(plan.rates)
+    buffers = [RowBuffer(col.name) for col in plan.columns]
+    passed = [[0] * len(p.expectations) for p in prepared]
+    for device in devices:
+        timelines: dict[tuple, object] = {}
+        for k, (col, prep) in enumerate(zip(plan.columns, prepared, strict=True)):
+            try:
+                scenario = device_scenario(prep.scenario, device)
+                window = (scenario.start, scenario.timezone, scenario.duration_ms,
+                          tuple(a.bundle for a in scenario.apps))
+                if window not in timelines:
+                    timelines[window] = device_timeline(scenario, device, rates)
+                result = replay(scenario, timelines[window])
+                frame = events_frame(result, variant=col.name, device=device.index)
+                metrics = compute_metrics(frame, scenario)
+                rows = device_rows(metrics, plan.aggs)
+                outcomes = evaluate(prep.expectations, metrics)
+            except Exception as exc:
+                raise DeviceFailed(device.index, device.seed, device.persona, col.name,
+                                   f"{type(exc).__name__}: {exc}",
+                                   traceback.format_exc()) from None
+            buffers[k].add(device.index, device.persona, device.seed, rows)
+            for j, outcome in enumerate(outcomes):
+                passed[k][j] += outcome.passed
+    return ChunkResult(devices[0].index if devices else 0, len(devices),
+                       tuple(b.frame() for b in buffers), tuple(tuple(p) for p in passed))
