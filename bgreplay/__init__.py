@@ -11,6 +11,7 @@ The library mirrors the command line::
 from bgreplay.api import (
     check,
     compare,
+    fleet,
     lint,
     load_scenario,
     load_timeline,
@@ -24,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "check",
     "compare",
+    "fleet",
     "lint",
     "load_scenario",
     "load_timeline",
