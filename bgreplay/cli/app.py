@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         code = exitcodes.INTERNAL_ERROR
     else:
         code = result if isinstance(result, int) else exitcodes.OK
+        if code == exitcodes.INTERRUPTED:  # Typer turns Ctrl-C into a return code of its own
+            _err("bgreplay: interrupted")
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()
     return code
