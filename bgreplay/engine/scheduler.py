@@ -114,7 +114,10 @@ class SchedulerMixin:
             target += DAY_MS
         candidate = t + (target - local)
         # correct once if a UTC-offset change lies in between (DST)
-        return candidate - (self.clock.offset_at(candidate) - self.clock.offset_at(t))
+        corrected = candidate - (self.clock.offset_at(candidate) - self.clock.offset_at(t))
+        if corrected > t and self.clock.local_ms(corrected) == target:
+            return corrected
+        return candidate  # the time falls in a spring-forward gap: later by the gap (§5.3)
 
     # --- prediction of the optimal score (§6.2, F30) ------------------------------------
     def _optimal(self, req: Request, now: int) -> tuple[float, int]:
