@@ -309,4 +309,10 @@ def write_baseline(path: str | os.PathLike[str],
     merged: dict[str, dict[str, Snapshot]] = dict(existing.scenarios) if existing else {}
     for scen, variants in entries.items():
         merged[scen] = dict(variants)
-    write_atomic(path, render_baseline(merged))
+    try:
+        write_atomic(path, render_baseline(merged))
+    except OSError as exc:  # a full disk or a read-only folder: the old file is untouched
+        raise InputError(Problem(
+            Location(str(path)), f"cannot write the baseline ({exc.strerror or exc}); the "
+            "previous file is unchanged", "free some disk space, or check the folder exists "
+            "and is writable")) from None

@@ -46,7 +46,8 @@ def check_invariants(
     network = "none"
     foreground: str | None = None
     boot_at: int | None = None
-    force_quit: set[str] = set()
+    force_quit: dict[str, int] = {}  # app -> time of its force quit, until it is opened again
+    submitted_at: dict[str, int] = {}
     lpm = False
     thermal = "nominal"
     bar_off: set[str | None] = set()  # bundle ids, None for the global switch
@@ -73,13 +74,13 @@ def check_invariants(
             network = e.reason or "none"
         elif kind == "app_opened":
             foreground = e.app
-            force_quit.discard(e.app)
+            force_quit.pop(e.app, None)
         elif kind == "app_closed":
             foreground = None if foreground == e.app else foreground
         elif kind == "boot":
             boot_at = e.t
         elif kind == "force_quit":
-            force_quit.add(e.app)
+            force_quit[e.app] = e.t
         elif kind == "low_power_mode":
             lpm = e.reason == "on"
         elif kind == "thermal":
@@ -89,7 +90,10 @@ def check_invariants(
         elif kind == "submitted":
             if pending.get(e.task) == 1:
                 bad(e, "replace", f"{e.task}: a second request without `replaced` (F14)")
+            if e.value is not None and e.value < 0:  # value: s from submit to start_after
+                bad(e, "start-after", f"{e.task}: start_after {-e.value:.0f} s before the submit")
             pending[e.task] = 1
+            submitted_at[e.task] = e.t
             last_throttle[e.task] = None
             kinds[e.task] = e.task_type
             apps[e.task] = e.app
@@ -122,8 +126,12 @@ def check_invariants(
             running[e.run] = e
             running_task[e.task] = e.run
             if not simulated:
+                quit_at = force_quit.get(e.app)
+                if e.task_type == "continued_processing" and quit_at is not None and \
+                        submitted_at.get(e.task, -1) >= quit_at:
+                    quit_at = None  # submitted by a user action since: the user is in the app
                 _check_launch(e, tasks.get(e.task), bad, unlocked, plugged, network, foreground,
-                              boot_at, force_quit, ipad)
+                              boot_at, quit_at is not None, ipad)
                 state = (lpm, plugged, thermal, bar_off)
                 _check_vetoes(e, state, bad)
         elif kind in _TERMINAL or kind == "expired":
@@ -139,9 +147,9 @@ def check_invariants(
     return out
 
 
-def _check_launch(e, task, bad, unlocked, plugged, network, foreground, boot_at, force_quit,
+def _check_launch(e, task, bad, unlocked, plugged, network, foreground, boot_at, quit,
                   ipad):
-    if e.app in force_quit:
+    if quit:
         bad(e, "app-switcher", f"{e.task} launched after a force quit (F47)")
     if e.task_type != "continued_processing":
         if foreground == e.app:

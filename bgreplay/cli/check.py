@@ -221,7 +221,13 @@ def register(app: typer.Typer) -> None:
         report = api.check(expand_paths(scenarios), baseline=baseline,
                            update_baseline=update_baseline, tolerances=tolerance)
         if junit:
-            write_atomic(junit, junit_xml(report))
+            try:
+                write_atomic(junit, junit_xml(report))
+            except OSError as exc:  # a full disk or a missing folder: not a bug in bgreplay
+                raise InputError(Problem(
+                    Location(junit), f"cannot write the JUnit report ({exc.strerror or exc})",
+                    "free some disk space, or check the folder exists and is writable"),
+                ) from None
         if fmt is Format.json:
             typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
         elif _use_colour():

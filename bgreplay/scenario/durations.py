@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bgreplay.scenario.limits import MAX_ANY_DURATION_DAYS
+
 SECOND = 1_000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
@@ -29,6 +31,7 @@ _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([a-z]*)$", re.IGNORECASE)
 _DATE_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 DURATION_HINT = "write a number with a unit: 90s, 15m, 2h, 1d, 1h30m or 500ms"
+MAX_DURATION_MS = MAX_ANY_DURATION_DAYS * DAY
 
 
 class FormatError(ValueError):
@@ -77,6 +80,9 @@ def parse_duration(value: object, *, allow_zero: bool = False) -> int:
         raise FormatError(f"'{text}' is not a duration", DURATION_HINT)
     if total != total.to_integral_value():
         raise FormatError(f"'{text}' is not a whole number of milliseconds", "e.g. 1500ms")
+    if total > MAX_DURATION_MS:
+        raise FormatError(f"'{text}' is longer than ten years ({MAX_ANY_DURATION_DAYS}d)",
+                          "a replay lasts at most 400d; use a duration within that")
     ms = int(total)
     if ms == 0 and not allow_zero:
         raise FormatError(f"'{text}' is zero; this duration must be positive", DURATION_HINT)

@@ -27,6 +27,12 @@ from bgreplay.scenario.durations import (
     parse_instant,
     parse_timezone,
 )
+from bgreplay.scenario.limits import (
+    MAX_CONTENT_CHANGES,
+    MAX_DURATION_DAYS,
+    MAX_VARIANTS,
+    MIN_DURATION_HOURS,
+)
 from bgreplay.scenario.model import (
     Scenario,
     SourceMap,
@@ -44,7 +50,7 @@ from bgreplay.scenario.sections import read_apps
 from bgreplay.scenario.yamlnodes import Node, read_yaml
 
 MAX_SHOWN = 20
-MIN_DURATION, MAX_DURATION = HOUR, 400 * DAY
+MIN_DURATION, MAX_DURATION = MIN_DURATION_HOURS * HOUR, MAX_DURATION_DAYS * DAY
 
 
 def load_scenario(path: Path, overrides: Sequence[str] = (),
@@ -147,6 +153,11 @@ def _read_variants(ctx: Ctx, root: Node) -> dict[str, list[Override]]:
         ctx.error(node.loc, ("variants",), "variants is a mapping of name → overrides",
                   "e.g. variants:\n      short-delay: {apps/*/tasks/*/earliest_begin: 15m}")
         return {}
+    if len(node.map) > MAX_VARIANTS:
+        ctx.error(node.loc, ("variants",), f"{len(node.map)} variants; a scenario holds at most "
+                  f"{MAX_VARIANTS}", "keep the variants you compare; sweep a value from the "
+                  "command line with compare --vary PATH=V1,V2,...")
+        return {}
     return {name: variant_overrides(v, name, ctx) for name, v in node.map.items()}
 
 
@@ -176,7 +187,17 @@ def _build(ctx: Ctx, doc: Node, path: Path) -> Scenario:
         device = replace(device, persona=replace(device.persona, seed=scenario.seed))
         scenario = replace(scenario, device=device)
     _check_timeline_refs(ctx, scenario)
+    _check_content_changes(ctx, scenario)
     return scenario
+
+
+def _check_content_changes(ctx: Ctx, scenario: Scenario) -> None:
+    """The engine remembers every server change (§6.9): bound their expected number."""
+    expected = sum(a.changes_per_hour for a in scenario.apps) * scenario.duration_ms / HOUR
+    if expected > MAX_CONTENT_CHANGES:
+        ctx.error(scenario.source.at("apps"), ("apps",), f"the apps' content changes add up to "
+                  f"about {expected:,.0f} over the replay; at most {MAX_CONTENT_CHANGES:,}",
+                  "lower content.changes_per_hour, or replay fewer days")
 
 
 def _map(node: Node | None, key: str) -> dict[str, Node] | None:

@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from bgreplay.errors import Location
 from bgreplay.scenario import schema as S
-from bgreplay.scenario.durations import describe, parse_clock, parse_size
+from bgreplay.scenario.durations import FormatError, describe, parse_clock, parse_size
+from bgreplay.scenario.limits import MAX_APPS, MAX_CHANGES_PER_HOUR, MAX_TASKS
 from bgreplay.scenario.model import (
     PROCESSING_FAMILY,
     PROTECTIONS,
@@ -42,6 +43,8 @@ def read_apps(ctx: Ctx, node: Node | None, device: Device) -> tuple[App, ...]:
         ctx.error(node.loc, ("apps",), f"expected a mapping of bundle ids, got "
                   f"{describe(node.value)}", "write apps:\n      io.example.app: {tasks: ...}")
         return ()
+    if not _within_limits(ctx, node):
+        return ()
     apps = []
     seen: dict[str, str] = {}
     for bundle, app_node in node.map.items():
@@ -56,6 +59,31 @@ def read_apps(ctx: Ctx, node: Node | None, device: Device) -> tuple[App, ...]:
             seen.setdefault(task.id, bundle)
         apps.append(app)
     return tuple(apps)
+
+
+def _within_limits(ctx: Ctx, node: Node) -> bool:
+    """At most ``MAX_APPS`` apps and ``MAX_TASKS`` tasks, checked before reading any of them."""
+    if len(node.map) > MAX_APPS:
+        ctx.error(node.loc, ("apps",), f"{len(node.map)} apps; a scenario holds at most "
+                  f"{MAX_APPS}", "keep the apps whose tasks you study; apps that are only used "
+                  "(opened) need no entry here, the trace is enough")
+        return False
+    tasks = sum(len(a.map["tasks"].map) for a in node.map.values()
+                if a.is_map and "tasks" in a.map and a.map["tasks"].is_map)
+    if tasks > MAX_TASKS:
+        ctx.error(node.loc, ("apps",), f"{tasks} tasks; a scenario holds at most {MAX_TASKS}",
+                  "split the study into several scenarios")
+        return False
+    return True
+
+
+def _changes_per_hour(node: Node) -> float:
+    rate = as_number(0)(node)
+    if rate > MAX_CHANGES_PER_HOUR:
+        raise FormatError(f"{rate:g} changes an hour is more than bgreplay models (at most "
+                          f"{MAX_CHANGES_PER_HOUR}, one a minute)",
+                          f"freshness is measured in minutes: use {MAX_CHANGES_PER_HOUR} or less")
+    return rate
 
 
 def _read_app(ctx: Ctx, bundle: str, node: Node, key_loc: Location, device: Device) -> App:
@@ -77,7 +105,7 @@ def _read_app(ctx: Ctx, bundle: str, node: Node, key_loc: Location, device: Devi
         registration=ctx.read(f.get("registration"), (*path, "registration"), "at_launch",
                               as_enum(S.REGISTRATIONS, "a registration time")),
         changes_per_hour=ctx.read(content.get("changes_per_hour"),
-                                  (*path, "content", "changes_per_hour"), 1.0, as_number(0)),
+                                  (*path, "content", "changes_per_hour"), 1.0, _changes_per_hour),
         on_open=ctx.read(f.get("on_open"), (*path, "on_open"), "sync",
                          as_enum(S.ON_OPEN, "an on_open behaviour")),
     )

@@ -243,6 +243,10 @@ class _Converter:
         if done is not None:
             return done
         loc = _loc(self.file, node.start_mark)
+        plain = {yaml.MappingNode: _TAG + "map", yaml.SequenceNode: _TAG + "seq"}.get(type(node))
+        if plain is not None and node.tag != plain:  # `!!python/object [...]`: never constructed
+            self.problems.append(Problem(loc, f"the YAML tag {node.tag!r} is not supported",
+                                         "remove the tag; bgreplay reads plain YAML values only"))
         if isinstance(node, yaml.MappingNode):
             out = self._mapping(node, loc)
         elif isinstance(node, yaml.SequenceNode):

@@ -20,6 +20,7 @@ from typing import TypeVar
 import polars as pl
 
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.scenario.limits import MAX_TRACE_ROWS
 from bgreplay.scenario.model import Scenario
 from bgreplay.trace.checks import Findings, Row, check_overlaps, check_rows
 from bgreplay.trace.clock import build_clock, format_local, instant_ms
@@ -71,6 +72,11 @@ def load_timeline(scenario: Scenario) -> Timeline:
         parts.append(_tag(read_trace_file(path, scenario.timezone), 0))
     inline, sources.entries = expand_inline(scenario)
     parts.append(_tag(inline, 2))
+    total = sum(part.height for part in parts)
+    if total > MAX_TRACE_ROWS:
+        raise InputError(Problem(
+            scenario.source.at("device"), f"the trace sources add up to {total:,} rows; at most "
+            f"{MAX_TRACE_ROWS:,}", "use a shorter trace file or fewer inline entries"))
     return build_timeline(scenario, pl.concat(parts, how="diagonal_relaxed"), sources)
 
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from bgreplay.engine.rng import rng_for
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.scenario.limits import MAX_TRACE_ROWS
 from bgreplay.scenario.model import DailyEntry, Scenario, TimelineEvent
 from bgreplay.trace.clock import instant_ms, local_date, local_to_utc_ms
 from bgreplay.trace.model import DAY_MS, INTERVAL_KINDS, POINT_KINDS
@@ -44,6 +45,7 @@ def expand_inline(scenario: Scenario) -> tuple[pl.DataFrame, list[InlineEntry]]:
     entries: list[InlineEntry] = []
     if timeline is None:
         return pl.DataFrame(rows, schema=INLINE_SCHEMA), entries
+    _check_size(scenario)
     for index, daily in enumerate(timeline.daily):
         entries.append(InlineEntry(daily.location, "daily"))
         for start, end, day in daily_occurrences(scenario, daily, index):
@@ -55,6 +57,20 @@ def expand_inline(scenario: Scenario) -> tuple[pl.DataFrame, list[InlineEntry]]:
         if event.kind == "unlocked" and event.app:
             _append(rows, start, end, "app", None, event.app, len(entries) - 1, None)
     return pl.DataFrame(rows, schema=INLINE_SCHEMA), entries
+
+
+def _check_size(scenario: Scenario) -> None:
+    """Refuse, before expanding, a timeline whose rows would exceed ``MAX_TRACE_ROWS``."""
+    timeline = scenario.device.timeline
+    assert timeline is not None
+    days = len(replay_days(scenario))
+    rows = sum((2 if d.app else 1) * days for d in timeline.daily) + 2 * len(timeline.events)
+    if rows > MAX_TRACE_ROWS:
+        where = scenario.source.at("device", "timeline")
+        raise InputError(Problem(
+            where, f"the inline timeline expands to about {rows:,} rows ({len(timeline.daily)} "
+            f"daily entries over {days} days); at most {MAX_TRACE_ROWS:,}",
+            "use fewer daily entries, or move a long device history into a trace file"))
 
 
 def _append(rows: dict[str, list[object]], *values: object) -> None:

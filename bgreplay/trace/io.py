@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.scenario.limits import MAX_TRACE_CSV_BYTES, MAX_TRACE_ROWS
 from bgreplay.trace.checks import Findings, Row, check_overlaps, check_rows, did_you_mean
 from bgreplay.trace.clock import is_zone
 from bgreplay.trace.timeparse import datetimes_to_ms, parse_time_columns
@@ -28,6 +29,9 @@ TRACE_SCHEMA: dict[str, pl.DataType] = {
 # Cells meaning "empty" (pandas and spreadsheets write these); "none" stays: it is a network value.
 NULL_TOKENS = ["", "nan", "NaN", "NAN", "NaT", "null", "NULL", "<NA>"]
 SUFFIXES = (".csv", ".parquet")
+MAX_UNKNOWN_SHOWN = 5
+ROWS_FIX = ("keep the days you replay (a year of a heavy user is about 60,000 rows), or thin out "
+            "frequent battery samples")
 HEADER_FIX = "the header must be start,end,kind,value,subject (optional: source,source_ref)"
 
 
@@ -41,7 +45,7 @@ def read_trace_file(path: str | Path, tz: str = "UTC") -> pl.DataFrame:
     if not is_zone(tz):
         raise InputError(f"unknown time zone {tz!r}", fix="use an IANA name such as Europe/Paris")
     raw, parquet = _read_raw(p, name)
-    raw = _tidy_columns(raw)
+    raw = tidy_columns(raw, name, parquet)
     _check_columns(raw, name, parquet)
     try:
         frame = _normalise(raw, tz, parquet, name)
@@ -71,14 +75,25 @@ def _read_raw(p: Path, name: str) -> tuple[pl.DataFrame, bool]:
     if not p.is_file():
         raise InputError(f"{name}: no such file", fix="check the path (relative paths in a "
                          "scenario resolve against the scenario's folder)")
-    try:
-        if suffix == ".parquet":
-            return pl.read_parquet(p), True
-        return pl.read_csv(p, infer_schema=False), False
+    parquet = suffix == ".parquet"
+    if not parquet and p.stat().st_size > MAX_TRACE_CSV_BYTES:
+        raise InputError(Problem(
+            Location(name), f"the file is {p.stat().st_size / 1e6:,.0f} MB; CSV traces are "
+            f"limited to {MAX_TRACE_CSV_BYTES // 10**6} MB", ROWS_FIX + ", or store it as Parquet"))
+    try:  # Parquet: one row past the limit is enough to know it is exceeded. (Not for CSV:
+        # polars then silently drops a last line it cannot parse, such as an unclosed quote.)
+        if parquet:
+            raw = pl.read_parquet(p, n_rows=MAX_TRACE_ROWS + 1)
+        else:
+            raw = pl.read_csv(p, infer_schema=False)
     except pl.exceptions.NoDataError:
         raise InputError(Problem(Location(name), "the file is empty", HEADER_FIX)) from None
     except Exception as exc:  # polars raises several types for corrupt input
         raise InputError(_unreadable(p, name, suffix, exc)) from None
+    if raw.height > MAX_TRACE_ROWS:
+        raise InputError(Problem(
+            Location(name), f"the trace has more than {MAX_TRACE_ROWS:,} rows", ROWS_FIX))
+    return raw, parquet
 
 
 def _unreadable(p: Path, name: str, suffix: str, exc: Exception) -> Problem:
@@ -108,25 +123,46 @@ def _ragged_line(p: Path) -> tuple[int, int]:
     return 0, 0
 
 
-def _tidy_columns(raw: pl.DataFrame) -> pl.DataFrame:
-    """Names without spaces or a byte-order mark; no pandas index (not part of the trace)."""
-    raw = raw.rename({c: c.strip().lstrip("\ufeff") for c in raw.columns})
+def tidy_columns(raw: pl.DataFrame, name: str, parquet: bool) -> pl.DataFrame:
+    """Names without spaces or a byte-order mark; no pandas index (not part of the trace).
+
+    Two headers that tidy to one name (``start`` and ``start ``, or a repeated header cell,
+    which polars renames ``start_duplicated_0``) are an error, not a crash."""
+    known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    tidy: dict[str, str] = {}
+    for column in raw.columns:
+        clean = column.strip().lstrip("\ufeff").strip()
+        base = clean.split("_duplicated_")[0]
+        if base in known and (base != clean or clean in tidy.values()):
+            where = Location(name) if parquet else Location(name, 1)
+            raise InputError(Problem(where, f"the header names column {base!r} more than once",
+                                     HEADER_FIX + ", each once"))
+        tidy[column] = clean if base in known else column  # unknown names are reported as is
+    raw = raw.rename(tidy)
     return raw.drop(c for c in raw.columns if c.startswith("__index_level_"))
 
 
 def _check_columns(raw: pl.DataFrame, name: str, parquet: bool) -> None:
     where = Location(name) if parquet else Location(name, 1)
+    if not parquet and any("\r" in c for c in raw.columns):
+        raise InputError(Problem(where, "the lines end with a lone carriage return (the old Mac "
+                                 "format), so the whole file reads as one line",
+                                 "save the file with LF or CRLF line endings"))
     problems = []
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
         problems.append(Problem(where, f"missing column{'s' * (len(missing) > 1)} "
                                 + ", ".join(missing), HEADER_FIX))
     known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-    for column in raw.columns:
-        if column not in known:
-            problems.append(Problem(
-                where, f"unknown column {column!r}{did_you_mean(column, known)}", HEADER_FIX))
-        elif raw[column].dtype.is_nested() or raw[column].dtype == pl.Object:
+    unknown = [c for c in raw.columns if c not in known]
+    for column in unknown[:MAX_UNKNOWN_SHOWN]:
+        problems.append(Problem(
+            where, f"unknown column {column!r}{did_you_mean(column, known)}", HEADER_FIX))
+    if len(unknown) > MAX_UNKNOWN_SHOWN:
+        problems.append(Problem(where, f"... and {len(unknown) - MAX_UNKNOWN_SHOWN} more unknown "
+                                "columns (is the first line a header?)", HEADER_FIX))
+    for column in (c for c in raw.columns if c in known):
+        if raw[column].dtype.is_nested() or raw[column].dtype == pl.Object:
             problems.append(Problem(where, f"column {column} holds {raw[column].dtype} values",
                                     "store text (or timestamps for start and end)"))
     if problems:

@@ -50,7 +50,8 @@ def _normalise(data: object) -> pl.DataFrame:
     frame = data.select("start", "end", "kind", "value", "subject")
     for name in ("start", "end"):
         dtype = frame.schema[name]
-        if dtype == pl.String:
+        if dtype in (pl.String, pl.Null):  # Null: a Parquet column with no value at all
+            frame = frame.with_columns(pl.col(name).cast(pl.String))
             continue
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
             frame = frame.with_columns(pl.col(name).dt.replace_time_zone(None))

@@ -151,9 +151,15 @@ def write_trace(path: str | Path, frame: pl.DataFrame) -> Path:
     """Write ``frame`` as CSV or Parquet (by suffix), atomically; the same frame always gives
     the same bytes."""
     target = check_output_path(path)
-    with atomic_writer(target, "wb") as handle:
-        if target.suffix.lower() == ".csv":
-            frame.write_csv(handle)
-        else:
-            frame.write_parquet(handle, compression="zstd", statistics=False)
+    try:
+        with atomic_writer(target, "wb") as handle:
+            if target.suffix.lower() == ".csv":
+                frame.write_csv(handle)
+            else:
+                frame.write_parquet(handle, compression="zstd", statistics=False)
+    except (OSError, pl.exceptions.ComputeError) as exc:  # polars wraps the OS error
+        detail = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        raise InputError(f"{target}: cannot write the trace ({detail}); any previous file is "
+                         "unchanged", fix="free some disk space, or check the folder is "
+                         "writable") from None
     return target

@@ -97,14 +97,21 @@ def open_sqlite(path: str | Path, what: str) -> Iterator[sqlite3.Connection]:
         stack.callback(conn.close)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.Error as exc:
-            raise InputError(f"{path}: not a SQLite database ({exc})",
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # a damaged schema's text
+            raise InputError(f"{path}: not a SQLite database ({_why(exc)})",
                              fix=f"give a {what} (a SQLite file)") from None
         try:
             yield conn
-        except sqlite3.Error as exc:  # corruption found part-way through a query
-            raise InputError(f"{path}: the database could not be read ({exc})",
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # corruption found part-way through
+            raise InputError(f"{path}: the database could not be read ({_why(exc)})",
                              fix="the file may be damaged or truncated; copy it again") from None
+
+
+def _why(exc: Exception) -> str:
+    """SQLite's message; a damaged file can make even that undecodable."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "damaged: it holds text that is not UTF-8 where SQLite expects its schema"
+    return str(exc)
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:
