@@ -49,6 +49,7 @@ class Outcome:
     stderr: str
     seconds: float
     timed_out: bool = False
+    escaped: str = ""  # an exception that got past the CLI's error boundary (a BaseException)
 
 
 class CaseTimeout(BaseException):
@@ -67,24 +68,31 @@ def run_in_process(argv: list[str], timeout: float = 20.0) -> Outcome:
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     start = time.perf_counter()
-    code, timed_out = None, False
+    code, timed_out, escaped = None, False, ""
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(list(argv))
     except CaseTimeout:
         timed_out = True
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # e.g. a Rust panic in polars (pyo3's PanicException)
+        escaped = f"{type(exc).__name__}: {exc}"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    return Outcome(code, out.getvalue(), err.getvalue(), time.perf_counter() - start, timed_out)
+    return Outcome(code, out.getvalue(), err.getvalue(), time.perf_counter() - start, timed_out,
+                   escaped)
 
 
 def judge(case: Case, outcome: Outcome, folder: Path, max_seconds: float) -> list[str]:
     """Everything wrong with one run (an empty list when it behaved)."""
     bad = []
+    if outcome.escaped:
+        bad.append(f"an exception escaped the error boundary (a traceback): {outcome.escaped}")
     if outcome.timed_out:
         bad.append(f"stopped after {outcome.seconds:.0f} s without an answer (a hang)")
-    elif outcome.code not in ALLOWED_CODES:
+    elif outcome.code not in ALLOWED_CODES and not outcome.escaped:
         bad.append(f"exit code {outcome.code}")
     if "Traceback" in outcome.stderr or "Traceback" in outcome.stdout:
         bad.append("a traceback was printed")

@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -109,6 +112,8 @@ PARQUET_CASES = {
                                         end=[None], kind=["boot"], value=[None], subject=[None]),
                                    "not a valid time"),
     "no columns": (dict(x=[1]), "missing columns"),
+    "binary text columns": (dict(start=pl.Series([b"2026-03-02T08:00"]), end=[None],
+                                 kind=pl.Series([b"boot"]), value=[None], subject=[None]), None),
 }
 
 
@@ -128,3 +133,35 @@ def test_truncated_and_random_parquet(tmp_path):
         assert all(code == 2 for _, code, _ in results), results
     results = _all_commands(tmp_path, "trace.parquet", b"PAR1" + bytes(range(256)) * 4 + b"PAR1")
     assert all(code == 2 and "not a readable Parquet file" in err for _, code, err in results)
+
+
+def test_a_panic_in_the_parquet_reader_is_an_input_error(tmp_path, monkeypatch):
+    """A damaged footer can make polars' Rust reader panic: pyo3 raises ``PanicException``, a
+    ``BaseException`` that passed every ``except Exception`` (a traceback and a Rust message on
+    stderr, exit 1). Now: exit 2, and what the native code wrote to stderr is held back."""
+    def panics(*args, **kwargs):
+        os.write(2, b"thread '<unnamed>' panicked at column_chunk_metadata.rs:301:37\n")
+        raise pl.exceptions.PanicException("called `Option::unwrap()` on a `None` value")
+
+    monkeypatch.setattr(pl, "read_parquet", panics)
+    (tmp_path / "trace.parquet").write_bytes(_parquet(start=["2026-03-02T08:00"], end=[None],
+                                                      kind=["boot"], value=[None], subject=[None]))
+    with inside(tmp_path):
+        outcome = run_in_process(["validate", "trace.parquet"])
+    assert outcome.code == 2 and not outcome.escaped
+    assert "not a readable Parquet file (the file is damaged" in outcome.stderr
+
+
+def test_a_parquet_file_that_made_the_reader_panic(tmp_path):
+    """The case the long fuzz run found (seed final10:575): exit 2, no traceback, no panic text
+    (checked in a real process, where the Rust message would reach the terminal)."""
+    from fuzz.cases import make_case
+    from fuzz.draw import RandomDraw
+
+    case = make_case(RandomDraw("final10:575"), tmp_path, "trace")
+    (tmp_path / "trace.parquet").write_bytes(case.files["trace.parquet"])
+    env = {**os.environ, "RUST_BACKTRACE": "1"}
+    done = subprocess.run([sys.executable, "-m", "bgreplay", "validate", "trace.parquet"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "panicked" not in done.stderr

@@ -9,7 +9,12 @@ the 1-based Parquet row, so later checks can still point at the row.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -49,7 +54,7 @@ def read_trace_file(path: str | Path, tz: str = "UTC") -> pl.DataFrame:
     _check_columns(raw, name, parquet)
     try:
         frame = _normalise(raw, tz, parquet, name)
-    except pl.exceptions.PolarsError as exc:  # e.g. a Parquet column of lists
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:  # e.g. lists
         raise InputError(_unreadable(p, name, p.suffix.lower(), exc)) from None
 
     def locate(row: Row) -> tuple[Location, str]:
@@ -82,13 +87,15 @@ def _read_raw(p: Path, name: str) -> tuple[pl.DataFrame, bool]:
             f"limited to {MAX_TRACE_CSV_BYTES // 10**6} MB", ROWS_FIX + ", or store it as Parquet"))
     try:  # Parquet: one row past the limit is enough to know it is exceeded. (Not for CSV:
         # polars then silently drops a last line it cannot parse, such as an unclosed quote.)
-        if parquet:
-            raw = pl.read_parquet(p, n_rows=MAX_TRACE_ROWS + 1)
-        else:
-            raw = pl.read_csv(p, infer_schema=False)
+        with _native_stderr_held():
+            if parquet:
+                raw = pl.read_parquet(p, n_rows=MAX_TRACE_ROWS + 1)
+            else:
+                raw = pl.read_csv(p, infer_schema=False)
     except pl.exceptions.NoDataError:
         raise InputError(Problem(Location(name), "the file is empty", HEADER_FIX)) from None
-    except Exception as exc:  # polars raises several types for corrupt input
+    except (Exception, pl.exceptions.PanicException) as exc:  # polars raises several types
+        # for corrupt input; a damaged Parquet footer can even make its reader panic
         raise InputError(_unreadable(p, name, suffix, exc)) from None
     if raw.height > MAX_TRACE_ROWS:
         raise InputError(Problem(
@@ -96,8 +103,37 @@ def _read_raw(p: Path, name: str) -> tuple[pl.DataFrame, bool]:
     return raw, parquet
 
 
-def _unreadable(p: Path, name: str, suffix: str, exc: Exception) -> Problem:
+@contextlib.contextmanager
+def _native_stderr_held() -> Iterator[None]:
+    """Hold back what native code writes to file descriptor 2 meanwhile: a panic in polars'
+    Rust reader prints its own message (and a backtrace under ``RUST_BACKTRACE``) before Python
+    sees the exception. Passed on unchanged when the read succeeds."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable descriptor 2 (embedded use): read as is
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        ok = False
+        try:
+            yield
+            ok = True
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if ok:
+                held.seek(0)
+                text = held.read()
+                if text:
+                    os.write(2, text)
+
+
+def _unreadable(p: Path, name: str, suffix: str, exc: BaseException) -> Problem:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, pl.exceptions.PanicException):
+        detail = "the file is damaged: the reader failed on it"
     if suffix == ".parquet":
         return Problem(Location(name), f"not a readable Parquet file ({detail})",
                        "write the trace again, or export it as CSV")

@@ -50,13 +50,13 @@ def _normalise(data: object) -> pl.DataFrame:
     frame = data.select("start", "end", "kind", "value", "subject")
     for name in ("start", "end"):
         dtype = frame.schema[name]
-        if dtype in (pl.String, pl.Null):  # Null: a Parquet column with no value at all
-            frame = frame.with_columns(pl.col(name).cast(pl.String))
+        if not isinstance(dtype, pl.Datetime):  # text, or Null (a Parquet column with no
+            frame = frame.with_columns(pl.col(name).cast(pl.String))  # value), Binary ...
             continue
         if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
             frame = frame.with_columns(pl.col(name).dt.replace_time_zone(None))
         frame = frame.with_columns(pl.col(name).dt.strftime("%Y-%m-%dT%H:%M:%S%.f"))
-    frame = frame.with_columns(pl.col("value", "subject").cast(pl.String))
+    frame = frame.with_columns(pl.col("kind", "value", "subject").cast(pl.String))
     start_local, start_utc = _seconds("start")
     end_local, end_utc = _seconds("end")
     duration = pl.coalesce(end_utc - start_utc, end_local - start_local)
