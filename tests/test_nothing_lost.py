@@ -278,3 +278,13 @@ def test_ctrl_c_while_fleet_workers_start(tmp_path):
     code, stderr, left = _interrupt(tmp_path, argv, 0.3)
     assert code == 130 and left == []
     assert "Traceback" not in stderr
+
+
+def test_a_folder_that_does_not_exist_is_bad_input_not_a_bug(tmp_path):
+    from conftest import run_cli
+
+    target = tmp_path / "missing" / "events.jsonl"
+    code, _, err = run_cli("run", "scenarios/pixar-film-tracker.yaml", "--days", "1",
+                           "--format", "jsonl", "--out", str(target))
+    assert code == 2 and "Traceback" not in err and "fix:" in err
+    assert not target.parent.exists()

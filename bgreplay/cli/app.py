@@ -87,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         code = exc.exit_code
     except BrokenPipeError:
         code = exitcodes.OK
+    except OSError as exc:  # a full disk, a missing folder, no permission: the environment
+        if _state["debug"]:
+            traceback.print_exc()
+        _err(f"bgreplay: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ") +
+             "\n    fix: check the path, its permissions and the free space")
+        code = exitcodes.BAD_INPUT
     except Exception as exc:  # the boundary: usage errors, then bugs reported briefly
         if _is_usage_error(exc):
             exc.show()
@@ -100,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
                 "This is a bug in bgreplay. Re-run with --debug for the traceback and report it "
                 "with the scenario that triggers it."
             )
+        code = exitcodes.INTERNAL_ERROR
+    except BaseException as exc:  # native panics (polars) derive from BaseException
+        if isinstance(exc, SystemExit | GeneratorExit):
+            raise
+        if _state["debug"]:
+            traceback.print_exc()
+        _err(f"bgreplay: internal error ({type(exc).__name__}). This is a bug in bgreplay; "
+             "re-run with --debug and report it with the input that triggers it.")
         code = exitcodes.INTERNAL_ERROR
     else:
         code = result if isinstance(result, int) else exitcodes.OK
