@@ -224,7 +224,6 @@ class Replay(SchedulerMixin, RunsMixin):
             self._emit(t, "network", reason=d.network)
         elif kind == "low_power_mode":
             d.lpm = starting
-            d.lpm_since = t if starting else -1
             self._emit(t, "low_power_mode", reason="on" if starting else "off")
         elif kind == "thermal":
             d.thermal = i.value if starting else "nominal"
@@ -294,7 +293,6 @@ class Replay(SchedulerMixin, RunsMixin):
         self._emit(t, "app_opened", app=bundle, value=staleness,
                    detail=f"missed_changes={missed} backlog_s={backlog:g}")
         state.last_open = t
-        state.foreground_since = t
         state.force_quit = False  # F47: cleared by a manual launch
         if self.launch_crashes(bundle):
             self._emit(t, "app_crashed", app=bundle, reason="late_registration",
@@ -313,7 +311,6 @@ class Replay(SchedulerMixin, RunsMixin):
         self._emit(t, "app_closed", app=bundle)
         if state is None:
             return
-        state.foreground_since = None
         if not self.launch_crashes(bundle):
             self._submit_on(t, state, "app_background")
 

@@ -16,7 +16,6 @@ class DeviceState:
     plugged: bool = False
     network: str = "none"
     lpm: bool = False
-    lpm_since: int = -1
     thermal: str = "nominal"
     off: bool = False  # powered off (trace `off`, or an empty battery)
     dead_battery: bool = False
@@ -38,7 +37,6 @@ class DeviceState:
 class AppState:
     app: App
     last_open: int | None = None  # replay ms (negative: from history)
-    foreground_since: int | None = None
     force_quit: bool = False  # F47: no background launches until the user opens it
     last_fetch: int = 0
     energy: float = 0.0
