@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 import typer
 
 from bgreplay.errors import InputError
+from bgreplay.trace.model import DAY_MS
 
 
 def parse_moment(text: str, scenario, clock) -> int:
-    """An instant (``2026-03-03T07:10``, scenario-local or with an offset) or a clock time
-    (``07:10``, its first occurrence in the replay) as replay ms."""
-    try:
-        if "T" in text or "-" in text:
-            moment = datetime.fromisoformat(text)
-        else:
-            clock_time = time.fromisoformat(text)
-            moment = datetime.combine(scenario.start.date(), clock_time)
-            if moment < scenario.start:
-                moment += timedelta(days=1)
-    except ValueError:
-        raise InputError(f"--at {text!r} is not a time",
-                         fix="write a clock time such as 07:10 or an instant such as "
-                             "2026-03-03T07:10") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(scenario.timezone))
-    t = int(moment.timestamp() * 1000) - clock.start_utc_ms
+    """An instant (``2026-03-03T07:10``, scenario-local or with an offset), a time since the
+    start (``1d6h``) or a clock time (``07:10``, its first occurrence) as replay ms; the same
+    forms as ``run --from``."""
+    from bgreplay.cli.run import _moment
+
+    kind, value = _moment(text, "--at", scenario, clock)
+    t = value if kind == "at" else (value - clock.ms_of_day(0)) % DAY_MS
     if not 0 <= t < scenario.duration_ms:
         raise InputError(f"--at {text!r} lies outside the replay",
                          fix="choose a moment between the scenario's start and its end")
