@@ -61,6 +61,7 @@ class Replay(SchedulerMixin, RunsMixin):
         self._context_eval_at: int | None = None
         self._tick_at: int | None = None
         self._battery_token = 0
+        self._battery_due: int | None = None
         self._open_intervals: dict[tuple[str, str | None], int] = {}
         self._rng_cache: dict[str, object] = {}
         self.jitter_seeds: dict[str, int] = {}
@@ -80,14 +81,11 @@ class Replay(SchedulerMixin, RunsMixin):
     def advance(self, until: int | None = None) -> None:
         """Process every queued event before ``until`` (default: the end of the replay)."""
         stop = self.end if until is None else min(until, self.end)
-        queue = self.queue
-        while queue:
-            t = queue.peek_time()
-            if t is None or t >= stop:
-                break
-            t, phase, _, kind, payload = queue.pop()
+        pop_before, dispatch = self.queue.pop_before, self._dispatch
+        while (item := pop_before(stop)) is not None:
+            t, phase, _, kind, payload = item
             self.now = t
-            self._dispatch(t, phase, kind, payload)
+            dispatch(t, phase, kind, payload)
         self.now = max(self.now, stop)
 
     def result(self) -> ReplayResult:
@@ -387,11 +385,12 @@ class Replay(SchedulerMixin, RunsMixin):
     def _schedule_battery(self, t: int) -> None:
         """Queue the next 5-point step (or the 80 % rate change, or empty): an evaluation
         trigger (F40) and a `battery` event."""
-        self._battery_token += 1
         if self.device.battery_measured:
             return
         rate = self._rate_per_ms()
         if rate == 0.0:
+            self._battery_token += 1
+            self._battery_due = None
             return
         level = self.device.battery
         if rate > 0:
@@ -402,12 +401,17 @@ class Replay(SchedulerMixin, RunsMixin):
             target = (int(-(-level // 5)) - 1) * 5 if level % 5 == 0 else int(level // 5) * 5
             target = max(target, 0)
         when = t + max(1, int(abs((target - level) / rate)) + 1)
+        if when == self._battery_due:
+            return  # most changes leave the rate alone: the queued step still holds
+        self._battery_token += 1
+        self._battery_due = when
         if when < self.end:
             self.queue.push(when, q.START, "battery_step", self._battery_token)
 
     def _on_battery_step(self, t: int, token: int) -> None:
         if token != self._battery_token:
             return
+        self._battery_due = None
         self._sync_battery(t)
         d = self.device
         d.battery = float(round(d.battery))

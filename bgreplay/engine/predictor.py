@@ -30,6 +30,7 @@ class UsagePredictor:
         self._starts: list[int] = []  # unlocked intervals, local ms
         self._ends: list[int] = []
         self._cache: dict[tuple[str, int, int], tuple[list[int], list[float]]] = {}
+        self._span_cache: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
 
     # --- observations -------------------------------------------------------------------
     def observe_open(self, key: str, local_ms: int) -> None:
@@ -127,8 +128,23 @@ class UsagePredictor:
         return bounds, shares
 
     def _spans(self, key: str, day: int) -> list[tuple[int, int]]:
-        """Times of day (merged ranges, ms) at which a query would count ``day`` as a hit."""
+        """Times of day (merged ranges, ms) at which a query would count ``day`` as a hit; a
+        past day's spans feed a month of curves, so they are kept until an observation they
+        depend on arrives (keyed like the curves)."""
         base = day * DAY_MS
+        if key == DEVICE:
+            seen = bisect_left(self._starts, base + DAY_MS)
+        else:
+            seen = bisect_right(self._opens[key], base + DAY_MS + self._window)
+        cache_key = (key, day, seen)
+        spans = self._span_cache.get(cache_key)
+        if spans is None:
+            if len(self._span_cache) > 4096:
+                self._span_cache.clear()
+            spans = self._span_cache[cache_key] = self._merged_spans(key, base)
+        return spans
+
+    def _merged_spans(self, key: str, base: int) -> list[tuple[int, int]]:
         raw: list[tuple[int, int]] = []
         if key == DEVICE:
             h = self._horizon

@@ -20,11 +20,9 @@ class EventQueue:
     def push(self, t: int, phase: int, kind: str, payload: object = None) -> None:
         heapq.heappush(self._heap, (t, phase, next(self._ids), kind, payload))
 
-    def peek_time(self) -> int | None:
-        return self._heap[0][0] if self._heap else None
-
-    def pop(self) -> tuple[int, int, int, str, object]:
-        return heapq.heappop(self._heap)
-
-    def __len__(self) -> int:
-        return len(self._heap)
+    def pop_before(self, stop: int) -> tuple[int, int, int, str, object] | None:
+        """The next event if it is due before ``stop``, else None (it stays queued)."""
+        heap = self._heap
+        if heap and heap[0][0] < stop:
+            return heapq.heappop(heap)
+        return None

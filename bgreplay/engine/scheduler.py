@@ -226,14 +226,31 @@ class SchedulerMixin:
             self._ensure_tick(t)
 
     def _still_held(self, req: Request, now: int) -> bool:
-        """At a device change: True when a request held back by its score, asleep until a later
-        chance, still has no veto — then nothing about it can have changed (see
-        ``_next_chance``), and re-scoring it would only repeat its last answer."""
-        if (req.last_reason != "threshold" or self.device.off or req.task.id in self.active
-                or self.explain_task == req.task.id):
+        """At a device change: True when re-scoring a request would only repeat its last answer
+        — held by a veto that is still the deciding one, or held back by its score, asleep
+        until a later chance (see ``_next_chance``), with still no veto. The vetoes are cheap
+        to ask; the scores are not."""
+        if self.explain_task == req.task.id:
             return False
-        return all(pol.evaluate(self, req, now, None, True) is None
-                   for pol in self.task_policies[req.task.id])
+        if req.wake_at == NEVER:
+            return self._veto_reason(req, now) == req.last_reason
+        return req.last_reason == "threshold" and self._veto_reason(req, now) is None
+
+    def _veto_reason(self, req: Request, now: int) -> str | None:
+        """The reason ``evaluate`` would give for a veto now, or None: the same order and
+        combination, without the scores."""
+        if self.device.off:
+            return "device_off"
+        if req.task.id in self.active:
+            return "already_running"
+        applied, answers = [], []
+        for pol in self.task_policies[req.task.id]:
+            answer = pol.evaluate(self, req, now, None, True)
+            if answer is not None:
+                applied.append(pol)
+                answers.append(answer)
+        blocker = combine(answers)[2]
+        return applied[blocker].short if blocker >= 0 else None
 
     def touch_app(self, bundle: str) -> None:
         """Something about the app changed (opened, closed, a request added or gone): its
