@@ -88,13 +88,7 @@ class UsagePredictor:
             seen = bisect_left(self._starts, day * DAY_MS)
         else:
             seen = bisect_left(self._opens[key], day * DAY_MS + self._window + 1)
-        cache_key = (key, day, seen)
-        curve = self._cache.get(cache_key)
-        if curve is None:
-            if len(self._cache) > 4096:
-                self._cache.clear()
-            curve = self._cache[cache_key] = self._curve(key, day)
-        return curve
+        return _cached(self._cache, (key, day, seen), self._curve)
 
     def _curve(self, key: str, today: int) -> tuple[list[int], list[float]]:
         """The day's prediction as a step function of the time of day: each past day adds its
@@ -131,20 +125,15 @@ class UsagePredictor:
         """Times of day (merged ranges, ms) at which a query would count ``day`` as a hit; a
         past day's spans feed a month of curves, so they are kept until an observation they
         depend on arrives (keyed like the curves)."""
-        base = day * DAY_MS
+        end = (day + 1) * DAY_MS
         if key == DEVICE:
-            seen = bisect_left(self._starts, base + DAY_MS)
+            seen = bisect_left(self._starts, end)
         else:
-            seen = bisect_right(self._opens[key], base + DAY_MS + self._window)
-        cache_key = (key, day, seen)
-        spans = self._span_cache.get(cache_key)
-        if spans is None:
-            if len(self._span_cache) > 4096:
-                self._span_cache.clear()
-            spans = self._span_cache[cache_key] = self._merged_spans(key, base)
-        return spans
+            seen = bisect_right(self._opens[key], end + self._window)
+        return _cached(self._span_cache, (key, day, seen), self._merged_spans)
 
-    def _merged_spans(self, key: str, base: int) -> list[tuple[int, int]]:
+    def _merged_spans(self, key: str, day: int) -> list[tuple[int, int]]:
+        base = day * DAY_MS
         raw: list[tuple[int, int]] = []
         if key == DEVICE:
             h = self._horizon
@@ -169,6 +158,17 @@ class UsagePredictor:
             else:
                 merged.append((lo, hi))
         return merged
+
+
+def _cached(cache: dict, cache_key: tuple, build):
+    """``build(key, day)`` for ``cache_key = (key, day, observations seen)``, kept in ``cache``
+    (emptied past 4,096 entries, so a year-long replay's memory stays flat)."""
+    value = cache.get(cache_key)
+    if value is None:
+        if len(cache) > 4096:
+            cache.clear()
+        value = cache[cache_key] = build(cache_key[0], cache_key[1])
+    return value
 
 
 def _is_weekend(local_day: int) -> bool:

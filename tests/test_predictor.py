@@ -1,0 +1,74 @@
+"""The usage predictor keeps curves and per-day spans between queries; the answers must be the
+ones a predictor that never kept anything would give."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bgreplay.engine.predictor import DEVICE, UsagePredictor
+from bgreplay.engine.profiles import build_profile
+from bgreplay.trace.model import DAY_MS, Clock
+
+MIN = 60_000
+FIRST_DAY = 20_500  # a local day number (2026)
+APPS = ("io.a", "io.b")
+
+observation = st.one_of(
+    st.tuples(st.just("open"), st.sampled_from(APPS), st.integers(0, 40 * DAY_MS)),
+    st.tuples(st.just("unlocked"), st.integers(1, 90 * MIN), st.integers(0, 40 * DAY_MS)),
+)
+
+
+def _predictor() -> UsagePredictor:
+    return UsagePredictor(Clock(FIRST_DAY * DAY_MS), build_profile("ios-26").params, FIRST_DAY)
+
+
+def _feed(predictor: UsagePredictor, obs) -> None:
+    kind, what, t = obs
+    local = FIRST_DAY * DAY_MS + t
+    if kind == "open":
+        predictor.observe_open(what, local)
+    else:
+        predictor.observe_unlocked(local, local + what)
+
+
+def _answers(predictor: UsagePredictor, at: int) -> tuple:
+    local = FIRST_DAY * DAY_MS + at
+    return (
+        predictor.in_use_probability(local),
+        predictor.in_use_probability(local + DAY_MS),  # tomorrow, as the optimal scan asks
+        *(predictor.app_likelihood(app, local, 0.5) for app in APPS),
+        *(predictor.next_above(app, local, 0.3) for app in APPS),
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    history=st.lists(observation, max_size=30),
+    live=st.lists(observation, max_size=60),
+    queries=st.lists(st.integers(0, 45 * DAY_MS), min_size=1, max_size=8),
+)
+def test_kept_curves_answer_as_a_fresh_predictor_would(history, live, queries):
+    """History arrives in any order, the replay's observations in time order, queries in
+    between; after every step, the warm predictor agrees with one fed the same from cold."""
+    warm = _predictor()
+    seen = []
+    steps = [*history, *sorted(live, key=lambda o: o[2])]
+    for k, obs in enumerate(steps):
+        _feed(warm, obs)
+        seen.append(obs)
+        at = queries[k % len(queries)]
+        cold = _predictor()
+        for old in seen:
+            _feed(cold, old)
+        assert _answers(warm, at) == _answers(cold, at)
+
+
+def test_a_day_of_use_is_predicted_for_the_next_day_and_not_before_it_is_seen():
+    predictor = _predictor()
+    day = FIRST_DAY * DAY_MS
+    at_eight = 8 * 60 * MIN
+    assert predictor.in_use_probability(day + DAY_MS + at_eight) == 0.0
+    predictor.observe_unlocked(day + at_eight, day + at_eight + 10 * MIN)
+    assert predictor.in_use_probability(day + DAY_MS + at_eight) == 1.0
+    assert predictor.in_use_probability(day + DAY_MS + 14 * 60 * MIN) == 0.0
+    assert DEVICE not in APPS
