@@ -8,18 +8,20 @@ The library mirrors the command line::
     print(bgreplay.metrics(result))             # every metric of the replay
 """
 
-from bgreplay.api import (
-    check,
-    compare,
-    fleet,
-    lint,
-    load_scenario,
-    load_timeline,
-    metrics,
-    replay,
-    resolve_profile,
-    validate_file,
-)
+TYPE_CHECKING = False  # not typing's: this package is the first import of the command line
+if TYPE_CHECKING:
+    from bgreplay.api import (
+        check,
+        compare,
+        fleet,
+        lint,
+        load_scenario,
+        load_timeline,
+        metrics,
+        replay,
+        resolve_profile,
+        validate_file,
+    )
 
 __version__ = "0.1.0"
 __all__ = [
@@ -34,3 +36,13 @@ __all__ = [
     "resolve_profile",
     "validate_file",
 ]
+
+
+def __getattr__(name: str):
+    """The API is imported on first use: the command line starts without it (and handles
+    Ctrl-C before its heavy imports)."""
+    if name in __all__:
+        from bgreplay import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'bgreplay' has no attribute {name!r}")

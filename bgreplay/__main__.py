@@ -1,3 +1,24 @@
-from bgreplay.cli.app import entry
+"""``python -m bgreplay`` and the ``bgreplay`` console script.
 
-entry()
+Signals are handled from the first line: typer, rich and polars take a while to import, and a
+Ctrl-C or SIGTERM meanwhile must exit like one during a command (one line, no traceback).
+"""
+
+import sys
+
+
+def entry() -> None:
+    try:
+        from bgreplay.cli.interrupts import stop_at_once
+
+        stop_at_once()
+    except KeyboardInterrupt:  # before the handlers were in place
+        sys.stderr.write("bgreplay: interrupted\n")
+        sys.exit(130)
+    from bgreplay.cli.app import main
+
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

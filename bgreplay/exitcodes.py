@@ -4,4 +4,5 @@ OK = 0
 EXPECTATIONS_FAILED = 1  # also: lint errors, regressions against a baseline
 BAD_INPUT = 2
 INTERNAL_ERROR = 3
-INTERRUPTED = 130
+INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as a shell reports it
+TERMINATED = 143  # SIGTERM: 128 + 15

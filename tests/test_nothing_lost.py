@@ -1,6 +1,7 @@
 """Nothing lost (SPEC §3): every file bgreplay writes goes through a temporary file and a rename,
 so a full disk, Ctrl-C or a kill in the middle of a write leaves the previous file byte for byte
-and no temporary file; Ctrl-C exits 130 with one short line, no traceback, no partial output."""
+and no temporary file; Ctrl-C exits 130 and SIGTERM 143, with one short line, no traceback, no
+partial output."""
 
 from __future__ import annotations
 
@@ -171,6 +172,8 @@ def test_no_space_left_in_process(tmp_path, monkeypatch, old_baseline):
 
 # --- interrupted mid-write -----------------------------------------------------------------------
 
+STOPPED = {signal.SIGINT: (130, "bgreplay: interrupted\n"),  # exit code, stderr
+           signal.SIGTERM: (143, "bgreplay: terminated\n")}
 PAUSE_IN_FSYNC = textwrap.dedent("""
     import os, sys, time
     marker = sys.argv[1]
@@ -207,9 +210,8 @@ def test_killing_check_update_baseline_mid_write_keeps_the_old_baseline(tmp_path
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
     assert baseline.read_bytes() == old_baseline
-    if sig == signal.SIGINT:
-        assert proc.returncode == 130
-        assert stderr == "bgreplay: interrupted\n"
+    if sig in STOPPED:
+        assert (proc.returncode, stderr) == STOPPED[sig]
         assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline.json", "s.yaml"]
     else:  # no Python code runs: only the rename is atomic, the temporary file stays behind
         assert proc.returncode == -sig
@@ -239,7 +241,8 @@ LONG = {  # command -> (argv, outputs that must not appear when interrupted, sec
 }
 
 
-def _interrupt(tmp_path: Path, argv: list[str], delay: float) -> tuple[int, str, list[str]]:
+def _interrupt(tmp_path: Path, argv: list[str], delay: float,
+               sig: int = signal.SIGINT) -> tuple[int, str, list[str]]:
     text = FLAGSHIP.read_text(encoding="utf-8")
     (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "long.yaml").write_text(text.replace("duration: 7d", "duration: 400d"),
@@ -251,7 +254,7 @@ def _interrupt(tmp_path: Path, argv: list[str], delay: float) -> tuple[int, str,
                             env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"})
     assert proc.stderr.readline() == "ready\n"
     time.sleep(delay)
-    os.killpg(proc.pid, signal.SIGINT)  # the whole process group, as a terminal's Ctrl-C
+    os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C (or `timeout`)
     _, stderr = proc.communicate(timeout=60)
     if proc.returncode == 0:  # finished first: then the outputs are complete
         pytest.skip(f"{argv[0]} finished within {delay} s")
@@ -271,13 +274,52 @@ def test_ctrl_c_during_a_long_command(tmp_path, name):
     assert left == [], f"left behind: {left}"
 
 
-@pytest.mark.xfail(strict=False, reason="fleet (reported): Ctrl-C while its worker processes "
-                   "are still starting makes them print KeyboardInterrupt tracebacks")
 def test_ctrl_c_while_fleet_workers_start(tmp_path):
+    """The workers (and the fork server) start with SIGINT blocked: no traceback from them
+    while they import, and the driver stops them."""
     argv, _, _ = LONG["fleet"]
     code, stderr, left = _interrupt(tmp_path, argv, 0.3)
     assert code == 130 and left == []
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("name", ["run", "fleet"])
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path, name):
+    """SIGTERM (a service manager, `timeout`): the same cleanup as Ctrl-C, exit 143."""
+    argv, _, delay = LONG[name]
+    code, stderr, left = _interrupt(tmp_path, argv, delay, signal.SIGTERM)
+    assert code == 143, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "bgreplay: terminated", stderr
+    assert left == [], f"left behind: {left}"
+
+
+# Modules `bgreplay run` imports before its command starts, earliest first; `-X importtime`
+# reports each one as it is imported, so the signal lands while the next ones are importing.
+START_UP = ("typer", "yaml", "polars.dataframe.frame", "rich.console")
+
+
+@pytest.mark.parametrize("sig", list(STOPPED), ids=lambda sig: sig.name)
+@pytest.mark.parametrize("after", START_UP)
+def test_a_signal_during_start_up(tmp_path, after, sig):
+    """The entry point handles signals before importing typer, rich or polars. (Python's own
+    start-up, before bgreplay's first line, is out of its reach.)"""
+    argv, _, _ = LONG["run"]
+    (tmp_path / "s.yaml").write_bytes(FLAGSHIP.read_bytes())
+    proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "bgreplay", *argv],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "NO_COLOR": "1"})
+    for line in proc.stderr:
+        if line.rpartition("|")[2].strip() == after:
+            break
+    else:
+        pytest.fail(f"{after} was not imported: {proc.wait()}")
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    code, message = STOPPED[sig]
+    assert (proc.returncode, stderr.splitlines()[-1:]) == (code, [message.strip()]), stderr
+    assert "Traceback" not in stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["s.yaml"]
 
 
 def test_a_folder_that_does_not_exist_is_bad_input_not_a_bug(tmp_path):

@@ -15,6 +15,7 @@ import traceback
 import typer
 
 from bgreplay import exitcodes
+from bgreplay.cli.interrupts import Interruption
 from bgreplay.errors import InputError
 
 COMMAND_MODULES = (
@@ -72,17 +73,18 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code; never let a traceback escape."""
     args = list(sys.argv[1:] if argv is None else argv)
     _state["debug"] = "--debug" in args or os.environ.get("BGREPLAY_DEBUG") == "1"
-    command = typer.main.get_command(app)
+    interruption = Interruption()
     try:
-        result = command.main(args=args, prog_name="bgreplay", standalone_mode=False)
+        with interruption:
+            command = typer.main.get_command(app)
+            result = command.main(args=args, prog_name="bgreplay", standalone_mode=False)
     except InputError as exc:
         if _state["debug"]:
             traceback.print_exc()
         _err(exc.render())
         code = exitcodes.BAD_INPUT
     except (typer.Abort, KeyboardInterrupt):
-        _err("bgreplay: interrupted")
-        code = exitcodes.INTERRUPTED
+        code = interruption.report()
     except typer.Exit as exc:
         code = exc.exit_code
     except BrokenPipeError:
@@ -117,12 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         code = exitcodes.INTERNAL_ERROR
     else:
         code = result if isinstance(result, int) else exitcodes.OK
-        if code == exitcodes.INTERRUPTED:  # Typer turns Ctrl-C into a return code of its own
-            _err("bgreplay: interrupted")
+        if code == exitcodes.INTERRUPTED:  # Typer turns Ctrl-C (and SIGTERM) into this code
+            code = interruption.report()
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()
     return code
-
-
-def entry() -> None:
-    sys.exit(main())

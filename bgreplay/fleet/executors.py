@@ -85,24 +85,42 @@ class InProcessExecutor:
 
 
 def _quiet_worker() -> None:
-    """Ctrl-C is the driver's to handle: workers ignore it and are stopped by the driver."""
+    """Where SIGINT cannot be blocked (``_workers_starting``), workers ignore it once started."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextlib.contextmanager
-def _sigint_ignored():
-    """Processes started meanwhile ignore Ctrl-C (the disposition survives ``exec``), so a
-    terminal's SIGINT reaches only the driver, which stops them without their tracebacks."""
+def _workers_starting():
+    """Around the start of worker processes. They inherit SIGINT blocked, from their first
+    instruction: a terminal sends Ctrl-C to its whole process group, and a worker interrupted
+    while it imports prints a traceback; the driver stops them instead. The driver's own SIGINT
+    or SIGTERM is deferred to the end of the block, so that no start is left half done."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    caught: list[int] = []
+
+    def defer(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = {signum: signal.signal(signum, defer) for signum in (signal.SIGINT, signal.SIGTERM)}
+    mask = None
     try:
+        if hasattr(signal, "pthread_sigmask"):
+            from multiprocessing import resource_tracker
+
+            resource_tracker.ensure_running()  # starting it later would unblock SIGINT here
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a pending Ctrl-C: into caught
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 class LocalExecutor:
@@ -127,12 +145,13 @@ class LocalExecutor:
     def submit(self, fn: Callable, *args: Any) -> cf.Future:
         from concurrent.futures.process import BrokenProcessPool
 
-        try:
-            future = self._ensure().submit(fn, *args)
-        except BrokenProcessPool:  # a worker died since the last look: start a new pool
-            self._shutdown()
-            self._generation += 1
-            future = self._ensure().submit(fn, *args)
+        with _workers_starting():  # the pool starts its workers as tasks arrive
+            try:
+                future = self._ensure().submit(fn, *args)
+            except BrokenProcessPool:  # a worker died since the last look: start a new pool
+                self._shutdown()
+                self._generation += 1
+                future = self._ensure().submit(fn, *args)
         self._born[future] = self._generation
         return future
 
@@ -205,14 +224,15 @@ class DaskExecutor:
             if address:
                 self.client = distributed.Client(address, timeout="15s")
             else:
-                with _sigint_ignored():  # inherited by the workers: Ctrl-C is the driver's
+                with _workers_starting():
                     self._cluster = distributed.LocalCluster(
                         n_workers=jobs, threads_per_worker=1, processes=True,
                         dashboard_address=None, silence_logs=logging.ERROR)
-                self.client = distributed.Client(self._cluster)
-        except (OSError, TimeoutError) as exc:
-            if self._cluster is not None:
-                self._cluster.close()
+                    self.client = distributed.Client(self._cluster)
+        except BaseException as exc:  # Ctrl-C too: no cluster is left to Dask's exit hooks
+            self.close()
+            if not isinstance(exc, OSError | TimeoutError):
+                raise
             where = address or "a local cluster"
             raise InputError(Problem(
                 Location("--scheduler-address"), f"cannot reach the Dask scheduler at {where}:"

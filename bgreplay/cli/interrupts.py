@@ -1,0 +1,75 @@
+"""Ctrl-C (SIGINT) and SIGTERM end bgreplay with one line and exit 130 or 143, never a traceback.
+
+While a command runs, the first signal raises (``Interrupted``, or ``Terminated`` for SIGTERM),
+so that every cleanup — temporary files, worker processes — runs before the error boundary
+reports it; further signals are ignored so that they cannot cut the cleanup short. Before a
+command (the start-up imports) and after it there is nothing to clean up: a signal ends the
+process at once. Only the standard library is imported here, so that the entry point can
+install this before the heavy imports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+
+from bgreplay import exitcodes
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C. Not a plain ``KeyboardInterrupt``: once one has passed through ``exec()``
+    (dataclasses use it), CPython ends ``python -m`` by SIGINT, whatever the exit code."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as a kind of Ctrl-C so that the same cleanup runs."""
+
+
+STOPS = {  # signal -> (exception, exit code, message)
+    signal.SIGINT: (Interrupted, exitcodes.INTERRUPTED, "bgreplay: interrupted"),
+    signal.SIGTERM: (Terminated, exitcodes.TERMINATED, "bgreplay: terminated"),
+}
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    _, code, message = STOPS[signum]
+    os.write(2, f"{message}\n".encode())
+    os._exit(code)
+
+
+def stop_at_once() -> None:
+    """Outside a command a signal ends the process immediately (nothing to clean up)."""
+    for signum in STOPS:
+        signal.signal(signum, _stop_now)
+
+
+class Interruption:
+    """The signal handlers for a command's duration; remembers which signal stopped it."""
+
+    def __init__(self) -> None:
+        self.received = signal.SIGINT  # a KeyboardInterrupt raised without a signal: Ctrl-C
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> Interruption:
+        with contextlib.suppress(ValueError):  # not the main thread: its signals are not ours
+            self._previous = {signum: signal.signal(signum, self._raise) for signum in STOPS}
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _raise(self, signum: int, frame: object) -> None:
+        self.received = signum
+        for other in STOPS:
+            signal.signal(other, signal.SIG_IGN)
+        raise STOPS[signum][0]()
+
+    def report(self) -> int:
+        """Say which signal stopped the command, in one line; return its exit code."""
+        _, code, message = STOPS[self.received]
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+        return code
