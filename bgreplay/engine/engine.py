@@ -345,14 +345,14 @@ class Replay(SchedulerMixin, RunsMixin):
     # --- content and freshness (§6.9) ---------------------------------------------------
     def _missed_changes(self, state: AppState, t: int) -> int:
         while state.next_change <= t:
-            state.changes.append(state.next_change)
+            state.changes += 1
             state.next_change += self._next_gap(state.app.bundle)
-        return len(state.changes) - state.changes_fetched
+        return state.changes - state.changes_fetched
 
     def fetch(self, state: AppState, t: int) -> None:
         self._missed_changes(state, t)
         state.last_fetch = t
-        state.changes_fetched = len(state.changes)
+        state.changes_fetched = state.changes
 
     # --- battery (§6.8) -----------------------------------------------------------------
     def _rate_per_ms(self) -> float:

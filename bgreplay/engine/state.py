@@ -41,7 +41,7 @@ class AppState:
     last_fetch: int = 0
     energy: float = 0.0
     energy_t: int = 0
-    changes: list[int] = field(default_factory=list)  # server change times, generated lazily
+    changes: int = 0  # server changes so far (their times are drawn lazily, §6.9)
     changes_fetched: int = 0  # changes up to last_fetch
     next_change: int = 0
 

@@ -192,7 +192,7 @@ def _build(ctx: Ctx, doc: Node, path: Path) -> Scenario:
 
 
 def _check_content_changes(ctx: Ctx, scenario: Scenario) -> None:
-    """The engine remembers every server change (§6.9): bound their expected number."""
+    """Every server change is a random draw of the replay (§6.9): bound their expected number."""
     expected = sum(a.changes_per_hour for a in scenario.apps) * scenario.duration_ms / HOUR
     if expected > MAX_CONTENT_CHANGES:
         ctx.error(scenario.source.at("apps"), ("apps",), f"the apps' content changes add up to "
