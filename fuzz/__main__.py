@@ -164,7 +164,6 @@ def campaign(args: argparse.Namespace) -> Tally:
 
 def summary(tally: Tally, args: argparse.Namespace, seconds: float) -> str:
     total = sum(tally.cases.values())
-    known = sum(v for k, v in tally.status.items() if k.startswith("known:"))
     lines = [
         f"bgreplay fuzz: {seconds / 60:.1f} min, seed {args.seed}, {args.jobs} worker(s), "
         f"per-case timeout {args.timeout:g} s, slow above {args.slow:g} s",
@@ -173,10 +172,8 @@ def summary(tally: Tally, args: argparse.Namespace, seconds: float) -> str:
         "exit codes: " + ", ".join(f"{k}: {v:,}" for k, v in sorted(
             tally.codes.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))),
         "valid mutants replayed and checked for invariants: "
-        f"{tally.status['replayed'] + known:,} "
+        f"{tally.status['replayed']:,} "
         f"(refused as invalid: {tally.status['invalid']:,})",
-        *(f"known engine bug {k[6:]} (reported, not counted as a failure): {v:,} replays"
-          for k, v in sorted(tally.status.items()) if k.startswith("known:")),
         f"peak worker memory: {tally.peak_kb / 1024:.0f} MB",
         "slowest: " + "; ".join(f"{s:.1f} s {d}" for s, d in tally.slowest),
         f"slow but finished (above {args.slow:g} s, not failures): {len(tally.slow)}",

@@ -20,26 +20,10 @@ from pathlib import Path
 from fuzz.cases import inside, judge, make_case, run_in_process, write_files
 from fuzz.draw import RandomDraw
 
-# Engine bugs already reported (the engine belongs to another part of the team): a replay whose
-# only violations match one is counted apart, as "known", and does not fail the run. Each entry:
-# name -> (the violated rules that make its signature, a description). Remove an entry when the
-# engine is fixed. (The first one, an `earliest_begin: {at: HH:MM}` in a spring-forward gap that
-# launched before its submit, was fixed in engine/scheduler.py; tests/test_time_edges.py.)
-KNOWN_ENGINE_BUGS: dict[str, tuple[set[str], str]] = {}
-
-
-def known_bug(violations) -> str | None:
-    """The name of the reported engine bug that explains every violation, if any."""
-    rules = {v.rule for v in violations}
-    for name, (signature, _) in KNOWN_ENGINE_BUGS.items():
-        if rules and rules <= signature:
-            return name
-    return None
-
 
 def replay_checks(folder: Path, name: str, again: bool) -> tuple[str, list[str]]:
-    """``(status, problems)``: status ``invalid`` (refused with an InputError), ``replayed``,
-    or ``known:<bug>`` when the only violations are those of a reported engine bug."""
+    """``(status, problems)``: status ``invalid`` (refused with an InputError) or
+    ``replayed``."""
     from bgreplay import api
     from bgreplay.analysis.invariants import check_invariants
     from bgreplay.errors import InputError
@@ -53,9 +37,6 @@ def replay_checks(folder: Path, name: str, again: bool) -> tuple[str, list[str]]
         result = api.replay(scenario, timeline)
         tasks = {t.id: t for t in scenario.tasks}
         violations = check_invariants(result.events, tasks, ipad=scenario.device.model == "ipad")
-        known = known_bug(violations)
-        if known:
-            return f"known:{known}", []
         problems = [f"invariant: {v}" for v in violations[:5]]
         if again and api.replay(scenario, timeline).events != result.events:
             problems.append("two replays of the same scenario differ")

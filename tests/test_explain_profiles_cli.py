@@ -49,3 +49,38 @@ def test_explain_whole_replay_and_unknown_task(run_cli):
     assert code == 2 and "did you mean io.cocoabytes.filmtracker.refresh" in err
     code, _, err = run_cli("explain", FLAGSHIP, "--task", PROCESSING, "--at", "tomorrow")
     assert code == 2 and "Traceback" not in err
+
+
+BUSY = """\
+bgreplay: 1
+start: 2026-10-24T00:00
+duration: 30d
+device:
+  timeline:
+    daily:
+    - {unlocked: "02:30", for: 10m, app: io.x}
+    - {plugged: "22:00-06:00"}
+    - {network: wifi, during: "00:00-24:00"}
+apps:
+  io.x:
+    background_modes: [fetch]
+    permitted_identifiers: [io.x.refresh]
+    tasks:
+      io.x.refresh: {type: refresh, submit: {when: [app_background, handler_start]}}
+"""
+
+
+def test_explain_over_a_busy_month_lists_the_first_and_last_changes_and_counts_the_rest(
+        run_cli, tmp_path):
+    """A refresh resubmitted at every start runs every few minutes: thousands of verdict
+    changes, of which a reader can use a few — the rest are counted, not printed."""
+    from bgreplay.analysis.explain import WHOLE_REPLAY_SHOWN
+
+    path = tmp_path / "busy.yaml"
+    path.write_text(BUSY, encoding="utf-8")
+    code, out, _ = run_cli("explain", str(path), "--task", "io.x.refresh")
+    assert code == 0
+    assert out.count("trigger ") == WHOLE_REPLAY_SHOWN
+    more = next(line for line in out.splitlines() if "more verdict changes" in line)
+    assert int(more.split()[1].replace(",", "")) > 1000
+    assert "Over 30 days the task was submitted" in " ".join(out.split())

@@ -49,6 +49,7 @@ POLICY_TITLES = {
     "device_off": "Device off", "already_running": "Already running",
 }
 _END_EVENTS = ("completed", "killed")
+WHOLE_REPLAY_SHOWN = 40  # verdict changes listed without --at: the first and the last half
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class Explanation:
     at: int | None
     evaluations: tuple[Evaluation, ...]
     answer: str
+    omitted: int = 0  # verdict changes left out in the middle (a busy task over a long replay)
 
 
 def local_label(result: ReplayResult, t: int) -> str:
@@ -69,7 +71,11 @@ def explain(result: ReplayResult, task_id: str, at: int | None = None) -> Explan
     events = [e for e in result.events if e.task == task_id]
     if at is None:
         shown = _changes(result.evaluations)
-        return Explanation(task_id, None, shown, _overall(result, task_id, events))
+        omitted = max(len(shown) - WHOLE_REPLAY_SHOWN, 0)
+        if omitted:
+            half = WHOLE_REPLAY_SHOWN // 2
+            shown = shown[:half] + shown[-half:]
+        return Explanation(task_id, None, shown, _overall(result, task_id, events), omitted)
     near = [e for e in result.evaluations if abs(e.t - at) <= 2 * 3_600_000]
     later = next((e for e in result.evaluations if e.t > at and e.launched), None)
     if later is not None and later not in near:
