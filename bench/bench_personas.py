@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from bgreplay.trace.personas import PERSONAS, generate_trace
+from bgreplay.trace.persona_trace import generate_trace
+from bgreplay.trace.personas import PERSONAS
 
 
 def run() -> list[str]:

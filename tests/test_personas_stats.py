@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from bgreplay.errors import InputError
-from bgreplay.trace.personas import generate_trace
+from bgreplay.trace.persona_trace import generate_trace
 from bgreplay.trace.stats import day_stats
 from bgreplay.trace.write import Offsets, TraceRow, iso, to_frame, write_trace
 

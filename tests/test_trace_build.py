@@ -173,17 +173,6 @@ def test_missing_trace_file_points_at_the_yaml(tmp_path: Path) -> None:
         load_timeline(scenario(tmp_path / "nope.csv"))
 
 
-def test_persona_unavailable_is_an_input_error_at_its_location(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(build, "PERSONA_MODULE", "bgreplay.trace.no_such_personas")
-    persona = PersonaRef("office_worker", 3, Location("s.yaml", 14, 12))
-    with pytest.raises(InputError) as caught:
-        load_timeline(scenario(persona=persona))
-    assert str(caught.value).startswith(
-        "s.yaml:14:12: error: personas are not available in this version")
-
-
 def test_persona_trace_is_generated_and_clipped() -> None:
     persona = PersonaRef("office_worker", 3, Location("s.yaml", 14, 12))
     timeline = load_timeline(scenario(persona=persona, days=2, zone="Europe/Paris"))

@@ -130,7 +130,7 @@ def device_timeline(scenario: Scenario, device: DeviceSpec,
     ``Timeline`` (no file, no re-validation: the generator's output is valid by construction).
 
     ``rates`` gives some apps explicit opens per day; the others follow the persona's law."""
-    from bgreplay.trace.personas import generate_trace
+    from bgreplay.trace.persona_trace import generate_trace
 
     rates = rates or {}
     days = max(1, -(-scenario.duration_ms // DAY_MS))

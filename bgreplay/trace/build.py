@@ -10,8 +10,6 @@ sort deterministically → frozen model objects.
 from __future__ import annotations
 
 import gc
-import importlib
-import importlib.util
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +25,8 @@ from bgreplay.trace.clock import build_clock, format_local, instant_ms
 from bgreplay.trace.inline import InlineEntry, expand_inline
 from bgreplay.trace.io import TRACE_SCHEMA, read_trace_file
 from bgreplay.trace.model import DAY_MS, STATE_KINDS, Interval, Point, Timeline
+from bgreplay.trace.persona_trace import generate_trace
 
-PERSONA_MODULE = "bgreplay.trace.personas"
 ROW_COLUMNS = ["start_ms", "end_ms", "kind", "value", "subject"]
 ORIGIN_COLUMNS = ["src", "line", "entry", "day"]
 T = TypeVar("T")
@@ -92,11 +90,6 @@ def _persona_rows(scenario: Scenario) -> pl.DataFrame:
     persona = scenario.device.persona
     assert persona is not None
     where = persona.location if persona.location.file else scenario.source.at("device", "persona")
-    if importlib.util.find_spec(PERSONA_MODULE) is None:
-        raise InputError(Problem(
-            where, f"personas are not available in this version (device.persona: {persona.name})",
-            "give the device a trace file (device.trace) or an inline device.timeline instead"))
-    generate_trace = importlib.import_module(PERSONA_MODULE).generate_trace
     days = max(1, -(-scenario.duration_ms // DAY_MS))
     apps = [(app.bundle, None) for app in scenario.apps]
     try:
