@@ -20,21 +20,20 @@ from analysis_fixtures import (
     scenario,
 )
 
+from bgreplay.analysis.formatting import format_duration, format_value
 from bgreplay.analysis.frame import EVENT_SCHEMA, empty_events_frame, events_frame
 from bgreplay.analysis.metrics import (
     METRICS,
     aggregate,
     compute_metrics,
-    format_duration,
-    format_value,
     lookup,
     measure,
     metric_def,
     metric_names,
-    render_metrics_markdown,
     split_key,
     summary,
 )
+from bgreplay.analysis.metrics_doc import render_metrics_markdown
 from bgreplay.engine.records import KILL_REASONS, Event
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,7 +226,7 @@ def test_format_duration_negative():
 def test_docs_metrics_md_is_generated_from_the_registry():
     committed = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert committed == render_metrics_markdown(), (
-        "docs/metrics.md is stale: run  .venv/bin/python -m bgreplay.analysis.metrics "
+        "docs/metrics.md is stale: run  .venv/bin/python -m bgreplay.analysis.metrics_doc "
         "> docs/metrics.md")
     for mdef in METRICS.values():
         assert f"`{mdef.name}`" in committed

@@ -41,8 +41,8 @@ from pathlib import Path
 
 import polars as pl
 
+from bgreplay.analysis.formatting import format_value
 from bgreplay.analysis.metrics import (
-    format_value,
     metric_def,
     metric_names,
     split_key,

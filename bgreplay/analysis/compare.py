@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from bgreplay.analysis.formatting import format_value
 from bgreplay.analysis.metrics import (
     agg_key,
-    format_value,
     lookup,
     measure,
     metric_def,

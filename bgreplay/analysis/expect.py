@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from bgreplay.analysis.formatting import format_value
 from bgreplay.analysis.metrics import (
     MetricDef,
     agg_unit,
-    format_value,
     lookup,
     measure,
     metric_def,

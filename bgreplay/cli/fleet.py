@@ -52,7 +52,7 @@ def header_lines(result) -> list[str]:
 
 def distribution_rows(result) -> list[tuple[str, ...]]:
     """(variant, target, metric, p10, p50, p90, devices) — variant only on its first row."""
-    from bgreplay.analysis.metrics import format_value
+    from bgreplay.analysis.formatting import format_value
 
     rows, last = [], None
     for r in result.quantiles.iter_rows(named=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from bgreplay.analysis.metrics import format_duration
+from bgreplay.analysis.formatting import format_duration
 from bgreplay.engine.records import ReplayResult
 from bgreplay.render import theme
 from bgreplay.render.clockview import DAY_MS, local_datetime

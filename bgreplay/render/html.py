@@ -143,7 +143,7 @@ def _table(headers: list[str], rows: list[list[str]], bad: set[tuple[int, int]])
 
 
 def _summary_html(result: ReplayResult) -> str:
-    from bgreplay.analysis.metrics import format_duration, format_value
+    from bgreplay.analysis.formatting import format_duration, format_value
 
     nums = summary_numbers(result)
 

@@ -17,7 +17,8 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from bgreplay.analysis.metrics import FRESH_WITHIN_S, format_duration, format_value
+from bgreplay.analysis.formatting import format_duration, format_value
+from bgreplay.analysis.metrics import FRESH_WITHIN_S
 from bgreplay.engine.records import ReplayResult
 from bgreplay.render import theme
 from bgreplay.render.clockview import local_datetime
