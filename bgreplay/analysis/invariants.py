@@ -34,117 +34,141 @@ def check_invariants(
     ``tasks`` maps task ids to their model ``Task`` (for requirement checks); without it only
     the lifecycle rules are checked. ``ipad`` lifts the processing-on-battery rule (F34).
     """
-    out: list[Violation] = []
-    tasks = tasks or {}
-    last_key = (-1, -1)
-    pending: dict[str, int] = {}  # task -> 1 pending, 2 cancelled by a simulated launch, 0 none
-    running: dict[int, Event] = {}  # run -> launched event
-    running_task: dict[str, int] = {}
-    ended: set[int] = set()
-    last_throttle: dict[str, str | None] = {}
-    unlocked = plugged = False
-    network = "none"
-    foreground: str | None = None
-    boot_at: int | None = None
-    force_quit: dict[str, int] = {}  # app -> time of its force quit, until it is opened again
-    submitted_at: dict[str, int] = {}
-    lpm = False
-    thermal = "nominal"
-    bar_off: set[str | None] = set()  # bundle ids, None for the global switch
-    kinds: dict[str, str] = {}
-    apps: dict[str, str] = {}
-
-    def bad(e: Event, rule: str, message: str) -> None:
-        out.append(Violation(e.seq, e.t, rule, message))
-
+    checker = _Checker(tasks or {}, ipad)
     for e in events:
-        if (e.t, e.seq) < last_key or e.seq <= last_key[1]:
-            bad(e, "order", "events are not ordered by time and sequence")
-        last_key = (e.t, e.seq)
+        checker.feed(e)
+    return checker.out
+
+
+class _Checker:
+    """Walks the log once: device events update what the device looks like, task events are
+    checked against it and against the request and run lifecycle."""
+
+    def __init__(self, tasks: dict, ipad: bool):
+        self.tasks, self.ipad = tasks, ipad
+        self.out: list[Violation] = []
+        self.last_key = (-1, -1)
+        self.pending: dict[str, int] = {}  # 1 pending, 2 cancelled by a simulated launch, 0 none
+        self.running: dict[int, Event] = {}  # run -> launched event
+        self.running_task: dict[str, int] = {}
+        self.ended: set[int] = set()
+        self.last_throttle: dict[str, str | None] = {}
+        self.unlocked = self.plugged = self.lpm = False
+        self.network = "none"
+        self.thermal = "nominal"
+        self.foreground: str | None = None
+        self.boot_at: int | None = None
+        self.force_quit: dict[str, int] = {}  # app -> time of its force quit, until reopened
+        self.submitted_at: dict[str, int] = {}
+        self.bar_off: set[str | None] = set()  # bundle ids, None for the global switch
+        self.kinds: dict[str, str] = {}
+        self.apps: dict[str, str] = {}
+
+    def bad(self, e: Event, rule: str, message: str) -> None:
+        self.out.append(Violation(e.seq, e.t, rule, message))
+
+    def feed(self, e: Event) -> None:
+        if (e.t, e.seq) < self.last_key or e.seq <= self.last_key[1]:
+            self.bad(e, "order", "events are not ordered by time and sequence")
+        self.last_key = (e.t, e.seq)
         kind = e.event
-        if kind == "unlocked":
-            unlocked = True
-        elif kind == "locked":
-            unlocked = False
-        elif kind == "plugged":
-            plugged = True
-        elif kind == "unplugged":
-            plugged = False
+        if kind in _TERMINAL or kind == "expired":
+            self._run_end(e)
+        elif kind in _TASK_HANDLERS:
+            getattr(self, _TASK_HANDLERS[kind])(e)
+        else:
+            self._device(e)
+
+    def _device(self, e: Event) -> None:
+        kind = e.event
+        if kind in ("unlocked", "locked"):
+            self.unlocked = kind == "unlocked"
+        elif kind in ("plugged", "unplugged"):
+            self.plugged = kind == "plugged"
         elif kind == "network":
-            network = e.reason or "none"
+            self.network = e.reason or "none"
         elif kind == "app_opened":
-            foreground = e.app
-            force_quit.pop(e.app, None)
+            self.foreground = e.app
+            self.force_quit.pop(e.app, None)
         elif kind == "app_closed":
-            foreground = None if foreground == e.app else foreground
+            self.foreground = None if self.foreground == e.app else self.foreground
         elif kind == "boot":
-            boot_at = e.t
+            self.boot_at = e.t
         elif kind == "force_quit":
-            force_quit[e.app] = e.t
+            self.force_quit[e.app] = e.t
         elif kind == "low_power_mode":
-            lpm = e.reason == "on"
+            self.lpm = e.reason == "on"
         elif kind == "thermal":
-            thermal = e.reason or "nominal"
+            self.thermal = e.reason or "nominal"
         elif kind == "bar":
-            (bar_off.add if e.reason == "off" else bar_off.discard)(e.app)
-        elif kind == "submitted":
-            if pending.get(e.task) == 1:
-                bad(e, "replace", f"{e.task}: a second request without `replaced` (F14)")
-            if e.value is not None and e.value < 0:  # value: s from submit to start_after
-                bad(e, "start-after", f"{e.task}: start_after {-e.value:.0f} s before the submit")
-            pending[e.task] = 1
-            submitted_at[e.task] = e.t
-            last_throttle[e.task] = None
-            kinds[e.task] = e.task_type
-            apps[e.task] = e.app
-            _check_limits(e, pending, kinds, apps, bad)
-        elif kind == "replaced":
-            if pending.get(e.task) != 1:
-                bad(e, "replace", f"{e.task}: replaced with nothing pending")
-            pending[e.task] = 0
-        elif kind == "cancelled":
-            # F115: a simulated launch cancels the pending request, then runs it
-            pending[e.task] = 2 if e.reason == "simulate_launch" else 0
-        elif kind == "throttled":
-            if pending.get(e.task) != 1:
-                bad(e, "throttle", f"{e.task}: throttled with no pending request")
-            if last_throttle.get(e.task) == e.reason:
-                bad(e, "throttle", f"{e.task}: repeated throttled reason {e.reason}")
-            last_throttle[e.task] = e.reason
-        elif kind == "launched":
-            simulated = e.reason == "simulated"
-            if not simulated and (e.value or 0.0) < 0:
-                bad(e, "start-after", f"{e.task} launched {-e.value:.0f} s before start_after")
-            if pending.get(e.task) != (2 if simulated else 1):
-                bad(e, "one-launch", f"{e.task}: launched without a pending request (F28)")
-            pending[e.task] = 0
-            if e.task in running_task:
-                bad(e, "one-run", f"{e.task}: a second run while run {running_task[e.task]} "
-                                  "is in progress")
-            if e.run in running or e.run in ended:
-                bad(e, "run-number", f"run {e.run} launched twice")
-            running[e.run] = e
-            running_task[e.task] = e.run
-            if not simulated:
-                quit_at = force_quit.get(e.app)
-                if e.task_type == "continued_processing" and quit_at is not None and \
-                        submitted_at.get(e.task, -1) >= quit_at:
-                    quit_at = None  # submitted by a user action since: the user is in the app
-                _check_launch(e, tasks.get(e.task), bad, unlocked, plugged, network, foreground,
-                              boot_at, quit_at is not None, ipad)
-                state = (lpm, plugged, thermal, bar_off)
-                _check_vetoes(e, state, bad)
-        elif kind in _TERMINAL or kind == "expired":
-            if e.run not in running:
-                bad(e, "run-end", f"{kind} for run {e.run}, which is not running")
-                continue
-            if kind in _TERMINAL:
-                launched = running.pop(e.run)
-                running_task.pop(launched.task, None)
-                ended.add(e.run)
-                if e.value is not None and abs(e.value * 1000 - (e.t - launched.t)) > 1:
-                    bad(e, "runtime", f"run {e.run}: value {e.value}s is not its runtime")
-    return out
+            (self.bar_off.add if e.reason == "off" else self.bar_off.discard)(e.app)
+
+    def _submitted(self, e: Event) -> None:
+        if self.pending.get(e.task) == 1:
+            self.bad(e, "replace", f"{e.task}: a second request without `replaced` (F14)")
+        if e.value is not None and e.value < 0:  # value: s from submit to start_after
+            self.bad(e, "start-after", f"{e.task}: start_after {-e.value:.0f} s before the submit")
+        self.pending[e.task] = 1
+        self.submitted_at[e.task] = e.t
+        self.last_throttle[e.task] = None
+        self.kinds[e.task] = e.task_type
+        self.apps[e.task] = e.app
+        _check_limits(e, self.pending, self.kinds, self.apps, self.bad)
+
+    def _replaced(self, e: Event) -> None:
+        if self.pending.get(e.task) != 1:
+            self.bad(e, "replace", f"{e.task}: replaced with nothing pending")
+        self.pending[e.task] = 0
+
+    def _cancelled(self, e: Event) -> None:
+        # F115: a simulated launch cancels the pending request, then runs it
+        self.pending[e.task] = 2 if e.reason == "simulate_launch" else 0
+
+    def _throttled(self, e: Event) -> None:
+        if self.pending.get(e.task) != 1:
+            self.bad(e, "throttle", f"{e.task}: throttled with no pending request")
+        if self.last_throttle.get(e.task) == e.reason:
+            self.bad(e, "throttle", f"{e.task}: repeated throttled reason {e.reason}")
+        self.last_throttle[e.task] = e.reason
+
+    def _launched(self, e: Event) -> None:
+        simulated = e.reason == "simulated"
+        if not simulated and (e.value or 0.0) < 0:
+            self.bad(e, "start-after", f"{e.task} launched {-e.value:.0f} s before start_after")
+        if self.pending.get(e.task) != (2 if simulated else 1):
+            self.bad(e, "one-launch", f"{e.task}: launched without a pending request (F28)")
+        self.pending[e.task] = 0
+        if e.task in self.running_task:
+            self.bad(e, "one-run", f"{e.task}: a second run while run "
+                                   f"{self.running_task[e.task]} is in progress")
+        if e.run in self.running or e.run in self.ended:
+            self.bad(e, "run-number", f"run {e.run} launched twice")
+        self.running[e.run] = e
+        self.running_task[e.task] = e.run
+        if simulated:
+            return
+        quit_at = self.force_quit.get(e.app)
+        if e.task_type == "continued_processing" and quit_at is not None and \
+                self.submitted_at.get(e.task, -1) >= quit_at:
+            quit_at = None  # submitted by a user action since: the user is in the app
+        _check_launch(e, self.tasks.get(e.task), self.bad, self.unlocked, self.plugged,
+                      self.network, self.foreground, self.boot_at, quit_at is not None, self.ipad)
+        _check_vetoes(e, (self.lpm, self.plugged, self.thermal, self.bar_off), self.bad)
+
+    def _run_end(self, e: Event) -> None:
+        if e.run not in self.running:
+            self.bad(e, "run-end", f"{e.event} for run {e.run}, which is not running")
+            return
+        if e.event in _TERMINAL:
+            launched = self.running.pop(e.run)
+            self.running_task.pop(launched.task, None)
+            self.ended.add(e.run)
+            if e.value is not None and abs(e.value * 1000 - (e.t - launched.t)) > 1:
+                self.bad(e, "runtime", f"run {e.run}: value {e.value}s is not its runtime")
+
+
+_TASK_HANDLERS = {"submitted": "_submitted", "replaced": "_replaced", "cancelled": "_cancelled",
+                  "throttled": "_throttled", "launched": "_launched"}
 
 
 def _check_launch(e, task, bad, unlocked, plugged, network, foreground, boot_at, quit,
