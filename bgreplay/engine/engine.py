@@ -8,17 +8,22 @@ predictor only learns what has already happened.
 
 from __future__ import annotations
 
+from bisect import insort
+from collections.abc import Callable
+from functools import partial
+from operator import add
+
 from bgreplay.engine import queue as q
 from bgreplay.engine.policies import policies_for
 from bgreplay.engine.predictor import DEVICE, UsagePredictor
 from bgreplay.engine.profiles import Profile
 from bgreplay.engine.records import Evaluation, Event, ReplayResult
 from bgreplay.engine.rng import rng_for
-from bgreplay.engine.runs import RunsMixin
+from bgreplay.engine.runs import RUN_END_KINDS, RunsMixin
 from bgreplay.engine.scheduler import SchedulerMixin
 from bgreplay.engine.state import AppState, DeviceState, Request
 from bgreplay.scenario.model import Scenario, Task
-from bgreplay.trace.model import DAY_MS, Interval, Point, Timeline
+from bgreplay.trace.model import DAY_MS, Clock, Interval, Point, Timeline
 
 HOUR_MS = 3_600_000
 
@@ -39,9 +44,10 @@ class Replay(SchedulerMixin, RunsMixin):
         self.scenario = scenario
         self.timeline = timeline
         self.profile = profile
-        self.params = profile.params
+        self.params = dict(profile.params)  # a plain dict: read on every policy answer
         self.seed = scenario.seed
         self.clock = timeline.clock
+        self.local_ms = _local_time(self.clock)
         self.end = scenario.duration_ms
         self.explain_task = explain_task
         self.events: list[Event] = []
@@ -54,17 +60,21 @@ class Replay(SchedulerMixin, RunsMixin):
         self.tasks: dict[str, Task] = {t.id: t for t in scenario.tasks}
         self.task_policies = {t.id: policies_for(t) for t in scenario.tasks}
         self.last_open_any: dict[str, int] = {}
+        # task id -> its request; a request is always inserted with the highest number yet
         self.pending: dict[str, Request] = {}
         self.cp_queue: list[Request] = []
         self.penalties: dict[str, list[int]] = {}
         self._request_numbers = 0
         self._context_eval_at: int | None = None
         self._tick_at: int | None = None
-        self._battery_token = 0
-        self._battery_due: int | None = None
+        self._charge_fast, self._charge_slow, self._drain_in_use, self._drain_idle = \
+            self._battery_rates()
+        self._battery_due: int | None = None  # the time of the planned battery step, if any
+        self._battery_queued: list[int] = []  # times of the queued `battery_step` entries
         self._open_intervals: dict[tuple[str, str | None], int] = {}
         self._rng_cache: dict[str, object] = {}
         self.jitter_seeds: dict[str, int] = {}
+        self._handlers = self._event_handlers()
         self.skip_quiet_ticks = True  # an optimisation only: tests replay without it too
         history_days = self._history_days()
         first_day = self.clock.local_day(-history_days * DAY_MS)
@@ -81,11 +91,10 @@ class Replay(SchedulerMixin, RunsMixin):
     def advance(self, until: int | None = None) -> None:
         """Process every queued event before ``until`` (default: the end of the replay)."""
         stop = self.end if until is None else min(until, self.end)
-        pop_before, dispatch = self.queue.pop_before, self._dispatch
-        while (item := pop_before(stop)) is not None:
-            t, phase, _, kind, payload = item
+        handlers = self._handlers
+        for t, _, _, kind, payload in self.queue.pop_before(stop):
             self.now = t
-            dispatch(t, phase, kind, payload)
+            handlers[kind](t, kind, payload)
         self.now = max(self.now, stop)
 
     def result(self) -> ReplayResult:
@@ -98,23 +107,25 @@ class Replay(SchedulerMixin, RunsMixin):
             evaluations=tuple(self.evaluations),
         )
 
-    def _dispatch(self, t: int, phase: int, kind: str, payload) -> None:
-        if phase in (q.END, q.START):
-            if kind == "battery_step":
-                self._on_battery_step(t, payload)
-            elif kind == "interval_end":
-                self._on_interval(t, payload, starting=False)
-            elif kind == "interval_start":
-                self._on_interval(t, payload, starting=True)
-            else:
-                self._on_point(t, payload)
-        elif phase == q.SUBMIT:
-            task_id, trigger = payload
-            self.submit(self.tasks[task_id], t, trigger)
-        elif phase == q.EVALUATE:
-            self._on_evaluate(t, kind, payload)
-        else:
-            self._on_run_event(t, kind, payload)
+    def _event_handlers(self) -> dict:
+        """Queue entry kind -> its handler, each called as ``handler(t, kind, payload)``."""
+        handlers = {
+            "battery_step": self._on_battery_step,
+            "interval_start": self._on_interval,
+            "interval_end": self._on_interval,
+            "point": self._on_point,
+            "submit": self._on_submit,
+            "request": self._on_request,
+            "tick": self._on_evaluate,
+            "context": self._on_evaluate,
+        }
+        for kind in RUN_END_KINDS:
+            handlers[kind] = self._on_run_event
+        return handlers
+
+    def _on_submit(self, t: int, kind: str, payload: tuple[str, str]) -> None:
+        task_id, trigger = payload
+        self.submit(self.tasks[task_id], t, trigger)
 
     def _emit(self, t: int, event: str, **fields) -> None:
         self.events.append(Event(len(self.events), t, event, **fields))
@@ -149,10 +160,10 @@ class Replay(SchedulerMixin, RunsMixin):
         for start, i in shifted:
             end = start + (min(i.end, span) - i.start)
             if i.kind == "unlocked":
-                local = self.clock.local_ms
+                local = self.local_ms
                 self.predictor.observe_unlocked(local(start), local(end))
             else:
-                self.predictor.observe_open(i.subject, self.clock.local_ms(start))
+                self.predictor.observe_open(i.subject, self.local_ms(start))
                 self.last_open_any[i.subject] = max(self.last_open_any.get(i.subject, start), start)
 
     def _init_apps(self) -> None:
@@ -191,49 +202,50 @@ class Replay(SchedulerMixin, RunsMixin):
             self.queue.push(p.t, q.START, "point", p)
 
     # --- device changes -----------------------------------------------------------------
-    def _on_interval(self, t: int, i: Interval, starting: bool) -> None:
+    def _on_interval(self, t: int, kind: str, i: Interval) -> None:
+        starting = kind == "interval_start"
         self._sync_battery(t)
         d = self.device
-        kind = i.kind
-        if kind == "unlocked":
+        channel = i.kind
+        if channel == "unlocked":
             d.unlocked = starting
             if starting:
                 self._open_intervals[("unlocked", None)] = t
                 self._emit(t, "unlocked")
             else:
                 begun = self._open_intervals.pop(("unlocked", None), i.start)
-                self.predictor.observe_unlocked(self.clock.local_ms(begun), self.clock.local_ms(t))
+                self.predictor.observe_unlocked(self.local_ms(begun), self.local_ms(t))
                 self._emit(t, "locked")
-        elif kind == "app":
+        elif channel == "app":
             if starting:
                 self._app_opened(t, i.subject)
             else:
                 self._app_closed(t, i.subject)
-        elif kind == "screen":
+        elif channel == "screen":
             d.screen = starting
-        elif kind == "plugged":
+        elif channel == "plugged":
             d.plugged = starting
             self._emit(t, "plugged" if starting else "unplugged", reason=i.value)
             if starting and d.dead_battery:
                 d.dead_battery = False
                 self._boot(t, "charger connected after an empty battery")
-        elif kind == "network":
+        elif channel == "network":
             d.network = i.value if starting else "none"
             self._emit(t, "network", reason=d.network)
-        elif kind == "low_power_mode":
+        elif channel == "low_power_mode":
             d.lpm = starting
             self._emit(t, "low_power_mode", reason="on" if starting else "off")
-        elif kind == "thermal":
+        elif channel == "thermal":
             d.thermal = i.value if starting else "nominal"
             self._emit(t, "thermal", reason=d.thermal)
-        elif kind == "off":
+        elif channel == "off":
             if starting:
                 d.off = True
                 self.kill_all(t, "boot", "device powered off")
             else:
                 d.off = False
                 self._boot(t, "powered on")
-        elif kind == "bar":
+        elif channel == "bar":
             if i.subject:
                 (d.bar_off_apps.add if starting else d.bar_off_apps.discard)(i.subject)
             else:
@@ -241,33 +253,34 @@ class Replay(SchedulerMixin, RunsMixin):
             self._emit(t, "bar", app=i.subject or None, reason="off" if starting else "on")
         self._after_change(t)
 
-    def _on_point(self, t: int, p: Point) -> None:
+    def _on_point(self, t: int, kind: str, p: Point) -> None:
         self._sync_battery(t)
-        kind = p.kind
-        if kind == "battery":
+        what = p.kind
+        if what == "battery":
             self.device.battery = float(p.value)
             self._emit(t, "battery", value=float(p.value))
-        elif kind == "boot":
+        elif what == "boot":
             self.kill_all(t, "boot", "device rebooted")
             self._boot(t, "reboot")
-        elif kind == "force_quit":
+        elif what == "force_quit":
             self._force_quit(t, p.subject)
-        elif kind == "user_action":
+        elif what == "user_action":
             task = self.tasks.get(p.subject)
             if task is not None and "user_action" in task.submit.when:
                 self.queue.push(t, q.SUBMIT, "submit", (task.id, "user_action"))
-        elif kind == "cancel":
+        elif what == "cancel":
             self.user_cancel(t, p.subject)
-        elif kind == "simulate_launch":
+        elif what == "simulate_launch":
             self.simulate_launch(t, p.subject)
-        elif kind == "simulate_expiration":
+        elif what == "simulate_expiration":
             self.simulate_expiration(t, p.subject)
         else:  # timezone: the clock already follows it
             return
         self._after_change(t)
 
     def _after_change(self, t: int) -> None:
-        self.check_running(t)
+        if self.active:
+            self.check_running(t)
         if self.cp_queue:
             self._admit_queued(t)
         self._schedule_battery(t)
@@ -280,7 +293,7 @@ class Replay(SchedulerMixin, RunsMixin):
         d = self.device
         d.foreground = bundle
         self.last_open_any[bundle] = t
-        self.predictor.observe_open(bundle, self.clock.local_ms(t))
+        self.predictor.observe_open(bundle, self.local_ms(t))
         state = self.apps.get(bundle)
         if state is None:
             self._emit(t, "app_opened", app=bundle)
@@ -335,7 +348,7 @@ class Replay(SchedulerMixin, RunsMixin):
         self.device.last_boot = t
         self._emit(t, "boot", detail=why)
         if not self.params["persist_on_reboot"]:
-            for req in sorted(self.pending.values(), key=lambda r: r.number):
+            for req in self.pending.values():  # in request-number order, as inserted
                 self._emit(t, "cancelled", app=req.task.app, task=req.task.id,
                            task_type=req.task.type, reason="reboot",
                            detail="persist_on_reboot is false (F90)")
@@ -355,41 +368,42 @@ class Replay(SchedulerMixin, RunsMixin):
         state.changes_fetched = state.changes
 
     # --- battery (§6.8) -----------------------------------------------------------------
+    def _battery_rates(self) -> tuple[float, float, float, float]:
+        """% per ms: charging below 80 %, charging above, draining in use, draining idle."""
+        p = self.params
+        return (p["charge_fast"] / 60_000, p["charge_slow"] / 60_000,
+                -p["drain_unlocked"] / HOUR_MS, -p["drain_idle"] / HOUR_MS)
+
     def _rate_per_ms(self) -> float:
         """Current battery change in % per ms (positive while charging)."""
         d = self.device
         if d.plugged:
             if d.battery >= 100.0:
                 return 0.0
-            per_min = self.params["charge_fast"] if d.battery < 80.0 else self.params["charge_slow"]
-            return per_min / 60_000
+            return self._charge_fast if d.battery < 80.0 else self._charge_slow
         if d.off:
             return 0.0
-        per_hour = self.params["drain_unlocked"] if d.in_use else self.params["drain_idle"]
-        return -per_hour / HOUR_MS
+        return self._drain_in_use if d.in_use else self._drain_idle
 
     def _sync_battery(self, t: int) -> None:
         d = self.device
         if not d.battery_measured and t > d.battery_t:
-            level = d.battery + self._rate_per_ms() * (t - d.battery_t)
-            d.battery = min(max(level, 0.0), 100.0)
+            d.battery = _clamp_level(d.battery + self._rate_per_ms() * (t - d.battery_t))
         d.battery_t = t
 
     def battery_level(self, t: int) -> float:
         d = self.device
         if d.battery_measured or t <= d.battery_t:
             return d.battery
-        level = d.battery + self._rate_per_ms() * (t - d.battery_t)
-        return min(max(level, 0.0), 100.0)
+        return _clamp_level(d.battery + self._rate_per_ms() * (t - d.battery_t))
 
     def _schedule_battery(self, t: int) -> None:
-        """Queue the next 5-point step (or the 80 % rate change, or empty): an evaluation
+        """Plan the next 5-point step (or the 80 % rate change, or empty): an evaluation
         trigger (F40) and a `battery` event."""
         if self.device.battery_measured:
             return
         rate = self._rate_per_ms()
         if rate == 0.0:
-            self._battery_token += 1
             self._battery_due = None
             return
         level = self.device.battery
@@ -402,14 +416,24 @@ class Replay(SchedulerMixin, RunsMixin):
             target = max(target, 0)
         when = t + max(1, int(abs((target - level) / rate)) + 1)
         if when == self._battery_due:
-            return  # most changes leave the rate alone: the queued step still holds
-        self._battery_token += 1
+            return  # most changes leave the rate alone: the planned step still holds
         self._battery_due = when
-        if when < self.end:
-            self.queue.push(when, q.START, "battery_step", self._battery_token)
+        self._queue_battery_step()
 
-    def _on_battery_step(self, t: int, token: int) -> None:
-        if token != self._battery_token:
+    def _queue_battery_step(self) -> None:
+        """Make sure a queue entry reaches the planned step: one at or before it will do, as
+        an early entry queues the next one (a change moves the step to and fro by a ms)."""
+        due, queued = self._battery_due, self._battery_queued
+        if due is None or due >= self.end or (queued and queued[0] <= due):
+            return
+        insort(queued, due)
+        self.queue.push(due, q.START, "battery_step")
+
+    def _on_battery_step(self, t: int, kind: str, payload: None) -> None:
+        """The planned step if it is due now; an entry the plan moved past queues the next."""
+        self._battery_queued.remove(t)
+        if t != self._battery_due:
+            self._queue_battery_step()
             return
         self._battery_due = None
         self._sync_battery(t)
@@ -460,6 +484,18 @@ class Replay(SchedulerMixin, RunsMixin):
             return 1.0
         active = sum(1 for s in starts if now - s < self.params["penalty_duration"])
         return float(self.params["penalty_factor"]) ** active
+
+
+def _local_time(clock: Clock) -> Callable[[int], int]:
+    """``clock.local_ms``, as a plain addition when the UTC offset never changes."""
+    if len(clock.offsets) > 1:
+        return clock.local_ms
+    return partial(add, clock.start_utc_ms + clock.offsets[0][1])
+
+
+def _clamp_level(level: float) -> float:
+    """A battery level kept within 0–100 % (as ``min(max(level, 0.0), 100.0)``)."""
+    return 0.0 if level < 0.0 else (100.0 if level > 100.0 else level)
 
 
 def replay(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # F§2.3: decision codes; the overall decision is the numeric maximum.
 CP, MNP, MP, AMNP, AMP = 0, 33, 67, 100, 200
 DECISION_NAMES = {CP: "CP", MNP: "MNP", MP: "MP", AMNP: "AMNP", AMP: "AMP"}
-_BLOCKING = (MNP, AMNP)
+BLOCKING = (MNP, AMNP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ def application(r: Replay, req: Request, now: int, at: int, live: bool) -> Answe
     if live:
         look += _jitter(r, app, now)
     likelihood = r.predictor.app_likelihood(
-        app, r.clock.local_ms(look), p["app_default_likelihood"]
+        app, r.local_ms(look), p["app_default_likelihood"]
     )
     s = math.sqrt(likelihood)
     if s > p["app_launch_rule"]:
@@ -111,7 +111,7 @@ def device_activity(r: Replay, req: Request, now: int, at: int, live: bool) -> A
     if task.type == "refresh":
         if at is None:
             return None
-        prob = r.predictor.in_use_probability(r.clock.local_ms(at))
+        prob = r.predictor.in_use_probability(r.local_ms(at))
         s = max(prob, p["device_activity_floor"])
         return _v("Device activity", CP, s, p["device_activity_weight"],
                   lambda: f"predicted in use soon {prob:.2f}")
@@ -311,7 +311,7 @@ def combine(answers: list[Answer]) -> tuple[int, float, int]:
     for i, (code, score, weight, _) in enumerate(answers):
         if code > decision:
             decision = code
-            if code in _BLOCKING:
+            if code in BLOCKING:
                 blocker = i
         if code == CP:
             if weight > 0:
@@ -319,7 +319,7 @@ def combine(answers: list[Answer]) -> tuple[int, float, int]:
                 den += weight
             else:
                 factor *= score
-    if decision in _BLOCKING:
+    if decision in BLOCKING:
         return decision, 0.0, blocker
     if decision in (MP, AMP) or den == 0:
         return decision, factor, -1

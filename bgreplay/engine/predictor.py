@@ -8,6 +8,7 @@ from before the start (``device.history``).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from itertools import accumulate, repeat
 
 from bgreplay.trace.model import DAY_MS, Clock
 
@@ -31,6 +32,7 @@ class UsagePredictor:
         self._ends: list[int] = []
         self._cache: dict[tuple[str, int, int], tuple[list[int], list[float]]] = {}
         self._span_cache: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
+        self._days_of: dict[int, list[tuple[int, float]]] = {}
 
     # --- observations -------------------------------------------------------------------
     def observe_open(self, key: str, local_ms: int) -> None:
@@ -78,8 +80,9 @@ class UsagePredictor:
         return (day + 1) * DAY_MS
 
     def _query(self, key: str, local_ms: int) -> float:
-        bounds, shares = self._curve_of(key, local_ms // DAY_MS)
-        return shares[bisect_right(bounds, local_ms % DAY_MS) - 1]
+        day, tod = divmod(local_ms, DAY_MS)
+        bounds, shares = self._curve_of(key, day)
+        return shares[bisect_right(bounds, tod) - 1]
 
     def _curve_of(self, key: str, day: int) -> tuple[list[int], list[float]]:
         """The day's curve, rebuilt only when an observation it depends on arrives: opens
@@ -88,43 +91,48 @@ class UsagePredictor:
             seen = bisect_left(self._starts, day * DAY_MS)
         else:
             seen = bisect_left(self._opens[key], day * DAY_MS + self._window + 1)
-        return _cached(self._cache, (key, day, seen), self._curve)
+        curve = self._cache.get((key, day, seen))
+        if curve is None:
+            curve = _cached(self._cache, (key, day, seen), self._curve)
+        return curve
 
     def _curve(self, key: str, today: int) -> tuple[list[int], list[float]]:
         """The day's prediction as a step function of the time of day: each past day adds its
         weight where it had use near that time; built once per day and observation count."""
-        first = max(today - self._days, self._first_day)
-        days = list(range(first, today))
-        weekend = _is_weekend(today)
-        same = [d for d in days if _is_weekend(d) == weekend]
-        if len(same) >= self._split_min:
-            days = same
         steps: list[tuple[int, float]] = []
         den = 0.0
-        for d in days:
-            w = 0.5 ** ((today - d) / self._half_life_days)
+        for d, w in self._weighted_days(today):
             den += w
-            for lo, hi in self._spans(key, d):
-                steps.append((lo, w))
-                steps.append((hi, -w))
-        bounds, shares = [0], [0.0]
-        if not den:
-            return bounds, shares
+            starts, ends = self._spans(key, d)
+            if starts:
+                steps += zip(starts, repeat(w))
+                steps += zip(ends, repeat(-w))
+        if not steps:
+            return [0], [0.0]
         steps.sort()
-        level = 0.0
-        for at, delta in steps:
-            level += delta
-            if at == bounds[-1]:
-                shares[-1] = max(level, 0.0) / den
-            else:
-                bounds.append(at)
-                shares.append(max(level, 0.0) / den)
-        return bounds, shares
+        ats, deltas = zip(*steps, strict=True)
+        # the level after each time's last step, summed in the sorted order
+        level_at = {0: 0.0}
+        level_at.update(zip(ats, accumulate(deltas), strict=True))
+        return list(level_at), [(0.0 if level < 0.0 else level) / den
+                                for level in level_at.values()]
 
-    def _spans(self, key: str, day: int) -> list[tuple[int, int]]:
-        """Times of day (merged ranges, ms) at which a query would count ``day`` as a hit; a
-        past day's spans feed a month of curves, so they are kept until an observation they
-        depend on arrives (keyed like the curves)."""
+    def _weighted_days(self, today: int) -> list[tuple[int, float]]:
+        """The past days behind ``today``'s curve and their recency weights (kept per day)."""
+        days = self._days_of.get(today)
+        if days is None:
+            first = max(today - self._days, self._first_day)
+            weekend = _is_weekend(today)
+            same = [d for d in range(first, today) if _is_weekend(d) == weekend]
+            chosen = same if len(same) >= self._split_min else range(first, today)
+            days = self._days_of[today] = [
+                (d, 0.5 ** ((today - d) / self._half_life_days)) for d in chosen]
+        return days
+
+    def _spans(self, key: str, day: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Times of day (merged ranges, ms: their starts and their ends) at which a query would
+        count ``day`` as a hit; a past day's spans feed a month of curves, so they are kept
+        until an observation they depend on arrives (keyed like the curves)."""
         end = (day + 1) * DAY_MS
         if key == DEVICE:
             seen = bisect_left(self._starts, end)
@@ -132,7 +140,7 @@ class UsagePredictor:
             seen = bisect_right(self._opens[key], end + self._window)
         return _cached(self._span_cache, (key, day, seen), self._merged_spans)
 
-    def _merged_spans(self, key: str, day: int) -> list[tuple[int, int]]:
+    def _merged_spans(self, key: str, day: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         base = day * DAY_MS
         raw: list[tuple[int, int]] = []
         if key == DEVICE:
@@ -157,7 +165,8 @@ class UsagePredictor:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
             else:
                 merged.append((lo, hi))
-        return merged
+        starts, ends = zip(*merged, strict=True) if merged else ((), ())
+        return starts, ends
 
 
 def _cached(cache: dict, cache_key: tuple, build):

@@ -7,6 +7,7 @@ points (the device state), then submits, then evaluations, then run ends.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterator
 from itertools import count
 
 END, START, SUBMIT, EVALUATE, RUN_END = 0, 1, 2, 3, 4
@@ -20,9 +21,9 @@ class EventQueue:
     def push(self, t: int, phase: int, kind: str, payload: object = None) -> None:
         heapq.heappush(self._heap, (t, phase, next(self._ids), kind, payload))
 
-    def pop_before(self, stop: int) -> tuple[int, int, int, str, object] | None:
-        """The next event if it is due before ``stop``, else None (it stays queued)."""
-        heap = self._heap
-        if heap and heap[0][0] < stop:
-            return heapq.heappop(heap)
-        return None
+    def pop_before(self, stop: int) -> Iterator[tuple[int, int, int, str, object]]:
+        """The events due before ``stop``, in order, including those pushed while iterating;
+        later ones stay queued."""
+        heap, pop = self._heap, heapq.heappop
+        while heap and heap[0][0] < stop:
+            yield pop(heap)

@@ -12,12 +12,15 @@ from bgreplay.engine import queue as q
 from bgreplay.engine.state import Request, Run
 from bgreplay.scenario.model import DurationDist, Task
 
+# The queue entries that may end a run (``_on_run_event``).
+RUN_END_KINDS = ("finish", "allowance", "stalled", "jetsam", "cpu_limit", "answered", "unanswered")
+
 
 class RunsMixin:
     """Launching requests and ending runs. Expects the attributes ``Replay`` sets up."""
 
     def _init_runs(self) -> None:
-        self.active: dict[str, Run] = {}  # task id -> run in progress
+        self.active: dict[str, Run] = {}  # task id -> run in progress, by run number
         self._run_numbers = 0
 
     # --- launch -------------------------------------------------------------------------
@@ -245,7 +248,7 @@ class RunsMixin:
     def check_running(self, t: int) -> None:
         """A veto that appears while a task runs expires it (§6.5, F6, F80)."""
         d = self.device
-        for run in sorted(self.active.values(), key=lambda r: r.number):
+        for run in list(self.active.values()):  # in run-number order, as inserted
             if run.expired_at is not None or run.simulated:
                 continue
             task = run.task
@@ -268,12 +271,12 @@ class RunsMixin:
                 self.expire(run, t, why)
 
     def kill_all(self, t: int, reason: str, detail: str) -> None:
-        for run in sorted(self.active.values(), key=lambda r: r.number):
+        for run in list(self.active.values()):  # in run-number order, as inserted
             self._save_progress(run, t)
             self._end(run, t, "killed", reason, detail=detail)
 
     def kill_app(self, t: int, bundle: str, reason: str) -> None:
-        for run in sorted(self.active.values(), key=lambda r: r.number):
+        for run in list(self.active.values()):  # in run-number order, as inserted
             if run.task.app == bundle:
                 self._save_progress(run, t)
                 self._end(run, t, "killed", reason)

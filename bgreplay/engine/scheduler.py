@@ -8,7 +8,7 @@ Mixed into ``Replay``; the policies themselves live in ``policies.py`` and their
 from __future__ import annotations
 
 from bgreplay.engine import queue as q
-from bgreplay.engine.policies import combine, relax, verdict
+from bgreplay.engine.policies import BLOCKING, CP, combine, relax, verdict
 from bgreplay.engine.records import Evaluation
 from bgreplay.engine.state import Request
 from bgreplay.scenario.model import Task
@@ -108,14 +108,14 @@ class SchedulerMixin:
         return base + delay
 
     def _next_clock_time(self, t: int, ms_of_day: int) -> int:
-        local = self.clock.local_ms(t)
+        local = self.local_ms(t)
         target = local - local % DAY_MS + ms_of_day
         if target <= local:
             target += DAY_MS
         candidate = t + (target - local)
         # correct once if a UTC-offset change lies in between (DST)
         corrected = candidate - (self.clock.offset_at(candidate) - self.clock.offset_at(t))
-        if corrected > t and self.clock.local_ms(corrected) == target:
+        if corrected > t and self.local_ms(corrected) == target:
             return corrected
         return candidate  # the time falls in a spring-forward gap: later by the gap (§5.3)
 
@@ -184,7 +184,7 @@ class SchedulerMixin:
         if bound >= p["optimal_target"] or needed is None:
             return None
         app, ahead, default = req.task.app, p["app_prediction_offset"], p["app_default_likelihood"]
-        local, predictor = self.clock.local_ms, self.predictor
+        local, predictor = self.local_ms, self.predictor
         return lambda at: predictor.app_likelihood(app, local(at + ahead), default) > needed
 
     def threshold(self, req: Request, now: int) -> float:
@@ -202,12 +202,14 @@ class SchedulerMixin:
         self._tick_at = (t // interval + 1) * interval
         self.queue.push(self._tick_at, q.EVALUATE, "tick")
 
+    def _on_request(self, t: int, kind: str, number: int) -> None:
+        """A request's window opens: it is evaluated if it is still pending."""
+        req = next((r for r in self.pending.values() if r.number == number), None)
+        if req is not None:
+            self.evaluate(req, t, "start_after")
+
     def _on_evaluate(self, t: int, kind: str, payload) -> None:
-        if kind == "request":
-            req = next((r for r in self.pending.values() if r.number == payload), None)
-            if req is not None:
-                self.evaluate(req, t, "start_after")
-            return
+        """A tick or a device change: re-score the pending requests that may have moved."""
         if kind == "tick":
             if t != self._tick_at:
                 return
@@ -215,14 +217,16 @@ class SchedulerMixin:
             if self._context_eval_at == t:  # a device change re-scores everything at t anyway
                 self._ensure_tick(t)
                 return
-        for req in sorted(self.pending.values(), key=lambda r: r.number):
+        pending = self.pending
+        on_tick = kind == "tick"
+        for req in list(pending.values()):  # in request-number order, as inserted
             if req.start_after > t or req.queued:
                 continue
-            if req.wake_at > t and (kind == "tick" or self._still_held(req, t)):
+            if req.wake_at > t and (on_tick or self._still_held(req, t)):
                 continue
-            if req.task.id in self.pending and self.pending[req.task.id] is req:
+            if pending.get(req.task.id) is req:
                 self.evaluate(req, t, kind)
-        if self.pending:
+        if pending:
             self._ensure_tick(t)
 
     def _still_held(self, req: Request, now: int) -> bool:
@@ -243,14 +247,14 @@ class SchedulerMixin:
             return "device_off"
         if req.task.id in self.active:
             return "already_running"
-        applied, answers = [], []
+        # ``combine``'s blocker: the first answer with the highest decision, if that blocks
+        decision, reason = CP, None
         for pol in self.task_policies[req.task.id]:
             answer = pol.evaluate(self, req, now, None, True)
-            if answer is not None:
-                applied.append(pol)
-                answers.append(answer)
-        blocker = combine(answers)[2]
-        return applied[blocker].short if blocker >= 0 else None
+            if answer is not None and answer[0] > decision:
+                decision = answer[0]
+                reason = pol.short if decision in BLOCKING else None
+        return reason
 
     def touch_app(self, bundle: str) -> None:
         """Something about the app changed (opened, closed, a request added or gone): its
@@ -264,9 +268,11 @@ class SchedulerMixin:
         before it are skipped. Only the Application score can jump (to 1, when the predicted
         likelihood crosses its launch rule, F43) or the threshold relax; other changes are
         device changes, which re-score anyway. Reads only past observations."""
+        if req.task.type != "refresh":
+            return 0
         p = self.params
         weights = {pol.name: a[2] for pol, a in zip(applied, answers, strict=True)}
-        if req.task.type != "refresh" or "Application" not in weights:
+        if "Application" not in weights:
             return 0
         if len(self.last_open_any) > self.params["app_recent_size"]:
             return 0  # other apps' opens can change this one's recent-apps rank
@@ -286,10 +292,10 @@ class SchedulerMixin:
         if needed is None:
             return 0
         ahead = p["app_prediction_offset"]
-        earliest = self.predictor.next_above(app, self.clock.local_ms(now + ahead), needed)
+        earliest = self.predictor.next_above(app, self.local_ms(now + ahead), needed)
         if earliest is not None:
             margin = p["app_jitter_max"] + (HOUR_MS if len(self.clock.offsets) > 1 else 0)
-            wake = min(wake, now + max(0, earliest - self.clock.local_ms(now + ahead)) - margin)
+            wake = min(wake, now + max(0, earliest - self.local_ms(now + ahead)) - margin)
         for started in self.penalties.get(req.task.id, ()):
             if started + p["penalty_duration"] > now:
                 wake = min(wake, started + p["penalty_duration"])
