@@ -228,6 +228,12 @@ def _key_of(path: Path_) -> str:
     return next((str(p) for p in reversed(path) if isinstance(p, str)), "")
 
 
+def _fresh(draw: Draw, pool: list[Any]) -> Any:
+    """A value from a pool, copied: a later mutation of the document must not reach the pool
+    (one worker builds thousands of cases from the same pools)."""
+    return copy.deepcopy(draw.choice(pool))
+
+
 def op_drop(draw: Draw, doc: Any) -> Any:
     hit = _pick(draw, doc, lambda p, n: bool(p))
     if hit:
@@ -238,7 +244,7 @@ def op_drop(draw: Draw, doc: Any) -> Any:
 
 def op_retype(draw: Draw, doc: Any) -> Any:
     hit = _pick(draw, doc)
-    return _set(doc, hit[0], copy.deepcopy(draw.choice(WEIRD))) if hit else doc
+    return _set(doc, hit[0], _fresh(draw, WEIRD)) if hit else doc
 
 
 def op_valid(draw: Draw, doc: Any) -> Any:
@@ -247,7 +253,7 @@ def op_valid(draw: Draw, doc: Any) -> Any:
     if hit is None:
         return doc
     pool = ["1h", "6h", "1d", "3d", "7d", "30d"] if hit[0] == ("duration",) else VALID[hit[0][-1]]
-    return _set(doc, hit[0], copy.deepcopy(draw.choice(pool)))
+    return _set(doc, hit[0], _fresh(draw, pool))
 
 
 def op_duration(draw: Draw, doc: Any) -> Any:
@@ -296,7 +302,7 @@ def op_add_key(draw: Draw, doc: Any) -> Any:
         return doc
     key = draw.choice(KEYS)
     pool = VALID.get(key) or WEIRD
-    hit[1].setdefault(key, copy.deepcopy(draw.choice(pool)))
+    hit[1].setdefault(key, _fresh(draw, pool))
     return doc
 
 
@@ -393,13 +399,13 @@ def op_timeline(draw: Draw, doc: Any, *, valid: bool = False) -> Any:
             values = S.VALUE_CHANNELS[kind]
             entry = {kind: draw.choice(values), "during": draw.choice(RANGES[:5])}
         else:
-            entry = {kind: draw.choice(CLOCKS[:6]), "for": draw.choice(VALID["for"])}
+            entry = {kind: draw.choice(CLOCKS[:6]), "for": _fresh(draw, VALID["for"])}
             if kind == "unlocked" and chance(draw, 60):
                 entry["app"] = draw.choice(apps)
         if chance(draw, 30):
-            entry["jitter"] = draw.choice(VALID["jitter"])
+            entry["jitter"] = _fresh(draw, VALID["jitter"])
         if chance(draw, 20):
-            entry["days"] = draw.choice(VALID["days"])
+            entry["days"] = _fresh(draw, VALID["days"])
         daily.append(entry)
     start = str(doc.get("start", "2026-03-02T00:00"))[:10]
     for _ in range(draw.integer(0, 4)):

@@ -105,3 +105,37 @@ def test_an_alias_bomb_is_refused_fast_and_small(tmp_path):
     code, peak_kb = done.stderr.split()[-2:]
     assert code == "2" and "200,000 values" in done.stderr
     assert int(peak_kb) < 200_000, f"peak RSS {int(peak_kb) // 1024} MB"
+
+
+def test_mutations_never_paste_a_pool_value_by_reference():
+    """One fuzz worker builds thousands of cases from the same module-level pools: a pool value
+    pasted into a document by reference, then mutated there (nested 500 deep, say), would
+    corrupt every later case. Every container a mutation leaves in the document is poisoned
+    here, and the pools must not change."""
+    import copy
+
+    import yaml
+
+    from fuzz import scenarios
+    from fuzz.draw import RandomDraw
+
+    def poison(node):
+        if isinstance(node, dict):
+            for value in list(node.values()):
+                poison(value)
+            node["poisoned"] = True
+        elif isinstance(node, list):
+            for value in list(node):
+                poison(value)
+            node.append("poisoned")
+
+    pools = {name: getattr(scenarios, name) for name in ("VALID", "WEIRD", "DURATIONS")}
+    before = copy.deepcopy(pools)
+    seeds = scenarios.seeds()
+    for i in range(300):
+        draw = RandomDraw(f"pools-{i}")
+        doc = yaml.safe_load(draw.choice(seeds)[1])
+        for op in (*scenarios.VALID_OPS, *scenarios.TREE_OPS):
+            doc = op(draw, doc)
+        poison(doc)
+    assert pools == before
