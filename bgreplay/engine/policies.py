@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # F§2.3: decision codes; the overall decision is the numeric maximum.
 CP, MNP, MP, AMNP, AMP = 0, 33, 67, 100, 200
 DECISION_NAMES = {CP: "CP", MNP: "MNP", MP: "MP", AMNP: "AMNP", AMP: "AMP"}
-BLOCKING = (MNP, AMNP)
+_BLOCKING = (MNP, AMNP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +311,7 @@ def combine(answers: list[Answer]) -> tuple[int, float, int]:
     for i, (code, score, weight, _) in enumerate(answers):
         if code > decision:
             decision = code
-            if code in BLOCKING:
+            if code in _BLOCKING:
                 blocker = i
         if code == CP:
             if weight > 0:
@@ -319,7 +319,7 @@ def combine(answers: list[Answer]) -> tuple[int, float, int]:
                 den += weight
             else:
                 factor *= score
-    if decision in BLOCKING:
+    if decision in _BLOCKING:
         return decision, 0.0, blocker
     if decision in (MP, AMP) or den == 0:
         return decision, factor, -1

@@ -8,7 +8,7 @@ Mixed into ``Replay``; the policies themselves live in ``policies.py`` and their
 from __future__ import annotations
 
 from bgreplay.engine import queue as q
-from bgreplay.engine.policies import BLOCKING, CP, combine, relax, verdict
+from bgreplay.engine.policies import combine, relax, verdict
 from bgreplay.engine.records import Evaluation
 from bgreplay.engine.state import Request
 from bgreplay.scenario.model import Task
@@ -243,18 +243,22 @@ class SchedulerMixin:
     def _veto_reason(self, req: Request, now: int) -> str | None:
         """The reason ``evaluate`` would give for a veto now, or None: the same order and
         combination, without the scores."""
+        held = self._held_by_state(req)
+        if held is not None:
+            return held[0]
+        asked = [(pol, answer) for pol in self.task_policies[req.task.id]
+                 if (answer := pol.evaluate(self, req, now, None, True)) is not None]
+        blocker = combine([answer for _, answer in asked])[2]
+        return asked[blocker][0].short if blocker >= 0 else None
+
+    def _held_by_state(self, req: Request) -> tuple[str, str] | None:
+        """``(reason, why)`` when no policy is asked at all: the device is off, or a run of
+        this identifier is in progress."""
         if self.device.off:
-            return "device_off"
+            return "device_off", "the device is off"
         if req.task.id in self.active:
-            return "already_running"
-        # ``combine``'s blocker: the first answer with the highest decision, if that blocks
-        decision, reason = CP, None
-        for pol in self.task_policies[req.task.id]:
-            answer = pol.evaluate(self, req, now, None, True)
-            if answer is not None and answer[0] > decision:
-                decision = answer[0]
-                reason = pol.short if decision in BLOCKING else None
-        return reason
+            return "already_running", "a run of this identifier is in progress"
+        return None
 
     def touch_app(self, bundle: str) -> None:
         """Something about the app changed (opened, closed, a request added or gone): its
@@ -315,14 +319,8 @@ class SchedulerMixin:
         task = req.task
         applied: list = []
         answers: list = []
-        blocker_reason = blocker_why = None
-        state_veto = False
-        if self.device.off:
-            blocker_reason, blocker_why, state_veto = "device_off", "the device is off", True
-        elif task.id in self.active:
-            blocker_reason = "already_running"
-            blocker_why = "a run of this identifier is in progress"
-            state_veto = True
+        blocker_reason, blocker_why = self._held_by_state(req) or (None, None)
+        state_veto = blocker_reason is not None
         score = 0.0
         threshold = 0.0
         if blocker_reason is None:
