@@ -91,10 +91,7 @@ class UsagePredictor:
             seen = bisect_left(self._starts, day * DAY_MS)
         else:
             seen = bisect_left(self._opens[key], day * DAY_MS + self._window + 1)
-        curve = self._cache.get((key, day, seen))
-        if curve is None:
-            curve = _cached(self._cache, (key, day, seen), self._curve)
-        return curve
+        return _cached(self._cache, (key, day, seen), self._curve)
 
     def _curve(self, key: str, today: int) -> tuple[list[int], list[float]]:
         """The day's prediction as a step function of the time of day: each past day adds its
