@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bgreplay.engine.records import Evaluation, Event, ReplayResult
+from bgreplay.engine.records import PREWARM_NOTE, Evaluation, Event, ReplayResult
 
 # One sentence per blocking reason, with the facts behind it.
 WHY = {
@@ -115,8 +115,11 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
     tail = (f" The task launched at {local_label(result, launch.t)}." if launch
             else " It did not launch before the end of the replay.")
     if start_after > at:
+        trigger = submitted.reason
+        if PREWARM_NOTE in (submitted.detail or ""):
+            trigger += f", {PREWARM_NOTE}: the app's launch code ran ahead of a predicted open"
         return (f"At {label} the request submitted at {local_label(result, submitted.t)} "
-                f"({submitted.reason}) was not yet eligible: iOS starts it no earlier than "
+                f"({trigger}) was not yet eligible: iOS starts it no earlier than "
                 f"{local_label(result, start_after)} (earliest_begin plus dasd's start delay, "
                 f"F26, F29).{tail}")
     throttle = next((e for e in reversed(before) if e.event == "throttled"), None)

@@ -16,6 +16,7 @@ from operator import add
 from bgreplay.engine import queue as q
 from bgreplay.engine.policies import policies_for
 from bgreplay.engine.predictor import DEVICE, UsagePredictor
+from bgreplay.engine.prewarm import PREWARM_KINDS, PrewarmMixin
 from bgreplay.engine.profiles import Profile
 from bgreplay.engine.records import Evaluation, Event, ReplayResult
 from bgreplay.engine.rng import rng_for
@@ -28,7 +29,7 @@ from bgreplay.trace.model import DAY_MS, Clock, Interval, Point, Timeline
 HOUR_MS = 3_600_000
 
 
-class Replay(SchedulerMixin, RunsMixin):
+class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
     """One replay of one scenario on one device. Call ``advance`` (possibly in steps), then
     ``result``. ``explain_task`` keeps every evaluation of that task, or with ``"*"`` the
     evaluations of every task that launched it or changed its throttling reason."""
@@ -83,6 +84,7 @@ class Replay(SchedulerMixin, RunsMixin):
         self._seed_history(history_days)
         self._init_apps()
         self._load_trace()
+        self._init_prewarm()
         self.device.battery_measured = any(p.kind == "battery" for p in timeline.points)
         self._emit(0, "battery", value=round(self.device.battery, 1))
         self._schedule_battery(0)
@@ -121,11 +123,13 @@ class Replay(SchedulerMixin, RunsMixin):
         }
         for kind in RUN_END_KINDS:
             handlers[kind] = self._on_run_event
+        for kind in PREWARM_KINDS:
+            handlers[kind] = self._on_prewarm
         return handlers
 
-    def _on_submit(self, t: int, kind: str, payload: tuple[str, str]) -> None:
-        task_id, trigger = payload
-        self.submit(self.tasks[task_id], t, trigger)
+    def _on_submit(self, t: int, kind: str, payload: tuple[str, ...]) -> None:
+        """``payload``: task id, trigger, and optionally how the trigger came about."""
+        self.submit(self.tasks[payload[0]], t, *payload[1:])
 
     def _emit(self, t: int, event: str, **fields) -> None:
         self.events.append(Event(len(self.events), t, event, **fields))
@@ -325,10 +329,10 @@ class Replay(SchedulerMixin, RunsMixin):
         if not self.launch_crashes(bundle):
             self._submit_on(t, state, "app_background")
 
-    def _submit_on(self, t: int, state: AppState, trigger: str) -> None:
+    def _submit_on(self, t: int, state: AppState, trigger: str, *via: str) -> None:
         for task in state.app.tasks:
             if trigger in task.submit.when:
-                self.queue.push(t, q.SUBMIT, "submit", (task.id, trigger))
+                self.queue.push(t, q.SUBMIT, "submit", (task.id, trigger, *via))
 
     def _force_quit(self, t: int, bundle: str) -> None:
         self.touch_app(bundle)

@@ -79,6 +79,20 @@ class UsagePredictor:
                 return day * DAY_MS + max(bounds[j], tod)
         return (day + 1) * DAY_MS
 
+    def rises(self, bundle: str, local_day: int, level: float) -> list[int]:
+        """Local times on ``local_day`` at which the app's likelihood climbs above ``level``: the
+        starts of its predicted-use windows (none when the app has no history)."""
+        if bundle not in self._opens:
+            return []
+        bounds, shares = self._curve_of(bundle, local_day)
+        before = self._curve_of(bundle, local_day - 1)[1][-1]  # the level at midnight
+        found = []
+        for at, share in zip(bounds, shares, strict=True):
+            if share > level >= before:
+                found.append(local_day * DAY_MS + at)
+            before = share
+        return found
+
     def _query(self, key: str, local_ms: int) -> float:
         day, tod = divmod(local_ms, DAY_MS)
         bounds, shares = self._curve_of(key, day)

@@ -209,6 +209,13 @@ PARAMETERS: dict[str, Param] = {
            "weekdays and weekends are predicted apart once each has this many days"),
         _p("history_repeat_days", 14, "count", "§6.4", ASSUMPTION,
            "days of the trace `history: repeat` replays before the start"),
+        # --- Pre-warm launches (F93; docs/model.md)
+        _p("prewarm_lead", 45 * _MIN, "ms", "F93", ASSUMPTION,
+           "an app is pre-warmed this long before its predicted-use window opens; its launch "
+           "code runs, app_launch submits included (0s: no pre-warming)"),
+        _p("prewarm_likelihood", 0.0625, "ratio", "F93, F43", ASSUMPTION,
+           "a predicted-use window is where the app's launch likelihood is above this (the "
+           "level at which the Application policy scores 1)"),
     )
 }
 
@@ -219,7 +226,7 @@ PROFILE_OVERRIDES: dict[str, dict[str, object]] = {
     "ios-17": {"late_registration_crash": True},  # F87: crash observed through iOS 18.6
     "ios-18": {"late_registration_crash": True},
     "ios-26": {},  # F87: no late-registration check in the iOS 26.1 decompile
-    "ideal": {},
+    "ideal": {"prewarm_lead": 0},  # no prediction, so nothing to pre-warm for
 }
 PROFILE_NOTES: dict[str, str] = {
     "ios-17": "iOS 17: health research available (F96); late registration crashes (F87)",

@@ -18,6 +18,7 @@ What ``reason``, ``value`` and ``detail`` carry, per event (values in seconds un
 | killed | ``watchdog`` / ``jetsam`` / ``cpu_limit`` / ``crash`` / ``boot`` ... | runtime | n | |
 | app_crashed | ``no_handler`` / ``late_registration`` | | | message |
 | app_opened | | staleness (s) | | ``missed_changes=N backlog_s=X`` |
+| prewarmed | | | | the predicted open it precedes (F93) |
 | battery | | level % | | |
 | network / thermal | the new value (``wifi``, ``serious``, ``nominal`` ...) | | | |
 | low_power_mode / bar | ``on`` / ``off`` | | | |
@@ -36,11 +37,12 @@ TASK_EVENTS = (
 )
 DEVICE_EVENTS = (
     "unlocked", "locked", "app_opened", "app_closed", "plugged", "unplugged", "network", "battery",
-    "low_power_mode", "thermal", "boot", "force_quit", "bar",
+    "low_power_mode", "thermal", "boot", "force_quit", "bar", "prewarmed",
 )
 KILL_REASONS = (
     "watchdog", "jetsam", "cpu_limit", "crash", "boot", "force_quit", "user_cancel", "stalled",
 )
+PREWARM_NOTE = "pre-warm launch (F93)"  # in the detail of a submit made by a pre-warm
 SUBMIT_ERRORS = (
     "unavailable", "notPermitted", "tooManyPendingTaskRequests", "immediateRunIneligible",
 )

@@ -23,7 +23,8 @@ class SchedulerMixin:
     """Submitting and evaluating requests. Expects the attributes ``Replay`` sets up."""
 
     # --- submission (§4.2–4.5, F13–F23) -------------------------------------------------
-    def submit(self, task: Task, t: int, trigger: str) -> None:
+    def submit(self, task: Task, t: int, trigger: str, via: str | None = None) -> None:
+        """``via`` says how the trigger came about when it is not what its name suggests."""
         self.touch_app(task.app)
         app = self.apps[task.app].app
         d = self.device
@@ -63,7 +64,8 @@ class SchedulerMixin:
             if old in self.cp_queue:
                 self.cp_queue.remove(old)
             self._emit(t, "replaced", reason=trigger, run=None,
-                       detail=f"request {old.number} replaced (F14)", **fields)
+                       detail=f"request {old.number} replaced (F14)" + (f", {via}" if via else ""),
+                       **fields)
         elif self._over_limit(task):
             self._emit(t, "submit_failed", reason="tooManyPendingTaskRequests",
                        detail="1 refresh and 10 processing requests per app (F13)", **fields)
@@ -81,7 +83,7 @@ class SchedulerMixin:
         if self.profile.scoring:
             req.optimal_score, req.optimal_t = self._optimal(req, t)
         self._emit(t, "submitted", reason=trigger, value=(start_after - t) / 1000,
-                   detail=f"request {req.number}", **fields)
+                   detail=f"request {req.number}" + (f", {via}" if via else ""), **fields)
         self.queue.push(start_after, q.EVALUATE, "request", req.number)
         self._ensure_tick(t)
 
@@ -112,7 +114,11 @@ class SchedulerMixin:
         target = local - local % DAY_MS + ms_of_day
         if target <= local:
             target += DAY_MS
-        candidate = t + (target - local)
+        return self.at_local(t, target)
+
+    def at_local(self, t: int, target: int) -> int:
+        """The replay time of local wall time ``target`` (after ``t``'s local time)."""
+        candidate = t + (target - self.local_ms(t))
         # correct once if a UTC-offset change lies in between (DST)
         corrected = candidate - (self.clock.offset_at(candidate) - self.clock.offset_at(t))
         if corrected > t and self.local_ms(corrected) == target:
