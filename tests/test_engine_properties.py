@@ -172,3 +172,69 @@ def test_skipping_quiet_ticks_changes_nothing_on_a_routine():
         logs.append(engine.events)
     assert logs[0] == logs[1]
     assert any(e.event == "launched" for e in logs[0])
+
+
+@st.composite
+def routines(draw):
+    """A habit the usage predictor can learn (so pre-warms happen), and random submit triggers."""
+    days = draw(st.integers(3, 5))
+    habits = draw(st.lists(st.integers(6 * 60, 23 * 60), min_size=1, max_size=4, unique=True))
+    intervals: list[Interval] = []
+    for day in range(days):
+        for minute in habits:
+            if draw(st.integers(0, 5)) == 0:
+                continue  # a skipped day
+            start = day * D + (minute + draw(st.integers(-20, 20))) * M
+            length = draw(st.integers(2, 40)) * M
+            intervals.append(Interval(start, start + length, "unlocked"))
+            intervals.append(Interval(start + M // 2, start + length - M // 2, "app",
+                                      subject="io.a"))
+        intervals.append(Interval(day * D, day * D + 7 * H, "plugged"))
+        intervals.append(Interval(day * D, (day + 1) * D, "network", "wifi"))
+    ts = [draw(tasks("io.a", i)) for i in range(draw(st.integers(1, 2)))]
+    when = tuple(draw(st.lists(st.sampled_from(TRIGGERS[:3]), min_size=1, max_size=3,
+                               unique=True)))
+    ts[0] = Task(ts[0].id.replace(".export", ""), "io.a", "refresh",
+                 earliest_begin=EarliestBegin(delay_ms=draw(st.sampled_from([15 * M, 2 * H]))),
+                 submit=Submit(("app_launch", *when), draw(st.booleans())),
+                 handler=Handler(duration=DurationDist(fixed_ms=5 * S)))
+    apps = (App("io.a", background_modes=("fetch", "processing"),
+                permitted_identifiers=(*(t.id for t in ts), "io.a.export.*"), tasks=tuple(ts)),)
+    sc = Scenario(name="routine", start=__import__("engine_fixtures").START,
+                  duration_ms=days * D, apps=apps, device=Device(history="none"),
+                  seed=draw(st.integers(0, 1000)))
+    return sc, timeline(intervals, days=days)
+
+
+def _cut(tl, cut: int):
+    """The trace as known at ``cut``: what started before it, open-ended when it ends later."""
+    from dataclasses import replace
+
+    intervals = [i if i.end <= cut else replace(i, end=tl.duration)
+                 for i in tl.intervals if i.start < cut]
+    return replace(tl, intervals=tuple(intervals),
+                   points=tuple(p for p in tl.points if p.t < cut))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(worlds(), routines()), st.floats(0.05, 0.95))
+def test_the_replay_never_reads_the_trace_ahead(world, fraction):
+    """Everything before a moment is decided by the trace up to it: cutting the trace there (an
+    interval still open stays open) changes no earlier event. `history: repeat` reads the
+    trace's first days by definition, so it is off here."""
+    from dataclasses import replace
+
+    sc, tl = world
+    sc = replace(sc, device=replace(sc.device, history="none"))
+    cut = int(tl.duration * fraction)
+    full = [e for e in run(sc, tl).events if e.t < cut]
+    assert [e for e in run(sc, _cut(tl, cut)).events if e.t < cut] == full
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(routines())
+def test_invariants_hold_on_routines_with_prewarms(world):
+    sc, tl = world
+    result = run(sc, tl)
+    violations = check_invariants(result.events, {t.id: t for t in sc.tasks})
+    assert not violations, "\n".join(map(str, violations[:5]))

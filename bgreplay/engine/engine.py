@@ -85,7 +85,6 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         self._init_apps()
         self._load_trace()
         self._init_prewarm()
-        self.device.battery_measured = any(p.kind == "battery" for p in timeline.points)
         self._emit(0, "battery", value=round(self.device.battery, 1))
         self._schedule_battery(0)
 
@@ -260,7 +259,9 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
     def _on_point(self, t: int, kind: str, p: Point) -> None:
         self._sync_battery(t)
         what = p.kind
-        if what == "battery":
+        if what == "battery":  # from the first sample on, the trace says the level (§6.8)
+            self.device.battery_measured = True
+            self._battery_due = None
             self.device.battery = float(p.value)
             self._emit(t, "battery", value=float(p.value))
         elif what == "boot":

@@ -23,7 +23,7 @@ class DeviceState:
     bar_off_apps: set[str] = field(default_factory=set)
     battery: float = 80.0
     battery_t: int = 0  # when `battery` was last brought up to date
-    battery_measured: bool = False  # the trace has samples: no simulation
+    battery_measured: bool = False  # a sample has been seen: no simulation from then on
     last_boot: int | None = None
     cp_running: int = 0
 
