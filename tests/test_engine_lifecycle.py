@@ -255,6 +255,22 @@ def test_continued_processing_admission_queue_and_fail():
     assert [e.reason for e in of(result, "submit_failed")] == ["immediateRunIneligible"]
 
 
+def test_force_quit_cancels_queued_continued_processing_before_freeing_a_slot():
+    """F50: a force quit kills the app's running job and cancels its queued one; the slot the
+    kill frees must not admit the queued job first."""
+    jobs = [_continued(f"io.x.export.j{i}") for i in range(3)]
+    a = app(*jobs, permitted_identifiers=("io.x.export.*",))
+    quit_at = 10 * H + M
+    points = [Point(10 * H, "user_action", subject=t.id) for t in jobs]
+    points.append(Point(quit_at, "force_quit", subject=BUNDLE))
+    result = run(scenario(a, days=1), timeline(daily_life(1), points, days=1))
+    assert [e.t for e in of(result, "launched")] == [10 * H, 10 * H]
+    assert [(e.event, e.task) for e in result.events if e.t == quit_at and e.task] == [
+        ("cancelled", "io.x.export.j2"), ("killed", "io.x.export.j0"),
+        ("killed", "io.x.export.j1")]
+    assert not check_invariants(result.events, {t.id: t for t in jobs})
+
+
 def test_continued_processing_stalls_without_progress_and_user_cancel_expires():
     slow = _continued(handler=Handler(duration=DurationDist(fixed_ms=10 * M),
                                       progress_every_ms=40 * S))

@@ -342,12 +342,13 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         if state is None:
             return
         state.force_quit = True  # F47, F48: survives reboots, cleared by a manual launch
-        self.kill_app(t, bundle, "force_quit")
+        # the queue first: a killed run frees a slot, which would admit the app's queued request
         for req in [r for r in self.cp_queue if r.task.app == bundle]:
             self.cp_queue.remove(req)
             self.pending.pop(req.task.id, None)
             self._emit(t, "cancelled", app=bundle, task=req.task.id, task_type=req.task.type,
                        reason="force_quit", detail="queued continued processing (F50)")
+        self.kill_app(t, bundle, "force_quit")
 
     def _boot(self, t: int, why: str) -> None:
         self.device.last_boot = t
