@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -14,7 +15,7 @@ from bgreplay.render.summary import numbers as summary_numbers
 from bgreplay.render.tables import (
     app_table,
     device_line,
-    events_table,
+    event_lines,
     task_notes,
     task_table,
 )
@@ -22,6 +23,18 @@ from bgreplay.render.timeline import Window, blocks_for, build_timeline
 
 
 def _print_lines(console: Console, lines: Sequence[Text]) -> None:
+    """Each line, cropped to the console. Without colours (a pipe, a file) a line is written as
+    its plain text: the same characters, without rich's rendering — a month of task events is
+    ~50,000 lines, which rich takes seconds to print one by one."""
+    if console.color_system is None and not console.record:
+        width = console.width
+        for line in lines:
+            plain = line.plain
+            if cell_len(plain) > width:
+                console.print(line, no_wrap=True, overflow="crop", crop=True)
+            else:
+                console.file.write(plain + "\n")
+        return
     for line in lines:
         console.print(line, no_wrap=True, overflow="crop", crop=True)
 
@@ -72,4 +85,4 @@ def render_summary(result: ReplayResult, console: Console, numbers: dict | None 
 
 def _print_event_tables(result: ReplayResult, console: Console, window: Window | None) -> None:
     spans = None if window is None else [(b.start, b.end) for b in blocks_for(result, window)]
-    console.print(events_table(result, spans))
+    _print_lines(console, event_lines(result, console.width, spans))
