@@ -210,13 +210,15 @@ def late_registration(scenario: Scenario) -> Iterator[Finding]:
 @rule("BGR005", "warning", "submits on every launch without checking pending requests")
 def submit_on_launch(scenario: Scenario) -> Iterator[Finding]:
     # F14: a submit replaces the pending request with the same identifier, so the earliest
-    # begin date restarts on every launch (seed: "Do not call submit() on every app launch").
+    # begin date restarts on every launch (seed: "Do not call submit() on every app launch"),
+    # pre-warm launches ahead of predicted opens included (F93).
     for _, task in _tasks(scenario):
         if "app_launch" in task.submit.when and not task.submit.if_not_pending:
             yield Finding(
                 "BGR005", "warning", _at(scenario, *_task_path(task, "submit", "when")),
                 f"{task.id} is submitted on every app launch: each submit replaces the pending "
-                "request and restarts its earliest_begin timer (F14)",
+                "request and restarts its earliest_begin timer (F14), and iOS pre-warms the app "
+                "just before predicted opens (F93)",
                 "set submit.if_not_pending: true (check getPendingTaskRequests first), or "
                 "submit on app_background",
             )
