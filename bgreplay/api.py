@@ -168,15 +168,18 @@ def compare(
     vary: Sequence[str] = (),
     metrics: Sequence[str] = (),
     overrides: Sequence[str] = (),
+    scenario_variants: bool = True,
 ):
     """``bgreplay compare``: the scenario's columns side by side (a
     ``bgreplay.analysis.compare.Comparison``); ``variants`` are ``NAME=PATH=VALUE[;...]``,
     ``vary`` ``PATH=V1,V2``, ``metrics`` row names such as ``launch_delay.p90``;
-    ``overrides`` (``PATH=VALUE``) apply to every column."""
+    ``overrides`` (``PATH=VALUE``) apply to every column; ``scenario_variants=False`` leaves
+    out the scenario's own variants."""
     from bgreplay.analysis.compare import run_compare
 
     return run_compare(str(path), load=load_scenario, replay=replay, variants=variants,
-                       vary=vary, metrics=metrics, overrides=overrides)
+                       vary=vary, metrics=metrics, overrides=overrides,
+                       scenario_variants=scenario_variants)
 
 
 def fleet(

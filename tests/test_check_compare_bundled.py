@@ -86,3 +86,22 @@ def test_on_launch_starves_the_flagship_refresh_in_the_seeds_direction():
                         overrides=["scheduler/params/prewarm_lead=0s"])
     assert (_column(alike, launch, "launches_per_day", task)
             == _column(alike, background, "launches_per_day", task))
+
+
+def test_compare_cli_prints_the_two_strategies_in_the_seeds_direction(run_cli):
+    """The acceptance command, from the shell: the two --vary columns come first; with
+    --no-scenario-variants they are the only ones."""
+    base = ["compare", "scenarios/pixar-film-tracker.yaml", "--vary", VARY_WHEN,
+            "--format", "json"]
+    for extra, names in (([], 5), (["--no-scenario-variants"], 2)):
+        code, out, err = run_cli(*base, *extra)
+        assert code == 0, err
+        data = json.loads(out)
+        columns = [c["name"] for c in data["columns"]]
+        assert len(columns) == names and columns[:2] == ["when=[app_launch]",
+                                                         "when=[app_background]"]
+        values = {(r["target"], r["metric"]): r["values"] for r in data["rows"]}
+        launches = values[("io.cocoabytes.filmtracker.refresh", "launches_per_day")]
+        stale = values[("io.cocoabytes.filmtracker", "staleness_at_open.p90")]
+        assert launches["when=[app_launch]"] < launches["when=[app_background]"]
+        assert stale["when=[app_launch]"] > stale["when=[app_background]"]

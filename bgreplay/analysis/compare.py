@@ -269,16 +269,18 @@ def run_compare(
     vary: Sequence[str] = (),
     metrics: Sequence[str] = (),
     overrides: Sequence[str] = (),
+    scenario_variants: bool = True,
 ) -> Comparison:
     """Replay every column and measure the chosen rows (``DEFAULT_ROWS`` when none);
-    ``overrides`` apply to every column, before the column's own."""
+    ``overrides`` apply to every column, before the column's own; without
+    ``scenario_variants`` the scenario's own variants are left out."""
     from bgreplay.analysis.frame import events_frame
     from bgreplay.analysis.metrics import compute_metrics
 
     rows = [parse_row(m) for m in (metrics or DEFAULT_ROWS)]
     common = list(overrides)
     base = load(path, overrides=common)
-    columns = plan_columns(base.variant_names, variants, vary)
+    columns = plan_columns(base.variant_names if scenario_variants else (), variants, vary)
     scenarios = [base if c.variant is None and not c.overrides
                  else load(path, variant=c.variant, overrides=common + list(c.overrides))
                  for c in columns]
@@ -322,13 +324,14 @@ def run_fleet_compare(
     vary: Sequence[str] = (),
     metrics: Sequence[str] = (),
     overrides: Sequence[str] = (),
+    scenario_variants: bool = True,
 ) -> Comparison:
     """``compare --fleet N``: the same columns, each replayed over the fleet's devices by
     ``fleet(columns=..., metrics=...)`` (a ``FleetResult``); cells are medians across devices."""
     specs = list(metrics or DEFAULT_ROWS)
     rows = [parse_row(m) for m in specs]
     base = load(path, overrides=list(overrides))
-    columns = plan_columns(base.variant_names, variants, vary)
+    columns = plan_columns(base.variant_names if scenario_variants else (), variants, vary)
     result = fleet(columns=columns, metrics=specs)
     targets = {"task": [t.id for t in base.tasks], "app": [a.bundle for a in base.apps],
                "device": ["device"]}

@@ -84,6 +84,9 @@ def register(app: typer.Typer) -> None:
             [], "--vary", metavar="PATH=V1,V2,...",
             help="One column per value (YAML; commas inside [] or {} do not split); repeat for "
                  "the cartesian product. The first combination becomes the reference column."),
+        no_scenario_variants: bool = typer.Option(
+            False, "--no-scenario-variants",
+            help="Skip the scenario's own `variants` (only the base or --vary, and --variant)."),
         set_: list[str] = typer.Option(
             [], "--set", metavar="PATH=VALUE",
             help="An override applied to every column (repeatable), as for `run --set`."),
@@ -107,19 +110,20 @@ def register(app: typer.Typer) -> None:
     ) -> int:
         """Replay the base scenario and its variants side by side, with deltas.
 
-        Columns: the base (or every --vary combination), the scenario's `variants`, then each
-        --variant. Rows: metrics for every task or app (see docs/metrics.md); deltas are against
-        the first column and the better value of each row is marked.
+        Columns: the base (or every --vary combination), the scenario's `variants` (unless
+        --no-scenario-variants), then each --variant. Rows: metrics for every task or app (see
+        docs/metrics.md); deltas are against the first column and the better value of each row
+        is marked.
 
         Example: bgreplay compare scenarios/pixar-film-tracker.yaml
-        --vary 'apps/*/tasks/*refresh/submit/when=[app_launch],[app_background]'
+        --vary 'apps/*/tasks/*refresh/submit/when=\\[app_launch],\\[app_background]'
         """
         from bgreplay import api
         from bgreplay.fsutil import write_atomic
 
         if fleet is None:
             comparison = api.compare(scenario, variants=variant, vary=vary, metrics=metric,
-                                     overrides=set_)
+                                     overrides=set_, scenario_variants=not no_scenario_variants)
         else:
             import functools
 
@@ -129,7 +133,8 @@ def register(app: typer.Typer) -> None:
                                        persona_mix=persona_mix, jobs=jobs, overrides=set_)
             comparison = run_fleet_compare(scenario, load=api.load_scenario, fleet=runner,
                                            variants=variant, vary=vary, metrics=metric,
-                                           overrides=set_)
+                                           overrides=set_,
+                                           scenario_variants=not no_scenario_variants)
         if fmt is Format.json:
             text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
         elif fmt is Format.csv:
