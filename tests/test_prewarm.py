@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from engine_fixtures import (
     D,
@@ -119,3 +120,16 @@ def test_explain_and_profiles_name_the_prewarm(run_cli):
     params = {p["name"]: p for p in json.loads(out)["parameters"]}
     assert code == 0 and params["prewarm_lead"]["source"] == "F93"
     assert params["prewarm_lead"]["defaults"]["ideal"] == 0
+
+
+def test_explain_over_the_whole_replay_counts_the_replacing_prewarms(run_cli):
+    code, out, err = run_cli("explain", "scenarios/pitfalls/submit-on-every-launch.yaml",
+                             "--task", "io.cocoabytes.filmtracker.refresh")
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "launched 0 times" in text
+    assert re.search(r"\d+ submits replaced the pending request and restarted its earliest_begin "
+                     r"\(F14\), \d+ of them at pre-warm launches", text)
+    code, out, err = run_cli("explain", "scenarios/pixar-film-tracker.yaml", "--task",
+                             "io.cocoabytes.filmtracker.refresh")
+    assert code == 0 and "submits replaced" not in out  # replaced less often than it ran

@@ -221,6 +221,13 @@ def _overall(result: ReplayResult, task_id: str, events: list[Event]) -> str:
         reason, ms = max(blocked.items(), key=lambda kv: kv[1])
         text += (f" While pending it was held back longest by {POLICY_TITLES.get(reason, reason)}"
                  f" ({ms / 3_600_000:.1f} h): {WHY.get(reason, reason)}.")
+    replaced = [e for e in events if e.event == "replaced"]
+    if len(replaced) > len(launches):  # the requests were replaced more often than they ran
+        prewarms = sum(PREWARM_NOTE in (e.detail or "") for e in replaced)
+        text += (f" {len(replaced)} submits replaced the pending request and restarted its "
+                 "earliest_begin (F14)" + (f", {prewarms} of them at pre-warm launches just "
+                                          "before predicted opens (F93)" if prewarms else "")
+                 + ".")
     failures = [e for e in events if e.event == "submit_failed"]
     if failures:
         text += f" {len(failures)} submits failed ({failures[0].reason}: {failures[0].detail})."
