@@ -125,7 +125,7 @@ def worlds(draw):
     return sc, timeline(intervals, points, days=days)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(), st.sampled_from(["ios-26", "ios-17", "ideal"]))
 def test_invariants_hold_on_random_worlds(world, profile):
     sc, tl = world
@@ -216,7 +216,7 @@ def _cut(tl, cut: int):
                    points=tuple(p for p in tl.points if p.t < cut))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(worlds(), routines()), st.floats(0.05, 0.95))
 def test_the_replay_never_reads_the_trace_ahead(world, fraction):
     """Everything before a moment is decided by the trace up to it: cutting the trace there (an
@@ -231,7 +231,7 @@ def test_the_replay_never_reads_the_trace_ahead(world, fraction):
     assert [e for e in run(sc, _cut(tl, cut)).events if e.t < cut] == full
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(routines())
 def test_invariants_hold_on_routines_with_prewarms(world):
     sc, tl = world
