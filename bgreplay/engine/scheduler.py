@@ -29,6 +29,7 @@ class SchedulerMixin:
         app = self.apps[task.app].app
         d = self.device
         fields = {"app": task.app, "task": task.id, "task_type": task.type}
+        how = f", {via}" if via else ""
         if task.submit.if_not_pending and task.id in self.pending:
             return
         if task.type != "continued_processing":
@@ -64,8 +65,7 @@ class SchedulerMixin:
             if old in self.cp_queue:
                 self.cp_queue.remove(old)
             self._emit(t, "replaced", reason=trigger, run=None,
-                       detail=f"request {old.number} replaced (F14)" + (f", {via}" if via else ""),
-                       **fields)
+                       detail=f"request {old.number} replaced (F14){how}", **fields)
         elif self._over_limit(task):
             self._emit(t, "submit_failed", reason="tooManyPendingTaskRequests",
                        detail="1 refresh and 10 processing requests per app (F13)", **fields)
@@ -83,7 +83,7 @@ class SchedulerMixin:
         if self.profile.scoring:
             req.optimal_score, req.optimal_t = self._optimal(req, t)
         self._emit(t, "submitted", reason=trigger, value=(start_after - t) / 1000,
-                   detail=f"request {req.number}" + (f", {via}" if via else ""), **fields)
+                   detail=f"request {req.number}{how}", **fields)
         self.queue.push(start_after, q.EVALUATE, "request", req.number)
         self._ensure_tick(t)
 
