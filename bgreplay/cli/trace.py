@@ -134,15 +134,13 @@ def register(app: typer.Typer) -> None:
         import polars as pl
 
         from bgreplay.errors import InputError
-        from bgreplay.trace.io import read_trace_file, tidy_columns
+        from bgreplay.trace.io import read_trace_and_rows
         from bgreplay.trace.stats import day_stats
 
         if fmt not in FORMATS:
             raise InputError(f"--format {fmt!r} is not supported", fix="use text, json or csv")
-        read_trace_file(file, timezone)  # validates: a bad file names its line and exits 2
-        parquet = file.lower().endswith(".parquet")
-        raw = tidy_columns(pl.read_parquet(file) if parquet
-                           else pl.read_csv(file, infer_schema=False), file, parquet)
+        # validates (a bad file names its line and exits 2), and keeps the rows as written
+        raw = read_trace_and_rows(file, timezone)[1]
         stats = day_stats(raw.with_columns(pl.col(c).cast(pl.String) for c in ("value", "subject")))
         if fmt == "json":
             typer.echo(json.dumps(stats.to_dicts(), default=str, indent=2))

@@ -47,6 +47,12 @@ def read_trace_file(path: str | Path, tz: str = "UTC") -> pl.DataFrame:
 
     Raises ``InputError`` listing every problem found (the first 20, then a count).
     """
+    return read_trace_and_rows(path, tz)[0]
+
+
+def read_trace_and_rows(path: str | Path, tz: str = "UTC") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``read_trace_file``'s table, and the file's rows as read (tidied column names), for
+    what needs the written values: one read of the file for both."""
     p = Path(path)
     name = str(path)
     if not is_zone(tz):
@@ -71,7 +77,7 @@ def read_trace_file(path: str | Path, tz: str = "UTC") -> pl.DataFrame:
     return frame.select(
         pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
         for c, t in TRACE_SCHEMA.items()
-    )
+    ), raw
 
 
 def _read_raw(p: Path, name: str) -> tuple[pl.DataFrame, bool]:
