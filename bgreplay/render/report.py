@@ -26,17 +26,13 @@ def _print_lines(console: Console, lines: Sequence[Text]) -> None:
     """Each line, cropped to the console. Without colours (a pipe, a file) a line is written as
     its plain text: the same characters, without rich's rendering — a month of task events is
     ~50,000 lines, which rich takes seconds to print one by one."""
-    if console.color_system is None and not console.record:
-        width = console.width
-        for line in lines:
-            plain = line.plain
-            if cell_len(plain) > width:
-                console.print(line, no_wrap=True, overflow="crop", crop=True)
-            else:
-                console.file.write(plain + "\n")
-        return
+    as_is = console.color_system is None and not console.record
+    width = console.width
     for line in lines:
-        console.print(line, no_wrap=True, overflow="crop", crop=True)
+        if as_is and cell_len(line.plain) <= width:
+            console.file.write(line.plain + "\n")
+        else:
+            console.print(line, no_wrap=True, overflow="crop", crop=True)
 
 
 def render_run(

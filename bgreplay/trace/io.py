@@ -36,6 +36,7 @@ TRACE_SCHEMA: dict[str, pl.DataType] = {
 # Cells meaning "empty" (pandas and spreadsheets write these); "none" stays: it is a network value.
 NULL_TOKENS = ["", "nan", "NaN", "NAN", "NaT", "null", "NULL", "<NA>"]
 SUFFIXES = (".csv", ".parquet")
+DAMAGED = "the file is damaged: the reader failed on it"
 MAX_UNKNOWN_SHOWN = 5
 ROWS_FIX = ("keep the days you replay (a year of a heavy user is about 60,000 rows), or thin out "
             "frequent battery samples")
@@ -93,20 +94,18 @@ def _read_raw(p: Path, name: str) -> tuple[pl.DataFrame, bool]:
         raise InputError(Problem(
             Location(name), f"the file is {p.stat().st_size / 1e6:,.0f} MB; CSV traces are "
             f"limited to {MAX_TRACE_CSV_BYTES // 10**6} MB", ROWS_FIX + ", or store it as Parquet"))
-    try:  # Parquet: one row past the limit is enough to know it is exceeded. (Not for CSV:
+    if parquet:  # one row past the limit is enough to know it is exceeded. (Not for CSV:
         # polars then silently drops a last line it cannot parse, such as an unclosed quote.)
-        if parquet:
-            raw = _read_parquet_apart(p, name, MAX_TRACE_ROWS + 1)
-        else:
+        raw = _read_parquet_apart(p, name, MAX_TRACE_ROWS + 1)
+    else:
+        try:
             with _native_stderr_held():
                 raw = pl.read_csv(p, infer_schema=False)
-    except InputError:
-        raise
-    except pl.exceptions.NoDataError:
-        raise InputError(Problem(Location(name), "the file is empty", HEADER_FIX)) from None
-    except (Exception, pl.exceptions.PanicException) as exc:  # polars raises several types
-        # for corrupt input; a damaged Parquet footer can even make its reader panic
-        raise InputError(_unreadable(p, name, suffix, exc)) from None
+        except pl.exceptions.NoDataError:
+            raise InputError(Problem(Location(name), "the file is empty", HEADER_FIX)) from None
+        except (Exception, pl.exceptions.PanicException) as exc:  # polars raises several
+            # types for corrupt input, and its reader can panic
+            raise InputError(_unreadable(p, name, suffix, exc)) from None
     if raw.height > MAX_TRACE_ROWS:
         raise InputError(Problem(
             Location(name), f"the trace has more than {MAX_TRACE_ROWS:,} rows", ROWS_FIX))
@@ -141,11 +140,15 @@ def _read_parquet_apart(p: Path, name: str, rows: int) -> pl.DataFrame:
     if said.startswith("NoDataError"):
         raise InputError(Problem(Location(name), "the file is empty", HEADER_FIX))
     if not said or said.startswith("PanicException"):  # a native abort or a Rust panic
-        detail = "the file is damaged: the reader failed on it"
+        detail = DAMAGED
     else:
         detail = said.split(": ", 1)[-1] or said
-    raise InputError(Problem(Location(name), f"not a readable Parquet file ({detail})",
-                             "write the trace again, or export it as CSV"))
+    raise InputError(_not_parquet(name, detail))
+
+
+def _not_parquet(name: str, detail: str) -> Problem:
+    return Problem(Location(name), f"not a readable Parquet file ({detail})",
+                   "write the trace again, or export it as CSV")
 
 
 @contextlib.contextmanager
@@ -178,10 +181,9 @@ def _native_stderr_held() -> Iterator[None]:
 def _unreadable(p: Path, name: str, suffix: str, exc: BaseException) -> Problem:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if isinstance(exc, pl.exceptions.PanicException):
-        detail = "the file is damaged: the reader failed on it"
+        detail = DAMAGED
     if suffix == ".parquet":
-        return Problem(Location(name), f"not a readable Parquet file ({detail})",
-                       "write the trace again, or export it as CSV")
+        return _not_parquet(name, detail)
     line, width = _ragged_line(p)
     if line:
         return Problem(Location(name, line), f"this line has more than the {width} fields of "
