@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "bgreplay.cli.check",
     "bgreplay.cli.compare",
     "bgreplay.cli.fleet",
+    "bgreplay.cli.scan",
 )
 
 app = typer.Typer(

@@ -16,6 +16,7 @@ COLOURS = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 class Format(StrEnum):
     text = "text"
     json = "json"
+    sarif = "sarif"
 
 
 def _use_colour() -> bool:
@@ -82,16 +83,41 @@ def _as_json(results: list[tuple[str, list]]) -> str:
     return json.dumps(rows, indent=2, ensure_ascii=False)
 
 
+def _as_sarif(results: list[tuple[str, list]]) -> str:
+    from bgreplay import __version__
+    from bgreplay.render.sarif import to_sarif
+    from bgreplay.scan.rules import CODE_RULES
+    from bgreplay.scenario.lint import RULES
+
+    summaries = {**{r.id: r.summary for r in RULES.values()},
+                 **{r.id: r.summary for r in CODE_RULES.values()}}
+    return to_sarif([f for _, fs in results for f in fs], summaries, __version__)
+
+
+def print_findings(results: list[tuple[str, list]], fmt: Format) -> int:
+    """Print ``(path, findings)`` pairs in ``fmt``; the exit code: 1 on an error finding."""
+    if fmt is Format.json:
+        typer.echo(_as_json(results))
+    elif fmt is Format.sarif:
+        typer.echo(_as_sarif(results))
+    else:
+        _print_text(results)
+    return 1 if any(f.severity == "error" for _, fs in results for f in fs) else 0
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def lint(
-        scenarios: list[str] = typer.Argument(..., help="Scenario files (.yaml)."),
+        scenarios: list[str] = typer.Argument(
+            ..., help="Scenario files (.yaml), or app source folders (scanned as by scan --lint)."),
         fmt: Format = typer.Option(
-            Format.text, "--format", help="text: one finding per line; json: a list of findings."
+            Format.text, "--format", help="text: one finding per line; json: a list of findings; "
+            "sarif: SARIF 2.1.0 for GitHub code scanning."
         ),
     ) -> int:
-        """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR020).
+        """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR021).
 
+        A folder is read as an app's sources: its findings are in the code (docs/scan.md).
         Exit 1 when any finding is an error, 0 otherwise, 2 when a file cannot be loaded.
         Rules and fixes: docs/lint.md.
 
@@ -103,14 +129,18 @@ def register(app: typer.Typer) -> None:
         loaded, problems = [], []
         for path in scenarios:  # load all first: report every bad file, then nothing else
             try:
-                loaded.append((path, api.load_scenario(path)))
+                loaded.append((path, _lint_folder(path) if os.path.isdir(path)
+                               else api.load_scenario(path)))
             except InputError as exc:
                 problems += exc.problems
         if problems:
             raise InputError(problems)
-        results = [(path, api.lint(scenario)) for path, scenario in loaded]
-        if fmt is Format.json:
-            typer.echo(_as_json(results))
-        else:
-            _print_text(results)
-        return 1 if any(f.severity == "error" for _, fs in results for f in fs) else 0
+        results = [(path, found if isinstance(found, list) else api.lint(found))
+                   for path, found in loaded]
+        return print_findings(results, fmt)
+
+
+def _lint_folder(path: str) -> list:
+    from bgreplay.scan import scan_folder, shown_from
+
+    return shown_from(scan_folder(path).findings, path)
