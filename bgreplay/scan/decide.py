@@ -308,9 +308,10 @@ def _decide_app(app: AppModel, missing_plist: bool) -> None:
         for reg in task.registrations:
             if task.identifier not in seen:
                 seen.add(task.identifier)
-                app.registers.append(Value(task.identifier, Why(
-                    "register(forTaskWithIdentifier:)" if reg.kind == "register"
-                    else ".backgroundTask", reg.loc)))
+                api = ".backgroundTask" if reg.kind == "swiftui" else (
+                    "registerForTaskWithIdentifier:" if reg.loc.file.endswith((".m", ".mm"))
+                    else "register(forTaskWithIdentifier:)")
+                app.registers.append(Value(task.identifier, Why(api, reg.loc)))
             for path in reg.paths:
                 if path.kind == tr.LAUNCH:
                     continue

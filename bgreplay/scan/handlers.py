@@ -231,7 +231,8 @@ class HandlerFlow:
             if funcs:
                 state = self.inline(funcs[0], c, state, ctx, on_task)
             elif not on_task and c.name not in HARMLESS:
-                raise Escape(f"the task is passed to {c.name}(), which is not in the scanned "
+                shown = f"{c.name}:" if c.loc.file.endswith((".m", ".mm")) else f"{c.name}()"
+                raise Escape(f"the task is passed to {shown}, which is not in the scanned "
                              "code", c.loc)
         for arg in c.args:
             if isinstance(arg.value, ir.Closure):

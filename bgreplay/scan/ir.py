@@ -227,6 +227,7 @@ class Param:
     label: str  # ``_`` when the caller writes no label
     name: str
     type_name: str
+    default: Expr | None = None  # Swift's default argument value
 
 
 @dataclass(slots=True, eq=False)
@@ -258,6 +259,8 @@ class Func:
             return f"{self.owner or ''}.init()"
         if self.kind in ("property", "toplevel"):
             return self.name
+        if self.file.endswith((".m", ".mm", ".h")):  # an Objective-C selector
+            return "".join(f"{label}:" for label in self.labels) or self.name
         return f"{self.name}({''.join(label + ':' for label in self.labels)})"
 
 

@@ -1,6 +1,6 @@
 """The seed's pitfalls, found in the code: each finding at the file:line:column of the call that
 causes it. Where a pitfall is the same as a scenario rule's, the id is the same (BGR001–BGR007);
-BGR021 is the one pitfall only code shows. BGS001–BGS004 say what scan could not read or had to
+BGR021 and BGR022 are pitfalls only code shows. BGS001–BGS004 say what scan could not read or had to
 guess. ``docs/scan.md`` lists them.
 """
 
@@ -35,6 +35,7 @@ CODE_RULES = {r.id: r for r in (
     CodeRule("BGR006", "warning", "launch handler without an expirationHandler"),
     CodeRule("BGR007", "warning", "launch handler path without setTaskCompleted"),
     CodeRule("BGR021", "warning", "refresh earliestBeginDate under 15 minutes"),
+    CodeRule("BGR022", "error", "identifier registered more than once"),
     CodeRule("BGS001", "info", "a file scan could not read"),
     CodeRule("BGS002", "info", "a value that is not a constant"),
     CodeRule("BGS003", "info", "a submit whose trigger was not found"),
@@ -118,6 +119,12 @@ def _task_findings(task, app: AppModel) -> list[Finding]:
                 f"{task.identifier} is a {task.type.value} task but {plist} lacks the `{mode}` "
                 "background mode: every submit fails with notPermitted (F17)"),
                 f"add {mode} to UIBackgroundModes (Signing & Capabilities → Background Modes)"))
+    for first, again in zip(task.registrations, task.registrations[1:], strict=False):
+        out.append(_finding("BGR022", again.loc, (
+            f"{task.identifier} is registered again here (first at {first.loc.file}:"
+            f"{first.loc.line}): the system kills the app on the second registration of an "
+            "identifier (F86)"), "register each identifier once: keep either "
+            "register(forTaskWithIdentifier:) or SwiftUI's .backgroundTask, not both"))
     for reg in task.registrations:
         late = [p for p in reg.paths if p.kind not in (tr.LAUNCH, tr.UNKNOWN)]
         if late:

@@ -137,7 +137,8 @@ def _func(src: Source, node, owner: str | None, bases: tuple[str, ...]) -> ir.Fu
         internal = src.text(names[0]) if names else "_"
         type_name = src.text(names[1]) if len(names) > 1 else ""
         label = src.text(external) if external is not None else internal
-        params.append(ir.Param(label, internal, type_name))
+        default = _default_value(src, node, p)
+        params.append(ir.Param(label, internal, type_name, default))
     if node.type == "init_declaration":
         name, kind = "init", "init"
     else:
@@ -149,6 +150,19 @@ def _func(src: Source, node, owner: str | None, bases: tuple[str, ...]) -> ir.Fu
         (node.start_byte, node.end_byte), src.rel,
         lower=lambda: Lowering(src).function_body(body, node),
     )
+
+
+def _default_value(src: Source, decl, param):
+    """``x: Int = 2``: tree-sitter-swift puts the default after the parameter, as a sibling."""
+    siblings = decl.children
+    at = next(i for i, c in enumerate(siblings) if c.id == param.id)
+    for i in range(at + 1, len(siblings)):
+        if siblings[i].type == "=":
+            continue
+        if decl.field_name_for_child(i) == "default_value":
+            return Lowering(src).expr(siblings[i])
+        break
+    return None
 
 
 class Lowering:
@@ -471,6 +485,11 @@ class Lowering:
                     (c for c in part.named_children if c.type == "lambda_literal"), None)
                 if lam is not None:
                     args.append(ir.Arg(None, self.closure(lam), trailing=True))
+        if callee_node.type == "navigation_expression":  # a.b.c(…): where c is written
+            suffix_node = callee_node.child_by_field_name("suffix")
+            name_node = suffix_node.child_by_field_name("suffix") if suffix_node else None
+            if name_node is not None:
+                loc = self.src.loc(name_node)
         return ir.Call(self.expr(callee_node), tuple(args), loc)
 
     def closure(self, n) -> ir.Closure:

@@ -195,7 +195,7 @@ def handler_position(path: Path) -> tuple[str, Step]:
     for step in path.steps:
         completions = [n.loc for n, fr in walk_frames(step.body)
                        if isinstance(n, ir.Call) and calls.is_completion(n)
-                       and not calls.in_expiration_handler(fr)]
+                       and not calls.in_expiration_handler(fr) and not _cast_guard(fr)]
         in_do = any(f.kind == "do" for f in step.frames)
         if completions:
             first = min((c.line, c.column) for c in completions)
@@ -207,6 +207,16 @@ def handler_position(path: Path) -> tuple[str, Step]:
     if first_stmt is not None and _contains_loc(first_stmt, step.loc):
         return "handler_start", step
     return "handler_end", step
+
+
+def _cast_guard(frames) -> bool:
+    """Inside the ``else`` of ``guard let t = task as? BGAppRefreshTask``: never runs."""
+    for frame in frames:
+        if frame.kind == "guard" and any(
+                isinstance(c, ir.Let) and isinstance(c.value, ir.Cast)
+                and c.value.type_name in calls.TASK_CLASSES for c in frame.node.conds):
+            return True
+    return False
 
 
 def _contains_loc(node, loc: Location) -> bool:

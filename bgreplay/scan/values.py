@@ -190,6 +190,9 @@ class Values:
             local = _local_value(scope, name)
             if local is not None:
                 return local, scope
+            param = next((p for p in scope.params if p.name == name), None)
+            if param is not None:
+                return self._argument(scope, param, depth)
         candidates = self.module.consts_named(name)
         if len(path) > 1:
             owner = path[-2]
@@ -205,6 +208,26 @@ class Values:
             if len(rendered) != 1:
                 return None
         return candidates[0].value, TypeScope(candidates[0].owner)
+
+    def _argument(self, func: ir.Func, param: ir.Param, depth: int):
+        """A parameter's value when every call passes the same constant (or the default)."""
+        from bgreplay.scan.analysis import _arg_for
+
+        found = []
+        for caller, site, _ in self.module.call_sites(func)[:16]:
+            if not isinstance(site, ir.Call):
+                return None
+            arg = _arg_for(site, func, param)
+            if arg is None and param.default is None:
+                return None
+            found.append((arg, caller) if arg is not None else (param.default, TypeScope(
+                func.owner)))
+        if not found:
+            return (param.default, TypeScope(func.owner)) if param.default is not None else None
+        prints = {(self.string(e, s, depth + 1), self.number(e, s, depth + 1)) for e, s in found}
+        if len(prints) != 1 or prints == {(None, None)}:
+            return None
+        return found[0]
 
     def _fingerprint(self, const: ir.Const, depth: int):
         return (self.string(const.value, None, depth + 1), self.number(const.value, None,
