@@ -125,7 +125,7 @@ def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
             reg.paths = triggers.paths(reg.func, reg.frames, reg.loc, "register")
             flow = HandlerFlow(module)
             if reg.handler_closure is not None:
-                reg.report = flow.closure(reg.handler_closure)
+                reg.report = flow.closure(reg.handler_closure, reg.func)
             elif reg.handler_func is not None:
                 reg.report = flow.function(reg.handler_func)
     return facts

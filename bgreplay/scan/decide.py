@@ -212,8 +212,9 @@ def _decide_triggers(task: TaskModel) -> None:
             trigger = _trigger(path, task)
             if trigger is None:
                 continue
-            paths += 1
-            guarded.append(path.guarded)
+            if path.kind != tr.HANDLER:  # a handler's submit never finds its own request
+                paths += 1                # pending: the check only matters elsewhere
+                guarded.append(path.guarded)
             name, why = trigger
             found.setdefault(name, why)
     task.when = [(name, found[name]) for name in TRIGGER_ORDER if name in found]
@@ -225,7 +226,8 @@ def _decide_triggers(task: TaskModel) -> None:
         task.when_guess = task.when[0][1]
     if paths and all(guarded):
         task.if_not_pending = Value(True, Why(
-            "every submit is inside a getPendingTaskRequests check", task.requests[0].loc))
+            "every submit outside the handler follows a getPendingTaskRequests check",
+            task.requests[0].loc))
     elif paths:
         task.if_not_pending = Value(False, Why(
             "no getPendingTaskRequests check before the submit"

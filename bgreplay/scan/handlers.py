@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from bgreplay.errors import Location
 from bgreplay.scan import calls, ir
-from bgreplay.scan.module import Module, labels_match
+from bgreplay.scan.module import Module
 
 MAX_INLINE = 6
 HARMLESS = {"print", "NSLog", "debugPrint", "os_log", "dump", "assert", "precondition",
@@ -65,16 +65,23 @@ class HandlerFlow:
         self.module = module
         self.report = HandlerReport()
         self.stack: list[int] = []
+        self.funcs: list[ir.Func] = []  # the functions being read, innermost last
+
+    @property
+    def current(self) -> ir.Func | None:
+        return self.funcs[-1] if self.funcs else None
 
     # -- entry points -----------------------------------------------------------------------
 
-    def closure(self, closure: ir.Closure) -> HandlerReport:
+    def closure(self, closure: ir.Closure, owner: ir.Func) -> HandlerReport:
+        self.funcs.append(owner)
         return self._top(closure.body, set(closure.params[:1]))
 
     def function(self, func: ir.Func) -> HandlerReport:
         for param in func.params:
             self._note_type(param.type_name, func.loc)
         self.stack.append(id(func))
+        self.funcs.append(func)
         return self._top(func.body, {func.params[0].name} if func.params else set())
 
     def _top(self, body: ir.Block, aliases: set[str]) -> HandlerReport:
@@ -267,21 +274,20 @@ class HandlerFlow:
         if on_task:
             aliases.add("self")
         self.stack.append(id(func))
+        self.funcs.append(func)
         try:
             inner = _Ctx(aliases)
             end = self.block(func.body, state, inner)
         finally:
             self.stack.pop()
+            self.funcs.pop()
         return _ended(end, func.body.end, keep=True) | frozenset(
             s for st, loc in inner.returns for s in _ended(st, loc))
 
     # -- helpers ----------------------------------------------------------------------------
 
     def _resolve(self, c: ir.Call) -> list[ir.Func]:
-        lang_objc = c.loc.file.endswith((".m", ".mm", ".h"))
-        return [f for f in self.module.funcs_named(c.name)
-                if labels_match(c.labels, f.labels)
-                and f.file.endswith((".m", ".mm", ".h")) == lang_objc]
+        return self.module.targets(c, self.current) if self.current is not None else []
 
     def _is_alias(self, e, ctx: _Ctx) -> bool:
         if isinstance(e, ir.Name):

@@ -151,20 +151,44 @@ class Module:
         idx = self.index(rel)
         return idx.funcs if idx is not None else []
 
+    def targets(self, call: ir.Call, caller: ir.Func) -> list[ir.Func]:
+        """The module's functions a call may run: same name and language, compatible labels,
+        and the receiver's type when the code names it (``IndexPlanner.schedule()``) or the
+        caller's own type for ``self.f()`` / ``f()`` when that type has such a function."""
+        objc = _is_objc(call.loc.file)
+        found = [f for f in self.funcs_named(call.name)
+                 if _is_objc(f.file) == objc and labels_match(call.labels, f.labels)]
+        base = call.callee.base if isinstance(call.callee, ir.Member) else None
+        root = ir.root_name(base) if base is not None else ""
+        if root[:1].isupper() and root != "Self" and any(f.owner == root for f in found):
+            return [f for f in found if f.owner == root]
+        if base is None or root in ("self", "Self"):
+            own = [f for f in found if f.owner is not None and f.owner == caller.owner]
+            if own:
+                return own
+        return found
+
     def call_sites(self, func: ir.Func) -> list[tuple[ir.Func, ir.Call, tuple]]:
-        """Calls of ``func`` (same name, labels compatible) anywhere in the module, and the
-        ``#selector`` / ``@selector`` references to it (as a ``Selector`` in place of a call)."""
+        """Calls of ``func`` anywhere in the module (see ``targets``), and the ``#selector`` /
+        ``@selector`` references to it (as a ``Selector`` in place of a call)."""
         out = []
         for rel in self.candidates(func.name):
             if self.lang[rel] != self.lang.get(func.file):
                 continue
             for caller in self.funcs_in(rel):
+                if caller is func:
+                    continue
                 for node, frames in walk_frames(caller.body):
-                    calls_it = isinstance(node, ir.Call) and node.name == func.name and \
-                        labels_match(node.labels, func.labels) and caller is not func
-                    if calls_it or isinstance(node, ir.Selector) and node.name == func.name:
+                    named = isinstance(node, ir.Call | ir.Selector) and node.name == func.name
+                    if named and (isinstance(node, ir.Selector) or (
+                            labels_match(node.labels, func.labels)
+                            and any(f is func for f in self.targets(node, caller)))):
                         out.append((caller, node, frames))
         return out
+
+
+def _is_objc(rel: str) -> bool:
+    return rel.endswith((".m", ".mm", ".h"))
 
 
 def labels_match(call: tuple[str, ...], decl: tuple[str, ...]) -> bool:

@@ -225,8 +225,12 @@ def _package_bundle(module: Module, folder: Folder) -> Sourced | None:
     for rel in folder.swift:
         if posixpath.basename(rel) != "Package.swift":
             continue
-        for func in module.funcs_in(rel):
-            for node, _ in walk_frames(func.body):
+        index = module.index(rel)
+        if index is None:
+            continue
+        roots = [f.body for f in index.funcs] + [c.value for c in index.consts]
+        for root in roots:  # ``let package = Package(… .iOSApplication(bundleIdentifier: …``
+            for node, _ in walk_frames(root):
                 if isinstance(node, ir.Call):
                     value = node.arg("bundleIdentifier")
                     if isinstance(value, ir.Lit) and isinstance(value.value, str):

@@ -108,9 +108,9 @@ class Triggers:
                 if handler is not None:
                     return [Path(HANDLER, [Step(what, loc, frame.node.body, inner)], guarded,
                                  handler, "launch handler")]
-                kind = _notification(owner)
-                if kind is not None:
-                    return [Path(kind, [step], guarded, origin=f"{owner.name} observer")]
+                found = _notification(owner)
+                if found is not None:
+                    return [Path(found[0], [step], guarded, origin=f"the {found[1]} observer")]
             phase = _phase_test(frame)
             if phase is not None:
                 return [Path(phase, [step], guarded, origin=f"scenePhase == .{_phase_name(phase)}")]
@@ -127,9 +127,10 @@ class Triggers:
         out: list[Path] = []
         for caller, node, caller_frames in self.module.call_sites(func):
             if isinstance(node, ir.Selector):
-                kind = _selector_moment(caller, node)
-                if kind is not None:
-                    out.append(Path(kind, [step], guarded, origin=f"{func.title} observer"))
+                found = _selector_moment(caller, node)
+                if found is not None:
+                    out.append(Path(found[0], [step], guarded,
+                                    origin=f"the {found[1]} observer"))
                 continue
             for path in self.paths(caller, caller_frames, node.loc, func.title, hops + 1,
                                    seen | {id(func)}):
@@ -148,16 +149,17 @@ def _pending_before(func: ir.Func, loc: Location) -> bool:
     return False
 
 
-def _notification(call: ir.Call) -> str | None:
+def _notification(call: ir.Call) -> tuple[str, str] | None:
+    """(moment, notification name) of an observer registration."""
     for arg in call.args:
         for node in ir.walk(arg.value):
             name = node.name if isinstance(node, ir.Name | ir.Member) else None
             if name in NOTIFICATIONS:
-                return NOTIFICATIONS[name]
+                return NOTIFICATIONS[name], name
     return None
 
 
-def _selector_moment(caller: ir.Func, selector: ir.Selector) -> str | None:
+def _selector_moment(caller: ir.Func, selector: ir.Selector) -> tuple[str, str] | None:
     """``addObserver(self, selector: #selector(f), name: …DidEnterBackground…)``."""
     for node, _ in walk_frames(caller.body):
         if isinstance(node, ir.Call) and any(a.value is selector for a in node.args):

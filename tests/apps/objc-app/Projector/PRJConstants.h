@@ -1,0 +1,5 @@
+#import <Foundation/Foundation.h>
+
+#define PRJRefreshTaskID @"io.cocoabytes.projector.refresh"
+
+extern NSString *const PRJCleanupTaskID;

@@ -1,0 +1,3 @@
+#import "PRJConstants.h"
+
+NSString *const PRJCleanupTaskID = @"io.cocoabytes.projector.cleanup";
