@@ -86,8 +86,8 @@ def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
     handler_of: dict[int, Registration] = {}
     handler_funcs: dict[int, Registration] = {}
     ctor_sites = []
-    for rel in module.bg_files():
-        for func in module.funcs_in(rel):
+    for rel in module.site_files():
+        for func in module.site_funcs(rel):
             for node, frames in walk_frames(func.body):
                 if not isinstance(node, ir.Call):
                     continue

@@ -15,9 +15,11 @@ from bgreplay.scan.files import Folder, Skipped
 from bgreplay.scan.grammar import ParseTimeout, parse
 from bgreplay.scan.syntax import Source, TooDeep
 
-BG_TOKENS = (b"BGTaskScheduler", b"BGAppRefreshTask", b"BGProcessingTask", b"BGHealthResearch",
-             b"BGContinuedProcessing", b".backgroundTask", b"setTaskCompleted",
-             b"expirationHandler")
+# Text every background-task call site contains (registration, request, SwiftUI modifier,
+# cancel): a file or function without any of them has no site to find.
+SITE_TOKENS = (b"forTaskWithIdentifier", b"BGAppRefreshTaskRequest", b"BGProcessingTaskRequest",
+               b"BGHealthResearchTaskRequest", b"BGContinuedProcessingTaskRequest",
+               b"backgroundTask", b"askRequestWithIdentifier", b"cancelAllTaskRequests")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,9 @@ class Module:
         self.lang = dict(self.files)
         self._index: dict[str, ir.FileIndex | None] = {}
         self._candidates: dict[bytes, list[str]] = {}
+        self._named_funcs: dict[str, list[ir.Func]] = {}
+        self._named_consts: dict[str, list[ir.Const]] = {}
+        self._named_calls: dict[tuple[str, str], list[tuple[ir.Func, object, tuple]]] = {}
         self.unparsed: list[Skipped] = []  # parse errors and skipped functions
 
     # -- files ----------------------------------------------------------------------------
@@ -96,8 +101,15 @@ class Module:
             self._candidates[key] = [rel for rel in self.data if key in self.data[rel]]
         return self._candidates[key]
 
-    def bg_files(self) -> list[str]:
-        return [rel for rel in self.data if any(t in self.data[rel] for t in BG_TOKENS)]
+    def site_files(self) -> list[str]:
+        """The files that may hold a background-task call site."""
+        return [rel for rel in self.data if any(t in self.data[rel] for t in SITE_TOKENS)]
+
+    def site_funcs(self, rel: str) -> list[ir.Func]:
+        """The functions of ``rel`` whose text holds a call site token."""
+        data = self.data[rel]
+        return [f for f in self.funcs_in(rel)
+                if any(t in data[f.span[0]:f.span[1]] for t in SITE_TOKENS)]
 
     def index(self, rel: str) -> ir.FileIndex | None:
         if rel in self._index:
@@ -140,12 +152,16 @@ class Module:
     # -- questions ------------------------------------------------------------------------
 
     def funcs_named(self, name: str) -> list[ir.Func]:
-        return [f for idx in self.indexes(self.candidates(name)) for f in idx.funcs
-                if f.name == name]
+        if name not in self._named_funcs:
+            self._named_funcs[name] = [f for idx in self.indexes(self.candidates(name))
+                                       for f in idx.funcs if f.name == name]
+        return self._named_funcs[name]
 
     def consts_named(self, name: str) -> list[ir.Const]:
-        return [c for idx in self.indexes(self.candidates(name)) for c in idx.consts
-                if c.name == name]
+        if name not in self._named_consts:
+            self._named_consts[name] = [c for idx in self.indexes(self.candidates(name))
+                                        for c in idx.consts if c.name == name]
+        return self._named_consts[name]
 
     def funcs_in(self, rel: str) -> list[ir.Func]:
         idx = self.index(rel)
@@ -172,19 +188,33 @@ class Module:
         """Calls of ``func`` anywhere in the module (see ``targets``), and the ``#selector`` /
         ``@selector`` references to it (as a ``Selector`` in place of a call)."""
         out = []
-        for rel in self.candidates(func.name):
-            if self.lang[rel] != self.lang.get(func.file):
+        for caller, node, frames in self._calls_named(func.name, self.lang.get(func.file, "")):
+            if caller is func:
                 continue
-            for caller in self.funcs_in(rel):
-                if caller is func:
-                    continue
-                for node, frames in walk_frames(caller.body):
-                    named = isinstance(node, ir.Call | ir.Selector) and node.name == func.name
-                    if named and (isinstance(node, ir.Selector) or (
-                            labels_match(node.labels, func.labels)
-                            and any(f is func for f in self.targets(node, caller)))):
-                        out.append((caller, node, frames))
+            if isinstance(node, ir.Selector) or (
+                    labels_match(node.labels, func.labels)
+                    and any(f is func for f in self.targets(node, caller))):
+                out.append((caller, node, frames))
         return out
+
+    def _calls_named(self, name: str, lang: str) -> list[tuple[ir.Func, object, tuple]]:
+        """Every call of (or selector naming) ``name`` in files of ``lang``, read once."""
+        key = (name, lang)
+        if key not in self._named_calls:
+            found = []
+            token = name.encode()
+            for rel in self.candidates(name):
+                if self.lang[rel] != lang:
+                    continue
+                data = self.data[rel]
+                for caller in self.funcs_in(rel):
+                    if token not in data[caller.span[0]:caller.span[1]]:
+                        continue
+                    for node, frames in walk_frames(caller.body):
+                        if isinstance(node, ir.Call | ir.Selector) and node.name == name:
+                            found.append((caller, node, frames))
+            self._named_calls[key] = found
+        return self._named_calls[key]
 
 
 def _is_objc(rel: str) -> bool:
