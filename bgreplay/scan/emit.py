@@ -41,7 +41,8 @@ def _numeric(text: str) -> bool:
 def where(loc: Location | None) -> str:
     if loc is None or not loc.file:
         return ""
-    return f"{loc.file}:{loc.line}" if loc.line else loc.file
+    # line 0: a binary property list, which has no lines
+    return f"{loc.file}:{loc.line}" if loc.line else f"{loc.file} (binary, no line)"
 
 
 def comment(why: Why | None) -> str:
@@ -110,7 +111,7 @@ def _list(out: _Lines, indent: int, key: str, values: list[Value], head: Why | N
         note = where(head_loc)
     out.add(indent, f"{key}:", note)
     for v in values:
-        out.add(indent + 1, f"- {scalar(v.value)}", "" if v.why.guess and not v.why.text
+        out.add(indent + 1, f"- {scalar(v.value)}", "guess" if v.why.guess and not v.why.text
                 else comment(v.why))
 
 

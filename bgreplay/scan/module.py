@@ -17,7 +17,7 @@ from bgreplay.scan.syntax import Source, TooDeep
 
 # Text every background-task call site contains (registration, request, SwiftUI modifier,
 # cancel): a file or function without any of them has no site to find.
-SITE_TOKENS = (b"forTaskWithIdentifier", b"BGAppRefreshTaskRequest", b"BGProcessingTaskRequest",
+SITE_TOKENS = (b"orTaskWithIdentifier", b"BGAppRefreshTaskRequest", b"BGProcessingTaskRequest",
                b"BGHealthResearchTaskRequest", b"BGContinuedProcessingTaskRequest",
                b"backgroundTask", b"askRequestWithIdentifier", b"cancelAllTaskRequests")
 
