@@ -80,3 +80,19 @@ def write_large_app(root: Path, files: int = 5000) -> Path:
         else:
             (folder / f"Feature{n}ViewModel.swift").write_text(FEATURE.format(n=n))
     return root
+
+
+def in_process(monkeypatch, capsys, cwd: Path):
+    """``bgreplay ARGS`` run in this process from ``cwd`` -> (exit code, stdout, stderr)."""
+    from bgreplay.cli.app import main
+
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.chdir(cwd)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

@@ -6,13 +6,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT
 from goldens import check_golden
-from scan_fixtures import APPS, FIXTURES
+from scan_fixtures import APPS, FIXTURES, in_process
 
 from bgreplay import api
 from bgreplay.cli.lint import _line
 from bgreplay.scan import scan_folder, shown_from
+
+
+@pytest.fixture(name="cli")
+def _cli(monkeypatch, capsys):
+    return in_process(monkeypatch, capsys, ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +67,8 @@ def test_same_code_same_file(scanned):
     assert again.findings == scanned["scenedelegate"].findings
 
 
-def test_sarif_for_code_scanning(request):
-    code, out, _ = run_cli("scan", "tests/apps/uikit-appdelegate", "--lint", "--format", "sarif")
+def test_sarif_for_code_scanning(request, cli):
+    code, out, _ = cli("scan", "tests/apps/uikit-appdelegate", "--lint", "--format", "sarif")
     assert code == 1
     doc = json.loads(out)
     run = doc["runs"][0]
@@ -83,13 +88,13 @@ def test_sarif_for_code_scanning(request):
     ("swiftui-app", 0),  # a guess note only
     ("objc-app", 0),  # warnings only
 ])
-def test_lint_exit_codes_follow_lint(name, code):
-    assert run_cli("scan", f"tests/apps/{name}", "--lint")[0] == code
-    assert run_cli("lint", f"tests/apps/{name}", "--format", "json")[0] == code
+def test_lint_exit_codes_follow_lint(name, code, cli):
+    assert cli("scan", f"tests/apps/{name}", "--lint")[0] == code
+    assert cli("lint", f"tests/apps/{name}", "--format", "json")[0] == code
 
 
-def test_lint_mixes_folders_and_scenarios():
-    code, out, _ = run_cli("lint", "tests/apps/objc-app", "scenarios/pixar-film-tracker.yaml",
+def test_lint_mixes_folders_and_scenarios(cli):
+    code, out, _ = cli("lint", "tests/apps/objc-app", "scenarios/pixar-film-tracker.yaml",
                            "--format", "json")
     rows = json.loads(out)
     assert code == 0
@@ -97,10 +102,10 @@ def test_lint_mixes_folders_and_scenarios():
     assert all(r["file"].startswith("tests/apps/objc-app/") for r in rows)
 
 
-def test_scan_writes_the_scenario_and_says_so(tmp_path):
+def test_scan_writes_the_scenario_and_says_so(tmp_path, cli):
     out = tmp_path / "app.yaml"
-    code, stdout, stderr = run_cli("scan", "tests/apps/swiftui-app", "-o", str(out))
+    code, stdout, stderr = cli("scan", "tests/apps/swiftui-app", "-o", str(out))
     assert code == 0 and stdout == ""
     assert f"wrote {out}: 2 tasks" in stderr
     assert out.read_text(encoding="utf-8") == scan_folder(APPS / "swiftui-app").scenario
-    assert run_cli("validate", str(out))[0] == 0
+    assert cli("validate", str(out))[0] == 0

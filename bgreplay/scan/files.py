@@ -65,6 +65,14 @@ class Folder:
         return len(self.swift) + len(self.objc)
 
 
+def _inside(path: Path, top: Path) -> bool:
+    try:
+        path.resolve(strict=True).relative_to(top)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return True
+
+
 def find_files(root: Path) -> Folder:
     """Every file scan may read under ``root``, in a stable (sorted) order."""
     if not root.exists():
@@ -117,8 +125,13 @@ def find_files(root: Path) -> Folder:
                     continue
                 if (target.st_dev, target.st_ino) in here:
                     folder.skipped.append(Skipped(Location(child_rel), (
-                        f"symbolic link loop (points back to {os.readlink(entry.path)}): "
+                        "symbolic link loop (a link back to a folder that contains it): "
                         "not followed")))
+                    continue
+                if entry.is_symlink() and not _inside(Path(entry.path), top):
+                    folder.skipped.append(Skipped(Location(child_rel), (
+                        "symbolic link to a folder outside the scanned one: not followed "
+                        "(scan a folder that holds both)")))
                     continue
                 if (target.st_dev, target.st_ino) in seen:
                     continue  # a second link to a folder already read: its files once only
