@@ -62,6 +62,7 @@ class Request:
     paths: list[Path] = field(default_factory=list)
     id_def: Location | None = None
     args: dict[str, ir.Expr] = field(default_factory=dict)
+    bound: dict[str, tuple[ir.Expr, object]] = field(default_factory=dict)  # one call's args
 
 
 @dataclass(slots=True)
@@ -214,7 +215,9 @@ def _requests(call: ir.Call, func: ir.Func, frames, module: Module, values: Valu
                 continue
             here = [Point(caller, fr, site.loc, func.title)] if all(
                 p.func is func for p in points) else points
-            out.append(Request(identifier=value, points=here,
+            bound = {p.name: (a, caller) for p in func.params
+                     if (a := _arg_for(site, func, p)) is not None}
+            out.append(Request(identifier=value, points=here, bound=bound,
                                id_def=values.definition(arg, caller) or arg.loc, **base))
     if not out:
         facts.unresolved.append(Unresolved(
@@ -243,7 +246,8 @@ def earliest(request: Request, values: Values) -> tuple[str, Delay | None, Locat
     found = request.props.get("earliestBeginDate")
     if found is None:
         return "unset", None, None
-    delay = values.delay(found[0], request.func)
+    with values.bound(request.func, request.bound):
+        delay = values.delay(found[0], request.func)
     if delay is None:
         return "not_constant", None, found[1]
     return "set", delay, found[1]

@@ -119,7 +119,7 @@ def _decide_type(task: TaskModel, project: Project) -> None:
             cls, loc = sorted(reg.report.types.items(), key=lambda kv: kv[1].line)[0]
             task.type = Value(TASK_CLASSES[cls], Why(f"the launch handler uses a {cls}", loc))
             return
-    modes = {m.value for a in project.apps for m in a.facts.modes}
+    modes = {m.value for a in project.apps for m in a.modes}
     guess = "processing" if "processing" in modes and "fetch" not in modes else "refresh"
     task.type = Value(guess, Why(f"guess: no request or task class found for it; "
                                  f"{'only the processing mode is' if guess == 'processing' else 'refresh is the usual type'}"  # noqa: E501

@@ -71,26 +71,27 @@ def _index_define(src: Source, node, out: ir.FileIndex) -> None:
     if len(body) > 4096:
         return
     wrapper = b"id __bgr = " + body.strip() + b";\n"
-    inner = Source(src.rel, wrapper, parse("objc", wrapper))
+    inner = _MacroSource(src.rel, wrapper, parse("objc", wrapper), src.loc(value))
     decl = next((c for c in inner.tree.root_node.named_children if c.type == "declaration"), None)
     init = decl.child_by_field_name("declarator") if decl is not None else None
     expr = init.child_by_field_name("value") if init is not None else None
     if expr is None or inner.tree.root_node.has_error:
         return
-    lowered = Lowering(inner).expr(expr)
-    out.consts.append(ir.Const(None, src.text(name), _relocate(lowered, src.loc(value)),
-                               src.loc(node)))
+    out.consts.append(ir.Const(None, src.text(name), Lowering(inner).expr(expr), src.loc(node)))
 
 
-def _relocate(expr: ir.Expr, loc) -> ir.Expr:
-    """A macro body parsed on its own: its values point at the ``#define`` line."""
-    if isinstance(expr, ir.Lit):
-        return ir.Lit(expr.value, loc)
-    if isinstance(expr, ir.Name):
-        return ir.Name(expr.name, loc)
-    if isinstance(expr, ir.BinOp):
-        return ir.BinOp(expr.op, _relocate(expr.left, loc), _relocate(expr.right, loc), loc)
-    return ir.Opaque((), loc)
+class _MacroSource(Source):
+    """A macro body parsed on its own: everything in it is at the ``#define``'s value."""
+
+    def __init__(self, rel: str, data: bytes, tree, at):
+        super().__init__(rel, data, tree)
+        self.at = at
+
+    def loc(self, node):
+        return self.at
+
+    def end_loc(self, node):
+        return self.at
 
 
 def _method(src: Source, node, owner: str | None) -> ir.Func:

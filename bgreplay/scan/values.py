@@ -8,6 +8,7 @@ Anything else is not a constant, and the caller says so with the place it was fo
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from bgreplay.errors import Location
@@ -35,6 +36,18 @@ class Values:
         self.module = module
         self.bundle_id = bundle_id
         self.used_bundle_id = False
+        self.bindings: dict[tuple[int, str], tuple[ir.Expr, object]] = {}
+
+    @contextlib.contextmanager
+    def bound(self, func: ir.Func, args: dict[str, tuple[ir.Expr, object]]):
+        """Read ``func``'s parameters as the arguments of one call (``args``: name →
+        (expression, the caller it is read in))."""
+        saved = dict(self.bindings)
+        self.bindings.update({(id(func), name): value for name, value in args.items()})
+        try:
+            yield
+        finally:
+            self.bindings = saved
 
     # -- strings --------------------------------------------------------------------------
 
@@ -192,7 +205,8 @@ class Values:
                 return local, scope
             param = next((p for p in scope.params if p.name == name), None)
             if param is not None:
-                return self._argument(scope, param, depth)
+                bound = self.bindings.get((id(scope), name))
+                return bound if bound is not None else self._argument(scope, param, depth)
         candidates = self.module.consts_named(name)
         if len(path) > 1:
             owner = path[-2]

@@ -25,6 +25,7 @@ TOKEN = re.compile(r"""
 MAX_NESTING = 64
 VARIABLE = re.compile(r"\$[({]([A-Za-z0-9_]+)(?::([A-Za-z0-9_,]+))?[)}]")
 APP_PRODUCT = "com.apple.product-type.application"
+XCCONFIG_LINE = re.compile(r"([A-Za-z0-9_]+)(?:\[[^\]]*\])*\s*=(.*)")
 
 
 class NotAProject(Exception):
@@ -59,6 +60,8 @@ def parse_openstep(text: str) -> PDict:
     value = parser.value(0)
     if not isinstance(value, PDict):
         raise NotAProject("the top level is not a dictionary")
+    if parser.i != len(tokens):
+        raise NotAProject(f"unexpected {tokens[parser.i][1]!r} at line {tokens[parser.i][2]}")
     return value
 
 
@@ -247,11 +250,8 @@ def read_xcconfig(rel: str, text: str) -> dict[str, Setting]:
     """``KEY = value`` lines of an ``.xcconfig`` (``#include`` is not followed)."""
     out: dict[str, Setting] = {}
     for number, line in enumerate(text.splitlines(), 1):
-        line = line.split("//", 1)[0].strip()
-        if "=" not in line or line.startswith("#"):
-            continue
-        key, value = line.split("=", 1)
-        key = key.strip().split("[", 1)[0].strip()  # KEY[sdk=iphoneos*] conditions: take all
-        if re.fullmatch(r"[A-Za-z0-9_]+", key):
-            out[key] = Setting(value.strip(), Location(rel, number, 0))
+        # KEY[sdk=iphoneos*] = value: conditional settings are taken as they are
+        m = XCCONFIG_LINE.match(line.split("//", 1)[0].strip())
+        if m:
+            out[m.group(1)] = Setting(m.group(2).strip(), Location(rel, number, 0))
     return out
