@@ -115,9 +115,10 @@ def register(app: typer.Typer) -> None:
             "sarif: SARIF 2.1.0 for GitHub code scanning."
         ),
     ) -> int:
-        """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR021).
+        """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR020).
 
-        A folder is read as an app's sources: its findings are in the code (docs/scan.md).
+        A folder is read as an app's sources, as by scan --lint: the findings (BGR001–BGR007,
+        BGR021, BGR022 and BGS notes) are in the code, with file:line:column (docs/scan.md).
         Exit 1 when any finding is an error, 0 otherwise, 2 when a file cannot be loaded.
         Rules and fixes: docs/lint.md.
 

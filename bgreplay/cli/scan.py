@@ -49,7 +49,8 @@ def register(app: typer.Typer) -> None:
         notes = len(result.findings) - pitfalls
         where = out if out is not None else "the scenario"
         summary = (f"{'wrote ' + where if out else where}: {result.tasks} task"
-                   f"{'s' if result.tasks != 1 else ''} from {result.files} source files; "
+                   f"{'s' if result.tasks != 1 else ''} from {result.files} source file"
+                   f"{'s' if result.files != 1 else ''}; "
                    f"{result.guesses} guess{'es' if result.guesses != 1 else ''} marked "
                    f"\"guess:\" to check")
         if pitfalls or notes:
