@@ -109,9 +109,10 @@ def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
                 elif calls.request_class(node) is not None:
                     ctor_sites.append((node, func, frames))
                 elif calls.is_cancel(node):
-                    ident = node.args[0].value if node.args else None
-                    facts.cancels.append((values.string(ident, func) if ident else None,
-                                          node.loc))
+                    if not node.args:  # cancelAllTaskRequests: every task
+                        facts.cancels.append((None, node.loc))
+                    elif (ident := values.string(node.args[0].value, func)) is not None:
+                        facts.cancels.append((ident, node.loc))
     triggers = Triggers(module, lambda call: handler_of.get(id(call)), handler_funcs)
     for node, func, frames in ctor_sites:
         facts.requests += _requests(node, func, frames, module, values, facts)

@@ -59,6 +59,8 @@ class TaskModel:
     completes: Value | None = None
     requests: list[Request] = field(default_factory=list)
     registrations: list[Registration] = field(default_factory=list)
+    defined_at: Location | None = None  # where a named identifier's constant is
+    cancels: list[Location] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -84,6 +86,10 @@ def decide(project: Project, facts: CodeFacts) -> list[AppModel]:
             _task(ids, req.identifier, apps).requests.append(req)
     values = facts.values
     for task in ids.values():
+        task.defined_at = next((x.id_def for x in (*task.registrations, *task.requests)
+                                if x.id_def is not None), None)
+        task.cancels = [loc for ident, loc in facts.cancels
+                        if ident is None or ident == task.identifier]
         _decide_type(task, project)
         if task.type.value != "continued_processing":
             _decide_earliest(task, values)

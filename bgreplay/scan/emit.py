@@ -139,7 +139,10 @@ def _app(out: _Lines, app: AppModel) -> None:
 
 
 def _task(out: _Lines, task: TaskModel) -> None:
-    out.add(3, f"{scalar(task.identifier)}:")
+    out.add(3, f"{scalar(task.identifier)}:", (
+        f"identifier defined at {where(task.defined_at)}" if task.defined_at else ""))
+    for loc in task.cancels:
+        out.note(4, f"cancelled at {where(loc)}: the replay does not model cancel")
     out.add(4, f"type: {task.type.value}", comment(task.type.why))
     if task.earliest is not None:
         seconds = task.earliest.value

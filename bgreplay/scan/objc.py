@@ -8,7 +8,7 @@ and labels, so calls and definitions match as they do in Swift. Blocks are closu
 from __future__ import annotations
 
 from bgreplay.scan import ir
-from bgreplay.scan.syntax import MAX_DEPTH, Source, TooDeep
+from bgreplay.scan.syntax import Lowerer, Source
 
 LOOPS = ("for_statement", "while_statement", "do_statement", "for_in_statement")
 
@@ -137,12 +137,8 @@ def _function(src: Source, node) -> ir.Func | None:
                    lower=lambda: Lowering(src).compound(body, node))
 
 
-class Lowering:
+class Lowering(Lowerer):
     """Turns statements and expressions of one Objective-C file into ``ir`` nodes."""
-
-    def __init__(self, src: Source):
-        self.src = src
-        self.depth = 0
 
     def compound(self, node, decl=None) -> ir.Block:
         if node is None:
@@ -162,15 +158,6 @@ class Lowering:
             return self.compound(node)
         stmt = self.stmt(node)
         return ir.Block((stmt,) if stmt is not None else (), self.src.end_loc(node))
-
-    def stmt(self, n):
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise TooDeep
-            return self._stmt(n)
-        finally:
-            self.depth -= 1
 
     def _stmt(self, n):
         t = n.type
@@ -247,15 +234,6 @@ class Lowering:
         if t in ("comment", "labeled_statement", "preproc_call"):
             return None
         return ir.ExprStmt(self.expr(n))
-
-    def expr(self, n) -> ir.Expr:
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise TooDeep
-            return self._expr(n)
-        finally:
-            self.depth -= 1
 
     def _expr(self, n) -> ir.Expr:
         t = n.type
@@ -343,13 +321,7 @@ class Lowering:
             text = self.src.text(n)
             inside = text[text.find("(") + 1:text.rfind(")")].strip()
             return ir.Selector(inside.split(":")[0], loc)
-        if t == "assignment_expression":
-            return self.opaque(n)
         return self.opaque(n)
-
-    def opaque(self, n) -> ir.Opaque:
-        return ir.Opaque(tuple(self.expr(c) for c in n.named_children if c.type != "comment"),
-                         self.src.loc(n))
 
     def message(self, n) -> ir.Expr:
         loc = self.src.loc(n)

@@ -8,7 +8,7 @@ files that matter.
 from __future__ import annotations
 
 from bgreplay.scan import ir
-from bgreplay.scan.syntax import MAX_DEPTH, Source, TooDeep, field_children
+from bgreplay.scan.syntax import Lowerer, Source, field_children
 
 TYPE_DECLS = ("class_declaration", "protocol_declaration")
 FUNC_DECLS = ("function_declaration", "init_declaration")
@@ -165,12 +165,8 @@ def _default_value(src: Source, decl, param):
     return None
 
 
-class Lowering:
+class Lowering(Lowerer):
     """Turns statements and expressions of one file into ``ir`` nodes."""
-
-    def __init__(self, src: Source):
-        self.src = src
-        self.depth = 0
 
     # -- blocks ---------------------------------------------------------------------------
 
@@ -219,15 +215,6 @@ class Lowering:
         return groups
 
     # -- statements -----------------------------------------------------------------------
-
-    def stmt(self, n):
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise TooDeep
-            return self._stmt(n)
-        finally:
-            self.depth -= 1
 
     def _stmt(self, n):
         t = n.type
@@ -333,15 +320,6 @@ class Lowering:
 
     # -- expressions ----------------------------------------------------------------------
 
-    def expr(self, n) -> ir.Expr:
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                raise TooDeep
-            return self._expr(n)
-        finally:
-            self.depth -= 1
-
     def _expr(self, n) -> ir.Expr:
         t = n.type
         loc = self.src.loc(n)
@@ -414,11 +392,6 @@ class Lowering:
                 name = name.rsplit(".", 1)[1]
             return ir.Selector(name, loc)
         return self.opaque(n)
-
-    def opaque(self, n) -> ir.Opaque:
-        return ir.Opaque(tuple(self.expr(c) for c in n.named_children
-                               if c.type not in ("comment", "multiline_comment")),
-                         self.src.loc(n))
 
     def prefix(self, n) -> ir.Expr:
         loc = self.src.loc(n)

@@ -40,3 +40,39 @@ class Source:
 
 def field_children(node, name: str) -> list:
     return [c for i, c in enumerate(node.children) if node.field_name_for_child(i) == name]
+
+
+class Lowerer:
+    """What both front ends' lowering shares: depth-guarded ``stmt`` / ``expr`` around their
+    ``_stmt`` / ``_expr``, and ``opaque`` for constructs the analysis does not model."""
+
+    def __init__(self, src: Source):
+        self.src = src
+        self.depth = 0
+
+    def stmt(self, n):
+        return self._guarded(self._stmt, n)
+
+    def expr(self, n):
+        return self._guarded(self._expr, n)
+
+    def _guarded(self, lower, n):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise TooDeep
+            return lower(n)
+        finally:
+            self.depth -= 1
+
+    def _stmt(self, n):
+        raise NotImplementedError
+
+    def _expr(self, n):
+        raise NotImplementedError
+
+    def opaque(self, n):
+        from bgreplay.scan import ir
+
+        return ir.Opaque(tuple(self.expr(c) for c in n.named_children
+                               if not c.type.endswith("comment")), self.src.loc(n))

@@ -35,7 +35,6 @@ class Values:
     def __init__(self, module: Module, bundle_id: str | None):
         self.module = module
         self.bundle_id = bundle_id
-        self.used_bundle_id = False
         self.bindings: dict[tuple[int, str], tuple[ir.Expr, object]] = {}
 
     @contextlib.contextmanager
@@ -69,8 +68,6 @@ class Values:
         if path is None:
             return None
         if path in BUNDLE_ID_PATHS:
-            if self.bundle_id is not None:
-                self.used_bundle_id = True
             return self.bundle_id
         value = self.resolve(path, scope, depth)
         return self.string(value[0], value[1], depth + 1) if value is not None else None
