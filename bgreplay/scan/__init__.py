@@ -32,7 +32,7 @@ def scan_folder(path: str | Path) -> ScanResult:
     from bgreplay.scan.files import find_files
     from bgreplay.scan.grammar import require_grammars
     from bgreplay.scan.module import Module
-    from bgreplay.scan.project import read_project
+    from bgreplay.scan.project import identifier_prefix, read_project
 
     require_grammars()
     root = Path(path)
@@ -45,6 +45,12 @@ def scan_folder(path: str | Path) -> ScanResult:
     project = read_project(folder, module)
     primary = project.apps[0]
     facts = analysis.analyse(module, None if primary.bundle_guess else primary.bundle)
+    if primary.bundle_guess and not primary.permitted:  # no Info.plist: the code's identifiers
+        prefix = identifier_prefix([x.identifier for x in (*facts.registrations, *facts.requests)
+                                    if x.identifier])
+        if prefix is not None:
+            primary.bundle = prefix
+            primary.bundle_how = "guess: the common prefix of the identifiers in the code"
     apps = decide.decide(project, facts)
     findings = rules.code_findings(project, facts, apps, module.unparsed)
     tasks = sum(len(a.tasks) for a in apps)

@@ -14,6 +14,7 @@ from bgreplay.scan.module import Module, walk_frames
 from bgreplay.scan.plists import Sourced
 
 VARIABLE = re.compile(r"\$[({][A-Za-z0-9_:,]+[)}]")
+UNKNOWN_BUNDLE = "com.example.app"
 
 
 @dataclass(slots=True)
@@ -209,16 +210,26 @@ def _fallback_bundle(permitted, raw, module: Module, folder: Folder):
     from_package = _package_bundle(module, folder)
     if from_package is not None:
         return from_package.value, from_package.loc, "bundleIdentifier in Package.swift", False
-    ids = [p.value for p in permitted if not VARIABLE.search(p.value)]
-    if ids:
-        prefix = ids[0].rsplit(".", 1)[0] if len(ids) == 1 else posixpath.commonprefix(
-            [i + "." for i in ids]).rstrip(".")
-        if "." in prefix:
-            return prefix, None, (
-                f"guess: the common prefix of the permitted identifiers"
-                f"{' (CFBundleIdentifier ' + raw.value + ' could not be resolved)' if raw else ''}"
-            ), True
-    return "com.example.app", None, "guess: no bundle identifier found in the sources", True
+    prefix = identifier_prefix([p.value for p in permitted])
+    if prefix is not None:
+        return prefix, None, (
+            f"guess: the common prefix of the permitted identifiers"
+            f"{' (CFBundleIdentifier ' + raw.value + ' could not be resolved)' if raw else ''}"
+        ), True
+    return UNKNOWN_BUNDLE, None, "guess: no bundle identifier found in the sources", True
+
+
+def identifier_prefix(ids: list[str]) -> str | None:
+    """``io.x.refresh``, ``io.x.index`` → ``io.x``: task identifiers conventionally start with
+    the bundle identifier."""
+    ids = [i for i in ids if not VARIABLE.search(i)]
+    if not ids:
+        return None
+    prefix = ids[0].rsplit(".", 1)[0] if len(ids) == 1 else posixpath.commonprefix(
+        [i + "." for i in ids]).rstrip(".")
+    prefix = prefix[:prefix.rfind(".") + 1].rstrip(".") if len(ids) > 1 and not all(
+        i.startswith(prefix + ".") for i in ids) else prefix
+    return prefix if "." in prefix else None
 
 
 def _package_bundle(module: Module, folder: Folder) -> Sourced | None:
