@@ -139,7 +139,8 @@ def metrics(result, *, variant: str | None = None, device: int = 0):
     from bgreplay.analysis.metrics import compute_metrics
 
     name = variant or getattr(result.scenario, "variant", "base")
-    return compute_metrics(events_frame(result, variant=name, device=device), result.scenario)
+    return compute_metrics(events_frame(result, variant=name, device=device), result.scenario,
+                           result.profile)
 
 
 def check(

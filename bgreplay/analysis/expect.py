@@ -5,7 +5,8 @@ Grammar, one string per check::
     scalar:        OP VALUE            ">= 3"      "== 0"       "> 80%"
     distribution:  AGG OP VALUE        "p(90) < 3h"  "max < 12h"  "count >= 5"
 
-``AGG`` is ``min``, ``max``, ``avg``, ``med``, ``p(N)`` or ``count``; ``OP`` one of
+``AGG`` is ``min``, ``max``, ``avg``, ``med``, ``p(N)``, ``at(N)`` (the N-th observation in time
+order: day N of ``launches_by_day``) or ``count``; ``OP`` one of
 ``< <= > >= == !=``. ``VALUE`` is a number; for time metrics also a duration (``90s``, ``1h30m``,
 ``2d``; a bare number means seconds, or hours for an ``hours`` metric); for ratio metrics also a
 percentage (``80%`` = 0.8); a ``percent`` metric accepts a trailing ``%`` (``20%`` = 20).
@@ -52,7 +53,7 @@ _SYNTAX = re.compile(
 )
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:e-?\d+)?$", re.IGNORECASE)
 GRAMMAR_FIX = ('write "OP VALUE" for a number (">= 3") or "AGG OP VALUE" for a distribution '
-               '("p(90) < 3h"); AGG is min, max, avg, med, p(N) or count; '
+               '("p(90) < 3h"); AGG is min, max, avg, med, p(N), at(N) or count; '
                "OP is <, <=, >, >=, == or !=")
 
 
@@ -362,7 +363,8 @@ def run_check(
     for plan in planned:
         started = time.perf_counter()
         result = replay(plan.scenario)
-        metrics = compute_metrics(events_frame(result, variant=plan.variant), plan.scenario)
+        metrics = compute_metrics(events_frame(result, variant=plan.variant), plan.scenario,
+                                  result.profile)
         results = tuple(evaluate(plan.expectations, metrics))
         changes: tuple = ()
         if baseline is not None:

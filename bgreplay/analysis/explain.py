@@ -24,8 +24,11 @@ WHY = {
     "low_power_mode": "Low Power Mode pauses background work unless the device charges at 30 % or "
                       "more (F55)",
     "thermal": "the device was too hot (F62, F63)",
-    "energy_budget": "the app had spent its background energy budget; it refills over time and "
-                     "does not apply while charging (F65, F66)",
+    "energy_budget": "the app had spent its background energy budget, which refills through the "
+                     "day in proportion to how often the user opens the app, and does not apply "
+                     "while charging (F42, F65, F66)",
+    "rate_limit": "the task had launched a short while before, and iOS spaces out one task's "
+                  "launches — the less the app is used, the further apart (F68)",
     "network": "the request requires a network connection and there was none (F32)",
     "external_power": "the request requires external power and the device was on battery (F33)",
     "boot_time": "the device had booted moments before; iOS waits 5 minutes after boot (F92)",
@@ -43,7 +46,8 @@ POLICY_TITLES = {
     "application": "Application", "device_activity": "Device activity",
     "battery": "Battery level", "critical_battery": "Critically low battery",
     "low_power_mode": "Low Power Mode", "thermal": "Thermal", "energy_budget": "Energy budget",
-    "network": "Network", "external_power": "External power", "boot_time": "Boot time",
+    "network": "Network", "external_power": "External power", "rate_limit": "Rate limit",
+    "boot_time": "Boot time",
     "app_switcher": "App switcher", "background_app_refresh": "Background App Refresh",
     "recent_use": "Recent use", "threshold": "Score below threshold",
     "device_off": "Device off", "already_running": "Already running",
