@@ -41,11 +41,14 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         profile: Profile,
         *,
         explain_task: str | None = None,
+        record_params: bool = False,
     ):
         self.scenario = scenario
         self.timeline = timeline
         self.profile = profile
-        self.params = dict(profile.params)  # a plain dict: read on every policy answer
+        # a plain dict, read on every policy answer; or one that notes which parameters the
+        # replay read (a parameter never read cannot change this replay: sensitivity skips it)
+        self.params = ParamsRead(profile.params) if record_params else dict(profile.params)
         self.seed = scenario.seed
         self.clock = timeline.clock
         self.local_ms = _local_time(self.clock)
@@ -107,6 +110,7 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
             profile=dict(self.params),
             events=tuple(self.events),
             evaluations=tuple(self.evaluations),
+            params_read=frozenset(getattr(self.params, "read", ())),
         )
 
     def _event_handlers(self) -> dict:
@@ -587,6 +591,18 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         return float(self.params["penalty_factor"]) ** active
 
 
+class ParamsRead(dict):
+    """The profile's parameters, noting each one read."""
+
+    def __init__(self, params) -> None:
+        super().__init__(params)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str):
+        self.read.add(name)
+        return super().__getitem__(name)
+
+
 def _local_time(clock: Clock) -> Callable[[int], int]:
     """``clock.local_ms``, as a plain addition when the UTC offset never changes."""
     if len(clock.offsets) > 1:
@@ -600,10 +616,12 @@ def _clamp_level(level: float) -> float:
 
 
 def replay(
-    scenario: Scenario, timeline: Timeline, profile: Profile, *, explain_task: str | None = None
+    scenario: Scenario, timeline: Timeline, profile: Profile, *, explain_task: str | None = None,
+    record_params: bool = False,
 ) -> ReplayResult:
     """Replay ``scenario`` over ``timeline`` with ``profile`` and return the event log."""
-    engine = Replay(scenario, timeline, profile, explain_task=explain_task)
+    engine = Replay(scenario, timeline, profile, explain_task=explain_task,
+                    record_params=record_params)
     engine.advance()
     return engine.result()
 

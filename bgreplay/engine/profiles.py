@@ -44,6 +44,14 @@ class Param:
     def has_range(self) -> bool:
         return self.low is not None and self.high is not None
 
+    def format(self, value: object) -> str:
+        """A value as a user writes it (``5m``, ``0.04``, ``true``): copyable into ``--set``."""
+        if self.unit == "ms":
+            return format_duration(int(value))  # type: ignore[call-overload]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
     def parse(self, raw: object) -> object:
         """Turn a written value (``5s``, ``0.5``, ``true``) into the engine's value or raise."""
         if self.unit == "bool":
@@ -65,6 +73,20 @@ class Param:
         if raw < 0:
             raise ValueError(f"{self.name} must not be negative")
         return type(self.default)(raw) if isinstance(self.default, int | float) else raw
+
+
+def format_duration(ms: int) -> str:
+    """``5400000`` → ``1h30m``: what ``_duration_ms`` reads back."""
+    if ms == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", _D), ("h", _H), ("m", _MIN), ("s", _S)):
+        if ms >= size:
+            parts.append(f"{ms // size}{unit}")
+            ms %= size
+    if ms:
+        parts.append(f"{ms}ms")
+    return "".join(parts)
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -89,7 +111,7 @@ def _p(name, default, unit, source, confidence, description, low=None, high=None
 # same binary uses for other priorities or activities, or ±20 % where Trial may tune them (F§2);
 # assumptions over what the field allows. Each range says which.
 _X2 = "one field report: a factor of 2 either side"
-_TRIAL = "read from one iOS build; Trial may tune it (F§2): about ±20 %"
+_TRIAL = "read from one iOS build; Trial may tune it (F§2): about ±10 %"
 _GUESS = "assumption: the plausible span, no measurement"
 _SWITCH = "unknown either way: both settings"
 
@@ -114,25 +136,24 @@ PARAMETERS: dict[str, Param] = {
         # --- evaluation and threshold (§6.2)
         _p("rescore_interval", 15 * _MIN, "ms", "F40", REVERSED,
            "pending requests are re-scored this often (policy responses valid 900 s)",
-           12 * _MIN, 18 * _MIN, _TRIAL),
+           810 * _S, 990 * _S, _TRIAL),
         _p("min_run_score", 0.6, "ratio", "F41, FO9", ASSUMPTION,
            "floor under the relaxing threshold: stands for dasd's non-public decision part "
            "(not applied when dasd skips prediction, F30, F31)",
            0.45, 0.75, "between the score of a recent app with no predicted use (~0.5) and of "
                        "a predicted one (~0.9); FO9 saw a threshold of 0.91"),
         _p("optimal_target", 0.9, "ratio", "F30", REVERSED,
-           "the prediction scan stops at the first predicted score above this",
-           0.85, 0.95, _TRIAL),
+           "the prediction scan stops at the first predicted score above this", 0.81, 0.99, _TRIAL),
         _p("prediction_horizon", 24 * _H, "ms", "F30", REVERSED,
-           "how far past start_after the optimal-score scan looks", 20 * _H, 28 * _H, _TRIAL),
+           "how far past start_after the optimal-score scan looks", 77760 * _S, 95040 * _S, _TRIAL),
         _p("prediction_step", 15 * _MIN, "ms", "F30", REVERSED, "scan step",
            15 * _MIN, 30 * _MIN, "F30: 30 min for activities that launch no app"),
         _p("prediction_step_short", 5 * _MIN, "ms", "F30", REVERSED,
-           "scan step for windows of 15 min or less", 4 * _MIN, 6 * _MIN, _TRIAL),
+           "scan step for windows of 15 min or less", 270 * _S, 330 * _S, _TRIAL),
         _p("prediction_skip_beyond", 21 * _H, "ms", "F30", REVERSED,
-           "start_after further away than this skips prediction", 17 * _H, 25 * _H, _TRIAL),
+           "start_after further away than this skips prediction", 68040 * _S, 83160 * _S, _TRIAL),
         _p("skipped_optimal_score", 0.01, "ratio", "F30", REVERSED,
-           "optimal score when prediction is skipped", 0.008, 0.012, _TRIAL),
+           "optimal score when prediction is skipped", 0.009, 0.011, _TRIAL),
         _p("relax_pre", 0.95, "ratio", "F§2.3", REVERSED,
            "threshold relaxation at slot 0 (Background priority)",
            0.925, 0.975, "F§2.3: the Utility and Maintenance priorities"),
@@ -144,28 +165,28 @@ PARAMETERS: dict[str, Param] = {
         _p("app_weight", 50.0, "weight", "F43", REVERSED, "Application policy weight",
            25.0, 50.0, "F43: 25 for other utility-or-higher work"),
         _p("app_prediction_offset", 450 * _S, "ms", "F43", REVERSED,
-           "the app's launch likelihood is read this far ahead", 360 * _S, 540 * _S, _TRIAL),
+           "the app's launch likelihood is read this far ahead", 405 * _S, 495 * _S, _TRIAL),
         _p("app_jitter_max", 1350 * _S, "ms", "F43", REVERSED,
-           "plus a uniform jitter up to this", 1080 * _S, 1620 * _S, _TRIAL),
+           "plus a uniform jitter up to this", 1215 * _S, 1485 * _S, _TRIAL),
         _p("app_jitter_redraw", 5 * _MIN, "ms", "F43", REVERSED, "jitter redraw period",
-           4 * _MIN, 6 * _MIN, _TRIAL),
+           270 * _S, 330 * _S, _TRIAL),
         _p("app_default_likelihood", 0.0025, "ratio", "F43", REVERSED,
-           "likelihood when the app has no usage history", 0.002, 0.003, _TRIAL),
+           "likelihood when the app has no usage history", 0.0023, 0.0028, _TRIAL),
         _p("app_launch_rule", 0.25, "ratio", "F43", REVERSED, "sqrt(p) above this scores 1",
-           0.2, 0.3, _TRIAL),
+           0.225, 0.275, _TRIAL),
         _p("app_request_bonus", 0.1, "ratio", "F43", REVERSED,
-           "score added per pending request of the app beyond the first", 0.08, 0.12, _TRIAL),
+           "score added per pending request of the app beyond the first", 0.09, 0.11, _TRIAL),
         _p("app_recent_share", 0.35, "ratio", "F43", REVERSED,
-           "share of the score given by membership of the recent-apps set", 0.28, 0.42, _TRIAL),
+           "share of the score given by membership of the recent-apps set", 0.315, 0.385, _TRIAL),
         _p("app_recent_size", 25, "count", "F43", REVERSED, "size of the recent-apps set",
-           20, 30, _TRIAL),
+           22, 28, _TRIAL),
         _p("recent_window", 14 * _D, "ms", "F43, FO12", ASSUMPTION,
            "an app counts as recent only if opened within this window: how long an app stays "
            "among a user's 25 most recently used when they open 14-18 apps a week",
            7 * _D, 21 * _D, "FO12: 14-18 distinct apps a week fill 25 places in one to three "
                             "weeks"),
         _p("app_cap", 0.5, "ratio", "F43", REVERSED, "a score above this becomes 1",
-           0.4, 0.6, _TRIAL),
+           0.45, 0.55, _TRIAL),
         _p("app_dormancy_half_life", 2 * _D, "ms", "F41, FO11", ASSUMPTION,
            "an app's predicted launch likelihood halves with each this long since its last "
            "open: a habit the user dropped stops predicting use",
@@ -176,33 +197,33 @@ PARAMETERS: dict[str, Param] = {
            "Device activity policy weight for refresh",
            5.0, 20.0, "F§2.2: 10 for other activities, 20 for requires-inactivity ones"),
         _p("device_activity_floor", 0.05, "ratio", "F46", REVERSED,
-           "floor of the predicted in-use probability", 0.04, 0.06, _TRIAL),
+           "floor of the predicted in-use probability", 0.045, 0.055, _TRIAL),
         _p("device_activity_horizon", 15 * _MIN, "ms", "F46", REVERSED,
-           "'in use soon' looks this far ahead", 12 * _MIN, 18 * _MIN, _TRIAL),
+           "'in use soon' looks this far ahead", 810 * _S, 990 * _S, _TRIAL),
         # --- Battery (F34, F58, F59)
         _p("battery_weight", 10.0, "weight", "F59", ASSUMPTION, "Battery level policy weight",
            5.0, 20.0, _GUESS),
         _p("battery_base", 20.0, "%", "F59", REVERSED, "battery score b (below-utility priority)",
-           16.0, 24.0, _TRIAL),
+           18.0, 22.0, _TRIAL),
         _p("battery_exponent", 0.5, "count", "F59", REVERSED, "battery score exponent e",
-           0.4, 0.6, _TRIAL),
+           0.45, 0.55, _TRIAL),
         _p("battery_plugged_boost", 1.2, "ratio", "F59", REVERSED,
-           "battery score multiplier while plugged in", 1.0, 1.4, _TRIAL),
+           "battery score multiplier while plugged in", 1.08, 1.32, _TRIAL),
         _p("ipad_processing_min_battery", 75.0, "%", "F34", REVERSED,
-           "an iPad runs processing on battery at or above this level", 60.0, 90.0, _TRIAL),
+           "an iPad runs processing on battery at or above this level", 67.5, 82.5, _TRIAL),
         _p("critical_battery", 20.0, "%", "F58", ENGINEER,
            "refresh is vetoed at or below this level unless plugged",
            10.0, 20.0, "F58: 'critically low'; iOS's own low-battery alerts come at 20 and 10 %"),
         # --- Low Power Mode (F52, F55, F56)
         _p("lpm_battery_threshold", 30.0, "%", "F55", REVERSED,
-           "LPM is not enforced while plugged in at or above this level", 24.0, 36.0, _TRIAL),
+           "LPM is not enforced while plugged in at or above this level", 27.0, 33.0, _TRIAL),
         # --- Thermal (F62, F63)
         _p("thermal_weight", 10.0, "weight", "F62", ASSUMPTION, "Thermal policy weight",
            5.0, 20.0, _GUESS),
         _p("thermal_score_fair", 0.6, "ratio", "F62", REVERSED, "score at fair",
-           0.48, 0.72, _TRIAL),
+           0.54, 0.66, _TRIAL),
         _p("thermal_score_serious", 0.1, "ratio", "F62", REVERSED, "score at serious",
-           0.08, 0.12, _TRIAL),
+           0.09, 0.11, _TRIAL),
         # --- Energy budget (§6.6, F42, F65, F66)
         _p("energy_per_open", 2.0, "units", "F42, FO2, FO4", ASSUMPTION,
            "the app's daily energy allocation per daily open (recency-weighted opens a day "
@@ -235,9 +256,9 @@ PARAMETERS: dict[str, Param] = {
            15 * _MIN, 60 * _MIN, _X2 + " (FO1: 30-31 min in three logs)"),
         # --- Boot, recent use, penalty
         _p("boot_wait", 300 * _S, "ms", "F92", REVERSED, "no launches this long after boot",
-           240 * _S, 360 * _S, _TRIAL),
+           270 * _S, 330 * _S, _TRIAL),
         _p("boot_wait_network", 120 * _S, "ms", "F92", REVERSED,
-           "boot wait for requests that require the network", 96 * _S, 144 * _S, _TRIAL),
+           "boot wait for requests that require the network", 108 * _S, 132 * _S, _TRIAL),
         _p("processing_recent_use", 7 * _D, "ms", "F29, F44", DOCUMENTED,
            "processing needs a foreground use of the app within this window"),
         _p("penalty_factor", 0.5, "ratio", "F74", ASSUMPTION,
@@ -273,9 +294,9 @@ PARAMETERS: dict[str, Param] = {
            "continued-processing tasks running at once", 1, 4, _GUESS),
         _p("cp_stall", 30 * _S, "ms", "F105", REVERSED,
            "continued processing expires after this long without progress",
-           24 * _S, 36 * _S, _TRIAL),
+           27 * _S, 33 * _S, _TRIAL),
         _p("cp_stall_first", 45 * _S, "ms", "F105", REVERSED,
-           "... or this long before its first progress report", 36 * _S, 54 * _S, _TRIAL),
+           "... or this long before its first progress report", 40 * _S, 50 * _S, _TRIAL),
         _p("late_registration_crash", False, "bool", "F87", OBSERVED,
            "registering handlers after launch finishes crashes the app", False, True,
            "F87: seen through iOS 18.6, not found in the 26.1 binary"),
@@ -343,16 +364,17 @@ PROFILE_OVERRIDES: dict[str, dict[str, object]] = {
     "ios-17": {"late_registration_crash": True},  # F87: crash observed through iOS 18.6
     "ios-18": {"late_registration_crash": True},
     "ios-26": {},  # F87: no late-registration check in the iOS 26.1 decompile
-    # no prediction, so nothing to pre-warm for; no rate limit: dasd's discretion, not a
-    # constraint of the request
+    # no prediction, so nothing to pre-warm for; no rate limit and no energy rationing: dasd's
+    # discretion, not constraints of the request
     "ideal": {"prewarm_lead": 0, "refresh_min_spacing": 0, "refresh_spacing_by_use": 0,
-              "processing_min_spacing": 0},
+              "processing_min_spacing": 0, "energy_per_open": 1e9},
 }
 PROFILE_NOTES: dict[str, str] = {
     "ios-17": "iOS 17: health research available (F96); late registration crashes (F87)",
     "ios-18": "iOS 18: as ios-17 (F87 observed on 18.6)",
     "ios-26": "iOS 26: the reverse-engineered 26.1 dasd (F§2); continued processing (F100)",
-    "ideal": "constraints only: a request runs at the first moment no hard veto holds",
+    "ideal": "constraints only: a request runs at the first moment no hard veto holds (no "
+             "scores, rate limit, energy rationing or pre-warms)",
 }
 PROFILE_NAMES = tuple(PROFILE_OVERRIDES)
 

@@ -102,3 +102,4 @@ class ReplayResult:
     profile: dict
     events: tuple[Event, ...]
     evaluations: tuple[Evaluation, ...] = ()
+    params_read: frozenset[str] = frozenset()  # with ``record_params``: what the replay read
