@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bgreplay.engine.records import PREWARM_NOTE, Evaluation, Event, ReplayResult
+from bgreplay.engine.records import EARLY_EXPIRY, PREWARM_NOTE, Evaluation, Event, ReplayResult
 
 # One sentence per blocking reason, with the facts behind it.
 WHY = {
@@ -110,6 +110,10 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
                 f"{local_label(result, running.t)}")
         if end is not None:
             text += f" and {end.event} ({end.reason}) at {local_label(result, end.t)}"
+        if EARLY_EXPIRY in (running.detail or ""):
+            text += (". The system gave this run a few seconds, not the 30 s maximum: the "
+                     "expiration handler may be called early (F3), and field logs show most "
+                     "expirations 2-5 s in (FO8)")
         return text + "."
     submitted = _pending_since(before)
     if submitted is None:
@@ -210,6 +214,11 @@ def _next_change(result: ReplayResult, reason: str, at: int, task_id: str) -> st
         what = "the user next opened the app at"
     elif reason == "application":
         found, what = first("app", field="end"), "the app left the foreground at"
+    elif reason == "rate_limit":
+        lifted = next((e for e in result.events if e.task == task_id and e.t >= at
+                       and e.event in ("launched", "throttled", "replaced")), None)
+        found = lifted.t if lifted is not None else None
+        what = "the spacing since its last launch ended, and the request was scored again, at"
     return f"{what} {local_label(result, found)}" if found is not None else ""
 
 

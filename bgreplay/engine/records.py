@@ -43,6 +43,7 @@ KILL_REASONS = (
     "watchdog", "jetsam", "cpu_limit", "crash", "boot", "force_quit", "user_cancel", "stalled",
 )
 PREWARM_NOTE = "pre-warm launch (F93)"  # in the detail of a submit made by a pre-warm
+EARLY_EXPIRY = "the system expires this run early"  # in the detail of such a `launched`
 SUBMIT_ERRORS = (
     "unavailable", "notPermitted", "tooManyPendingTaskRequests", "immediateRunIneligible",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from bgreplay.engine import queue as q
+from bgreplay.engine.records import EARLY_EXPIRY
 from bgreplay.engine.state import Request, Run
 from bgreplay.scenario.model import DurationDist, Task
 
@@ -40,7 +41,7 @@ class RunsMixin:
         fields = {"app": task.app, "task": task.id, "task_type": task.type, "run": number}
         detail = "no allowance" if allowance is None else f"allowance {allowance / 1000:g}s"
         if early:
-            detail += " (the system expires this run early, F3, FO8)"
+            detail += f" ({EARLY_EXPIRY}, F3, FO8)"
         self._emit(t, "launched", reason="simulated" if simulated else "organic",
                    value=(t - req.start_after) / 1000, detail=detail, **fields)
         if not self.apps[task.app].app.registers_handler(task.id) or self.launch_crashes(task.app):
