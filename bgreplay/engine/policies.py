@@ -81,7 +81,7 @@ def application(r: Replay, req: Request, now: int, at: int, live: bool) -> Answe
     def why() -> str:
         fade = r.dormancy_fade(app, at)
         faded = f" (faded x{fade:.2f}: not opened for {r.days_unopened(app, at):.1f} days, " \
-                "FO11)" if fade < 0.995 else ""
+                "FO11)" if fade <= 0.5 else ""  # from one half-life on: worth saying
         return (f"launch likelihood {likelihood:.3f}{faded}, "
                 f"{'recent app' if recent else 'not recent'}")
 

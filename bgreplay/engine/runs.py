@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from bgreplay.engine import queue as q
-from bgreplay.engine.records import EARLY_EXPIRY
+from bgreplay.engine.records import EARLY_EXPIRY, NO_NETWORK
 from bgreplay.engine.state import Request, Run
 from bgreplay.scenario.model import DurationDist, Task
 
@@ -95,10 +95,13 @@ class RunsMixin:
         if run.work_at_start is not None:
             length = max(1, run.work_at_start)
         success = rng.random() < h.success_rate
+        if not success:
+            run.failure = "the handler failed (success_rate)"
         if h.network is not None:
             if self.device.network == "none":
                 length = int(self.params["network_timeout"])  # §6.7: the first request times out
                 success = False
+                run.failure = NO_NETWORK
             else:
                 length += self._network_ms(h.network.requests, h.network.bytes)
         run.success = success
@@ -170,7 +173,8 @@ class RunsMixin:
         self._handler_end_submits(run, t, run.success)
         completes = task.handler.completes
         if completes == "always" or (completes == "on_success" and run.success):
-            self._end(run, t, "completed", "success" if run.success else "failure")
+            self._end(run, t, "completed", "success" if run.success else "failure",
+                      detail=None if run.success else run.failure)
             return
         # setTaskCompleted never called: the run lingers until it is expired (F73)
         run.token += 1

@@ -359,7 +359,7 @@ class SchedulerMixin:
             verdicts = tuple(verdict(p, a) for p, a in zip(applied, answers, strict=True))
             self.evaluations.append(Evaluation(
                 now, task.id, trigger, verdicts, "run" if launched else "blocked", score,
-                threshold, launched, blocker_reason or "launched"))
+                threshold, launched, blocker_reason or "launched", req.number, req.submit_t))
         if launched:
             self.launch(req, now)
             return

@@ -90,3 +90,4 @@ class Run:
     expire_reason: str | None = None
     finished: bool = False
     penalty: bool = False
+    failure: str | None = None  # why the handler fails, when the model knows (``no network``)
