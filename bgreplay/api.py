@@ -114,14 +114,17 @@ def replay(
     *,
     explain_task: str | None = None,
     on_day=None,
+    record_params: bool = False,
 ):
     """Replay a scenario and return its ``ReplayResult``; ``on_day(done_ms, total_ms)`` is
-    called after each simulated day (for progress bars)."""
+    called after each simulated day (for progress bars); with ``record_params`` the result
+    lists the profile parameters the replay read."""
     from bgreplay.engine.engine import Replay
 
     if timeline is None:
         timeline = load_timeline(scenario)
-    engine = Replay(scenario, timeline, resolve_profile(scenario), explain_task=explain_task)
+    engine = Replay(scenario, timeline, resolve_profile(scenario), explain_task=explain_task,
+                    record_params=record_params)
     if on_day is None:
         engine.advance()
     else:
@@ -139,7 +142,8 @@ def metrics(result, *, variant: str | None = None, device: int = 0):
     from bgreplay.analysis.metrics import compute_metrics
 
     name = variant or getattr(result.scenario, "variant", "base")
-    return compute_metrics(events_frame(result, variant=name, device=device), result.scenario)
+    return compute_metrics(events_frame(result, variant=name, device=device), result.scenario,
+                           result.profile)
 
 
 def check(
@@ -157,6 +161,7 @@ def check(
     from bgreplay.analysis.expect import run_check
 
     return run_check([str(p) for p in paths], load=load_scenario, replay=replay,
+                     load_timeline=load_timeline,
                      baseline=None if baseline is None else str(baseline),
                      update_baseline=update_baseline, tolerances=tolerances)
 
@@ -180,6 +185,22 @@ def compare(
     return run_compare(str(path), load=load_scenario, replay=replay, variants=variants,
                        vary=vary, metrics=metrics, overrides=overrides,
                        scenario_variants=scenario_variants)
+
+
+def sensitivity(
+    path: str | Path,
+    *,
+    overrides: Sequence[str] = (),
+    metrics: Sequence[str] = (),
+    jobs: int = 1,
+):
+    """``bgreplay compare --sensitivity``: the scenario replayed at both ends of every uncertain
+    model parameter it reads (a ``bgreplay.analysis.sensitivity.Sensitivity``)."""
+    from bgreplay.analysis.sensitivity import run_sensitivity
+
+    return run_sensitivity(str(path), load=load_scenario, replay=replay,
+                           load_timeline=load_timeline, metrics=metrics,
+                           overrides=overrides, jobs=jobs)
 
 
 def fleet(

@@ -103,7 +103,7 @@ def test_json_report():
     first = doc["checks"][0]["expectations"][0]
     assert first == {"target": FILM_REFRESH, "metric": "launches", "expectation": ">= 1",
                      "measured": 2.0, "measured_text": "2", "passed": True,
-                     "location": "film.yaml:41:5"}
+                     "location": "film.yaml:41:5", "robust": False, "not_robust": []}
 
 
 def test_plain_table(capsys):

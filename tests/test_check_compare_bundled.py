@@ -27,10 +27,10 @@ def test_bundled_scenarios_pass_and_one_impossible_expectation_fails(tmp_path, r
     assert code == 1, err
     failed = [line for line in out.splitlines() if "✗" in line]
     assert len(failed) == 1 and "launches_per_day" in failed[0] and ">= 40" in failed[0]
-    assert "2.57" in failed[0]  # the measured value beside the threshold
+    assert "2.29" in failed[0]  # the measured value beside the threshold
     root = ET.fromstring(junit.read_bytes())
     failures = root.findall(".//failure")
-    assert len(failures) == 1 and "measured 2.57" in failures[0].get("message")
+    assert len(failures) == 1 and "measured 2.29" in failures[0].get("message")
 
 
 def test_baseline_round_trip_on_the_flagship(tmp_path, run_cli):
@@ -69,23 +69,74 @@ def test_resetting_the_timer_is_what_starves_a_frequent_opener():
             < _column(comparison, "when=[app_launch]", "staleness_at_open.p50", app))
 
 
-def test_on_launch_starves_the_flagship_refresh_in_the_seeds_direction():
+UPPER_PREWARM = ["scheduler/params/prewarm_chance=1",
+                 "scheduler/params/prewarm_launch_code_share=1",
+                 "scheduler/params/process_residency=0s"]
+
+
+def test_on_launch_gets_no_more_than_on_background_and_pre_warms_bound_the_harm():
     """The seed: submitting on every launch "resets the scheduling timer and can delay your task
-    execution"; on background it does not. A pre-warm (F93) runs the launch code ahead of each
-    predicted open and replaces the request dasd meant to run before it (docs/model.md)."""
-    comparison = api.compare("scenarios/pixar-film-tracker.yaml", vary=[VARY_WHEN])
+    execution" — so not more refreshes than submitting on background. Pre-warms are rare (FO5)
+    and only sometimes run the launch code (FO7): not a wipe-out. At today's named upper bound
+    (every predicted open pre-warmed, running the launch code) the harm is at its worst."""
     task, app = "io.cocoabytes.filmtracker.refresh", "io.cocoabytes.filmtracker"
     launch, background = "when=[app_launch]", "when=[app_background]"
-    assert (_column(comparison, launch, "launches_per_day", task)
-            < _column(comparison, background, "launches_per_day", task) / 2)
-    for metric in ("staleness_at_open.p50", "staleness_at_open.p90"):
-        assert (_column(comparison, launch, metric, app)
-                > 2 * _column(comparison, background, metric, app))
+    comparison = api.compare("scenarios/pixar-film-tracker.yaml", vary=[VARY_WHEN])
+    on_launch = _column(comparison, launch, "launches_per_day", task)
+    on_background = _column(comparison, background, "launches_per_day", task)
+    assert 0.5 * on_background < on_launch <= on_background
+    worst = api.compare("scenarios/pixar-film-tracker.yaml", vary=[VARY_WHEN],
+                        overrides=UPPER_PREWARM)
+    assert (_column(worst, launch, "launches_per_day", task)
+            < _column(worst, background, "launches_per_day", task) / 2)
+    assert (_column(worst, launch, "staleness_at_open.p50", app)
+            > 2 * _column(worst, background, "staleness_at_open.p50", app))
     # without pre-warms the two triggers are alike: each one replaces the pending request (F14)
     alike = api.compare("scenarios/pixar-film-tracker.yaml", vary=[VARY_WHEN],
                         overrides=["scheduler/params/prewarm_lead=0s"])
     assert (_column(alike, launch, "launches_per_day", task)
             == _column(alike, background, "launches_per_day", task))
+
+
+PERSONA_MONTH = """\
+bgreplay: 1
+name: A month of an office worker with the film tracker
+seed: {seed}
+start: 2026-03-02T00:00
+duration: 28d
+timezone: Europe/Paris
+device:
+  persona: {{name: office_worker, seed: {seed}}}
+apps:
+  io.cocoabytes.filmtracker:
+    background_modes: [fetch]
+    permitted_identifiers: [io.cocoabytes.filmtracker.refresh]
+    content: {{changes_per_hour: 2}}
+    tasks:
+      io.cocoabytes.filmtracker.refresh:
+        type: refresh
+        earliest_begin: 2h
+        submit: {{when: [app_background, handler_start]}}
+        handler:
+          duration: {{median: 4s, p90: 12s}}
+          network: {{requests: 1, bytes: 40KB}}
+"""
+
+
+def test_on_a_persona_month_on_launch_is_neither_better_nor_a_wipe_out(tmp_path):
+    """Three office workers' months: the two triggers give the same refreshes within a month's
+    noise (a submit at the open starts the timer a session earlier than one at the close); the
+    rare pre-warms that run the launch code cost a little (FO5, FO7)."""
+    task = "io.cocoabytes.filmtracker.refresh"
+    launch, background = "when=[app_launch]", "when=[app_background]"
+    totals = {launch: 0.0, background: 0.0}
+    for seed in (3, 4, 5):
+        path = tmp_path / f"month-{seed}.yaml"
+        path.write_text(PERSONA_MONTH.format(seed=seed), encoding="utf-8")
+        comparison = api.compare(path, vary=[VARY_WHEN])
+        for name in totals:
+            totals[name] += _column(comparison, name, "launches_per_day", task)
+    assert 0.5 * totals[background] < totals[launch] <= 1.03 * totals[background]
 
 
 def test_compare_cli_prints_the_two_strategies_in_the_seeds_direction(run_cli):
@@ -102,6 +153,4 @@ def test_compare_cli_prints_the_two_strategies_in_the_seeds_direction(run_cli):
                                                          "when=[app_background]"]
         values = {(r["target"], r["metric"]): r["values"] for r in data["rows"]}
         launches = values[("io.cocoabytes.filmtracker.refresh", "launches_per_day")]
-        stale = values[("io.cocoabytes.filmtracker", "staleness_at_open.p90")]
-        assert launches["when=[app_launch]"] < launches["when=[app_background]"]
-        assert stale["when=[app_launch]"] > stale["when=[app_background]"]
+        assert 0 < launches["when=[app_launch]"] <= launches["when=[app_background]"]

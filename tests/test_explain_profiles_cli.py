@@ -67,6 +67,8 @@ apps:
     permitted_identifiers: [io.x.refresh]
     tasks:
       io.x.refresh: {type: refresh, submit: {when: [app_background, handler_start]}}
+scheduler:  # no rate limit (F68): a launch every few minutes
+  params: {refresh_min_spacing: 0s, refresh_spacing_by_use: 0s}
 """
 
 

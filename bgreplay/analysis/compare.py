@@ -286,8 +286,9 @@ def run_compare(
                  for c in columns]
     tables = []
     for col, scenario in zip(columns, scenarios, strict=True):
-        frame = events_frame(replay(scenario), variant=col.name)
-        tables.append(lookup(compute_metrics(frame, scenario)))
+        result = replay(scenario)
+        frame = events_frame(result, variant=col.name)
+        tables.append(lookup(compute_metrics(frame, scenario, result.profile)))
     targets = {"task": [t.id for t in base.tasks], "app": [a.bundle for a in base.apps],
                "device": ["device"]}
     return Comparison(str(path), columns, build_rows(tables, targets, rows))

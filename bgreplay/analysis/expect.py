@@ -5,7 +5,8 @@ Grammar, one string per check::
     scalar:        OP VALUE            ">= 3"      "== 0"       "> 80%"
     distribution:  AGG OP VALUE        "p(90) < 3h"  "max < 12h"  "count >= 5"
 
-``AGG`` is ``min``, ``max``, ``avg``, ``med``, ``p(N)`` or ``count``; ``OP`` one of
+``AGG`` is ``min``, ``max``, ``avg``, ``med``, ``p(N)``, ``at(N)`` (the N-th observation in time
+order: day N of ``launches_by_day``) or ``count``; ``OP`` one of
 ``< <= > >= == !=``. ``VALUE`` is a number; for time metrics also a duration (``90s``, ``1h30m``,
 ``2d``; a bare number means seconds, or hours for an ``hours`` metric); for ratio metrics also a
 percentage (``80%`` = 0.8); a ``percent`` metric accepts a trailing ``%`` (``20%`` = 20).
@@ -22,7 +23,7 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -52,7 +53,7 @@ _SYNTAX = re.compile(
 )
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:e-?\d+)?$", re.IGNORECASE)
 GRAMMAR_FIX = ('write "OP VALUE" for a number (">= 3") or "AGG OP VALUE" for a distribution '
-               '("p(90) < 3h"); AGG is min, max, avg, med, p(N) or count; '
+               '("p(90) < 3h"); AGG is min, max, avg, med, p(N), at(N) or count; '
                "OP is <, <=, >, >=, == or !=")
 
 
@@ -68,6 +69,7 @@ class Expectation:
     threshold: float
     text: str
     location: Location = Location("")
+    robust: bool = False  # must also hold at both ends of every uncertain model parameter
 
     @property
     def definition(self) -> MetricDef:
@@ -85,6 +87,8 @@ class ExpectationResult:
     expectation: Expectation
     measured: float | None
     passed: bool
+    # robust expectations: (parameter, its value there, measured) where it does not hold
+    not_robust: tuple[tuple[str, str, float | None], ...] = ()
 
     @property
     def target(self) -> str:
@@ -103,8 +107,23 @@ class ExpectationResult:
         return format_value(self.measured, self.expectation.unit)
 
     @property
+    def robust_text(self) -> str:
+        """Where a robust expectation fails: ``app_cap=0.45: 4.1, ...`` (empty when it holds)."""
+        if not self.not_robust:
+            return ""
+        shown = ", ".join(f"{name}={value}: {format_value(measured, self.expectation.unit)}"
+                          for name, value, measured in self.not_robust[:3])
+        more = len(self.not_robust) - 3
+        return f"not robust: {shown}" + (f" and {more} more" if more > 0 else "")
+
+    @property
+    def shown_text(self) -> str:
+        return self.text + (" (robust)" if self.expectation.robust else "")
+
+    @property
     def message(self) -> str:
-        return f"measured {self.measured_text}, expected {self.text}"
+        text = f"measured {self.measured_text}, expected {self.shown_text}"
+        return text + (f"; {self.robust_text}" if self.not_robust else "")
 
 
 # -- parsing -----------------------------------------------------------------------------------
@@ -219,8 +238,9 @@ def parse_expectations(scenario) -> tuple[Expectation, ...]:
     parsed, problems = [], []
     for spec in scenario.expect:
         try:
-            parsed.append(parse_expectation(spec.target, spec.metric, spec.text, scenario,
-                                            spec.location))
+            parsed.append(replace(parse_expectation(spec.target, spec.metric, spec.text,
+                                                    scenario, spec.location),
+                                  robust=getattr(spec, "robust", False)))
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -254,6 +274,7 @@ class ReplayCheck:
     results: tuple[ExpectationResult, ...]
     changes: tuple = ()  # baseline.Change, beyond tolerance
     seconds: float = 0.0  # wall time of replay + metrics, for JUnit
+    observation: object = None  # the scenario's ``observation`` (a field report), if any
 
     @property
     def failures(self) -> list[ExpectationResult]:
@@ -319,6 +340,21 @@ def _plan(paths: Sequence[str], load: Callable, with_all_variants: bool) -> list
     return planned
 
 
+def _robust(results, scenario, replay, load_timeline) -> tuple[ExpectationResult, ...]:
+    """``robust: true``: replay at both ends of every uncertain parameter the scenario reads
+    (as ``compare --sensitivity``) and fail where the expectation does not hold."""
+    from bgreplay.analysis.sensitivity import robust_failures
+
+    failures = robust_failures([r.expectation for r in results], scenario,
+                               load_timeline(scenario), replay=replay)
+    out = []
+    for r in results:
+        mine = tuple((s.param, s.text, measured) for e, s, measured in failures
+                     if e is r.expectation)
+        out.append(replace(r, passed=r.passed and not mine, not_robust=mine))
+    return tuple(out)
+
+
 def run_check(
     paths: Sequence[str],
     *,
@@ -327,13 +363,16 @@ def run_check(
     baseline: str | None = None,
     update_baseline: bool = False,
     tolerances: Sequence[str] = (),
+    load_timeline: Callable | None = None,
 ) -> CheckReport:
     """``bgreplay check``: replay each scenario (and each variant with its own ``expect``),
     evaluate expectations, and compare with / update a baseline.
 
     ``load(path, variant=None)`` returns a Scenario and ``replay(scenario)`` a ReplayResult
-    (``bgreplay.api`` passes its own). With a baseline every variant is replayed, since the
-    baseline holds every metric per scenario and variant. Bad input of any kind is raised as
+    (``bgreplay.api`` passes its own, and ``load_timeline`` for ``robust: true`` checks,
+    which replay the scenario again at both ends of every uncertain parameter). With a
+    baseline every variant is replayed, since the baseline holds every metric per scenario and
+    variant. Bad input of any kind is raised as
     one ``InputError`` before the first replay.
     """
     import time
@@ -358,12 +397,18 @@ def run_check(
                 f"no baseline for {p.path} (variant {p.variant})",
                 "record it with --update-baseline (and commit the baseline file)")
                 for p in missing])
+    if load_timeline is None and any(e.robust for p in planned for e in p.expectations):
+        raise InputError("robust: true needs the scenario's trace loader",
+                         fix="call bgreplay.api.check, which passes it")
     checks, entries = [], {}
     for plan in planned:
         started = time.perf_counter()
         result = replay(plan.scenario)
-        metrics = compute_metrics(events_frame(result, variant=plan.variant), plan.scenario)
+        metrics = compute_metrics(events_frame(result, variant=plan.variant), plan.scenario,
+                                  result.profile)
         results = tuple(evaluate(plan.expectations, metrics))
+        if any(e.robust for e in plan.expectations):
+            results = _robust(results, plan.scenario, replay, load_timeline)
         changes: tuple = ()
         if baseline is not None:
             key = bl.scenario_key(plan.path, baseline)
@@ -373,7 +418,8 @@ def run_check(
                 changes = tuple(bl.compare_snapshots(stored.get(key, plan.variant), snap, tols,
                                                      scenario=plan.path, variant=plan.variant))
         checks.append(ReplayCheck(plan.path, plan.variant, getattr(plan.scenario, "name", ""),
-                                  results, changes, time.perf_counter() - started))
+                                  results, changes, time.perf_counter() - started,
+                                  getattr(plan.scenario, "observation", None)))
     if update_baseline and baseline is not None:
         bl.write_baseline(baseline, entries, stored)
     return CheckReport(tuple(checks), baseline, update_baseline)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bgreplay.engine.records import PREWARM_NOTE, Evaluation, Event, ReplayResult
+from bgreplay.engine.records import EARLY_EXPIRY, PREWARM_NOTE, Evaluation, Event, ReplayResult
 
 # One sentence per blocking reason, with the facts behind it.
 WHY = {
@@ -24,8 +24,11 @@ WHY = {
     "low_power_mode": "Low Power Mode pauses background work unless the device charges at 30 % or "
                       "more (F55)",
     "thermal": "the device was too hot (F62, F63)",
-    "energy_budget": "the app had spent its background energy budget; it refills over time and "
-                     "does not apply while charging (F65, F66)",
+    "energy_budget": "the app had spent its background energy budget, which refills through the "
+                     "day in proportion to how often the user opens the app, and does not apply "
+                     "while charging (F42, F65, F66)",
+    "rate_limit": "the task had launched a short while before, and iOS spaces out one task's "
+                  "launches — the less the app is used, the further apart (F68)",
     "network": "the request requires a network connection and there was none (F32)",
     "external_power": "the request requires external power and the device was on battery (F33)",
     "boot_time": "the device had booted moments before; iOS waits 5 minutes after boot (F92)",
@@ -43,7 +46,8 @@ POLICY_TITLES = {
     "application": "Application", "device_activity": "Device activity",
     "battery": "Battery level", "critical_battery": "Critically low battery",
     "low_power_mode": "Low Power Mode", "thermal": "Thermal", "energy_budget": "Energy budget",
-    "network": "Network", "external_power": "External power", "boot_time": "Boot time",
+    "network": "Network", "external_power": "External power", "rate_limit": "Rate limit",
+    "boot_time": "Boot time",
     "app_switcher": "App switcher", "background_app_refresh": "Background App Refresh",
     "recent_use": "Recent use", "threshold": "Score below threshold",
     "device_off": "Device off", "already_running": "Already running",
@@ -59,6 +63,10 @@ class Explanation:
     evaluations: tuple[Evaluation, ...]
     answer: str
     omitted: int = 0  # verdict changes left out in the middle (a busy task over a long replay)
+    # What to print, in order: ("request", text) before the first evaluation of each request,
+    # ("evaluation", Evaluation), ("gap", text) where re-scores were skipped, ("fate", text)
+    # after a request's last evaluation shown, ("omitted", text) for the middle left out.
+    items: tuple[tuple[str, object], ...] = ()
 
 
 def local_label(result: ReplayResult, t: int) -> str:
@@ -75,14 +83,89 @@ def explain(result: ReplayResult, task_id: str, at: int | None = None) -> Explan
         if omitted:
             half = WHOLE_REPLAY_SHOWN // 2
             shown = shown[:half] + shown[-half:]
-        return Explanation(task_id, None, shown, _overall(result, task_id, events), omitted)
+        return Explanation(task_id, None, shown, _overall(result, task_id, events), omitted,
+                           _items(result, events, shown, omitted, gaps=False))
     near = [e for e in result.evaluations if abs(e.t - at) <= 2 * 3_600_000]
     later = next((e for e in result.evaluations if e.t > at and e.launched), None)
     if later is not None and later not in near:
         near.append(later)
     near.sort(key=lambda e: (abs(e.t - at), e.t))
     shown = tuple(sorted(near[:24], key=lambda e: e.t))
-    return Explanation(task_id, at, shown, _at(result, task_id, events, at))
+    return Explanation(task_id, at, shown, _at(result, task_id, events, at),
+                       items=_items(result, events, shown, 0, gaps=True))
+
+
+def _items(result: ReplayResult, events: list[Event], shown: tuple[Evaluation, ...],
+           omitted: int, *, gaps: bool) -> tuple[tuple[str, object], ...]:
+    """The evaluations grouped by request: a header when a new request is scored, what became
+    of a request after its last evaluation shown, and — around one moment — why re-scores were
+    skipped between two evaluations of one request."""
+    submits = [e for e in events if e.event == "submitted"]
+    ends = [e for e in events if e.event in ("launched", "replaced", "cancelled")]
+
+    def submit_of(ev: Evaluation) -> Event | None:
+        return next((s for s in submits if s.t == ev.submitted_at), None)
+
+    out: list[tuple[str, object]] = []
+    half = len(shown) // 2
+    for k, ev in enumerate(shown):
+        prev = shown[k - 1] if k else None
+        if omitted and k == half:
+            out.append(("omitted", f"… {omitted:,} more verdict changes between "
+                        f"{local_label(result, prev.t)} and {local_label(result, ev.t)}; "
+                        f"--at TIME shows the evaluations around one moment"))
+        if prev is None or prev.request != ev.request:
+            sub = submit_of(ev)
+            how = (f"submitted {local_label(result, sub.t)} ({sub.reason}"
+                   + (f", {PREWARM_NOTE}" if PREWARM_NOTE in (sub.detail or "") else "") + ")"
+                   if sub is not None else "submitted before the window shown")
+            out.append(("request", f"request {ev.request}: {how}"))
+        elif gaps and ev.t - prev.t > _rescore(result) + 1000:
+            out.append(("gap", _gap(result, prev, ev)))
+        out.append(("evaluation", ev))
+        nxt = shown[k + 1] if k + 1 < len(shown) else None
+        if nxt is None or nxt.request != ev.request:
+            out.append(("fate", _fate(result, ev, ends)))
+    return tuple(out)
+
+
+def _rescore(result: ReplayResult) -> int:
+    return int(result.profile.get("rescore_interval", 15 * 60_000))
+
+
+def _gap(result: ReplayResult, prev: Evaluation, ev: Evaluation) -> str:
+    """Why a request was not re-scored between two of its evaluations."""
+    from bgreplay.engine.policies import POLICIES
+
+    span = f"not re-scored from {local_label(result, prev.t)} to {local_label(result, ev.t)}: "
+    state_only = {p.short for p in POLICIES if p.state_only} | {"device_off", "already_running"}
+    if prev.reason == "rate_limit":
+        return span + "the rate limit lifts at a set time, and the request was scored then"
+    if prev.reason in state_only:
+        return (span + f"{POLICY_TITLES.get(prev.reason, prev.reason)} held it, which only a "
+                "change of the device or the app lifts; none came before")
+    if prev.reason == "threshold":
+        return (span + "its score could not reach the threshold sooner — no predicted use of "
+                "the app, and no relaxing of the threshold, before then — so the 15-minute "
+                "re-scores in between were skipped (they would have said the same)")
+    return span + "nothing that could change its verdict happened in between"
+
+
+def _fate(result: ReplayResult, last: Evaluation, ends: list[Event]) -> str:
+    """What became of the request after its last evaluation shown."""
+    if last.launched:
+        return f"request {last.request} launched at {local_label(result, last.t)}"
+    end = next((e for e in ends if e.t >= last.t), None)
+    if end is None:
+        return f"request {last.request} was still pending at the end of the replay"
+    when = local_label(result, end.t)
+    if end.event == "launched":
+        return f"request {last.request} launched at {when}"
+    if end.event == "replaced":
+        note = f", {PREWARM_NOTE}" if PREWARM_NOTE in (end.detail or "") else ""
+        return (f"request {last.request} was replaced at {when} by a new submit "
+                f"({end.reason}{note}), which restarted its earliest_begin (F14)")
+    return f"request {last.request} was cancelled at {when} ({end.reason})"
 
 
 def _changes(evaluations: tuple[Evaluation, ...]) -> tuple[Evaluation, ...]:
@@ -106,6 +189,12 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
                 f"{local_label(result, running.t)}")
         if end is not None:
             text += f" and {end.event} ({end.reason}) at {local_label(result, end.t)}"
+            if _cause(end):
+                text += f": {_cause(end)}"
+        if EARLY_EXPIRY in (running.detail or ""):
+            text += (". The system gave this run a few seconds, not the 30 s maximum: the "
+                     "expiration handler may be called early (F3), and field logs show most "
+                     "expirations 2-5 s in (FO8)")
         return text + "."
     submitted = _pending_since(before)
     if submitted is None:
@@ -134,6 +223,14 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
     if launch is not None:
         return f"{text}, and the task launched at {local_label(result, launch.t)}."
     return f"{text}. It did not launch before the end of the replay."
+
+
+def _cause(end: Event) -> str:
+    """A failed run's cause, as the engine wrote it before the energy note (``no network``)."""
+    if end.reason != "failure" or not end.detail:
+        return ""
+    cause = end.detail.split("; energy=")[0]
+    return "" if cause.startswith("energy=") else cause
 
 
 def _running_at(before: list[Event]) -> Event | None:
@@ -168,9 +265,11 @@ def _nothing_pending(result: ReplayResult, label: str, before: list[Event],
     elif last.event == "app_crashed":
         text += f" The app crashed at {local_label(result, last.t)}: {last.detail}."
     elif last.event in _END_EVENTS or last.event == "expired":
+        cause = f": {_cause(last)}" if _cause(last) else ""
         text += (f" The last run ended at {local_label(result, last.t)} ({last.event}, "
-                 f"{last.reason}) and nothing submitted a new request — one request gives at "
-                 "most one launch (F28); schedule the next one at the start of the handler.")
+                 f"{last.reason}{cause}) and nothing submitted a new request — one request "
+                 "gives at most one launch (F28); schedule the next one at the start of the "
+                 "handler.")
     nxt = next((e for e in after if e.event == "submitted"), None)
     if nxt is not None:
         text += f" The next request was submitted at {local_label(result, nxt.t)} ({nxt.reason})."
@@ -206,6 +305,11 @@ def _next_change(result: ReplayResult, reason: str, at: int, task_id: str) -> st
         what = "the user next opened the app at"
     elif reason == "application":
         found, what = first("app", field="end"), "the app left the foreground at"
+    elif reason == "rate_limit":
+        lifted = next((e for e in result.events if e.task == task_id and e.t >= at
+                       and e.event in ("launched", "throttled", "replaced")), None)
+        found = lifted.t if lifted is not None else None
+        what = "the spacing since its last launch ended, and the request was scored again, at"
     return f"{what} {local_label(result, found)}" if found is not None else ""
 
 
@@ -228,6 +332,10 @@ def _overall(result: ReplayResult, task_id: str, events: list[Event]) -> str:
                  "earliest_begin (F14)" + (f", {prewarms} of them at pre-warm launches just "
                                           "before predicted opens (F93)" if prewarms else "")
                  + ".")
+    causes = [_cause(e) for e in events if e.event == "completed" and _cause(e)]
+    for cause in dict.fromkeys(causes):
+        n = causes.count(cause)
+        text += f" {n} run{'s' if n != 1 else ''} failed: {cause}."
     failures = [e for e in events if e.event == "submit_failed"]
     if failures:
         text += f" {len(failures)} submits failed ({failures[0].reason}: {failures[0].detail})."

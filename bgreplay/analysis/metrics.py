@@ -3,7 +3,7 @@
 ``check``, ``compare``, ``fleet`` and ``docs/metrics.md`` all read ``METRICS``, so a metric's
 name, scope, unit and "better" direction cannot drift between commands.
 
-``compute_metrics(frame, scenario)`` returns a tidy frame, one row per (target, metric):
+``compute_metrics(frame, scenario, profile)`` returns a tidy frame, one row per (target, metric):
 
 | column | type | meaning |
 |---|---|---|
@@ -120,8 +120,20 @@ METRICS: dict[str, MetricDef] = {
            _throttle_reasons()),
         _m("launch_delay", "task", "distribution", "seconds", "lower",
            "Per launch: launch time − `start_after`."),
+        _m("begin_delay", "task", "distribution", "seconds", "lower",
+           "Per organic launch: launch time − the request's earliest begin date (`launch_delay` "
+           "plus dasd's start delay for the task type, F29, F31)."),
+        _m("launch_spacing", "task", "distribution", "seconds", "none",
+           "Time between consecutive organic launches of the task (dasd's rate limit, F68)."),
+        _m("launches_by_day", "task", "distribution", "count", "none",
+           "Launches in each 24-hour day of the replay, in order; `at(N)` is day N."),
+        _m("launches_by_week", "task", "distribution", "count", "none",
+           "Launches in each 7-day week of the replay, in order (a last partial week counts); "
+           "`at(N)` is week N."),
         _m("runtime", "task", "distribution", "seconds", "none",
            "Per run: launch to its end (`completed` or `killed`)."),
+        _m("time_to_expiration", "task", "distribution", "seconds", "none",
+           "Per expired run: launch to the expiration (`expired`), whatever expired it."),
         _m("energy", "task", "scalar", "units", "lower",
            "Energy-budget units spent by the task's runs on battery (§6.6; `energy=N` in the "
            "detail of `completed` / `killed`). Runs while plugged in cost nothing."),
@@ -137,6 +149,19 @@ METRICS: dict[str, MetricDef] = {
            "Per open: server changes not fetched yet (`missed_changes=N` in the event detail)."),
         _m("background_runtime", "app", "scalar", "seconds", "none",
            "Total runtime of all the app's background runs."),
+        _m("prewarms", "app", "scalar", "count", "none",
+           "Pre-warm launches of the app's process (`prewarmed`, F93)."),
+        _m("prewarms_per_open", "app", "scalar", "ratio", "none",
+           "`prewarms` divided by `opens`. No data when the app was never opened."),
+        _m("prewarmed_start_share", "app", "scalar", "ratio", "none",
+           "Share of app starts (opens that found no process in memory, or one a pre-warm "
+           "started) that a pre-warm started (`app_opened` reason `prewarmed` against "
+           "`cold`); resumes of a process in memory are not starts (FO5)."),
+        _m("prewarm_launch_code_share", "app", "scalar", "ratio", "none",
+           "Share of pre-warms that ran the app's launch code (`prewarmed` reason "
+           "`launch_code`, FO7). No data without pre-warms."),
+        _m("prewarm_to_open", "app", "distribution", "seconds", "none",
+           "Per pre-warmed start: time from the pre-warm to the open that used it (FO6)."),
         _m("crashes", "app", "scalar", "count", "lower",
            "App crashes (`app_crashed`: no launch handler registered, late registration)."),
         _m("unlocks_per_day", "device", "scalar", "count", "none",
@@ -150,8 +175,9 @@ METRICS: dict[str, MetricDef] = {
 """The registry, in display order."""
 
 FAMILIES: dict[str, MetricDef] = {m.stem: m for m in METRICS.values() if m.family}
-AGG_RE = re.compile(r"^(min|max|avg|med|count|p\(\s*(\d+(?:\.\d+)?)\s*\))$")
-_KEY_AGG_RE = re.compile(r"^(?P<name>.+?)\.(?P<agg>min|max|avg|med|count|p\d+(?:\.\d+)?)$")
+AGG_RE = re.compile(r"^(min|max|avg|med|count|p\(\s*(\d+(?:\.\d+)?)\s*\)|at\(\s*([1-9]\d*)\s*\))$")
+_KEY_AGG_RE = re.compile(
+    r"^(?P<name>.+?)\.(?P<agg>min|max|avg|med|count|p\d+(?:\.\d+)?|at[1-9]\d*)$")
 SUMMARY_AGGS = ("p(50)", "p(90)", "max", "count")  # what baselines and comparisons keep
 
 
@@ -189,14 +215,18 @@ def metric_names(scope: str | None = None) -> list[str]:
 def normalise_aggregation(agg: str) -> str | None:
     """Canonical form (``p(90)``, ``max`` ...) of an aggregation, or None if it is not one.
 
-    Accepts the key form ``p90`` as well as ``p(90)``.
+    Accepts the key forms ``p90`` and ``at2`` as well as ``p(90)`` and ``at(2)``.
     """
     text = agg.strip()
     if re.fullmatch(r"p\d+(?:\.\d+)?", text):
         text = f"p({text[1:]})"
+    elif re.fullmatch(r"at[1-9]\d*", text):
+        text = f"at({text[2:]})"
     match = AGG_RE.match(text)
     if not match:
         return None
+    if match.group(3) is not None:
+        return f"at({int(match.group(3))})"
     if match.group(2) is not None:
         pct = float(match.group(2))
         if not 0 <= pct <= 100:
@@ -206,8 +236,9 @@ def normalise_aggregation(agg: str) -> str | None:
 
 
 def agg_key(agg: str) -> str:
-    """``p(90)`` → ``p90``: the suffix used in baseline keys and ``--metric`` rows."""
-    return agg.replace("(", "").replace(")", "") if agg.startswith("p(") else agg
+    """``p(90)`` → ``p90``, ``at(2)`` → ``at2``: the suffix used in baseline keys and
+    ``--metric`` rows."""
+    return agg.replace("(", "").replace(")", "") if agg.startswith(("p(", "at(")) else agg
 
 
 def split_key(key: str) -> tuple[str, str | None]:
@@ -223,8 +254,12 @@ def split_key(key: str) -> tuple[str, str | None]:
 def aggregate(values: Sequence[float] | None, agg: str) -> float | None:
     """One aggregation of a distribution; None ("no data") when it is empty, except ``count``.
 
-    ``p(N)`` and ``med`` interpolate linearly between closest ranks (numpy's default).
+    ``p(N)`` and ``med`` interpolate linearly between closest ranks (numpy's default); ``at(N)``
+    is the N-th observation in time order (day N of ``launches_by_day``).
     """
+    if agg.startswith("at("):
+        n = int(agg[3:-1])
+        return values[n - 1] if values is not None and 0 < n <= len(values) else None
     data = sorted(v for v in (values or ()) if v is not None and not math.isnan(v))
     if agg == "count":
         return float(len(data))
@@ -249,9 +284,11 @@ def agg_unit(metric: MetricDef, agg: str | None) -> Unit:
 
 # -- computation -------------------------------------------------------------------------------
 
-def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float) -> pl.DataFrame:
+def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float,
+                start_delays: dict[str, float]) -> pl.DataFrame:
     ev, reason = pl.col("event"), pl.col("reason")
     tf = frame.filter(pl.col("task").is_not_null())
+    organic = (ev == "launched") & (reason == "organic")
     kill_reasons = list(dict.fromkeys(
         [*KILL_REASONS, *tf.filter(ev == "killed")["reason"].drop_nulls().unique().sort()]))
     counts = tf.group_by("task").agg(
@@ -266,7 +303,11 @@ def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float
         kills=(ev == "killed").sum(),
         **{f"kills.{r}": ((ev == "killed") & (reason == r)).sum() for r in kill_reasons},
         launch_delay=pl.col("value").filter(ev == "launched").drop_nulls(),
+        begin_delay=(pl.col("value") + pl.col("task_type").replace_strict(
+            start_delays, default=None, return_dtype=pl.Float64)).filter(organic).drop_nulls(),
+        launch_spacing=pl.col("t").filter(organic).diff().drop_nulls(),
         runtime=pl.col("value").filter(ev.is_in(RUN_ENDS)).drop_nulls(),
+        time_to_expiration=pl.col("value").filter(ev == "expired").drop_nulls(),
         energy=pl.col("detail").filter(ev.is_in(RUN_ENDS))
         .str.extract(r"energy=([0-9.]+)", 1).cast(pl.Float64).sum(),
     )
@@ -293,13 +334,32 @@ def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float
     scalars = ["submits", "submit_errors", "replaced", "launches", "launches_per_day",
                "completions", "successes", "failures", "expirations", "kills",
                *[f"kills.{r}" for r in kill_reasons], "throttled_time", "energy"]
-    rows = _tidy(wide, "task", "task", scalars, ["launch_delay", "runtime"])
+    wide = wide.join(_launches_by(tf, tasks, end_s), on="task", how="left")
+    rows = _tidy(wide, "task", "task", scalars,
+                 ["launch_delay", "begin_delay", "launch_spacing", "launches_by_day",
+                  "launches_by_week", "runtime", "time_to_expiration"])
     policy_rows = base.join(by_policy, on="task", how="inner").select(
         scope=pl.lit("task"), target=pl.col("task"),
         metric=pl.lit("throttled_time.") + pl.col("policy"),
         value=pl.col("span"), values=pl.lit(None, dtype=pl.List(pl.Float64)),
     )
     return pl.concat([rows, policy_rows])
+
+
+def _launches_by(tf: pl.DataFrame, tasks: list[str], end_s: float) -> pl.DataFrame:
+    """Per task: launches in each day and each week of the replay, zeros included."""
+    launched = tf.filter(pl.col("event") == "launched")
+    columns: dict[str, list] = {"task": tasks}
+    for name, span in (("launches_by_day", DAY_S), ("launches_by_week", 7 * DAY_S)):
+        buckets = max(1, math.ceil(end_s / span))
+        counts = {task: [0.0] * buckets for task in tasks}
+        for task, t in zip(launched["task"], launched["t"], strict=True):
+            if task in counts:
+                counts[task][min(int(t // span), buckets - 1)] += 1.0
+        columns[name] = [counts[task] for task in tasks]
+    return pl.DataFrame(columns, schema={"task": pl.String, "launches_by_day":
+                                         pl.List(pl.Float64), "launches_by_week":
+                                         pl.List(pl.Float64)})
 
 
 def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> pl.DataFrame:
@@ -315,19 +375,47 @@ def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> p
         .str.extract(r"missed_changes=(\d+)", 1).cast(pl.Float64).drop_nulls(),
         background_runtime=pl.col("value").filter(ev.is_in(RUN_ENDS)).drop_nulls().sum(),
         crashes=(ev == "app_crashed").sum(),
+        prewarms=(ev == "prewarmed").sum(),
+        with_code=((ev == "prewarmed") & (pl.col("reason") == "launch_code")).sum(),
+        prewarmed_starts=(opened & (pl.col("reason") == "prewarmed")).sum(),
+        starts=(opened & pl.col("reason").is_in(["cold", "prewarmed"])).sum(),
     )
+    counts = counts.join(_prewarm_to_open(af), on="app", how="left")
     base = pl.DataFrame({"app": apps}, schema={"app": pl.String})
     wide = base.join(counts, on="app", how="left").with_columns(
-        pl.col("opens").fill_null(0).cast(pl.Float64),
-        pl.col("crashes").fill_null(0).cast(pl.Float64),
+        *[pl.col(c).fill_null(0).cast(pl.Float64)
+          for c in ("opens", "crashes", "prewarms", "with_code", "prewarmed_starts", "starts")],
         pl.col("background_runtime").fill_null(0.0).cast(pl.Float64),
     ).with_columns(
-        fresh_open_ratio=pl.when(pl.col("opens") > 0)
-        .then(pl.col("fresh").fill_null(0) / pl.col("opens")).otherwise(None),
+        fresh_open_ratio=_share(pl.col("fresh").fill_null(0), pl.col("opens")),
+        prewarms_per_open=_share(pl.col("prewarms"), pl.col("opens")),
+        prewarmed_start_share=_share(pl.col("prewarmed_starts"), pl.col("starts")),
+        prewarm_launch_code_share=_share(pl.col("with_code"), pl.col("prewarms")),
     )
     return _tidy(wide, "app", "app", ["opens", "fresh_open_ratio", "background_runtime",
-                                      "crashes"],
-                 ["staleness_at_open", "missed_changes_at_open"])
+                                      "crashes", "prewarms", "prewarms_per_open",
+                                      "prewarmed_start_share", "prewarm_launch_code_share"],
+                 ["staleness_at_open", "missed_changes_at_open", "prewarm_to_open"])
+
+
+def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
+    """``part / whole``, no data when ``whole`` is 0."""
+    return pl.when(whole > 0).then(part / whole).otherwise(None)
+
+
+def _prewarm_to_open(af: pl.DataFrame) -> pl.DataFrame:
+    """Per app: for each open a pre-warm started, the time since that pre-warm."""
+    ev = pl.col("event")
+    marks = af.filter((ev == "prewarmed") | ((ev == "app_opened") & (pl.col("reason") ==
+                                                                      "prewarmed")))
+    return (
+        marks.sort(["t", "seq"])
+        .with_columns(since=pl.when(ev == "prewarmed").then(pl.col("t")).forward_fill()
+                      .over("app"))
+        .group_by("app")
+        .agg(prewarm_to_open=(pl.col("t") - pl.col("since")).filter(ev == "app_opened")
+             .drop_nulls())
+    )
 
 
 def _device_frame(frame: pl.DataFrame, days: float, end_s: float) -> pl.DataFrame:
@@ -391,19 +479,21 @@ METRICS_SCHEMA = {
 
 
 def compute_metrics(
-    frame: pl.DataFrame, scenario, *, fresh_within_s: float = FRESH_WITHIN_S
+    frame: pl.DataFrame, scenario, profile=None, *, fresh_within_s: float = FRESH_WITHIN_S
 ) -> pl.DataFrame:
     """Every SPEC §8 metric of one replay, as the tidy frame described in the module docstring.
 
     ``frame`` is one replay's event log (``events_frame``); ``scenario`` gives the task and app
-    lists (targets with no events still get zero counts) and the replay's length.
+    lists (targets with no events still get zero counts) and the replay's length; ``profile``
+    (the replay's resolved parameters) gives dasd's start delays for ``begin_delay``, which has
+    no data without it.
     """
     end_s = scenario.duration_ms / 1000.0
     days = end_s / DAY_S
     tasks = [t.id for t in scenario.tasks]
     apps = [a.bundle for a in scenario.apps]
     long = pl.concat([
-        _task_frame(frame, tasks, days, end_s),
+        _task_frame(frame, tasks, days, end_s, _start_delays(profile)),
         _app_frame(frame, apps, fresh_within_s),
         _device_frame(frame, days, end_s),
     ])
@@ -421,6 +511,16 @@ def compute_metrics(
         .select(list(METRICS_SCHEMA))
         .cast(METRICS_SCHEMA)
     )
+
+
+def _start_delays(profile) -> dict[str, float]:
+    """Seconds dasd adds to the earliest begin date, per task type (SPEC §6.1)."""
+    refresh = (profile or {}).get("refresh_start_delay")
+    processing = (profile or {}).get("processing_start_delay")
+    if refresh is None or processing is None:
+        return {}
+    return {"refresh": refresh / 1000, "processing": processing / 1000,
+            "health_research": processing / 1000}
 
 
 _POSITION = {name: i for i, name in enumerate(METRICS)}

@@ -35,13 +35,14 @@ def render_metrics_markdown() -> str:
         "## Distributions",
         "",
         "A distribution is summarised by an aggregation: `min`, `max`, `avg`, `med`, `p(N)` "
-        "(0 ≤ N ≤ 100, linear interpolation between closest ranks; `med` = `p(50)`) or "
-        "`count`. On an empty distribution every aggregation but `count` (which is 0) has no "
-        "data: it prints as `n/a` and an expectation on it fails.",
+        "(0 ≤ N ≤ 100, linear interpolation between closest ranks; `med` = `p(50)`), `at(N)` "
+        "(the N-th observation in time order: day N of `launches_by_day`, no data past "
+        "the last) or `count`. On an empty distribution every aggregation but `count` (which "
+        "is 0) has no data: it prints as `n/a` and an expectation on it fails.",
         "",
         "Baselines and `compare` name an aggregation with a suffix: `launch_delay.p90`, "
-        "`staleness_at_open.max`, `runtime.count`. Baselines keep `p50`, `p90`, `max` and "
-        "`count` of every distribution.",
+        "`staleness_at_open.max`, `runtime.count`, `launches_by_week.at2`. Baselines keep "
+        "`p50`, `p90`, `max` and `count` of every distribution.",
         "",
         "## Expectations",
         "",

@@ -48,7 +48,8 @@ def _title(check) -> str:
 
 
 def _rows(check) -> list[tuple[str, str, str, str, str]]:
-    return [(PASS if r.passed else FAIL, r.target, r.metric, r.text, r.measured_text)
+    return [(PASS if r.passed else FAIL, r.target, r.metric, r.shown_text,
+             r.measured_text + (f"  {r.robust_text}" if r.not_robust else ""))
             for r in check.results]
 
 
@@ -135,7 +136,10 @@ def report_json(report) -> dict:
                 "expectations": [
                     {"target": r.target, "metric": r.metric, "expectation": r.text,
                      "measured": r.measured, "measured_text": r.measured_text,
-                     "passed": r.passed, "location": str(r.expectation.location)}
+                     "passed": r.passed, "location": str(r.expectation.location),
+                     "robust": r.expectation.robust,
+                     "not_robust": [{"param": name, "value": value, "measured": measured}
+                                    for name, value, measured in r.not_robust]}
                     for r in c.results
                 ],
                 "regressions": [ch.to_dict() for ch in c.changes],

@@ -10,6 +10,7 @@ from enum import StrEnum
 import typer
 
 BEST = "*"
+MOVERS_SHOWN = 3  # parameters named per metric row
 
 
 class Format(StrEnum):
@@ -73,6 +74,58 @@ def print_rich(comparison) -> None:
     console.print(f"[dim]{escape(_legend(comparison))}[/dim]")
 
 
+def _sensitivity_cells(sens) -> list[list[str]]:
+    from bgreplay.engine.profiles import PARAMETERS
+
+    body = []
+    for row in sens.rows:
+        span = "(no change)" if row.low == row.high else \
+            f"{row.formatted(row.low)} – {row.formatted(row.high)}"
+        movers = "; ".join(
+            f"{m.param} {PARAMETERS[m.param].format(PARAMETERS[m.param].low)}: "
+            f"{row.formatted(m.at_low)}, {PARAMETERS[m.param].format(PARAMETERS[m.param].high)}: "
+            f"{row.formatted(m.at_high)}"
+            for m in row.movers[:MOVERS_SHOWN])
+        body.append([row.target, row.key, row.formatted(row.base), span, movers])
+    return body
+
+
+def _sensitivity_legend(sens) -> str:
+    return (f"Each uncertain parameter (bgreplay profiles: range) replayed at both ends, one at a "
+            f"time: {len(sens.swings)} replays of {sens.path}. 'moved most by' gives each "
+            f"parameter's value at its low and high end and the metric there. Not read by this "
+            f"scenario (no effect): {len(sens.not_read)} parameters"
+            + (f"; set by the scenario: {', '.join(sens.fixed_by_scenario)}"
+               if sens.fixed_by_scenario else "") + ".")
+
+
+SENSITIVITY_HEADER = ["target", "metric", "base", "range", "moved most by"]
+
+
+def render_sensitivity_plain(sens) -> str:
+    rows = [SENSITIVITY_HEADER, *_sensitivity_cells(sens)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(SENSITIVITY_HEADER) - 1)]
+    lines = ["  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]).rstrip()
+             for r in rows]
+    return "\n".join([*lines, "", _sensitivity_legend(sens)])
+
+
+def print_sensitivity_rich(sens) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=escape(f"{sens.path}: sensitivity"), title_justify="left")
+    for name in SENSITIVITY_HEADER:
+        table.add_column(name, no_wrap=name != "moved most by",
+                         justify="right" if name in ("base", "range") else "left")
+    for cells in _sensitivity_cells(sens):
+        table.add_row(*(escape(c) for c in cells))
+    console = Console(highlight=False, force_terminal=True)
+    console.print(table)
+    console.print(f"[dim]{escape(_sensitivity_legend(sens))}[/dim]")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def compare(
@@ -106,7 +159,12 @@ def register(app: typer.Typer) -> None:
             help="With --fleet: the personas and weights (as for `bgreplay fleet`)."),
         jobs: int | None = typer.Option(
             None, "--jobs", "-j", metavar="J",
-            help="With --fleet: worker processes \\[default: every core]."),
+            help="With --fleet or --sensitivity: worker processes \\[default: every core]."),
+        sensitivity: bool = typer.Option(
+            False, "--sensitivity",
+            help="Instead of columns: replay the scenario at the low and high end of every "
+                 "model parameter that is not documented (its range in `bgreplay profiles`) "
+                 "and show, per metric, the range and the parameters that move it most."),
     ) -> int:
         """Replay the base scenario and its variants side by side, with deltas.
 
@@ -115,12 +173,19 @@ def register(app: typer.Typer) -> None:
         docs/metrics.md); deltas are against the first column and the better value of each row
         is marked.
 
+        With --sensitivity: which conclusions survive what the model does not know.
+
         Example: bgreplay compare scenarios/pixar-film-tracker.yaml
         --vary 'apps/*/tasks/*refresh/submit/when=\\[app_launch],\\[app_background]'
+
+        Example: bgreplay compare scenarios/pixar-film-tracker.yaml --sensitivity
         """
         from bgreplay import api
         from bgreplay.fsutil import write_atomic
 
+        if sensitivity:
+            return _sensitivity(scenario, set_, metric, fmt, out, jobs,
+                                clash=bool(vary or variant or fleet or no_scenario_variants))
         if fleet is None:
             comparison = api.compare(scenario, variants=variant, vary=vary, metrics=metric,
                                      overrides=set_, scenario_variants=not no_scenario_variants)
@@ -149,3 +214,42 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(text, nl=False)
         return 0
+
+
+def _sensitivity(scenario: str, overrides, metrics, fmt: Format, out: str | None,
+                 jobs: int | None, *, clash: bool) -> int:
+    from bgreplay import api
+    from bgreplay.errors import InputError, Location, Problem
+    from bgreplay.fleet.executors import default_jobs
+    from bgreplay.fsutil import write_atomic
+
+    if clash:
+        raise InputError(Problem(Location("--sensitivity"), "--sensitivity replays one scenario "
+                                 "against the model's unknowns, not columns",
+                                 "drop --vary, --variant, --fleet and --no-scenario-variants"))
+    sens = api.sensitivity(scenario, overrides=overrides, metrics=metrics,
+                           jobs=jobs or min(default_jobs(), 4))
+    if fmt is Format.json:
+        text = json.dumps(sens.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt is Format.csv:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["target", "metric", "base", "low", "high", "param", "at_low", "at_high"])
+        for r in sens.rows:
+            for m in r.movers or [None]:
+                writer.writerow([r.target, r.key, r.base, r.low, r.high,
+                                 *((m.param, m.at_low, m.at_high) if m else ("", "", ""))])
+        text = buf.getvalue()
+    elif out or not (sys.stdout.isatty() and "NO_COLOR" not in os.environ):
+        text = render_sensitivity_plain(sens) + "\n"
+    else:
+        print_sensitivity_rich(sens)
+        return 0
+    if out:
+        write_atomic(out, text)
+    else:
+        typer.echo(text, nl=False)
+    return 0

@@ -59,13 +59,17 @@ def register(app: typer.Typer) -> None:
                                 else "verdict changes over the whole replay")
         console.print(f"[bold]{title}[/bold]  (profile {result.profile_name}, "
                       f"seed {scenario.seed})")
-        half = len(report.evaluations) // 2
-        for k, ev in enumerate(report.evaluations):
-            if report.omitted and k == half:
-                console.print(f"[dim]… {report.omitted:,} more verdict changes between "
-                              f"{local_label(result, report.evaluations[k - 1].t)} and "
-                              f"{local_label(result, ev.t)}; --at TIME shows the evaluations "
-                              f"around one moment[/dim]")
+        for kind, item in report.items:
+            if kind == "request":
+                console.print(f"[bold]── {item}[/bold]", soft_wrap=True)
+                continue
+            if kind in ("gap", "omitted"):
+                console.print(f"[dim]  ({item})[/dim]" if kind == "gap" else f"[dim]{item}[/dim]")
+                continue
+            if kind == "fate":
+                console.print(f"  ⇒ {item}")
+                continue
+            ev = item
             verdict = "[green]run[/green]" if ev.launched else \
                 f"[red]blocked[/red] ({POLICY_TITLES.get(ev.reason, ev.reason)})"
             table = Table(title=f"{local_label(result, ev.t)}  trigger {ev.trigger}",

@@ -7,33 +7,15 @@ import json
 import typer
 
 
-def _value(param, value) -> str:
-    if param.unit == "ms":
-        return _duration(int(value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _duration(ms: int) -> str:
-    if ms == 0:
-        return "0s"
-    parts = []
-    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)):
-        if ms >= size:
-            parts.append(f"{ms // size}{unit}")
-            ms %= size
-    if ms:
-        parts.append(f"{ms}ms")
-    return "".join(parts)
-
-
 def register(app: typer.Typer) -> None:
     @app.command()
     def profiles(
         fmt: str = typer.Option("text", "--format", help="text or json."),
     ) -> int:
         """List the built-in scheduler profiles and every parameter with its source.
+
+        A parameter that is not documented by Apple also shows the range the evidence allows,
+        and why; `bgreplay compare SCENARIO --sensitivity` replays both ends.
 
         Override any parameter in a scenario with scheduler.params, or on the command line with
         --set scheduler/params/NAME=VALUE.
@@ -58,7 +40,9 @@ def register(app: typer.Typer) -> None:
                 "parameters": [
                     {"name": p.name, "unit": p.unit, "source": p.source,
                      "confidence": p.confidence, "description": p.description,
-                     "defaults": {n: built[n].params[p.name] for n in PROFILE_NAMES}}
+                     "defaults": {n: built[n].params[p.name] for n in PROFILE_NAMES},
+                     "range": ({"low": p.low, "high": p.high, "why": p.range_source}
+                               if p.has_range else None)}
                     for p in PARAMETERS.values()
                 ],
             }
@@ -70,15 +54,18 @@ def register(app: typer.Typer) -> None:
         for name in PROFILE_NAMES:
             console.print(f"[bold]{name}[/bold]  {PROFILE_NOTES[name]}")
         table = Table(title="Parameters (ios-26 defaults; other profiles differ where shown)")
-        for column in ("parameter", "default", "unit", "source", "confidence", "meaning"):
+        table.add_column("parameter", no_wrap=True)  # whole, to copy into --set
+        for column in ("default", "unit", "source", "confidence", "range", "meaning"):
             table.add_column(column, overflow="fold")
         for p in PARAMETERS.values():
-            default = _value(p, built["ios-26"].params[p.name])
-            others = [f"{n}: {_value(p, built[n].params[p.name])}" for n in PROFILE_NAMES
+            default = p.format(built["ios-26"].params[p.name])
+            others = [f"{n}: {p.format(built[n].params[p.name])}" for n in PROFILE_NAMES
                       if built[n].params[p.name] != built["ios-26"].params[p.name]]
             if others:
                 default += " (" + ", ".join(others) + ")"
             unit = "duration" if p.unit == "ms" else p.unit
-            table.add_row(p.name, default, unit, p.source, p.confidence, p.description)
+            span = f"{p.format(p.low)}–{p.format(p.high)}" if p.has_range else ""
+            meaning = p.description + (f" (range: {p.range_source})" if p.has_range else "")
+            table.add_row(p.name, default, unit, p.source, p.confidence, span, meaning)
         console.print(table)
         return 0

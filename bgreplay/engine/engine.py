@@ -41,11 +41,14 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         profile: Profile,
         *,
         explain_task: str | None = None,
+        record_params: bool = False,
     ):
         self.scenario = scenario
         self.timeline = timeline
         self.profile = profile
-        self.params = dict(profile.params)  # a plain dict: read on every policy answer
+        # a plain dict, read on every policy answer; or one that notes which parameters the
+        # replay read (a parameter never read cannot change this replay: sensitivity skips it)
+        self.params = ParamsRead(profile.params) if record_params else dict(profile.params)
         self.seed = scenario.seed
         self.clock = timeline.clock
         self.local_ms = _local_time(self.clock)
@@ -65,6 +68,7 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         self.pending: dict[str, Request] = {}
         self.cp_queue: list[Request] = []
         self.penalties: dict[str, list[int]] = {}
+        self.last_launch: dict[str, int] = {}  # task id -> its last organic launch (F68)
         self._request_numbers = 0
         self._context_eval_at: int | None = None
         self._tick_at: int | None = None
@@ -106,6 +110,7 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
             profile=dict(self.params),
             events=tuple(self.events),
             evaluations=tuple(self.evaluations),
+            params_read=frozenset(getattr(self.params, "read", ())),
         )
 
     def _event_handlers(self) -> dict:
@@ -170,9 +175,8 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
                 self.last_open_any[i.subject] = max(self.last_open_any.get(i.subject, start), start)
 
     def _init_apps(self) -> None:
-        capacity = float(self.params["energy_capacity"])
         for bundle, state in self.apps.items():
-            state.energy = capacity
+            state.energy = self._energy_bank(bundle, 0)
             state.last_open = self.last_open_any.get(bundle)
             sync = state.app.on_open == "sync"
             state.last_fetch = state.last_open if (sync and state.last_open is not None) else 0
@@ -243,10 +247,10 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
             self._emit(t, "thermal", reason=d.thermal)
         elif channel == "off":
             if starting:
-                d.off = True
+                d.powered_off = True
                 self.kill_all(t, "boot", "device powered off")
             else:
-                d.off = False
+                d.powered_off = False
                 self._boot(t, "powered on")
         elif channel == "bar":
             if i.subject:
@@ -295,18 +299,20 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
 
     def _app_opened(self, t: int, bundle: str) -> None:
         self.touch_app(bundle)
+        state = self.apps.get(bundle)
+        if state is not None:  # before the app is foreground: how did the open find it?
+            start, launch_code_ran = self._process_start(state, t)
         d = self.device
         d.foreground = bundle
         self.last_open_any[bundle] = t
         self.predictor.observe_open(bundle, self.local_ms(t))
-        state = self.apps.get(bundle)
         if state is None:
             self._emit(t, "app_opened", app=bundle)
             return
         staleness = (t - state.last_fetch) / 1000
         missed = self._missed_changes(state, t)
         backlog = sum(self.work_left.get(task.id, 0) for task in state.app.tasks) / 1000
-        self._emit(t, "app_opened", app=bundle, value=staleness,
+        self._emit(t, "app_opened", app=bundle, value=staleness, reason=start,
                    detail=f"missed_changes={missed} backlog_s={backlog:g}")
         state.last_open = t
         state.force_quit = False  # F47: cleared by a manual launch
@@ -317,7 +323,8 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
             return
         if state.app.on_open == "sync":
             self.fetch(state, t)
-        self._submit_on(t, state, "app_launch")
+        if not launch_code_ran:  # else the pre-warm ran the launch code and its submits
+            self._submit_on(t, state, "app_launch")
 
     def _app_closed(self, t: int, bundle: str) -> None:
         self.touch_app(bundle)
@@ -327,6 +334,7 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         self._emit(t, "app_closed", app=bundle)
         if state is None:
             return
+        self.keep_resident(state, t)
         if not self.launch_crashes(bundle):
             self._submit_on(t, state, "app_background")
 
@@ -342,6 +350,7 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         if state is None:
             return
         state.force_quit = True  # F47, F48: survives reboots, cleared by a manual launch
+        self.end_process(state)
         # the queue first: a killed run frees a slot, which would admit the app's queued request
         for req in [r for r in self.cp_queue if r.task.app == bundle]:
             self.cp_queue.remove(req)
@@ -352,6 +361,8 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
 
     def _boot(self, t: int, why: str) -> None:
         self.device.last_boot = t
+        for state in self.apps.values():  # every process starts anew
+            self.end_process(state)
         self._emit(t, "boot", detail=why)
         if not self.params["persist_on_reboot"]:
             for req in self.pending.values():  # in request-number order, as inserted
@@ -447,7 +458,6 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         d.battery = float(round(d.battery))
         self._emit(t, "battery", value=d.battery)
         if d.battery <= 0.0 and not d.plugged and not d.off:
-            d.off = True
             d.dead_battery = True
             self.kill_all(t, "boot", "the battery is empty")
         self._after_change(t)
@@ -474,15 +484,104 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
             return False
         return not d.plugged or self.battery_level(now) < self.params["lpm_battery_threshold"]
 
+    # --- usage: prediction fading and the energy budget (F41, F42, F65; FO2, FO4, FO11) ------
+    def app_likelihood(self, bundle: str, look: int, at: int) -> float:
+        """The app's launch likelihood at ``look`` as predicted at ``at``: the predictor's
+        share of past days with an open near that time, faded by how long the user has not
+        opened the app (FO11)."""
+        share = self.predictor.app_likelihood(bundle, self.local_ms(look),
+                                              self.params["app_default_likelihood"])
+        return share * self.dormancy_fade(bundle, at)
+
+    def dormancy_fade(self, bundle: str, at: int) -> float:
+        """0.5 per `app_dormancy_half_life` since the app's last open (1 without opens, or
+        with a half-life of 0)."""
+        half_life = self.params["app_dormancy_half_life"]
+        last = self.last_open_any.get(bundle)
+        if last is None or at <= last or half_life <= 0:
+            return 1.0
+        return 0.5 ** ((at - last) / half_life)
+
+    def days_unopened(self, bundle: str, at: int) -> float:
+        last = self.last_open_any.get(bundle)
+        return 0.0 if last is None else max(at - last, 0) / DAY_MS
+
+    def daily_opens(self, bundle: str, now: int) -> float:
+        return self.predictor.daily_opens(bundle, self.local_ms(now) // DAY_MS)
+
+    def energy_allocation(self, bundle: str, now: int) -> float:
+        """Units a day the app's budget receives: `energy_per_open` per daily open (F42)."""
+        return float(self.params["energy_per_open"]) * self.daily_opens(bundle, now)
+
+    def _energy_bank(self, bundle: str, now: int) -> float:
+        return self.energy_allocation(bundle, now) * self.params["energy_bank"] / DAY_MS
+
     def energy_left(self, bundle: str, now: int) -> float:
+        """The budget at ``now``: refilled day by day at that day's allocation, held to
+        `energy_bank` of it (F65: budgets are spread through the day)."""
         state = self.apps[bundle]
-        refill = self.params["energy_refill"] * (now - state.energy_t) / HOUR_MS
-        return min(state.energy + refill, float(self.params["energy_capacity"]))
+        level, t = state.energy, state.energy_t
+        while t < now:
+            local = self.local_ms(t)
+            upto = min(now, self.at_local(t, local - local % DAY_MS + DAY_MS))
+            per_day = self.energy_allocation(bundle, t)
+            bank = per_day * self.params["energy_bank"] / DAY_MS
+            level = min(level + per_day * (upto - t) / DAY_MS, bank)
+            t = upto
+        return level
 
     def spend_energy(self, bundle: str, now: int, units: float) -> None:
         state = self.apps[bundle]
         state.energy = self.energy_left(bundle, now) - units
         state.energy_t = now
+
+    def spacing_ends(self, task: Task, now: int) -> int | None:
+        """When the rate limit (F68) lets this task launch again, if it does not now."""
+        last = self.last_launch.get(task.id)
+        if last is None:
+            return None
+        p = self.params
+        if task.is_processing_family:
+            spacing = p["processing_min_spacing"]
+        else:  # "depending on what's appropriate" (F68): the less used, the further apart (F42)
+            by_use = p["refresh_spacing_by_use"]
+            opens = max(self.daily_opens(task.app, now), by_use / DAY_MS)
+            spacing = max(p["refresh_min_spacing"], int(by_use / opens) if by_use > 0 else 0)
+        return last + spacing if now - last < spacing else None
+
+    # --- the app's process (F93; FO5-FO7) -----------------------------------------------------
+    def resident(self, state: AppState, t: int) -> bool:
+        """The app's process is in memory: in the foreground, running a task, or suspended
+        for less than `process_residency` since its last use or pre-warm."""
+        bundle = state.app.bundle
+        if self.device.foreground == bundle or any(
+                run.task.app == bundle for run in self.active.values()):
+            return True
+        return state.proc_until is not None and t < state.proc_until
+
+    def keep_resident(self, state: AppState, t: int) -> None:
+        """The process was just used: it stays in memory `process_residency` from now."""
+        until = t + int(self.params["process_residency"])
+        state.proc_until = until if state.proc_until is None else max(state.proc_until, until)
+
+    def end_process(self, state: AppState) -> None:
+        state.proc_until = None
+        state.prewarmed_at = None
+        state.launch_code_ran = False
+
+    def _process_start(self, state: AppState, t: int) -> tuple[str, bool]:
+        """How a foreground open finds the process: ``cold`` (not in memory), ``prewarmed``
+        (started by a pre-warm, first use) or ``resumed``; and whether that pre-warm already
+        ran the launch code."""
+        if not self.resident(state, t):
+            self.end_process(state)
+            return "cold", False
+        if state.prewarmed_at is None:
+            return "resumed", False
+        ran = state.launch_code_ran
+        state.prewarmed_at = None
+        state.launch_code_ran = False
+        return "prewarmed", ran
 
     def penalty_multiplier(self, task_id: str, now: int) -> float:
         starts = self.penalties.get(task_id)
@@ -490,6 +589,18 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
             return 1.0
         active = sum(1 for s in starts if now - s < self.params["penalty_duration"])
         return float(self.params["penalty_factor"]) ** active
+
+
+class ParamsRead(dict):
+    """The profile's parameters, noting each one read."""
+
+    def __init__(self, params) -> None:
+        super().__init__(params)
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str):
+        self.read.add(name)
+        return super().__getitem__(name)
 
 
 def _local_time(clock: Clock) -> Callable[[int], int]:
@@ -505,10 +616,12 @@ def _clamp_level(level: float) -> float:
 
 
 def replay(
-    scenario: Scenario, timeline: Timeline, profile: Profile, *, explain_task: str | None = None
+    scenario: Scenario, timeline: Timeline, profile: Profile, *, explain_task: str | None = None,
+    record_params: bool = False,
 ) -> ReplayResult:
     """Replay ``scenario`` over ``timeline`` with ``profile`` and return the event log."""
-    engine = Replay(scenario, timeline, profile, explain_task=explain_task)
+    engine = Replay(scenario, timeline, profile, explain_task=explain_task,
+                    record_params=record_params)
     engine.advance()
     return engine.result()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bgreplay.engine.records import PolicyVerdict
-from bgreplay.engine.rng import stream_seed
+from bgreplay.engine.rng import mix64, stream_seed
 from bgreplay.scenario.model import Task
 
 if TYPE_CHECKING:
@@ -68,9 +68,7 @@ def application(r: Replay, req: Request, now: int, at: int, live: bool) -> Answe
     look = at + p["app_prediction_offset"]
     if live:
         look += _jitter(r, app, now)
-    likelihood = r.predictor.app_likelihood(
-        app, r.local_ms(look), p["app_default_likelihood"]
-    )
+    likelihood = r.app_likelihood(app, look, at)
     s = math.sqrt(likelihood)
     if s > p["app_launch_rule"]:
         s = 1.0
@@ -81,7 +79,11 @@ def application(r: Replay, req: Request, now: int, at: int, live: bool) -> Answe
         s = 1.0
     s = min(max(s, 0.0), 1.0)
     def why() -> str:
-        return f"launch likelihood {likelihood:.3f}, {'recent app' if recent else 'not recent'}"
+        fade = r.dormancy_fade(app, at)
+        faded = f" (faded x{fade:.2f}: not opened for {r.days_unopened(app, at):.1f} days, " \
+                "FO11)" if fade <= 0.5 else ""  # from one half-life on: worth saying
+        return (f"launch likelihood {likelihood:.3f}{faded}, "
+                f"{'recent app' if recent else 'not recent'}")
 
     return _v("Application", CP, s, p["app_weight"], why)
 
@@ -94,14 +96,7 @@ def _jitter(r: Replay, app: str, now: int) -> int:
     if base is None:
         base = r.jitter_seeds[app] = stream_seed(r.seed, f"app-jitter/{app}")
     bucket = now // r.params["app_jitter_redraw"]
-    return _mix64(base + bucket) * r.params["app_jitter_max"] >> 64
-
-
-def _mix64(x: int) -> int:
-    """splitmix64's finaliser: a well-spread 64-bit hash of an integer."""
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
-    return x ^ (x >> 31)
+    return mix64(base + bucket) * r.params["app_jitter_max"] >> 64
 
 
 # --- Device activity policy (F6, F35, F46, F98) ---------------------------------------------
@@ -190,10 +185,15 @@ def thermal(r: Replay, req: Request, now: int, at: int, live: bool) -> Answer | 
 def energy_budget(r: Replay, req: Request, now: int, at: int, live: bool):
     if not live or r.device.plugged:
         return None
-    left = r.energy_left(req.task.app, now)
+    app = req.task.app
+    left = r.energy_left(app, now)
     if left <= 0:
-        return _v("Energy budget", MNP, 0.0, 0.0,
-                  lambda: f"Energy Budget: Required:1.00, Observed:0.00 ({left:.1f} units left)")
+        def why() -> str:
+            per_day = r.energy_allocation(app, now)
+            return (f"Energy Budget: Required:1.00, Observed:0.00 ({left:.1f} units left; "
+                    f"allocation {per_day:.1f} units/day from "
+                    f"{r.daily_opens(app, now):.1f} opens/day, F42)")
+        return _v("Energy budget", MNP, 0.0, 0.0, why)
     return None
 
 
@@ -214,6 +214,21 @@ def external_power(r: Replay, req: Request, now: int, at: int, live: bool):
     if live and not r.device.plugged:
         return _v("External power", MNP, 0.0, 0.0, "requiresExternalPower, on battery")
     return None
+
+
+# --- Rate limit (F68; FO1, FO3) --------------------------------------------------------------
+def rate_limit(r: Replay, req: Request, now: int, at: int, live: bool):
+    """F68: "the system reasonably spaces out launches". Field logs show one task's launches at
+    least ~10 min apart for refresh (FO3) and ~30 min for processing (FO1)."""
+    if not live:
+        return None
+    lifted = r.spacing_ends(req.task, now)
+    if lifted is None:
+        return None
+    last = r.last_launch[req.task.id]
+    return _v("Rate limit", MNP, 0.0, 0.0,
+              lambda: f"launched {(now - last) / 60_000:.1f} min ago; launches of one task "
+                      f"are spaced {(lifted - last) / 60_000:.0f} min apart (F68)")
 
 
 # --- Boot time (F92) -------------------------------------------------------------------------
@@ -284,6 +299,8 @@ POLICIES: tuple[Policy, ...] = (
     Policy("Network", "network", lambda t: t.requires_network, network, True),
     Policy("External power", "external_power", lambda t: t.requires_external_power,
            external_power, True),
+    Policy("Rate limit", "rate_limit", lambda t: t.type != "continued_processing", rate_limit,
+           True),
     Policy("Boot time", "boot_time", lambda t: t.type != "continued_processing", boot_time, False),
     Policy("App switcher", "app_switcher", lambda t: True, app_switcher, True),
     Policy("Background App Refresh", "background_app_refresh", lambda t: t.type == "refresh",

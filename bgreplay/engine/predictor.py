@@ -33,6 +33,7 @@ class UsagePredictor:
         self._cache: dict[tuple[str, int, int], tuple[list[int], list[float]]] = {}
         self._span_cache: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
         self._days_of: dict[int, list[tuple[int, float]]] = {}
+        self._rate_cache: dict[tuple[str, int, int], float] = {}
 
     # --- observations -------------------------------------------------------------------
     def observe_open(self, key: str, local_ms: int) -> None:
@@ -63,6 +64,23 @@ class UsagePredictor:
         if not self._starts:
             return 0.0
         return self._query(DEVICE, local_ms)
+
+    def daily_opens(self, bundle: str, local_day: int) -> float:
+        """How often the user opens the app: the recency-weighted mean number of opens a day
+        over the past ``history_days`` and today so far (F42; the energy budget's measure)."""
+        times = self._opens.get(bundle)
+        if not times:
+            return 0.0
+        return _cached(self._rate_cache, (bundle, local_day, len(times)), self._daily_opens)
+
+    def _daily_opens(self, bundle: str, today: int) -> float:
+        times = self._opens[bundle]
+        num = den = 0.0
+        for d in range(max(today - self._days, self._first_day), today + 1):
+            weight = 0.5 ** ((today - d) / self._half_life_days)
+            num += weight * (bisect_left(times, (d + 1) * DAY_MS) - bisect_left(times, d * DAY_MS))
+            den += weight
+        return num / den
 
     def next_above(self, bundle: str, local_ms: int, level: float) -> int | None:
         """The first local time from ``local_ms`` on at which the app's likelihood exceeds

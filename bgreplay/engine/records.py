@@ -13,7 +13,7 @@ What ``reason``, ``value`` and ``detail`` carry, per event (values in seconds un
 | cancelled | ``force_quit``, ``simulate_launch``, ``reboot`` ... | | | |
 | throttled | short policy name, or ``threshold`` when the score is too low | score | | rationale |
 | launched | ``organic`` or ``simulated`` | launch delay: launch − ``start_after`` | n | allowance |
-| completed | ``success`` / ``failure`` | runtime of the run | n | |
+| completed | ``success`` / ``failure`` | runtime | n | a failure's cause (``no network: …``) |
 | expired | what expired it (``allowance``, ``device_in_use`` ...) | runtime so far | n | |
 | killed | ``watchdog`` / ``jetsam`` / ``cpu_limit`` / ``crash`` / ``boot`` ... | runtime | n | |
 | app_crashed | ``no_handler`` / ``late_registration`` | | | message |
@@ -43,6 +43,9 @@ KILL_REASONS = (
     "watchdog", "jetsam", "cpu_limit", "crash", "boot", "force_quit", "user_cancel", "stalled",
 )
 PREWARM_NOTE = "pre-warm launch (F93)"  # in the detail of a submit made by a pre-warm
+EARLY_EXPIRY = "the system expires this run early"  # in the detail of such a `launched`
+# in the detail of a failed `completed`: the handler needed the network and the device had none
+NO_NETWORK = "no network: the handler's first request timed out (§6.7)"
 SUBMIT_ERRORS = (
     "unavailable", "notPermitted", "tooManyPendingTaskRequests", "immediateRunIneligible",
 )
@@ -86,6 +89,8 @@ class Evaluation:
     threshold: float
     launched: bool
     reason: str  # blocking policy, "score below threshold", or "launched"
+    request: int = 0  # the request scored (one task has one pending request at a time)
+    submitted_at: int = 0  # when that request was submitted
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +107,4 @@ class ReplayResult:
     profile: dict
     events: tuple[Event, ...]
     evaluations: tuple[Evaluation, ...] = ()
+    params_read: frozenset[str] = frozenset()  # with ``record_params``: what the replay read

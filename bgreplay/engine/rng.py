@@ -18,3 +18,17 @@ def stream_seed(seed: int, name: str) -> int:
 def rng_for(seed: int, name: str) -> random.Random:
     """A private generator for one named purpose, identical on every platform."""
     return random.Random(stream_seed(seed, name))
+
+
+def unit_draw(base: int, key: int) -> float:
+    """A uniform draw in [0, 1) for ``key`` (a time, a count) within the stream whose
+    ``stream_seed`` is ``base``: hashed, not drawn in sequence, so it does not depend on how
+    often or in which order the replay asks."""
+    return mix64(base + key) / 2.0**64
+
+
+def mix64(x: int) -> int:
+    """splitmix64's finaliser: a well-spread 64-bit hash of an integer."""
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
+    return x ^ (x >> 31)

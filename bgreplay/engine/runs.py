@@ -9,11 +9,14 @@ from __future__ import annotations
 import math
 
 from bgreplay.engine import queue as q
+from bgreplay.engine.records import EARLY_EXPIRY, NO_NETWORK
 from bgreplay.engine.state import Request, Run
 from bgreplay.scenario.model import DurationDist, Task
 
 # The queue entries that may end a run (``_on_run_event``).
 RUN_END_KINDS = ("finish", "allowance", "stalled", "jetsam", "cpu_limit", "answered", "unanswered")
+# Kills that end the app's process, not just the task.
+PROCESS_ENDS = ("watchdog", "jetsam", "cpu_limit", "crash", "boot", "force_quit")
 
 
 class RunsMixin:
@@ -32,9 +35,13 @@ class RunsMixin:
             self.cp_queue.remove(req)
         self._run_numbers += 1
         number = self._run_numbers
-        allowance = None if simulated else self._allowance(task)
+        if not simulated:
+            self.last_launch[task.id] = t  # F68: the rate limit counts dasd's own launches
+        allowance, early = (None, False) if simulated else self._allowance(task)
         fields = {"app": task.app, "task": task.id, "task_type": task.type, "run": number}
-        detail = "no allowance" if allowance is None else f"allowance {allowance // 1000}s"
+        detail = "no allowance" if allowance is None else f"allowance {allowance / 1000:g}s"
+        if early:
+            detail += f" ({EARLY_EXPIRY}, F3, FO8)"
         self._emit(t, "launched", reason="simulated" if simulated else "organic",
                    value=(t - req.start_after) / 1000, detail=detail, **fields)
         if not self.apps[task.app].app.registers_handler(task.id) or self.launch_crashes(task.app):
@@ -61,15 +68,23 @@ class RunsMixin:
         app = self.apps[bundle].app
         return app.registration == "late" and bool(self.params["late_registration_crash"])
 
-    def _allowance(self, task: Task) -> int | None:
+    def _allowance(self, task: Task) -> tuple[int | None, bool]:
+        """The run's allowance, and whether the system cuts it short: a refresh gets the
+        documented 30 s (F2) unless, for `refresh_early_expiry_share` of launches, the system
+        expires it a few seconds in (F3; FO8 saw most expirations 2-5 s after launch)."""
         p = self.params
         if task.type == "refresh":
-            return int(p["refresh_runtime"])
+            rng = self.rng(f"allowance/{task.id}")
+            if rng.random() < p["refresh_early_expiry_share"]:
+                low, high = int(p["refresh_early_expiry_min"]), int(p["refresh_early_expiry_max"])
+                cut = int(rng.uniform(min(low, high), max(low, high)))
+                return min(cut, int(p["refresh_runtime"])), True
+            return int(p["refresh_runtime"]), False
         if task.type == "continued_processing":
-            return None
+            return None, False
         if task.type == "health_research" or task.requires_external_power:
-            return int(p["processing_runtime_powered"])
-        return int(p["processing_runtime_battery"])
+            return int(p["processing_runtime_powered"]), False
+        return int(p["processing_runtime_battery"]), False
 
     def _plan(self, run: Run, t: int) -> None:
         """Decide, at launch, when and how this run will end if nothing interrupts it."""
@@ -80,10 +95,13 @@ class RunsMixin:
         if run.work_at_start is not None:
             length = max(1, run.work_at_start)
         success = rng.random() < h.success_rate
+        if not success:
+            run.failure = "the handler failed (success_rate)"
         if h.network is not None:
             if self.device.network == "none":
                 length = int(self.params["network_timeout"])  # §6.7: the first request times out
                 success = False
+                run.failure = NO_NETWORK
             else:
                 length += self._network_ms(h.network.requests, h.network.bytes)
         run.success = success
@@ -155,7 +173,8 @@ class RunsMixin:
         self._handler_end_submits(run, t, run.success)
         completes = task.handler.completes
         if completes == "always" or (completes == "on_success" and run.success):
-            self._end(run, t, "completed", "success" if run.success else "failure")
+            self._end(run, t, "completed", "success" if run.success else "failure",
+                      detail=None if run.success else run.failure)
             return
         # setTaskCompleted never called: the run lingers until it is expired (F73)
         run.token += 1
@@ -206,6 +225,11 @@ class RunsMixin:
     def _end(self, run: Run, t: int, event: str, reason: str, detail: str | None = None) -> None:
         task = run.task
         self.active.pop(task.id, None)
+        state = self.apps[task.app]
+        if event == "killed" and reason in PROCESS_ENDS:
+            self.end_process(state)
+        else:
+            self.keep_resident(state, t)
         run.token += 1
         runtime = t - run.launch_t
         energy = self._energy(run, runtime)
@@ -232,12 +256,13 @@ class RunsMixin:
         self.queue.push(t, q.EVALUATE, "context")
 
     def _energy(self, run: Run, runtime: int) -> float:
-        """§6.6: CPU-seconds plus transferred data, only for runs that started on battery."""
+        """§6.6: the launch, CPU-seconds and transferred data, only for runs that started on
+        battery."""
         if run.plugged_at_launch:
             return 0.0
         h = run.task.handler
         p = self.params
-        units = runtime / 1000 * h.cpu * p["energy_per_cpu_second"]
+        units = p["energy_per_launch"] + runtime / 1000 * h.cpu * p["energy_per_cpu_second"]
         if h.network is not None and run.network_at_launch != "none":
             per = (p["energy_per_100kb_wifi"] if run.network_at_launch == "wifi"
                    else p["energy_per_100kb_cellular"])

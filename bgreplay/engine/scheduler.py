@@ -129,6 +129,7 @@ class SchedulerMixin:
     def _optimal(self, req: Request, now: int) -> tuple[float, int]:
         p = self.params
         if req.start_after - now > p["prediction_skip_beyond"]:
+            req.prediction_skipped = True
             return float(p["skipped_optimal_score"]), req.start_after
         window = req.start_before - req.start_after
         horizon = min(window, p["prediction_horizon"])
@@ -192,6 +193,12 @@ class SchedulerMixin:
         app, ahead, default = req.task.app, p["app_prediction_offset"], p["app_default_likelihood"]
         local, predictor = self.local_ms, self.predictor
         return lambda at: predictor.app_likelihood(app, local(at + ahead), default) > needed
+
+    def run_floor(self, req: Request) -> float:
+        """`min_run_score`, the stand-in for dasd's non-public part of the decision; not
+        applied when dasd itself skipped prediction and set the threshold to 0.01 (F30): a
+        refresh aimed at midnight a day ahead ran at 00:14 (F31)."""
+        return 0.0 if req.prediction_skipped else self.params["min_run_score"]
 
     def threshold(self, req: Request, now: int) -> float:
         span = req.start_before - req.optimal_t
@@ -291,7 +298,7 @@ class SchedulerMixin:
             return 0
         best_without_app = (weights["Application"] * p["app_cap"] + total
                             - weights["Application"]) / total
-        floor = p["min_run_score"]
+        floor = self.run_floor(req)
         if max(self.threshold(req, now), floor) <= best_without_app:
             return 0
         wake = NEVER
@@ -342,7 +349,7 @@ class SchedulerMixin:
                     pol.state_only
             elif self.profile.scoring:
                 threshold = self.threshold(req, now)
-                need = max(threshold, self.params["min_run_score"])
+                need = max(threshold, self.run_floor(req))
                 if score < need:
                     blocker_reason = "threshold"
                     blocker_why = f"score {score:.2f} below threshold {need:.2f}"
@@ -352,12 +359,15 @@ class SchedulerMixin:
             verdicts = tuple(verdict(p, a) for p, a in zip(applied, answers, strict=True))
             self.evaluations.append(Evaluation(
                 now, task.id, trigger, verdicts, "run" if launched else "blocked", score,
-                threshold, launched, blocker_reason or "launched"))
+                threshold, launched, blocker_reason or "launched", req.number, req.submit_t))
         if launched:
             self.launch(req, now)
             return
         if state_veto:
             req.wake_at = NEVER
+            if blocker_reason == "rate_limit" and req.last_reason != "rate_limit":
+                lifted = self.spacing_ends(task, now)  # a timer, not a device change, lifts it
+                self.queue.push(lifted, q.EVALUATE, "request", req.number)
         elif blocker_reason == "threshold" and self.skip_quiet_ticks:
             req.wake_at = self._next_chance(req, now, answers, applied)
         else:

@@ -17,8 +17,8 @@ class DeviceState:
     network: str = "none"
     lpm: bool = False
     thermal: str = "nominal"
-    off: bool = False  # powered off (trace `off`, or an empty battery)
-    dead_battery: bool = False
+    powered_off: bool = False  # the trace's `off` interval
+    dead_battery: bool = False  # the battery ran empty; a charger brings the device back
     bar_global_off: bool = False
     bar_off_apps: set[str] = field(default_factory=set)
     battery: float = 80.0
@@ -26,6 +26,11 @@ class DeviceState:
     battery_measured: bool = False  # a sample has been seen: no simulation from then on
     last_boot: int | None = None
     cp_running: int = 0
+
+    @property
+    def off(self) -> bool:
+        """Powered off (trace `off`), or out of battery."""
+        return self.powered_off or self.dead_battery
 
     @property
     def in_use(self) -> bool:
@@ -44,6 +49,13 @@ class AppState:
     changes: int = 0  # server changes so far (their times are drawn lazily, §6.9)
     changes_fetched: int = 0  # changes up to last_fetch
     next_change: int = 0
+    # The app's process (F93, FO6): in memory until `proc_until` after its last use, unless in
+    # the foreground or running a task; `prewarmed_at` is the pre-warm that started it, until
+    # the user's first open uses it, and `launch_code_ran` says whether that pre-warm ran the
+    # app's launch code (FO7).
+    proc_until: int | None = None
+    prewarmed_at: int | None = None
+    launch_code_ran: bool = False
 
 
 @dataclass(slots=True)
@@ -59,6 +71,7 @@ class Request:
     wake_at: int = 0  # re-score on ticks from then on; device changes re-score at any time
     lpm_submitted_before: bool = False
     queued: bool = False  # continued processing waiting for a slot
+    prediction_skipped: bool = False  # start_after too far away: threshold 0.01 (F30)
 
 
 @dataclass(slots=True)
@@ -77,3 +90,4 @@ class Run:
     expire_reason: str | None = None
     finished: bool = False
     penalty: bool = False
+    failure: str | None = None  # why the handler fails, when the model knows (``no network``)

@@ -162,7 +162,8 @@ def check_rates(scenario: Scenario, apps: Sequence[str]) -> dict[str, float]:
     from bgreplay.trace.personas import parse_app
 
     bundles = [a.bundle for a in scenario.apps]
-    rates: dict[str, float] = {}
+    persona = scenario.device.persona  # the scenario's own rates hold unless --app says
+    rates: dict[str, float] = dict(persona.opens_per_day) if persona is not None else {}
     for text in apps:
         bundle, rate = parse_app(text)
         if bundle not in bundles:

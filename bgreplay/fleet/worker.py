@@ -150,7 +150,7 @@ def run_devices(plan: FleetPlan, devices: Sequence[DeviceSpec]) -> ChunkResult:
                     timelines[window] = device_timeline(scenario, device, rates)
                 result = replay(scenario, timelines[window])
                 frame = events_frame(result, variant=col.name, device=device.index)
-                metrics = compute_metrics(frame, scenario)
+                metrics = compute_metrics(frame, scenario, result.profile)
                 rows = device_rows(metrics, plan.aggs)
                 outcomes = evaluate(prep.expectations, metrics)
             except Exception as exc:

@@ -67,7 +67,7 @@ def numbers(result: ReplayResult, frame: pl.DataFrame | None = None,
     if frame is None:
         frame = events_frame(result, variant=result.scenario.variant)
     if metrics is None:
-        metrics = compute_metrics(frame, result.scenario)
+        metrics = compute_metrics(frame, result.scenario, result.profile)
     table = lookup(metrics)
     errors = _breakdown(frame, "submit_failed")
 

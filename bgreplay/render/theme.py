@@ -85,6 +85,7 @@ POLICY_LETTERS: dict[str, str] = {
     "energy_budget": "E",
     "network": "N",
     "external_power": "P",
+    "rate_limit": "M",  # minimum spacing since the task's last launch
     "boot_time": "R",  # just rebooted
     "app_switcher": "Q",  # force-quit in the app switcher
     "background_app_refresh": "F",  # Background App Refresh (fetch) off

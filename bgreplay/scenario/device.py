@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bgreplay.scenario import schema as S
 from bgreplay.scenario.durations import FormatError, describe, parse_days
+from bgreplay.scenario.limits import MAX_OPENS_PER_DAY
 from bgreplay.scenario.model import Device, PersonaRef
 from bgreplay.scenario.reader import (
     Ctx,
@@ -99,4 +100,21 @@ def _read_persona(ctx: Ctx, node: Node | None, p: Path_) -> PersonaRef | None:
     f = ctx.fields(node, p, S.PERSONA_KEYS, required=("name",))
     name = ctx.read(f.get("name"), (*p, "name"), None, as_enum(names, "a persona"))
     seed = ctx.read(f.get("seed"), (*p, "seed"), 0, as_int(0))
-    return None if name is None else PersonaRef(name, seed, node.loc)
+    rates = _opens_per_day(ctx, f.get("opens_per_day"), (*p, "opens_per_day"))
+    return None if name is None else PersonaRef(name, seed, node.loc, rates)
+
+
+def _opens_per_day(ctx: Ctx, node: Node | None, p: Path_) -> tuple[tuple[str, float], ...]:
+    """``{bundle: opens a day}``: the rate the persona gives an app instead of its rank law."""
+    if node is None or node.value is None:
+        return ()
+    if not node.is_map:
+        ctx.error(node.loc, p, "opens_per_day is a mapping of bundle id to opens a day",
+                  "e.g. opens_per_day: {io.example.app: 20}")
+        return ()
+    rates = []
+    for bundle, value in node.map.items():
+        rate = ctx.read(value, (*p, bundle), None, as_number(0, MAX_OPENS_PER_DAY))
+        if rate is not None:
+            rates.append((bundle, float(rate)))
+    return tuple(rates)

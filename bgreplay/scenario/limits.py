@@ -13,12 +13,14 @@ MAX_APPS = 100  # apps under `apps:` (apps that only appear in the trace do not 
 MAX_TASKS = 200  # task identifiers across all apps
 MAX_VARIANTS = 100  # each variant is validated at load and replayed by compare/check
 MAX_CHANGES_PER_HOUR = 60  # content.changes_per_hour: one change a minute on average
+MAX_OPENS_PER_DAY = 500  # persona.opens_per_day: an open every ~3 minutes around the clock
 MAX_CONTENT_CHANGES = 1_000_000  # Σ changes_per_hour × duration over the apps (engine memory)
 MAX_TRACE_ROWS = 1_000_000  # rows of a trace file, and of all trace sources together
 MAX_TRACE_CSV_BYTES = 256 * 10**6  # a CSV is read whole: its size bounds the memory it takes
 
 __all__ = [
     "MAX_ANY_DURATION_DAYS", "MAX_APPS", "MAX_BYTES", "MAX_CHANGES_PER_HOUR",
-    "MAX_CONTENT_CHANGES", "MAX_DEPTH", "MAX_DURATION_DAYS", "MAX_NODES", "MAX_TASKS",
+    "MAX_CONTENT_CHANGES", "MAX_DEPTH", "MAX_DURATION_DAYS", "MAX_NODES", "MAX_OPENS_PER_DAY",
+    "MAX_TASKS",
     "MAX_TRACE_CSV_BYTES", "MAX_TRACE_ROWS", "MAX_VARIANTS", "MIN_DURATION_HOURS",
 ]

@@ -211,14 +211,15 @@ def late_registration(scenario: Scenario) -> Iterator[Finding]:
 def submit_on_launch(scenario: Scenario) -> Iterator[Finding]:
     # F14: a submit replaces the pending request with the same identifier, so the earliest
     # begin date restarts on every launch (seed: "Do not call submit() on every app launch"),
-    # pre-warm launches ahead of predicted opens included (F93).
+    # and at the pre-warms that run the launch code ahead of a predicted open (F93, FO5, FO7).
     for _, task in _tasks(scenario):
         if "app_launch" in task.submit.when and not task.submit.if_not_pending:
             yield Finding(
                 "BGR005", "warning", _at(scenario, *_task_path(task, "submit", "when")),
                 f"{task.id} is submitted on every app launch: each submit replaces the pending "
-                "request and restarts its earliest_begin timer (F14), and iOS pre-warms the app "
-                "just before predicted opens (F93)",
+                "request and restarts its earliest_begin timer (F14) — a user who opens the app "
+                "more often than earliest_begin starves it; a pre-warm that runs the launch "
+                "code does it an hour before a predicted open (F93)",
                 "set submit.if_not_pending: true (check getPendingTaskRequests first), or "
                 "submit on app_background",
             )

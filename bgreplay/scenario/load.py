@@ -45,7 +45,7 @@ from bgreplay.scenario.reader import (
     did_you_mean,
     one_of,
 )
-from bgreplay.scenario.scheduler import read_expect, read_scheduler
+from bgreplay.scenario.scheduler import read_expect, read_observation, read_scheduler
 from bgreplay.scenario.sections import read_apps
 from bgreplay.scenario.yamlnodes import Node, read_yaml
 
@@ -180,6 +180,7 @@ def _build(ctx: Ctx, doc: Node, path: Path) -> Scenario:
         apps=apps,
         scheduler=read_scheduler(ctx, f.get("scheduler")),
         expect=read_expect(ctx, f.get("expect")),
+        observation=read_observation(ctx, f.get("observation")),
         path=path,
         source=SourceMap(ctx.file, MappingProxyType(_source_locations(doc, ctx.file))),
     )
@@ -187,8 +188,21 @@ def _build(ctx: Ctx, doc: Node, path: Path) -> Scenario:
         device = replace(device, persona=replace(device.persona, seed=scenario.seed))
         scenario = replace(scenario, device=device)
     _check_timeline_refs(ctx, scenario)
+    _check_persona_apps(ctx, scenario)
     _check_content_changes(ctx, scenario)
     return scenario
+
+
+def _check_persona_apps(ctx: Ctx, scenario: Scenario) -> None:
+    """``persona.opens_per_day`` names apps of the scenario: a rate for anything else would be
+    silently unused."""
+    persona = scenario.device.persona
+    bundles = [a.bundle for a in scenario.apps]
+    for bundle, _ in persona.opens_per_day if persona is not None else ():
+        if bundle not in bundles:
+            path = ("device", "persona", "opens_per_day", bundle)
+            ctx.error(scenario.source.at(*path), path, f"'{bundle}' is not an app of the "
+                      "scenario", f"use one of {one_of(bundles) or '(none: add it under apps:)'}")
 
 
 def _check_content_changes(ctx: Ctx, scenario: Scenario) -> None:

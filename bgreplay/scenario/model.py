@@ -216,6 +216,12 @@ class PersonaRef:
     name: str
     seed: int = 0
     location: Location = Location("")
+    # bundle -> opens a day, for apps whose rate the scenario fixes (`--app BUNDLE:RATE`);
+    # the others get the persona's rank law
+    opens_per_day: tuple[tuple[str, float], ...] = ()
+
+    def rate_of(self, bundle: str) -> float | None:
+        return dict(self.opens_per_day).get(bundle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +256,16 @@ class ExpectationSpec:
     metric: str
     text: str  # e.g. ">= 3" or "p(90) < 3h"
     location: Location = Location("")
+    robust: bool = False  # must hold at both ends of every uncertain model parameter
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What a real device was seen doing, when the scenario reproduces a field report."""
+
+    id: str  # e.g. FO1
+    source: str  # the public report
+    observed: str  # the figure, in words
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +287,7 @@ class Scenario:
     warnings: tuple[Problem, ...] = ()  # e.g. a task key not starting with its bundle id
     overrides: tuple[str, ...] = ()  # the ``--set PATH=VALUE`` strings applied, in order
     variants_with_expect: tuple[str, ...] = ()  # variants that set their own ``expect``
+    observation: Observation | None = None
 
     @property
     def tasks(self) -> tuple[Task, ...]:

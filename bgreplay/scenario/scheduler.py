@@ -8,8 +8,16 @@ from types import MappingProxyType
 from bgreplay.errors import Location
 from bgreplay.scenario import schema as S
 from bgreplay.scenario.durations import FormatError, describe, parse_duration
-from bgreplay.scenario.model import ExpectationSpec, SchedulerConfig
-from bgreplay.scenario.reader import Ctx, Path_, as_str, did_you_mean, one_of, registry
+from bgreplay.scenario.model import ExpectationSpec, Observation, SchedulerConfig
+from bgreplay.scenario.reader import (
+    Ctx,
+    Path_,
+    as_bool,
+    as_str,
+    did_you_mean,
+    one_of,
+    registry,
+)
 from bgreplay.scenario.yamlnodes import Node
 
 
@@ -88,11 +96,29 @@ def read_expect(ctx: Ctx, node: Node | None) -> tuple[ExpectationSpec, ...]:
             continue
         for metric, checks in metrics.map.items():
             path = ("expect", target, metric)
+            robust = False
+            if checks.is_map:  # {check: "...", robust: true}
+                f = ctx.fields(checks, path, S.EXPECT_CHECK_KEYS, required=("check",))
+                robust = ctx.read(f.get("robust"), (*path, "robust"), False, as_bool)
+                checks = f.get("check")
+                if checks is None:
+                    continue
             for item in checks.items if checks.is_list else [checks]:
                 if isinstance(item.value, str) and item.value.strip():
-                    out.append(ExpectationSpec(target, metric, item.value.strip(), item.loc))
+                    out.append(ExpectationSpec(target, metric, item.value.strip(), item.loc,
+                                               robust))
                 else:
                     shown = "== 0" if item.value is None else f"== {item.text()}"
                     ctx.error(item.loc, path, f"expected a check such as \">= 3\", got "
                               f"{describe(item.value)}", f'write it in quotes: "{shown}"')
     return tuple(out)
+
+
+def read_observation(ctx: Ctx, node: Node | None) -> Observation | None:
+    """``observation: {id, source, observed}``: the field report a scenario reproduces."""
+    if node is None or node.value is None:
+        return None
+    p: Path_ = ("observation",)
+    f = ctx.fields(node, p, S.OBSERVATION_KEYS, required=S.OBSERVATION_KEYS)
+    values = [ctx.read(f.get(k), (*p, k), None, as_str) for k in S.OBSERVATION_KEYS]
+    return None if None in values else Observation(*values)

@@ -9,11 +9,13 @@ from __future__ import annotations
 from bgreplay.trace.model import NETWORK_VALUES, PLUGGED_VALUES, THERMAL_VALUES
 
 TOP_KEYS = ("bgreplay", "name", "description", "seed", "start", "duration", "timezone", "device",
-            "apps", "scheduler", "expect", "variants")
+            "apps", "scheduler", "expect", "variants", "observation")
+OBSERVATION_KEYS = ("id", "source", "observed")
+EXPECT_CHECK_KEYS = ("check", "robust")
 DEVICE_KEYS = ("model", "ios", "memory_limit_mb", "gpu", "background_app_refresh", "battery",
                "history", "trace", "persona", "timeline")
 BATTERY_KEYS = ("start",)
-PERSONA_KEYS = ("name", "seed")
+PERSONA_KEYS = ("name", "seed", "opens_per_day")
 TIMELINE_KEYS = ("daily", "events")
 APP_KEYS = ("background_modes", "permitted_identifiers", "entitlements", "registers",
             "registration", "content", "on_open", "tasks")

@@ -91,7 +91,7 @@ def _persona_rows(scenario: Scenario) -> pl.DataFrame:
     assert persona is not None
     where = persona.location if persona.location.file else scenario.source.at("device", "persona")
     days = max(1, -(-scenario.duration_ms // DAY_MS))
-    apps = [(app.bundle, None) for app in scenario.apps]
+    apps = [(app.bundle, persona.rate_of(app.bundle)) for app in scenario.apps]
     try:
         trace = generate_trace(persona.name, days, scenario.start, scenario.timezone,
                                seed=persona.seed, apps=apps)
