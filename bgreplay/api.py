@@ -236,3 +236,19 @@ def fleet(
                      executor=executor, address=scheduler_address, out=out,
                      only_device=only_device, scenario_variants=scenario_variants,
                      columns=columns, on_progress=on_progress)
+
+
+def scenario_schema() -> dict:
+    """The scenario format as a JSON Schema, with the model's parameters and metric names."""
+    from bgreplay.analysis.metrics import metric_names
+    from bgreplay.engine.profiles import PARAMETERS
+    from bgreplay.scenario.jsonschema import scenario_json_schema
+
+    return scenario_json_schema(PARAMETERS, metric_names())
+
+
+def scenario_reference() -> str:
+    """The scenario reference page (``docs/scenario.md``) as Markdown."""
+    from bgreplay.scenario.reference import reference_markdown
+
+    return reference_markdown()

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "bgreplay.cli.compare",
     "bgreplay.cli.fleet",
     "bgreplay.cli.scan",
+    "bgreplay.cli.schema",
 )
 
 app = typer.Typer(

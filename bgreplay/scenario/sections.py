@@ -302,7 +302,7 @@ def _read_duration_dist(ctx: Ctx, node: Node | None, path: Path_) -> DurationDis
             ctx.error(node.map["max"].loc, (*path, "max"), "max is below min",
                       "max must be at least min")
         return DurationDist("uniform", min_ms=lo, max_ms=hi)
-    ctx.fields(node, path, ("median", "p90", "min", "max"))
+    ctx.fields(node, path, S.DURATION_KEYS)
     ctx.error(node.loc, path, "a duration mapping needs exactly {median, p90} or {min, max}",
               "write duration: 5s, {median: 5s, p90: 20s} or {min: 2s, max: 9s}")
     return DurationDist()
