@@ -51,8 +51,8 @@ def register(app: typer.Typer) -> None:
         name: str | None = typer.Argument(None, help="Show one persona in detail."),
         fmt: str = typer.Option("text", "--format", help="text or json."),
     ) -> int:
-        """List the built-in personas and their parameters, each with its source (T§ sections of
-        research/traces.md).
+        """List the built-in personas and their parameters, each with its source (T§ sections,
+        listed in docs/sources.md).
 
         Example: bgreplay personas office_worker --format json
         """

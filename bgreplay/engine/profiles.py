@@ -1,8 +1,8 @@
 """Scheduler profiles: every number of the model as a named, sourced parameter (SPEC §6).
 
 Profiles are data. ``bgreplay profiles`` prints this table, so the documentation and the
-behaviour cannot drift. Sources are F-numbers of ``research/ios-ground-truth.md`` (F§2.3 = its
-section 2.3) or T§ sections of ``research/traces.md``.
+behaviour cannot drift. Sources are F-numbers (F§2.3: how dasd combines its policies) or T§
+sections, each listed with its public source in docs/sources.md.
 """
 
 from __future__ import annotations

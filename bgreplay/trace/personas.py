@@ -1,8 +1,8 @@
 """The personas of synthetic device traces (SPEC §5.4), anchored on published usage statistics.
 
-Every number of a persona is a documented parameter whose source is a section of
-``research/traces.md`` (T§3.x); ``bgreplay personas`` prints them, so docs and behaviour cannot
-drift. ``persona_trace`` turns a persona into a trace.
+Every number of a persona is a documented parameter whose source is a T§ section of the trace
+research (listed in docs/sources.md); ``bgreplay personas`` prints them, so docs and behaviour
+cannot drift. ``persona_trace`` turns a persona into a trace.
 """
 
 from __future__ import annotations

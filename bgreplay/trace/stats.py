@@ -1,5 +1,5 @@
 """Per-day statistics of a device trace: the numbers ``bgreplay trace show`` prints and the
-persona acceptance tests check against the published ranges of ``research/traces.md`` §3.
+persona acceptance tests check against the published ranges of T§3.1–T§3.8 (docs/sources.md).
 
 Days are the device's local calendar days (each row in its own UTC offset); an interval that
 crosses midnight counts on both days. Counts (unlocks, glances, app opens, boots) go to the day

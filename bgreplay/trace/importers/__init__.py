@@ -1,6 +1,6 @@
 """Real device traces (SPEC §5.5): knowledgeC.db and a sysdiagnose's PowerLog into trace rows.
 
-Shared ground rules for every importer (research/traces.md §1.7):
+Shared ground rules for every importer (T§1.7, docs/sources.md):
 - databases are opened read-only (``file:...?mode=ro``); anything that is not a readable SQLite
   file, or a corrupt one, is an ``InputError`` naming the file, never a traceback;
 - a missing table or stream is reported in ``notes`` and leaves its channel empty: nothing is
