@@ -10,8 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["goldens"]
+
+# Property tests draw the same examples on every run and every xdist worker (a fixed CI cost and
+# reproducible failures); `make fuzz` explores beyond them. BGREPLAY_HYPOTHESIS=explore draws
+# fresh examples instead.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("BGREPLAY_HYPOTHESIS", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 

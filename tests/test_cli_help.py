@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from typer.testing import CliRunner
 
 from bgreplay.cli.app import app
 
@@ -16,11 +17,18 @@ def _commands(group, prefix=()):
             yield (*prefix, name)
 
 
-def test_every_command_documents_an_example(run_cli):
+def test_every_command_documents_an_example():
     names = list(_commands(app))
     assert {("run",), ("check",), ("compare",), ("explain",), ("lint",), ("validate",),
-            ("profiles",), ("personas",)} <= set(names)
+            ("profiles",), ("personas",), ("schema",)} <= set(names)
+    runner = CliRunner()
     for name in names:
-        code, out, err = run_cli(*name, "--help")
-        assert code == 0, (name, err)
-        assert "Example" in out, name
+        result = runner.invoke(app, [*name, "--help"], prog_name="bgreplay")
+        assert result.exit_code == 0, (name, result.output)
+        assert "Example" in result.output, name
+
+
+def test_help_works_from_the_shell(run_cli):
+    code, out, err = run_cli("--help")
+    assert code == 0, err
+    assert "schema" in out and "Usage: bgreplay" in out

@@ -29,7 +29,7 @@ SCENARIO = ("bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 1d\ntimezone: Europ
             "    tasks: {io.x.refresh: {type: refresh}}\n")
 
 
-@budget(120)
+@budget(60)
 @given(st.data())
 def test_damaged_traces_end_in_0_1_or_2(data):
     check_case(data, "trace")

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -176,16 +175,15 @@ STOPPED = {signal.SIGINT: (130, "bgreplay: interrupted\n"),  # exit code, stderr
            signal.SIGTERM: (143, "bgreplay: terminated\n")}
 PAUSE_IN_FSYNC = textwrap.dedent("""
     import os, sys, time
-    marker = sys.argv[1]
     real_fsync = os.fsync
     def slow_fsync(fd):  # the data is in the temporary file; the rename has not happened yet
-        with open(marker, "w"):
-            pass
-        time.sleep(60)
+        sys.stderr.write("writing\\n")
+        sys.stderr.flush()
+        time.sleep(60)  # the test signals the process here
         real_fsync(fd)
     os.fsync = slow_fsync
     from bgreplay.cli.app import main
-    sys.exit(main(sys.argv[2:]))
+    sys.exit(main(sys.argv[1:]))
 """)
 
 
@@ -195,16 +193,11 @@ def test_killing_check_update_baseline_mid_write_keeps_the_old_baseline(tmp_path
     (tmp_path / "s.yaml").write_bytes(FLAGSHIP.read_bytes())
     baseline = tmp_path / "baseline.json"
     baseline.write_bytes(old_baseline)
-    marker = tmp_path.parent / f"{tmp_path.name}.writing"
-    proc = subprocess.Popen([sys.executable, "-c", PAUSE_IN_FSYNC, str(marker), "check",
+    proc = subprocess.Popen([sys.executable, "-c", PAUSE_IN_FSYNC, "check",
                              "s.yaml", "--baseline", "baseline.json", "--update-baseline"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    assert proc.stderr.readline() == "writing\n", proc.communicate()
     temps = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert temps, "the new baseline should be in a temporary file at this point"
     proc.send_signal(sig)
@@ -220,44 +213,57 @@ def test_killing_check_update_baseline_mid_write_keeps_the_old_baseline(tmp_path
 
 # --- Ctrl-C during long commands -----------------------------------------------------------------
 
-READY_THEN_MAIN = textwrap.dedent("""
-    import sys
+AT_WORK_THEN_MAIN = textwrap.dedent("""
+    import importlib, sys
+    module, _, attr = sys.argv[1].partition(":")
+    owner_name, _, method = attr.rpartition(".")
+    owner = importlib.import_module(module)
+    owner = getattr(owner, owner_name) if owner_name else owner
+    original = getattr(owner, method)
+    def at_work(*args, **kwargs):  # the command has reached this point: it is at work
+        if not getattr(at_work, "said", False):
+            at_work.said = True
+            sys.stderr.write("working\\n")
+            sys.stderr.flush()
+        return original(*args, **kwargs)
+    setattr(owner, method, at_work)
     from bgreplay.cli.app import main
-    sys.stderr.write("ready\\n")
-    sys.stderr.flush()
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(sys.argv[2:]))
 """)
-LONG = {  # command -> (argv, outputs that must not appear when interrupted, seconds to wait)
+REPLAYING = "bgreplay.engine.engine:Replay.advance"
+LONG = {  # command -> (argv, outputs that must not appear when interrupted, where it is at work)
     "check": (["check", "long.yaml", "--baseline", "b.json", "--update-baseline", "--junit",
-               "j.xml"], ("b.json", "j.xml"), 0.3),
+               "j.xml"], ("b.json", "j.xml"), REPLAYING),
     "run": (["run", "s.yaml", "--set", "duration=400d", "--format", "parquet", "--out",
-             "e.parquet"], ("e.parquet",), 0.3),
+             "e.parquet"], ("e.parquet",), REPLAYING),
     "compare": (["compare", "s.yaml", "--set", "duration=120d", "--out", "c.txt"], ("c.txt",),
-                0.3),
+                REPLAYING),
     "trace generate": (["trace", "generate", "--persona", "heavy_user", "--days", "400", "-o",
-                        "t.parquet"], ("t.parquet",), 0.2),
+                        "t.parquet"], ("t.parquet",),
+                       "bgreplay.trace.persona_trace:generate_trace"),
     "fleet": (["fleet", "s.yaml", "--devices", "60", "--jobs", "2", "--out", "f.parquet"],
-              ("f.parquet",), 1.5),  # its worker processes are up and replaying
+              ("f.parquet",), "bgreplay.fleet.run:_Parts.write"),  # a first chunk is replayed
 }
+WORKERS_STARTING = "bgreplay.fleet.executors:LocalExecutor.submit"
 
 
-def _interrupt(tmp_path: Path, argv: list[str], delay: float,
+def _interrupt(tmp_path: Path, argv: list[str], at_work: str,
                sig: int = signal.SIGINT) -> tuple[int, str, list[str]]:
+    """Send ``sig`` as soon as the command reaches ``at_work`` (``module:Class.method``)."""
     text = FLAGSHIP.read_text(encoding="utf-8")
     (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "long.yaml").write_text(text.replace("duration: 7d", "duration: 400d"),
                                         encoding="utf-8")
     before = sorted(p.name for p in tmp_path.iterdir())
-    proc = subprocess.Popen([sys.executable, "-c", READY_THEN_MAIN, *argv], cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, "-c", AT_WORK_THEN_MAIN, at_work, *argv], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True,
                             env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"})
-    assert proc.stderr.readline() == "ready\n"
-    time.sleep(delay)
+    assert proc.stderr.readline() == "working\n", proc.communicate()
     os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C (or `timeout`)
     _, stderr = proc.communicate(timeout=60)
     if proc.returncode == 0:  # finished first: then the outputs are complete
-        pytest.skip(f"{argv[0]} finished within {delay} s")
+        pytest.skip(f"{argv[0]} finished before the signal arrived")
     left = sorted(set(p.name for p in tmp_path.iterdir()) - set(before))
     return proc.returncode, stderr, left
 
@@ -266,8 +272,8 @@ def _interrupt(tmp_path: Path, argv: list[str], delay: float,
 def test_ctrl_c_during_a_long_command(tmp_path, name):
     """Exit 130, one line, no traceback (nor from worker processes), no output file and no
     temporary file or folder."""
-    argv, outputs, delay = LONG[name]
-    code, stderr, left = _interrupt(tmp_path, argv, delay)
+    argv, outputs, at_work = LONG[name]
+    code, stderr, left = _interrupt(tmp_path, argv, at_work)
     assert code == 130, stderr
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == "bgreplay: interrupted", stderr
@@ -278,7 +284,7 @@ def test_ctrl_c_while_fleet_workers_start(tmp_path):
     """The workers (and the fork server) start with SIGINT blocked: no traceback from them
     while they import, and the driver stops them."""
     argv, _, _ = LONG["fleet"]
-    code, stderr, left = _interrupt(tmp_path, argv, 0.3)
+    code, stderr, left = _interrupt(tmp_path, argv, WORKERS_STARTING)
     assert code == 130 and left == []
     assert "Traceback" not in stderr
 
@@ -286,8 +292,8 @@ def test_ctrl_c_while_fleet_workers_start(tmp_path):
 @pytest.mark.parametrize("name", ["run", "fleet"])
 def test_sigterm_cleans_up_like_ctrl_c(tmp_path, name):
     """SIGTERM (a service manager, `timeout`): the same cleanup as Ctrl-C, exit 143."""
-    argv, _, delay = LONG[name]
-    code, stderr, left = _interrupt(tmp_path, argv, delay, signal.SIGTERM)
+    argv, _, at_work = LONG[name]
+    code, stderr, left = _interrupt(tmp_path, argv, at_work, signal.SIGTERM)
     assert code == 143, stderr
     assert "Traceback" not in stderr
     assert stderr.strip().splitlines()[-1] == "bgreplay: terminated", stderr
