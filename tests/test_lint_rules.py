@@ -24,6 +24,7 @@ from bgreplay.scenario.model import (
     Handler,
     InlineTimeline,
     NetworkUse,
+    PersonaRef,
     Scenario,
     SourceMap,
     Submit,
@@ -81,7 +82,7 @@ def good() -> Scenario:
         requires_network=True, requires_external_power=True,
         handler=handler(work_ms=5 * MINUTE, cpu=0.9, memory_mb=45),
     )
-    return scenario(app(refresh, processing))
+    return scenario(app(refresh, processing), persona=PersonaRef("office_worker"))
 
 
 def findings(s: Scenario, rule: str) -> list[Finding]:
@@ -98,8 +99,8 @@ def path(*rest: str, name: str = "refresh") -> str:
     return "/".join(("apps", BUNDLE, "tasks", f"{BUNDLE}.{name}", *rest))
 
 
-def test_registry_holds_the_twenty_rules_each_with_a_severity() -> None:
-    assert list(RULES) == [f"BGR{n:03d}" for n in range(1, 21)]
+def test_registry_holds_the_twenty_one_rules_each_with_a_severity() -> None:
+    assert list(RULES) == [*(f"BGR{n:03d}" for n in range(1, 21)), "BGR023"]  # 21, 22: scan
     assert {r.severity for r in RULES.values()} <= {"error", "warning", "info"}
 
 
@@ -462,7 +463,7 @@ def test_every_finding_has_one_line_advice_and_cites_a_source() -> None:
         network=NetworkUse(requests=3, bytes=300 * 1024),
         duration=DurationDist(fixed_ms=45 * SECOND)))
     found = lint_scenario(scenario(app(bad, registers=()), model="simulator"))
-    assert len({f.rule for f in found}) == 9
+    assert len({f.rule for f in found}) == 10  # BGR023 too: the device has no trace
     for f in found:
         assert "\n" not in f.advice and f.advice
         assert "(F" in f.message or "(seed)" in f.message
@@ -483,3 +484,38 @@ def test_docs_table_lists_every_rule_with_its_severity() -> None:
     assert set(rows) >= set(RULES)
     for rule_id, rule in RULES.items():
         assert rule.severity in rows[rule_id], rule_id
+
+
+# --- BGR023 (a network the device never has) -------------------------------------------------------
+
+
+def _daily(kind: str, value: str | None = None) -> DailyEntry:
+    return DailyEntry(kind=kind, start_ms_of_day=0, length_ms=DAY, value=value,
+                      location=Location("s.yaml", 30, 7))
+
+
+def test_bgr021_a_fetching_handler_and_a_network_requirement_on_a_timeline_without_network():
+    fetch = task(handler=handler(network=NetworkUse()))
+    needs = task("sync", "processing", requires_network=True)
+    plain = task("index", "processing")
+    tl = InlineTimeline(daily=(_daily("unlocked"), _daily("network", "none")))
+    found = findings(scenario(app(fetch, needs, plain), timeline=tl), "BGR023")
+    assert [f.location.file for f in found] == [path("handler", "network"),
+                                                path("requires_network", name="sync")]
+    assert {f.severity for f in found} == {"warning"}
+    assert "inline timeline has no wifi or cellular network entry" in found[0].message
+    assert "{network: wifi" in found[0].advice
+
+
+def test_bgr021_a_device_without_any_trace():
+    f = only(scenario(app(task(handler=handler(network=NetworkUse())))), "BGR023")
+    assert "device has no trace at all" in f.message
+
+
+@pytest.mark.parametrize("device", [
+    {"timeline": InlineTimeline(daily=(_daily("network", "cellular"),))},
+    {"persona": PersonaRef("office_worker")},
+])
+def test_bgr021_quiet_when_the_device_can_have_a_network(device):
+    fetch = task(handler=handler(network=NetworkUse()))
+    assert findings(scenario(app(fetch), **device), "BGR023") == []

@@ -115,7 +115,8 @@ def register(app: typer.Typer) -> None:
             "sarif: SARIF 2.1.0 for GitHub code scanning."
         ),
     ) -> int:
-        """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR020).
+        """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR020,
+        BGR023).
 
         A folder is read as an app's sources, as by scan --lint: the findings (BGR001–BGR007,
         BGR021, BGR022 and BGS notes) are in the code, with file:line:column (docs/scan.md).

@@ -2,9 +2,10 @@
 
 Each rule is a small function registered in ``RULES`` with the facts it rests on cited in a
 comment; ``lint_scenario`` runs them all and returns the findings sorted by their place in the
-YAML. BGR019 and BGR020 extend §4.9: they read the inline timeline for two trace-level pitfalls
-of the seed article (a force-quit user, a Low Power Mode afternoon). ``docs/lint.md`` is the
-user's table of these rules.
+YAML. BGR019, BGR020 and BGR023 extend §4.9: they read the inline timeline for trace-level
+pitfalls (a force-quit user, a Low Power Mode afternoon, a device that never has a network).
+``docs/lint.md`` is the user's table of these rules; BGR021 and BGR022 are ``scan``'s, found in
+an app's code.
 """
 
 from __future__ import annotations
@@ -518,4 +519,39 @@ def low_power_mode(scenario: Scenario) -> Iterator[Finding]:
             "submits fail because Background App Refresh is off (F52, F55)",
             "expect staleness to grow until LPM ends or the phone charges; compare with a "
             "variant without it",
+        )
+
+
+def _has_network(scenario: Scenario) -> bool:
+    """Whether any trace source can give the device a network: a trace file or a persona may;
+    an inline timeline does only through a wifi or cellular ``network`` entry."""
+    device = scenario.device
+    if device.trace is not None or device.persona is not None:
+        return True
+    timeline = device.timeline
+    entries = (*timeline.daily, *timeline.events) if timeline is not None else ()
+    return any(e.kind == "network" and e.value in ("wifi", "cellular") for e in entries)
+
+
+@rule("BGR023", "warning", "a task needs a network the device never has (extends §4.9)")
+def never_a_network(scenario: Scenario) -> Iterator[Finding]:
+    # SPEC §5.1: time that no network row covers has no network. F32: requiresNetworkConnectivity
+    # holds a processing task until there is one; a handler that fetches fails without one.
+    if _has_network(scenario):
+        return
+    source = "inline timeline has no wifi or cellular network entry" \
+        if scenario.device.timeline is not None else "device has no trace at all"
+    for _, task in _tasks(scenario):
+        if task.handler.network is not None:
+            key, what = ("handler", "network"), "its handler fetches, and every run fails"
+        elif task.requires_network:
+            key, what = ("requires_network",), "it requires a network, and it never launches"
+        else:
+            continue
+        yield Finding(
+            "BGR023", "warning", _at(scenario, *_task_path(task, *key)),
+            f"{task.id} needs a network but the device never has one: the {source}, and "
+            f"time no network row covers has no network; {what} (F32)",
+            'add a network entry under device.timeline.daily, e.g. {network: wifi, during: '
+            '"00:00-24:00"}',
         )
