@@ -486,7 +486,7 @@ def test_docs_table_lists_every_rule_with_its_severity() -> None:
         assert rule.severity in rows[rule_id], rule_id
 
 
-# --- BGR023 (a network the device never has) -------------------------------------------------------
+# --- BGR023 (a network the device never has) --------------------------------------------------
 
 
 def _daily(kind: str, value: str | None = None) -> DailyEntry:

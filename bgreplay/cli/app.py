@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import os
 import sys
 import traceback
@@ -59,6 +60,32 @@ def _root(
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
+
+
+def _unwrapped(doc: str | None) -> str | None:
+    """Help text with each paragraph on one line: the terminal wraps it at its own width
+    (typer keeps a docstring's line breaks, which gave ragged help at 80 columns)."""
+    if not doc:
+        return doc
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
+def _unwrap_help(group: typer.Typer) -> None:
+    for info in group.registered_commands:
+        info.help = _unwrapped(info.help or (info.callback.__doc__ if info.callback else None))
+    for sub in group.registered_groups:
+        sub.help = _unwrapped(sub.help)
+        if sub.typer_instance is not None:
+            sub.typer_instance.info.help = _unwrapped(sub.typer_instance.info.help)
+            _unwrap_help(sub.typer_instance)
+    if group.registered_callback is not None:
+        callback = group.registered_callback
+        callback.help = _unwrapped(callback.help or (callback.callback.__doc__
+                                                     if callback.callback else None))
+
+
+_unwrap_help(app)
 
 
 def _err(message: str) -> None:

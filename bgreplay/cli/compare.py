@@ -35,8 +35,8 @@ def _cells(comparison) -> list[list[str]]:
     return body
 
 
-def _legend(comparison) -> str:
-    text = (f"{BEST} better value; (Δ) change against '{comparison.columns[0].name}'. "
+def _legend(comparison, reference: str | None = None) -> str:
+    text = (f"{BEST} better value; (Δ) change against '{reference or comparison.columns[0].name}'. "
             f"Scenario: {comparison.path}")
     if comparison.fleet is not None:
         text += (f"\nCells: medians across {comparison.fleet['devices']} generated devices "
@@ -53,25 +53,64 @@ def render_plain(comparison) -> str:
     return "\n".join([*lines, "", _legend(comparison)])
 
 
+def rich_layouts(comparison) -> list:
+    """The comparison's layouts for a terminal, most direct first (``render.fit``): the full
+    table; columns as letters with a legend; one table per target; then the value columns in
+    groups. Cells are never cut."""
+    from rich.text import Text
+
+    from bgreplay.render.fit import Col, groups, legend, letters, title, whole_table
+
+    names = [c.name for c in comparison.columns]
+    labels = letters(len(names))
+    cells = _cells(comparison)
+    bests = [row.best for row in comparison.rows]
+    targets = list(dict.fromkeys(row.target for row in comparison.rows))
+
+    def value(r: int, i: int) -> Text:
+        return Text(cells[r][2 + i], style="bold green" if i in bests[r] else "")
+
+    def full() -> list:
+        header = [Col("target"), Col("metric"), *(Col(n, True) for n in names)]
+        rows = [[row[0], row[1], *(value(r, i) for i in range(len(names)))]
+                for r, row in enumerate(cells)]
+        return [title(comparison.path), whole_table(header, rows), _note(comparison, names[0])]
+
+    def per_target(size: int) -> list:
+        out: list = [title(comparison.path), Text()]
+        for target in targets:
+            for part in groups(len(names), size):
+                rows = [[cells[r][1], *(value(r, i) for i in part)]
+                        for r in range(len(cells)) if cells[r][0] == target]
+                header = [Col("metric"), *(Col(labels[i], True) for i in part)]
+                out += [title(target), whole_table(header, rows), Text()]
+        return [*out, *legend(labels, names), _note(comparison, labels[0])]
+
+    def lettered() -> list:
+        header = [Col("target"), Col("metric"), *(Col(label, True) for label in labels)]
+        rows = [[row[0], row[1], *(value(r, i) for i in range(len(names)))]
+                for r, row in enumerate(cells)]
+        return [title(comparison.path), whole_table(header, rows), *legend(labels, names),
+                _note(comparison, labels[0])]
+
+    return [full, lettered, *((lambda size=size: per_target(size))
+                              for size in range(len(names), 0, -1))]
+
+
+def _note(comparison, reference: str):
+    from rich.text import Text
+
+    return Text(_legend(comparison, reference), style="bright_black")
+
+
 def print_rich(comparison) -> None:
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
-    table = Table(title=escape(comparison.path), title_justify="left")
-    table.add_column("target", no_wrap=True)
-    table.add_column("metric", no_wrap=True)
-    for col in comparison.columns:
-        table.add_column(escape(col.name), justify="right")
-    for row, cells in zip(comparison.rows, _cells(comparison), strict=True):
-        styled = [escape(cells[0]), escape(cells[1])]
-        for i, text in enumerate(cells[2:]):
-            styled.append(f"[bold green]{escape(text)}[/bold green]" if i in row.best
-                          else escape(text))
-        table.add_row(*styled)
+    from bgreplay.render.fit import first_that_fits
+
     console = Console(highlight=False, force_terminal=True)
-    console.print(table)
-    console.print(f"[dim]{escape(_legend(comparison))}[/dim]")
+    for renderable in first_that_fits(rich_layouts(comparison), console.width):
+        console.print(renderable)
 
 
 def _sensitivity_cells(sens) -> list[list[str]]:
@@ -131,8 +170,9 @@ def register(app: typer.Typer) -> None:
     def compare(
         scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
         variant: list[str] = typer.Option(
-            [], "--variant", metavar="NAME=PATH=VALUE[;PATH=VALUE]",
-            help="An extra column: the base scenario with these overrides. Repeatable."),
+            [], "--variant", metavar="NAME=OVERRIDES",
+            help="An extra column: the base scenario with these overrides, written "
+                 "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable."),
         vary: list[str] = typer.Option(
             [], "--vary", metavar="PATH=V1,V2,...",
             help="One column per value (YAML; commas inside [] or {} do not split); repeat for "

@@ -99,31 +99,63 @@ def render_plain(result) -> str:
     return "\n".join(lines) + "\n"
 
 
+def rich_layouts(result) -> list:
+    """The fleet's tables for a terminal, most direct first (``render.fit``): as printed to a
+    file; variants as letters with a legend; then one table per target. Cells are never cut."""
+    from rich.text import Text
+
+    from bgreplay.render.fit import Col, legend, letters, title, whole_table
+
+    names = [c.name for c in result.columns]
+    labels = dict(zip(names, letters(len(names)), strict=True))
+    tables = [(title_, header, rows) for title_, header, rows in (
+        ("Across devices (p10 / p50 / p90; devices = with data)", DIST_HEADER,
+         distribution_rows(result)),
+        ("Expectations: devices meeting each", EXPECT_HEADER, expectation_rows(result))) if rows]
+    head = [Text(header_lines(result)[0], style="bold"),
+            *(Text(line, style="bright_black") for line in header_lines(result)[1:])]
+
+    def columns(header) -> list:
+        return [Col(h, h in RIGHT) for h in header]
+
+    def sections(rows) -> list[int]:
+        return [i for i in range(len(rows)) if i + 1 == len(rows) or rows[i + 1][0] != ""]
+
+    def full(short: bool) -> list:
+        out = list(head)
+        for name, header, rows in tables:
+            shown = [(labels.get(r[0], r[0]) if short else r[0], *r[1:]) for r in rows]
+            out += [Text(), title(name), whole_table(columns(header), shown,
+                                                     sections=sections(rows))]
+        return out + ([Text(), *legend(list(labels.values()), names)] if short else [])
+
+    def per_target() -> list:
+        out = list(head)
+        for name, header, rows in tables:
+            out += [Text(), title(name)]
+            named = []
+            for r in rows:  # every row with its variant's letter, grouped by target
+                named.append((labels[r[0]] if r[0] else named[-1][0], *r[1:]))
+            for target in dict.fromkeys(r[1] for r in named):
+                mine = [(r[0], *r[2:]) for r in named if r[1] == target]
+                shown = [(r[0] if i == 0 or mine[i - 1][0] != r[0] else "", *r[1:])
+                         for i, r in enumerate(mine)]
+                out += [Text(target, style="bold"),
+                        whole_table(columns([header[0], *header[2:]]), shown,
+                                    sections=sections(shown)), Text()]
+        return out + legend(list(labels.values()), names)
+
+    return [lambda: full(False), lambda: full(True), per_target]
+
+
 def print_rich(result) -> None:
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+
+    from bgreplay.render.fit import first_that_fits
 
     console = Console(highlight=False, force_terminal=True)
-    lines = header_lines(result)
-    console.print(f"[bold]{escape(lines[0])}[/bold]")
-    for line in lines[1:]:
-        console.print(f"[dim]{escape(line)}[/dim]")
-    for title, header, rows in (
-            ("Across devices (p10 / p50 / p90; devices = with data)", DIST_HEADER,
-             distribution_rows(result)),
-            ("Expectations: devices meeting each", EXPECT_HEADER, expectation_rows(result))):
-        if not rows:
-            continue
-        table = Table(title=title, title_justify="left")
-        for h in header:
-            table.add_column(h, justify="right" if h in RIGHT else "left",
-                             no_wrap=h in ("variant", "metric", "expectation"),
-                             overflow="fold")
-        for i, row in enumerate(rows):
-            last = i + 1 == len(rows) or rows[i + 1][0] != ""
-            table.add_row(*(escape(c) for c in row), end_section=last)
-        console.print(table)
+    for renderable in first_that_fits(rich_layouts(result), console.width):
+        console.print(renderable)
 
 
 @contextlib.contextmanager
@@ -192,11 +224,12 @@ def register(app: typer.Typer) -> None:
                                     help="Number of generated devices (users)."),
         persona_mix: str | None = typer.Option(
             None, "--persona-mix", metavar="NAME=W,...",
-            help="Personas and their weights (normalised) \\[default: office_worker=0.5,"
-                 "light_user=0.3,heavy_user=0.2]. See `bgreplay personas`."),
+            help="Personas and their weights (normalised) \\[default: office_worker=0.5, "
+                 "light_user=0.3, heavy_user=0.2]. See `bgreplay personas`."),
         variant: list[str] = typer.Option(
-            [], "--variant", metavar="NAME=PATH=VALUE[;PATH=VALUE]",
-            help="An extra variant: the scenario with these overrides. Repeatable."),
+            [], "--variant", metavar="NAME=OVERRIDES",
+            help="An extra variant: the scenario with these overrides, written "
+                 "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable."),
         vary: list[str] = typer.Option(
             [], "--vary", metavar="PATH=V1,V2,...",
             help="One variant per value (repeat for the cartesian product), as for compare."),

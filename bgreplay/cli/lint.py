@@ -39,11 +39,13 @@ def _count_line(findings, files: int) -> str:
 
 
 def _print_text(results: list[tuple[str, list]]) -> None:
+    """One line per finding when piped (for grep); on a terminal, the place and rule on one
+    line and the message and advice wrapped under it at the terminal's width."""
     console = None
     if _use_colour():
         from rich.console import Console
 
-        console = Console(highlight=False, soft_wrap=True, force_terminal=True)
+        console = Console(highlight=False, force_terminal=True)
     for i, (path, findings) in enumerate(results):
         if i:
             typer.echo("")
@@ -53,17 +55,21 @@ def _print_text(results: list[tuple[str, list]]) -> None:
             if console is None:
                 typer.echo(_line(f))
             else:
-                from rich.markup import escape
-
-                colour = COLOURS[f.severity]
-                console.print(
-                    f"{escape(str(f.location))}  [bold]{f.rule}[/bold] "
-                    f"[{colour}]{f.severity}[/{colour}]  {escape(f.message)}"
-                    f"[dim]{SEPARATOR}{escape(f.advice)}[/dim]"
-                )
+                _print_wrapped(console, f)
     all_findings = [f for _, fs in results for f in fs]
     typer.echo("")
     typer.echo(_count_line(all_findings, len(results)))
+
+
+def _print_wrapped(console, finding) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    colour = COLOURS[finding.severity]
+    console.print(Text.assemble(str(finding.location), "  ", (finding.rule, "bold"), " ",
+                                (finding.severity, colour)))
+    console.print(Padding(Text.assemble(finding.message, (SEPARATOR + finding.advice, "dim")),
+                          (0, 0, 0, 4)))
 
 
 def _as_json(results: list[tuple[str, list]]) -> str:

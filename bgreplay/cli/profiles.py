@@ -7,6 +7,29 @@ import json
 import typer
 
 
+def _layout(rows: list[tuple[str, ...]], width: int) -> list:
+    """A table whose names and values are never cut (only the meaning wraps, between words);
+    one block per parameter when even that does not fit."""
+    from rich.text import Text
+
+    from bgreplay.render.fit import Col, min_width, whole_table
+
+    table = whole_table([Col(h) for h in ("parameter", "default", "unit", "source",
+                                          "confidence", "range")], [])
+    table.add_column("meaning", min_width=max(len(w) for r in rows for w in r[6].split()))
+    for r in rows:
+        table.add_row(*r)
+    if min_width(table) <= width:
+        return [table]
+    blocks: list = []
+    for name, default, unit, source, confidence, span, meaning in rows:
+        within = f"; range {span}" if span else ""
+        blocks.append(Text.assemble((name, "bold"), f" = {default}  ({unit}; {source}, "
+                                    f"{confidence}{within})"))
+        blocks.append(Text("    " + meaning))
+    return blocks
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def profiles(
@@ -23,7 +46,7 @@ def register(app: typer.Typer) -> None:
         Example: bgreplay profiles --format json
         """
         from rich.console import Console
-        from rich.table import Table
+        from rich.text import Text
 
         from bgreplay.engine.profiles import (
             PARAMETERS,
@@ -50,22 +73,24 @@ def register(app: typer.Typer) -> None:
             return 0
         if fmt != "text":
             raise InputError(f"--format {fmt!r} is not supported", fix="use text or json")
-        console = Console()
+        console = Console(highlight=False)
         for name in PROFILE_NAMES:
-            console.print(f"[bold]{name}[/bold]  {PROFILE_NOTES[name]}")
-        table = Table(title="Parameters (ios-26 defaults; other profiles differ where shown)")
-        table.add_column("parameter", no_wrap=True)  # whole, to copy into --set
-        for column in ("default", "unit", "source", "confidence", "range", "meaning"):
-            table.add_column(column, overflow="fold")
+            console.print(Text.assemble((name, "bold"), "  ", PROFILE_NOTES[name]))
+        rows = []
         for p in PARAMETERS.values():
-            default = p.format(built["ios-26"].params[p.name])
+            meaning = p.description
             others = [f"{n}: {p.format(built[n].params[p.name])}" for n in PROFILE_NAMES
                       if built[n].params[p.name] != built["ios-26"].params[p.name]]
             if others:
-                default += " (" + ", ".join(others) + ")"
+                meaning += " (" + ", ".join(others) + ")"
+            if p.has_range:
+                meaning += f" (range: {p.range_source})"
             unit = "duration" if p.unit == "ms" else p.unit
             span = f"{p.format(p.low)}–{p.format(p.high)}" if p.has_range else ""
-            meaning = p.description + (f" (range: {p.range_source})" if p.has_range else "")
-            table.add_row(p.name, default, unit, p.source, p.confidence, span, meaning)
-        console.print(table)
+            rows.append((p.name, p.format(built["ios-26"].params[p.name]), unit, p.source,
+                         p.confidence, span, meaning))
+        console.print(Text("Parameters (ios-26 defaults; other profiles in brackets where they "
+                           "differ)", style="bold"))
+        for renderable in _layout(rows, console.width):
+            console.print(renderable)
         return 0

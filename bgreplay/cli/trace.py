@@ -37,11 +37,18 @@ def _days(days: int) -> int:
     return days
 
 
-# Short headers so the table fits 100 columns; --format json/csv keep the full names.
-_HEADERS = {"weekday": "day", "interactions": "inter", "unlocks": "unlk", "glances": "glnc",
-            "screen_min": "scr m", "app_opens": "opens", "plugged_h": "plug h",
-            "longest_plug_h": "max h", "wifi_share": "wifi", "lpm_h": "lpm h",
-            "min_battery": "bat %"}
+# Short headers, each explained by the key under the table; --format json/csv keep the full
+# names. Priority: the least important columns are left out first on a narrow terminal.
+_COLUMNS = {  # name: (header, priority, key)
+    "date": ("date", 100, ""), "weekday": ("day", 99, ""),
+    "interactions": ("inter", 50, "unlk+glnc"), "unlocks": ("unlk", 95, "unlocks"),
+    "glances": ("glnc", 45, "glances (screen on, locked)"),
+    "screen_min": ("scr", 90, "minutes unlocked"), "app_opens": ("opens", 85, ""),
+    "apps": ("apps", 55, "distinct apps"), "plugged_h": ("plug", 80, "hours on power"),
+    "longest_plug_h": ("maxplug", 40, "longest charge begun that day (h)"),
+    "wifi_share": ("wifi", 75, "Wi-Fi share"), "lpm_h": ("lpm", 35, "Low Power Mode hours"),
+    "boots": ("boot", 30, ""), "min_battery": ("bat", 70, "lowest battery %"),
+}
 
 
 def _cell(name: str, value: object) -> str:
@@ -55,19 +62,23 @@ def _cell(name: str, value: object) -> str:
 
 
 def _table(frame, title: str) -> None:
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False,
-                  collapse_padding=True)
-    for name in frame.columns:
-        table.add_column(_HEADERS.get(name, name), no_wrap=name == "date",
-                         min_width=10 if name == "date" else None,
-                         justify="left" if name in ("date", "weekday") else "right")
-    for row in frame.iter_rows():
-        table.add_row(*(_cell(n, v) for n, v in zip(frame.columns, row, strict=True)))
-    Console().print(table)
+    from bgreplay.render.tables import Column, fitted_table
+
+    console = Console(highlight=False)
+    names = [n for n in frame.columns if n in _COLUMNS]
+    columns = [Column(_COLUMNS[n][0], _COLUMNS[n][1],
+                      "left" if n in ("date", "weekday") else "right") for n in names]
+    rows = [[Text(_cell(n, row[n])) for n in names] for row in frame.iter_rows(named=True)]
+    table = fitted_table("", columns, rows, console.width)
+    shown = {c.header for c in table.columns}
+    key = ", ".join(f"{_COLUMNS[n][0]} {_COLUMNS[n][2]}" for n in names
+                     if _COLUMNS[n][2] and _COLUMNS[n][0] in shown)
+    console.print(Text(title, style="bold"))
+    console.print(table)
+    console.print(Text(f"Key: {key}", style="bright_black"))
 
 
 def _write(result, out: str, what: str) -> int:

@@ -31,7 +31,8 @@ _FOLD_CONSOLE = Console(file=io.StringIO(), width=1000, color_system=None)
 
 
 def _table(title: str) -> Table:
-    return Table(title=Text(title, style=theme.TITLE), title_justify="left", box=box.SIMPLE_HEAD,
+    return Table(title=Text(title, style=theme.TITLE) if title else None, title_justify="left",
+                 box=box.SIMPLE_HEAD,
                  pad_edge=False, show_edge=False, collapse_padding=True)
 
 
