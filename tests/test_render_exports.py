@@ -15,8 +15,11 @@ from bgreplay.render.svg import report_svg, write_svg
 def test_svg_is_the_coloured_report(tmp_path):
     svg = report_svg(rf.news_result(), lint=rf.findings())
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
-    assert "digest" in svg and "BGR008" in svg  # spaces are &#160; in the SVG
-    assert re.search(r"fill: #[0-9a-f]{6}", svg)  # coloured
+    assert "digest" in svg and "BGR008" in svg
+    assert re.search(r'fill="#[0-9a-f]{6}"', svg)  # coloured
+    texts = re.findall(r"<text ([^>]*)>([^<]*)</text>", svg)
+    assert texts and all('x="' in attrs and "textLength" in attrs for attrs, _ in texts)
+    assert not [t for _, t in texts if t != t.strip() or "&#160;" in t]  # no spaces to keep
     path = tmp_path / "report.svg"
     write_svg(rf.news_result(), path, quiet=True)
     assert path.read_text(encoding="utf-8").startswith("<svg")

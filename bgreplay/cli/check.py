@@ -227,6 +227,7 @@ def register(app: typer.Typer) -> None:
         if junit:
             try:
                 write_atomic(junit, junit_xml(report))
+                typer.echo(f"wrote the JUnit report to {junit}", err=True)
             except OSError as exc:  # a full disk or a missing folder: not a bug in bgreplay
                 raise InputError(Problem(
                     Location(junit), f"cannot write the JUnit report ({exc.strerror or exc})",

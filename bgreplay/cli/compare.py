@@ -251,6 +251,8 @@ def register(app: typer.Typer) -> None:
             return 0
         if out:
             write_atomic(out, text)
+            typer.echo(f"wrote the comparison ({len(comparison.columns)} columns) to {out}",
+                       err=True)
         else:
             typer.echo(text, nl=False)
         return 0

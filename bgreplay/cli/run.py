@@ -159,6 +159,12 @@ def _write(out: str | None, data: str | bytes) -> None:
     write_atomic(out, data)
 
 
+def _wrote(what: str, path: str | None) -> None:
+    """Say where a file went (on stderr, so stdout stays the report)."""
+    if path is not None:
+        typer.echo(f"wrote {what} to {path}", err=True)
+
+
 def _export_events(result, fmt: Format, out: str | None) -> None:
     from bgreplay.analysis.frame import events_frame
 
@@ -263,10 +269,12 @@ def register(app: typer.Typer) -> None:
 
             doc = summary_document(result, lint=findings)
             _write(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+            _wrote("the summary", out)
         elif out is not None:
             from bgreplay.render.theme import PLAIN_WIDTH
 
             _write(out, _text_report(result, PLAIN_WIDTH, **options))
+            _wrote("the report", out)
         else:
             from bgreplay.render.report import render_run
             from bgreplay.render.theme import make_console
@@ -276,8 +284,10 @@ def register(app: typer.Typer) -> None:
             from bgreplay.render.svg import write_svg
 
             write_svg(result, svg, **options)
+            _wrote("the report as SVG", svg)
         if html is not None:
             from bgreplay.render.html import write_html
 
             write_html(result, html, lint=findings)
+            _wrote("the HTML report", html)
         return 0
