@@ -70,6 +70,8 @@ def test_report_renders_lanes_in_headless_chromium(report, tmp_path):
     lanes = int(re.search(r'data-lanes="(\d+)"', dom.stdout).group(1))
     marks = int(re.search(r'data-marks="(\d+)"', dom.stdout).group(1))
     assert lanes == 7 and marks > 20  # 5 device lanes + 2 task lanes, with their marks
+    assert int(re.search(r'data-runs="(\d+)"', dom.stdout).group(1)) >= 2  # runs as bars
+    assert "Staleness at each open" in dom.stdout  # the day's summary beside its strip
     assert dom.stdout.count("<h3>") == 1  # a 28-day run opens on one day of the picker
     errors = [line for line in dom.stderr.splitlines()
               if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)]

@@ -85,3 +85,25 @@ def test_progress_bar_replays_the_same(monkeypatch, tmp_path):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     slow = run_cli.replay_with_progress(scenario, timeline)
     assert slow.events == api.replay(scenario, timeline).events
+
+
+def test_html_runs_are_bars_from_launch_to_end_with_their_duration():
+    data = page_data(rf.news_result())
+    runs = {(r[2], r[3]): r for r in data["runs"]}
+    lanes = [lane["label"] for lane in data["lanes"]]
+    refresh, processing = lanes.index("refresh"), lanes.index("processing")
+    start, end, _, _, took, text = runs[(refresh, "killed")]
+    assert (end - start, took) == (36_000, "36s")  # launch to the kill, not a point
+    assert "run #3" in text and "after expiring" in text and "watchdog" in text
+    assert runs[(processing, "success")][4] == "3m40s"
+    assert {outcome for _, _, _, outcome, _, _ in data["runs"]} == {"success", "failure",
+                                                                     "killed"}
+
+
+def test_html_day_summary_lists_launches_throttling_and_staleness_at_each_open():
+    monday = page_data(rf.news_result())["days"][0]["summary"]
+    refresh = next(t for t in monday["tasks"] if t["task"] == "refresh")
+    assert refresh["launches"] == 3
+    assert refresh["throttled"][0] == ["Low Power Mode", "3h15m"]  # longest first
+    assert [at for _, at, _ in monday["opens"]] == ["07:30", "12:30", "21:00"]
+    assert monday["opens"][0][2] == "never refreshed" and monday["opens"][1][2] == "1h24m"

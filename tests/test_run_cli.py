@@ -242,9 +242,11 @@ def test_parse_window_forms(scenario_path):
 
 def test_svg_and_html_files(cli, scenario_path, tmp_path):
     svg, page = tmp_path / "run.svg", tmp_path / "run.html"
-    code, out, _ = cli("run", str(scenario_path), "--quiet", "--svg", str(svg),
-                       "--html", str(page))
+    code, out, err = cli("run", str(scenario_path), "--quiet", "--svg", str(svg),
+                         "--html", str(page))
     assert code == 0 and "Tasks" in out
+    assert f"wrote the report as SVG to {svg}" in err
+    assert f"wrote the HTML report to {page}" in err
     assert svg.read_text(encoding="utf-8").startswith("<svg")
     assert "Tiny news reader" in page.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.html", "run.svg"]

@@ -79,6 +79,78 @@ def _breakdowns(result: ReplayResult) -> dict[tuple[str, int], str]:
     return out
 
 
+_RUN_ENDS = ("completed", "expired", "killed", "cancelled")
+
+
+def _runs(result: ReplayResult, lane_of: dict[str, int]) -> list[list]:
+    """Each run as ``[start, end, lane, outcome, hover text]``: launch to its last end event
+    (a run still going at the end of the replay ends there, ``running``)."""
+    from bgreplay.analysis.formatting import format_duration
+
+    clock = result.timeline.clock
+    starts: dict[tuple[str, int], int] = {}
+    ends: dict[tuple[str, int], list] = {}
+    for e in result.events:
+        if e.task not in lane_of or e.run is None:
+            continue
+        if e.event == "launched":
+            starts[(e.task, e.run)] = e.t
+        elif e.event in _RUN_ENDS:
+            ends.setdefault((e.task, e.run), []).append(e)
+    out = []
+    for (task, run), start in starts.items():
+        finished = ends.get((task, run), [])
+        end = max((e.t for e in finished), default=result.scenario.duration_ms)
+        kinds = {e.event: e for e in finished}
+        if "killed" in kinds:
+            outcome, why = "killed", kinds["killed"].reason or ""
+        elif "completed" in kinds:
+            outcome = kinds["completed"].reason or "failure"
+            why = kinds["completed"].detail or ""
+        elif "cancelled" in kinds:
+            outcome, why = "cancelled", kinds["cancelled"].reason or ""
+        elif "expired" in kinds:
+            outcome, why = "expired", ""
+        else:
+            outcome, why = "running", "still running when the replay ends"
+        took = format_duration((end - start) / 1000)
+        text = (f"run #{run} · {local_datetime(clock, start):%a %H:%M:%S} → "
+                f"{local_datetime(clock, end):%H:%M:%S} · {took} · {outcome}"
+                + (" after expiring" if "expired" in kinds and outcome != "expired" else "")
+                + (f" ({why})" if why else ""))
+        out.append([start, end, lane_of[task], outcome, took, text])
+    return sorted(out)
+
+
+def _day_summary(result: ReplayResult, lanes, start: int, end: int) -> dict:
+    """One day beside its strip: launches per task, throttled time by policy, and the
+    staleness the user saw at each open."""
+    from bgreplay.analysis.formatting import format_duration
+
+    clock = result.timeline.clock
+    tasks = []
+    for lane in lanes:
+        if lane.key not in {t.id for t in result.scenario.tasks}:
+            continue
+        launches = sum(1 for e in result.events if e.task == lane.key
+                       and e.event == "launched" and start <= e.t < end)
+        throttled: dict[str, int] = {}
+        for it in lane.items:
+            if it.mark.priority == theme.THROTTLE_PRIORITY:
+                overlap = min(it.end, end) - max(it.start, start)
+                if overlap > 0:
+                    title = theme.policy_title(it.mark.meaning)
+                    throttled[title] = throttled.get(title, 0) + overlap
+        tasks.append({"task": lane.long, "launches": launches, "throttled": [
+            [title, format_duration(ms / 1000)]
+            for title, ms in sorted(throttled.items(), key=lambda kv: -kv[1])]})
+    opens = [[e.app, f"{local_datetime(clock, e.t):%H:%M}",
+              "never refreshed" if e.value is None else format_duration(e.value)]
+             for e in result.events if e.event == "app_opened" and start <= e.t < end
+             and result.scenario.app(e.app or "") is not None]
+    return {"tasks": tasks, "opens": opens}
+
+
 def page_data(result: ReplayResult) -> dict:
     """Everything the page draws, in replay ms (the page never converts time zones)."""
     clock = result.timeline.clock
@@ -126,9 +198,11 @@ def page_data(result: ReplayResult) -> dict:
             t += HOUR_MS
         days.append({"start": block.start, "end": block.end, "ticks": ticks,
                      "label": f"{local_datetime(clock, max(block.start, 0)):%a %Y-%m-%d}",
-                     "offset": offset_text(clock.offset_at(max(block.start, 0)))})
+                     "offset": offset_text(clock.offset_at(max(block.start, 0))),
+                     "summary": _day_summary(result, lanes, block.start, block.end)})
     return {"duration": result.scenario.duration_ms, "lanes": out_lanes, "marks": marks,
-            "events": events, "days": days, "points": points}
+            "events": events, "days": days, "points": points, "runs": _runs(result, lane_of),
+            "apps": len(result.scenario.apps)}
 
 
 def _table(headers: list[str], rows: list[list[str]], bad: set[tuple[int, int]]) -> str:
@@ -197,10 +271,15 @@ pre.header{font:13px/1.35 ui-monospace,Menlo,Consolas,monospace;background:#f6f6
 .controls{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ddd;
  z-index:2}
 .controls label{margin-right:1em;white-space:nowrap}
-.day{margin:1em 0}
-.day h3{font-size:14px;margin:.2em 0}
-.strip{overflow-x:auto}
+.day{margin:1em 0;display:flex;flex-wrap:wrap;gap:.3em 1.5em;align-items:flex-start}
+.day h3{font-size:14px;margin:.2em 0;flex-basis:100%}
+.strip{overflow-x:auto;flex:0 1 auto;max-width:100%}
+.summary{font-size:12px;min-width:14em;max-width:26em;flex:1 1 14em}
+.summary b{display:block;margin-top:.3em}
+.summary ul{margin:0;padding-left:1.1em}
 svg text{font:11px ui-monospace,Menlo,Consolas,monospace}
+.run-label{font-size:10px;fill:#222;paint-order:stroke;stroke:#fff;stroke-width:3px}
+.scale{fill:#888;font-size:9px}
 .lane-label{fill:#666}
 .tick{fill:#888}
 .grid{stroke:#eee}
@@ -230,7 +309,7 @@ td.bad{color:#d62728;font-weight:bold}
 <script>
 (function () {
   const D = JSON.parse(document.getElementById("data").textContent);
-  const H = 3600000, ROW = 16, LABEL = 110, NS = "http://www.w3.org/2000/svg";
+  const H = 3600000, ROW = 18, BAT = 46, LABEL = 110, NS = "http://www.w3.org/2000/svg";
   const hidden = new Set();
   const tip = document.getElementById("tip");
   function el(name, attrs, parent) {
@@ -270,7 +349,20 @@ td.bad{color:#d62728;font-weight:bold}
       box.appendChild(l);
     });
   }
+  const RUN = {success: "#2ca02c", failure: "#d62728", killed: "#8b0000", expired: "#c99700",
+               cancelled: "#c99700", running: "#17a2b8"};
+  const RUN_KINDS = new Set(["launched", "completed_success", "completed_failure", "expired",
+                             "killed", "cancelled"]);
   function battery(svg, lane, day, y, px) {
+    const h = BAT - 4, base = y + BAT - 2;
+    const level = v => base - h * v / 100;
+    [0, 20, 50, 100].forEach(v => {
+      el("line", {x1: LABEL, x2: LABEL + (day.end - day.start) / H * px, y1: level(v),
+        y2: level(v), stroke: v === 20 ? "#d62728" : "#ddd", "stroke-dasharray": v === 20 ?
+        "3 3" : "", "stroke-width": 0.7}, svg);
+      if (v !== 20) el("text", {x: LABEL - 4, y: level(v) + 3, "text-anchor": "end",
+        class: "scale"}, svg).textContent = v + "%";
+    });
     const pts = [];
     let last = null;
     lane.battery.forEach(([t, v]) => {
@@ -284,14 +376,34 @@ td.bad{color:#d62728;font-weight:bold}
     if (!pts.length) return;
     const end = Math.min(day.end, D.duration);
     pts.push([end, pts[pts.length - 1][1]]);
-    let d = "";
-    pts.forEach(([t, v], k) => {
-      const x = LABEL + (Math.max(t, day.start) - day.start) / H * px;
-      const yy = y + ROW - 2 - (ROW - 4) * v / 100;
-      d += (k ? " H" + x + " V" + yy : "M" + x + " " + yy);
+    const xs = pts.map(([t]) => LABEL + (Math.max(t, day.start) - day.start) / H * px);
+    let line = "";
+    pts.forEach(([, v], k) => {
+      line += (k ? " H" + xs[k] + " V" : "M" + xs[k] + " ") + level(v);
     });
-    const path = el("path", {d: d, fill: "none", stroke: "#2ca02c", "stroke-width": 1.5}, svg);
+    el("path", {d: line + " V" + base + " H" + xs[0] + " Z", fill: "#2ca02c",
+      "fill-opacity": 0.25, stroke: "none"}, svg);
+    const path = el("path", {d: line, fill: "none", stroke: "#2ca02c", "stroke-width": 1.5}, svg);
     hover(path, "battery " + pts.map(p => p[1]).join(" → ") + " %");
+  }
+  function summary(day) {
+    const box = document.createElement("div"); box.className = "summary";
+    const add = (title, items) => {
+      if (!items.length) return;
+      const b = document.createElement("b"); b.textContent = title; box.appendChild(b);
+      const ul = document.createElement("ul");
+      items.forEach(text => {
+        const li = document.createElement("li"); li.textContent = text; ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    };
+    const S = day.summary;
+    add("Launches", S.tasks.map(t => t.task + ": " + t.launches));
+    add("Throttled, by policy", S.tasks.filter(t => t.throttled.length).map(t => t.task + ": "
+      + t.throttled.map(([p, d]) => p + " " + d).join(", ")));
+    add("Staleness at each open", S.opens.map(([app, at, stale]) =>
+      at + "  " + stale + (D.apps > 1 ? "  " + app : "")));
+    return box;
   }
   function draw() {
     const px = +document.getElementById("zoom").value;
@@ -299,6 +411,10 @@ td.bad{color:#d62728;font-weight:bold}
     const root = document.getElementById("days");
     root.innerHTML = "";
     const lanes = D.lanes.map((l, i) => i).filter(i => !hidden.has(i));
+    const heights = lanes.map(i => D.lanes[i].battery.length ? BAT : ROW);
+    const tops = [];
+    let bottom = 18;
+    heights.forEach(h => { tops.push(bottom); bottom += h; });
     const pick = document.getElementById("day").value;
     D.days.forEach((day, dayIndex) => {
       if (pick !== "all" && +pick !== dayIndex) return;
@@ -309,7 +425,7 @@ td.bad{color:#d62728;font-weight:bold}
         + ")";
       div.appendChild(h3);
       const strip = document.createElement("div"); strip.className = "strip";
-      const width = LABEL + hours * px + 10, height = 18 + lanes.length * ROW;
+      const width = LABEL + hours * px + 40, height = bottom + 4;
       const svg = el("svg", {width: width, height: height}, strip);
       day.ticks.forEach(([off, label]) => {
         const x = LABEL + off / H * px;
@@ -318,14 +434,14 @@ td.bad{color:#d62728;font-weight:bold}
           .textContent = label;
       });
       lanes.forEach((i, row) => {
-        const lane = D.lanes[i], y = 16 + row * ROW;
+        const lane = D.lanes[i], y = tops[row];
         el("text", {x: 0, y: y + 12, class: "lane-label"}, svg).textContent = lane.label;
         if (lane.battery.length) { battery(svg, lane, day, y, px); return; }
         lane.spans.forEach(([s, e, m]) => {
           if (e <= day.start || s >= day.end) return;
           const mark = D.marks[m];
           const a = Math.max(s, day.start), b = Math.min(e, day.end);
-          const thin = mark.glyph === "·";
+          const thin = mark.glyph === "·" || mark.glyph === "━";
           const r = el("rect", {x: LABEL + (a - day.start) / H * px,
             y: thin ? y + ROW / 2 - 1 : y + 2, width: Math.max(1, (b - a) / H * px),
             height: thin ? 2 : ROW - 4, fill: mark.colour, opacity: thin ? 0.6 : 0.8}, svg);
@@ -340,19 +456,34 @@ td.bad{color:#d62728;font-weight:bold}
           }
         });
       });
+      D.runs.forEach(([s, e, laneIndex, outcome, took, text]) => {
+        if (e < day.start || s >= day.end || hidden.has(laneIndex)) return;
+        const y = tops[lanes.indexOf(laneIndex)];
+        const a = Math.max(s, day.start), b = Math.min(e, day.end);
+        const x = LABEL + (a - day.start) / H * px, w = Math.max(5, (b - a) / H * px);
+        const bar = el("rect", {x: x, y: y + 1, width: w, height: ROW - 2, rx: 2,
+          fill: RUN[outcome] || "#444", stroke: "#000", "stroke-opacity": 0.35, class: "run"},
+          svg);
+        hover(bar, text);
+        const label = el("text", {x: x + w + 2, y: y + 13, class: "run-label"}, svg);
+        label.textContent = took;
+        hover(label, text);
+      });
       D.events.forEach(([t, laneIndex, kind, text]) => {
-        if (t < day.start || t >= day.end || hidden.has(laneIndex)) return;
+        if (t < day.start || t >= day.end || hidden.has(laneIndex) || RUN_KINDS.has(kind)) return;
         const row = lanes.indexOf(laneIndex), p = D.points[kind];
-        const g = el("text", {x: LABEL + (t - day.start) / H * px - 3, y: 16 + row * ROW + 12,
+        const g = el("text", {x: LABEL + (t - day.start) / H * px - 3, y: tops[row] + 12,
           fill: p.colour, "font-weight": "bold"}, svg);
         g.textContent = p.glyph;
         hover(g, text);
       });
       div.appendChild(strip);
+      div.appendChild(summary(day));
       root.appendChild(div);
     });
     document.body.dataset.lanes = lanes.length;
     document.body.dataset.marks = root.querySelectorAll("rect, text").length;
+    document.body.dataset.runs = root.querySelectorAll("rect.run").length;
   }
   function days() {
     const pick = document.getElementById("day");
