@@ -8,7 +8,7 @@ from bgreplay.scenario import schema as S
 
 # One complete, small scenario per construct, each valid as written (tested). Paths are
 # relative to the scenarios/ folder, where the examples are checked.
-EXAMPLES: dict[str, tuple[str, str]] = {
+EXAMPLES: dict[str, tuple[str, str]] = {  # key: a section id, or "trace" (shown with device)
     "scenario": ("A complete scenario: an inline timeline, a refresh and a processing task, "
                  "expectations", """\
 bgreplay: 1
@@ -58,13 +58,14 @@ device:
   history: 14d
   persona: office_worker
 """),
-    "persona": ("A persona with its own seed, and a trace file of the repository", """\
+    "persona": ("A persona with its own seed", """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
 device:
   persona: {name: light_user, seed: 3}
----
+"""),
+    "trace": ("A trace file of the repository", """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -304,11 +305,16 @@ def _table(section: S.Section) -> list[str]:
     return lines
 
 
+_SHOWN_WITH = {"device": ("device", "trace")}  # sections with more than one example
+
+
 def _example(section_id: str) -> list[str]:
-    if section_id not in EXAMPLES:
-        return []
-    title, text = EXAMPLES[section_id]
-    return [f"Example — {title}:", "", "```yaml", text.rstrip("\n"), "```", ""]
+    out = []
+    for key in _SHOWN_WITH.get(section_id, (section_id,)):
+        if key in EXAMPLES:
+            title, text = EXAMPLES[key]
+            out += [f"Example — {title}:", "", "```yaml", text.rstrip("\n"), "```", ""]
+    return out
 
 
 def reference_markdown() -> str:
@@ -322,9 +328,5 @@ def reference_markdown() -> str:
 
 
 def examples() -> list[tuple[str, str]]:
-    """Every example document (an example may hold several, separated by ``---``)."""
-    out = []
-    for section_id, (_, text) in EXAMPLES.items():
-        for i, doc in enumerate(text.split("\n---\n")):
-            out.append((f"{section_id}-{i}", doc))
-    return out
+    """(name, document) of every example on the page."""
+    return [(key, text) for key, (_, text) in EXAMPLES.items()]
