@@ -28,8 +28,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# The long session: mutated inputs for 10 minutes, then the property tests on fresh random
+# examples (make test draws the same ones every run).
 fuzz: $(STAMP)
 	$(BIN)/python -m fuzz --minutes 10
+	BGREPLAY_HYPOTHESIS=explore $(BIN)/python -m pytest -n auto tests/test_engine_properties.py \
+	  tests/test_determinism.py tests/test_predictor.py tests/test_trace_build.py \
+	  tests/test_trace_io.py tests/test_durations.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
