@@ -149,20 +149,49 @@ def render_sensitivity_plain(sens) -> str:
     return "\n".join([*lines, "", _sensitivity_legend(sens)])
 
 
+def sensitivity_layouts(sens) -> list:
+    """The sensitivity table for a terminal: whole, then one table per target; only 'moved
+    most by' wraps (between words), so no name or number is cut."""
+    from rich.text import Text
+
+    from bgreplay.render.fit import Col, title, whole_table
+
+    cells = _sensitivity_cells(sens)
+    note = Text(_sensitivity_legend(sens), style="bright_black")
+
+    def table(header: list[str], rows: list[list[str]]):
+        out = whole_table([Col(h, h in ("base", "range")) for h in header[:-1]], [])
+        out.add_column(header[-1], min_width=max((len(w) for r in rows for w in r[-1].split()),
+                                                 default=len(header[-1])))
+        for r in rows:
+            out.add_row(*r)
+        return out
+
+    def full() -> list:
+        return [title(f"{sens.path}: sensitivity"), table(SENSITIVITY_HEADER, cells), note]
+
+    def per_target() -> list:
+        out: list = [title(f"{sens.path}: sensitivity"), Text()]
+        for target in dict.fromkeys(c[0] for c in cells):
+            rows = [c[1:] for c in cells if c[0] == target]
+            out += [title(target), table(SENSITIVITY_HEADER[1:], rows), Text()]
+        return [*out, note]
+
+    return [full, per_target]
+
+
 def print_sensitivity_rich(sens) -> None:
     from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
 
-    table = Table(title=escape(f"{sens.path}: sensitivity"), title_justify="left")
-    for name in SENSITIVITY_HEADER:
-        table.add_column(name, no_wrap=name != "moved most by",
-                         justify="right" if name in ("base", "range") else "left")
-    for cells in _sensitivity_cells(sens):
-        table.add_row(*(escape(c) for c in cells))
+    from bgreplay.render.fit import min_width
+
     console = Console(highlight=False, force_terminal=True)
-    console.print(table)
-    console.print(f"[dim]{escape(_sensitivity_legend(sens))}[/dim]")
+    full, per_target = sensitivity_layouts(sens)
+    shown = full()
+    if max((min_width(r) for r in shown[1:-1]), default=0) > console.width:
+        shown = per_target()
+    for renderable in shown:
+        console.print(renderable)
 
 
 def register(app: typer.Typer) -> None:
