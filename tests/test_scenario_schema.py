@@ -109,6 +109,7 @@ start: 2026-03-02T00:00
 duration: 2d
 device:
   ios: "26.1"
+  persona: {name: office_worker}
   timeline: {}
 apps:
   io.example.idle: {}
@@ -135,7 +136,7 @@ def _paths(section: S.Section, key: S.Key) -> list[tuple[str, ...]]:
     task = (*_APP, "tasks", f"io.example.app.{_TASK_FOR[key.only]}")
     where = {
         "scenario": (), "device": ("device",), "battery": ("device", "battery"),
-        "timeline": ("device", "timeline"), "app": _IDLE, "content": (*_IDLE, "content"),
+        "persona": ("device", "persona"), "timeline": ("device", "timeline"), "app": _IDLE, "content": (*_IDLE, "content"),
         "task": task, "submit": (*task, "submit"), "handler": (*task, "handler"),
         "network_use": (*_APP, "tasks", "io.example.app.sync", "handler", "network"),
         "scheduler": ("scheduler",),
