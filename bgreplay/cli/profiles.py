@@ -10,6 +10,7 @@ import typer
 def _layout(rows: list[tuple[str, ...]], width: int) -> list:
     """A table whose names and values are never cut (only the meaning wraps, between words);
     one block per parameter when even that does not fit."""
+    from rich.padding import Padding
     from rich.text import Text
 
     from bgreplay.render.fit import Col, min_width, whole_table
@@ -26,7 +27,7 @@ def _layout(rows: list[tuple[str, ...]], width: int) -> list:
         within = f"; range {span}" if span else ""
         blocks.append(Text.assemble((name, "bold"), f" = {default}  ({unit}; {source}, "
                                     f"{confidence}{within})"))
-        blocks.append(Text("    " + meaning))
+        blocks.append(Padding(Text(meaning), (0, 0, 0, 4)))
     return blocks
 
 
