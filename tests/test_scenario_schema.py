@@ -136,7 +136,8 @@ def _paths(section: S.Section, key: S.Key) -> list[tuple[str, ...]]:
     task = (*_APP, "tasks", f"io.example.app.{_TASK_FOR[key.only]}")
     where = {
         "scenario": (), "device": ("device",), "battery": ("device", "battery"),
-        "persona": ("device", "persona"), "timeline": ("device", "timeline"), "app": _IDLE, "content": (*_IDLE, "content"),
+        "persona": ("device", "persona"), "timeline": ("device", "timeline"),
+        "app": _IDLE, "content": (*_IDLE, "content"),
         "task": task, "submit": (*task, "submit"), "handler": (*task, "handler"),
         "network_use": (*_APP, "tasks", "io.example.app.sync", "handler", "network"),
         "scheduler": ("scheduler",),
