@@ -117,9 +117,10 @@ def test_run_jsonl_is_identical_across_hash_seeds_and_host_time_zones():
         assert len(digests) == 1, f"{scenario.name}: {len(digests)} different event logs"
 
 
-def test_every_scenario_and_variant_is_identical_across_environments(extra_scenarios):
-    paths = sorted(str(p) for p in SCENARIOS.rglob("*.yaml")) + [str(p) for p in
-                                                                  extra_scenarios]
+@pytest.mark.parametrize("half", [0, 1])  # two halves: xdist runs them side by side
+def test_every_scenario_and_variant_is_identical_across_environments(extra_scenarios, half):
+    paths = (sorted(str(p) for p in SCENARIOS.rglob("*.yaml")) + [str(p) for p in
+                                                                   extra_scenarios])[half::2]
     outputs = []
     for seed, tz in ENVIRONMENTS:
         done = subprocess.run([sys.executable, "-c", HASH_SCRIPT, *paths], capture_output=True,

@@ -17,7 +17,7 @@ from fuzz.scenarios import TRACE_NAME, mutate
 from fuzz.worker import replay_checks
 
 
-@budget(60)
+@budget(30)
 @given(st.data())
 def test_valid_mutants_replay_without_invariant_violations(data):
     origin, text = mutate(HypothesisDraw(data), valid_only=True)
