@@ -118,21 +118,53 @@ def replay(
 ):
     """Replay a scenario and return its ``ReplayResult``; ``on_day(done_ms, total_ms)`` is
     called after each simulated day (for progress bars); with ``record_params`` the result
-    lists the profile parameters the replay read."""
+    lists the profile parameters the replay read.
+
+    A replay whose cost passes ``MAX_REPLAY_WORK`` stops with ``InputError`` (see
+    ``check_replay_work``)."""
     from bgreplay.engine.engine import Replay
 
     if timeline is None:
         timeline = load_timeline(scenario)
     engine = Replay(scenario, timeline, resolve_profile(scenario), explain_task=explain_task,
                     record_params=record_params)
-    if on_day is None:
-        engine.advance()
-    else:
-        day = 86_400_000
-        for until in range(day, scenario.duration_ms + day, day):
-            engine.advance(min(until, scenario.duration_ms))
-            on_day(min(until, scenario.duration_ms), scenario.duration_ms)
+    end = scenario.duration_ms
+    for until in range(HOUR_MS, end + HOUR_MS, HOUR_MS):
+        engine.advance(min(until, end))
+        check_replay_work(scenario, engine.work, min(until, end))
+        if on_day is not None and (until % DAY_MS == 0 or until >= end):
+            on_day(min(until, end), end)
     return engine.result()
+
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+
+def check_replay_work(scenario: Scenario, work: int, at_ms: int) -> None:
+    """Refuse a replay that costs more than ``MAX_REPLAY_WORK`` (requests scored and
+    prediction steps: about a minute of replay). Once a replay has done a 32nd of that,
+    it is refused as soon as its pace so far would pass twice the limit by its end, so a
+    replay far too large for its length stops within seconds. Counted in work, not wall time,
+    so the same scenario is always accepted or always refused."""
+    from bgreplay.errors import Location, Problem
+    from bgreplay.scenario.limits import MAX_REPLAY_WORK
+
+    end = scenario.duration_ms
+    projected = work * end // max(at_ms, 1)
+    if work <= MAX_REPLAY_WORK and (work < MAX_REPLAY_WORK // 32 or
+                                    projected <= 2 * MAX_REPLAY_WORK):
+        return
+    from bgreplay.analysis.formatting import format_duration
+
+    where = Location(str(scenario.path) if scenario.path is not None else "scenario")
+    raise InputError(Problem(
+        where, f"the replay is too large for bgreplay: after {format_duration(at_ms / 1000)} of "
+        f"{format_duration(end / 1000)} it had scored {work:,} requests and predicted "
+        f"moments, on course for about {projected:,}; a replay may do at most "
+        f"{MAX_REPLAY_WORK:,} (about a minute)",
+        "replay fewer days (--days), fewer tasks, or submit less often (earliest_begin, "
+        "submit.when); see docs/limits.md"))
 
 
 def metrics(result, *, variant: str | None = None, device: int = 0):
@@ -152,18 +184,22 @@ def check(
     baseline: str | Path | None = None,
     update_baseline: bool = False,
     tolerances: Sequence[str] = (),
+    overrides: Sequence[str] = (),
+    variant: str | None = None,
 ):
     """``bgreplay check``: replay, evaluate ``expect``, compare with (or update) a baseline.
 
-    Returns a ``bgreplay.analysis.expect.CheckReport``; its ``exit_code`` is 0 or 1. Bad input
-    raises ``InputError`` before anything is replayed.
+    ``overrides`` (``PATH=VALUE``) apply to every scenario; ``variant`` checks that variant
+    alone. Returns a ``bgreplay.analysis.expect.CheckReport``; its ``exit_code`` is 0 or 1.
+    Bad input raises ``InputError`` before anything is replayed.
     """
     from bgreplay.analysis.expect import run_check
 
     return run_check([str(p) for p in paths], load=load_scenario, replay=replay,
                      load_timeline=load_timeline,
                      baseline=None if baseline is None else str(baseline),
-                     update_baseline=update_baseline, tolerances=tolerances)
+                     update_baseline=update_baseline, tolerances=tolerances,
+                     overrides=overrides, variant=variant)
 
 
 def compare(
