@@ -222,8 +222,28 @@ def _write_through(tmp: Path, dest: Path | None) -> None:
                 shutil.copyfileobj(src, buffer)
                 buffer.flush()
         return
-    with open(tmp, "rb") as src, open(dest, "wb") as sink:
+    with open(tmp, "rb") as src, os.fdopen(_open_for_writing(dest), "wb") as sink:
         shutil.copyfileobj(src, sink)
+
+
+def _open_for_writing(dest: Path) -> int:
+    """A descriptor to write into ``dest``. A named pipe is opened only once a reader is there
+    (as a shell's ``>`` does), waiting in short sleeps so that Ctrl-C stops the wait at once: a
+    blocking open could be woken by no signal at all, when another thread takes it."""
+    if not stat.S_ISFIFO(dest.stat().st_mode) or not hasattr(os, "O_NONBLOCK"):
+        return os.open(dest, os.O_WRONLY | os.O_TRUNC)
+    import time
+
+    while True:
+        try:
+            fd = os.open(dest, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            time.sleep(0.05)
+            continue
+        os.set_blocking(fd, True)
+        return fd
 
 
 @contextlib.contextmanager
@@ -313,3 +333,42 @@ def exclusive(path: str | os.PathLike[str]) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+# -- a work folder that outlives no one ----------------------------------------------------------
+
+_JANITOR = """
+import shutil, signal, sys
+for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    if hasattr(signal, name):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+sys.stdin.buffer.read()
+shutil.rmtree(sys.argv[1], ignore_errors=True)
+"""
+
+
+@contextlib.contextmanager
+def work_folder(parent: str | os.PathLike[str] | None, prefix: str) -> Iterator[Path]:
+    """A private folder ``PREFIX<pid>-XXXX`` in ``parent`` (the system's temporary folder when
+    None), removed at the end — even when this process is killed outright (``kill -9``, the
+    out-of-memory killer): a small watcher process removes it once this one's end of a pipe
+    closes. Folders of earlier runs whose process died are removed first."""
+    folder = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    sweep_orphans(folder, prefix)
+    work = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=folder))
+    import subprocess
+
+    janitor = None
+    with contextlib.suppress(OSError):
+        janitor = subprocess.Popen([sys.executable, "-I", "-S", "-c", _JANITOR, str(work)],
+                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if janitor is not None:
+            with contextlib.suppress(OSError):
+                janitor.stdin.close()
+            with contextlib.suppress(Exception):
+                janitor.wait(5)

@@ -98,10 +98,11 @@ def personas(mix: Mix) -> Iterator[str]:
         yield mix[k][0]
 
 
-def population(mix: Mix, scenario_seed: int, devices: int) -> list[DeviceSpec]:
-    """The first ``devices`` devices of the fleet."""
+def population(mix: Mix, scenario_seed: int, devices: int) -> Iterator[DeviceSpec]:
+    """The first ``devices`` devices of the fleet, one at a time (never all in memory: a fleet
+    may be as large as the user's patience)."""
     names = personas(mix)
-    return [DeviceSpec(i, next(names), device_seed(scenario_seed, i)) for i in range(devices)]
+    return (DeviceSpec(i, next(names), device_seed(scenario_seed, i)) for i in range(devices))
 
 
 def device_at(mix: Mix, scenario_seed: int, index: int) -> DeviceSpec:
