@@ -72,40 +72,20 @@ def resolve_profile(scenario: Scenario):
 
 
 def _read_profile_file(scenario: Scenario, name: str) -> tuple[str, dict]:
-    """A profile file: ``{base: ios-26, params: {name: value}}`` (YAML)."""
-    import yaml
+    """A profile file (``scenario.scheduler.read_profile_file``), relative to the scenario."""
+    from bgreplay.engine.profiles import PROFILE_NAMES
+    from bgreplay.errors import Problem
+    from bgreplay.scenario.scheduler import read_profile_file
 
-    from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES
-    from bgreplay.errors import Location, Problem
-
-    where = scenario.source.at("scheduler", "profile")
     path = Path(name)
     if not path.is_absolute() and scenario.path is not None:
         path = scenario.path.parent / path
-    fix = f"use one of {', '.join(PROFILE_NAMES)} or a YAML file with base: and params:"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(where, f"unknown profile {name!r} (no such file)", fix)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(Problem(where, f"cannot read profile file {path}: {exc}", fix)) from None
-    if not isinstance(doc, dict):
-        raise InputError(Problem(Location(str(path), 1, 1), "a profile file is a mapping", fix))
-    base = doc.get("base", "ios-26")
-    if base not in PROFILE_NAMES:
-        raise InputError(Problem(Location(str(path), 1, 1), f"unknown base profile {base!r}", fix))
-    problems, params = [], {}
-    for key, raw in (doc.get("params") or {}).items():
-        param = PARAMETERS.get(key)
-        try:
-            if param is None:
-                raise ValueError(f"unknown parameter {key!r}")
-            params[key] = param.parse(raw)
-        except ValueError as exc:
-            problems.append(Problem(Location(str(path)), str(exc), "see `bgreplay profiles`"))
-    if problems:
-        raise InputError(problems)
-    return base, params
+    if not path.exists():
+        raise InputError(Problem(scenario.source.at("scheduler", "profile"),
+                                 f"unknown profile {name!r} (no such file)",
+                                 f"use one of {', '.join(PROFILE_NAMES)} or a YAML file with "
+                                 "base: and params:"))
+    return read_profile_file(path)
 
 
 def replay(

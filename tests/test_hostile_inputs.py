@@ -216,3 +216,42 @@ def test_ctrl_c_while_a_pipe_is_open_as_an_output_is_honoured(tmp_path):
     finally:
         timer.cancel()
     assert code == 130, proc.stderr.read()
+
+
+# --- wrong types and numbers out of range in profiles and options ------------------------------
+
+@pytest.mark.parametrize("profile,said", [
+    ("base: ios-26\nparams: [1, 2]\n", "p.yaml:2:9: error (params): params is a mapping"),
+    ("params:\n  refresh_start_delay: .inf\n", "p.yaml:2:24: error (params/refresh_start_delay)"),
+    ("params:\n  min_run_score: .nan\n", "must be a finite number"),
+    ("params:\n  min_run_score: 0.5\n  min_run_score: 0.6\n", "duplicate key"),
+    ("params:\n  window: 999999999999d\n", "longer than ten years"),
+    ("base: ios-99\n", "unknown base profile"),
+])
+def test_a_profile_file_is_read_like_a_scenario(tmp_path, profile, said):
+    (tmp_path / "p.yaml").write_text(profile)
+    with inside(tmp_path):
+        outcome = run_in_process(["run", "-q", str(SMALL), "--profile", "p.yaml"])
+    assert outcome.code == 2, outcome.stderr
+    assert said in outcome.stderr
+
+
+@pytest.mark.parametrize("argv,said", [
+    (["run", "-q", str(SMALL), "--set", "scheduler/params/min_run_score=.nan"],
+     "must be a finite number"),
+    (["explain", str(SMALL), "--set", "scheduler/params/refresh_start_delay=99999999999999d",
+      "--task", "io.cocoabytes.filmtracker.refresh", "--at", "2026-03-02T12:00"],
+     "longer than ten years"),
+])
+def test_set_values_go_through_the_same_readers(tmp_path, argv, said):
+    with inside(tmp_path):
+        outcome = run_in_process(argv)
+    assert outcome.code == 2 and said in outcome.stderr, outcome.stderr
+
+
+def test_persona_weights_near_the_float_maximum():
+    from bgreplay.fleet.population import parse_mix
+
+    assert parse_mix("office_worker=1e308,light_user=1e308") == (
+        ("office_worker", 0.5), ("light_user", 0.5))
+    assert dict(parse_mix("office_worker=1e308,light_user=1e-308"))["office_worker"] == 1.0
