@@ -15,7 +15,7 @@ import traceback
 
 import typer
 
-from bgreplay import exitcodes
+from bgreplay import exitcodes, package_version
 from bgreplay.cli.interrupts import Interruption
 from bgreplay.cli.pipes import closed_pipe_safe_stdout
 from bgreplay.errors import InputError
@@ -46,16 +46,6 @@ app = typer.Typer(
 )
 
 _state = {"debug": False}
-
-
-def package_version() -> str:
-    """The installed package's version (its metadata: one source of truth, pyproject.toml)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("bgreplay")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown (not installed)"
 
 
 def _show_version(value: bool) -> None:

@@ -103,7 +103,8 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(7, "--days", help="Number of days (1-400)."),
         start: str = typer.Option("2026-03-02T00:00", "--start",
                                   help="Wall time of the first instant, without offset."),
-        timezone: str = typer.Option("UTC", "--timezone", help="IANA zone of --start."),
+        timezone: str | None = typer.Option(
+            None, "--timezone", help="IANA zone of --start \\[default: UTC, with a note]."),
         seed: int = typer.Option(0, "--seed", help="Seed; same inputs give the same bytes."),
         apps: list[str] | None = typer.Option(
             None, "--app", help="BUNDLE or BUNDLE:RATE (opens/day); repeatable."),
@@ -121,6 +122,10 @@ def register(app: typer.Typer) -> None:
         from bgreplay.trace.write import check_output_path, write_trace
 
         target = check_output_path(out)
+        if timezone is None:
+            timezone = "UTC"
+            _note("note: no --timezone given: the trace's wall times are UTC (pass --timezone "
+                  "Europe/Paris, say, for the device's own zone)")
         chosen = get_persona(persona)
         parsed = [parse_app(a) for a in apps or []]
         if not chosen.opens_apps and any(rate for _, rate in parsed):
