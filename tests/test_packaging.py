@@ -123,3 +123,16 @@ def test_the_readme_tour_writes_into_a_scratch_folder():
     assert "mktemp -d" in tour
     for option in re.findall(r"(?:-o|--out|--junit|--html|--svg) (\S+)", tour):
         assert option.startswith('"$out/'), option
+
+
+def test_trace_generate_says_which_zone_it_used(tmp_path):
+    from fuzz.cases import inside
+
+    with inside(tmp_path):
+        quiet = run_in_process(["trace", "generate", "--persona", "office_worker", "--days", "1",
+                                "--timezone", "Europe/Paris", "-o", "a.csv"])
+        said = run_in_process(["trace", "generate", "--persona", "office_worker", "--days", "1",
+                               "-o", "b.csv"])
+    assert quiet.code == said.code == 0
+    assert "--timezone" not in quiet.stderr
+    assert "no --timezone given: the trace's wall times are UTC" in said.stderr

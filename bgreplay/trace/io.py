@@ -53,6 +53,7 @@ DAMAGED = "the file is damaged: the reader failed on it"
 MAX_UNKNOWN_SHOWN = 5
 ROWS_FIX = ("keep the days you replay (a year of a heavy user is about 60,000 rows), or thin out "
             "frequent battery samples")
+CELLS_FIX = "keep cells short: a trace's cells are times, kinds, short values and bundle ids"
 HEADER_FIX = "the header must be start,end,kind,value,subject (optional: source,source_ref)"
 
 
@@ -177,7 +178,7 @@ def _check_cells(raw: pl.DataFrame, name: str, parquet: bool) -> None:
         raise InputError(Problem(
             where, f"column {column} holds a cell of {longest[column][0]:,} characters "
             f"({shown_cell(raw[column][index])}); cells are limited to {MAX_TRACE_CELL_CHARS}",
-            "a trace's cells are times, kinds, short values and bundle ids"))
+            CELLS_FIX))
 
 
 # Run by a child Python: decodes the Parquet file and hands it back as Arrow IPC on stdout,
@@ -243,7 +244,8 @@ def _read_parquet_apart(p: Path, name: str, rows: int) -> pl.DataFrame:
     lines = child.stderr.decode("utf-8", "replace").strip().splitlines()
     said = lines[-1] if lines and child.returncode in (3, 4) else ""
     if child.returncode == 4:
-        raise InputError(Problem(Location(name), said, ROWS_FIX))
+        raise InputError(Problem(Location(name), said,
+                                 HEADER_FIX if "columns" in said else CELLS_FIX))
     if said.startswith("NoDataError"):
         raise InputError(Problem(Location(name), "the file is empty", HEADER_FIX))
     if said.startswith("MemoryError"):
