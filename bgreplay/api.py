@@ -124,9 +124,9 @@ DAY_MS = 24 * HOUR_MS
 def check_replay_work(scenario: Scenario, work: int, at_ms: int) -> None:
     """Refuse a replay that costs more than ``MAX_REPLAY_WORK`` (requests scored and
     prediction steps: about a minute of replay). Once a replay has done a 32nd of that,
-    it is refused as soon as its pace so far would pass twice the limit by its end, so a
-    replay far too large for its length stops within seconds. Counted in work, not wall time,
-    so the same scenario is always accepted or always refused."""
+    it is refused as soon as its pace so far would pass twice the limit by its end (the first
+    hours are the busiest: every app starts), so a replay far too large stops within seconds.
+    Counted in work, not wall time, so the same scenario is always accepted or refused."""
     from bgreplay.errors import Location, Problem
     from bgreplay.scenario.limits import MAX_REPLAY_WORK
 
