@@ -107,7 +107,7 @@ CASES: dict[str, tuple[Callable[[], dict[str, bytes | str]], list[str]]] = {
                    ["validate", "trace.parquet"]),
     "database size": (lambda: {"knowledgeC.db.gz": _gzip_bomb(600_000)},
                       ["trace", "import", "knowledgec", "knowledgeC.db.gz", "-o", "device.csv"]),
-    "replay work": (lambda: {"scenario.yaml": aggressive_scenario(100, 20)},
+    "replay work": (lambda: {"scenario.yaml": aggressive_scenario(100, 100)},
                     ["run", "-q", "scenario.yaml"]),
 }
 

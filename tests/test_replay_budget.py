@@ -20,7 +20,7 @@ DAY = 86_400_000
 
 
 def test_a_replay_far_over_the_budget_is_refused_within_seconds(tmp_path):
-    (tmp_path / "busy.yaml").write_text(aggressive_scenario(100, 20))
+    (tmp_path / "busy.yaml").write_text(aggressive_scenario(100, 100))
     with inside(tmp_path):
         outcome = run_in_process(["run", "-q", "busy.yaml"], timeout=120)
         again = run_in_process(["run", "-q", "busy.yaml"], timeout=120)
