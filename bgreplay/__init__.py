@@ -23,7 +23,6 @@ if TYPE_CHECKING:
         validate_file,
     )
 
-__version__ = "0.1.0"
 __all__ = [
     "check",
     "compare",
@@ -40,9 +39,21 @@ __all__ = [
 
 def __getattr__(name: str):
     """The API is imported on first use: the command line starts without it (and handles
-    Ctrl-C before its heavy imports)."""
+    Ctrl-C before its heavy imports). ``__version__`` is the installed package's."""
+    if name == "__version__":
+        return package_version()
     if name in __all__:
         from bgreplay import api
 
         return getattr(api, name)
     raise AttributeError(f"module 'bgreplay' has no attribute {name!r}")
+
+
+def package_version() -> str:
+    """The installed package's version (its metadata: one source of truth, pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bgreplay")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"

@@ -72,40 +72,20 @@ def resolve_profile(scenario: Scenario):
 
 
 def _read_profile_file(scenario: Scenario, name: str) -> tuple[str, dict]:
-    """A profile file: ``{base: ios-26, params: {name: value}}`` (YAML)."""
-    import yaml
+    """A profile file (``scenario.scheduler.read_profile_file``), relative to the scenario."""
+    from bgreplay.engine.profiles import PROFILE_NAMES
+    from bgreplay.errors import Problem
+    from bgreplay.scenario.scheduler import read_profile_file
 
-    from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES
-    from bgreplay.errors import Location, Problem
-
-    where = scenario.source.at("scheduler", "profile")
     path = Path(name)
     if not path.is_absolute() and scenario.path is not None:
         path = scenario.path.parent / path
-    fix = f"use one of {', '.join(PROFILE_NAMES)} or a YAML file with base: and params:"
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(where, f"unknown profile {name!r} (no such file)", fix)) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(Problem(where, f"cannot read profile file {path}: {exc}", fix)) from None
-    if not isinstance(doc, dict):
-        raise InputError(Problem(Location(str(path), 1, 1), "a profile file is a mapping", fix))
-    base = doc.get("base", "ios-26")
-    if base not in PROFILE_NAMES:
-        raise InputError(Problem(Location(str(path), 1, 1), f"unknown base profile {base!r}", fix))
-    problems, params = [], {}
-    for key, raw in (doc.get("params") or {}).items():
-        param = PARAMETERS.get(key)
-        try:
-            if param is None:
-                raise ValueError(f"unknown parameter {key!r}")
-            params[key] = param.parse(raw)
-        except ValueError as exc:
-            problems.append(Problem(Location(str(path)), str(exc), "see `bgreplay profiles`"))
-    if problems:
-        raise InputError(problems)
-    return base, params
+    if not path.exists():
+        raise InputError(Problem(scenario.source.at("scheduler", "profile"),
+                                 f"unknown profile {name!r} (no such file)",
+                                 f"use one of {', '.join(PROFILE_NAMES)} or a YAML file with "
+                                 "base: and params:"))
+    return read_profile_file(path)
 
 
 def replay(
@@ -118,21 +98,53 @@ def replay(
 ):
     """Replay a scenario and return its ``ReplayResult``; ``on_day(done_ms, total_ms)`` is
     called after each simulated day (for progress bars); with ``record_params`` the result
-    lists the profile parameters the replay read."""
+    lists the profile parameters the replay read.
+
+    A replay whose cost passes ``MAX_REPLAY_WORK`` stops with ``InputError`` (see
+    ``check_replay_work``)."""
     from bgreplay.engine.engine import Replay
 
     if timeline is None:
         timeline = load_timeline(scenario)
     engine = Replay(scenario, timeline, resolve_profile(scenario), explain_task=explain_task,
                     record_params=record_params)
-    if on_day is None:
-        engine.advance()
-    else:
-        day = 86_400_000
-        for until in range(day, scenario.duration_ms + day, day):
-            engine.advance(min(until, scenario.duration_ms))
-            on_day(min(until, scenario.duration_ms), scenario.duration_ms)
+    end = scenario.duration_ms
+    for until in range(HOUR_MS, end + HOUR_MS, HOUR_MS):
+        engine.advance(min(until, end))
+        check_replay_work(scenario, engine.work, min(until, end))
+        if on_day is not None and (until % DAY_MS == 0 or until >= end):
+            on_day(min(until, end), end)
     return engine.result()
+
+
+HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
+
+
+def check_replay_work(scenario: Scenario, work: int, at_ms: int) -> None:
+    """Refuse a replay that costs more than ``MAX_REPLAY_WORK`` (requests scored and
+    prediction steps: about a minute of replay). Once a replay has done a 32nd of that,
+    it is refused as soon as its pace so far would pass twice the limit by its end (the first
+    hours are the busiest: every app starts), so a replay far too large stops within seconds.
+    Counted in work, not wall time, so the same scenario is always accepted or refused."""
+    from bgreplay.errors import Location, Problem
+    from bgreplay.scenario.limits import MAX_REPLAY_WORK
+
+    end = scenario.duration_ms
+    projected = work * end // max(at_ms, 1)
+    if work <= MAX_REPLAY_WORK and (work < MAX_REPLAY_WORK // 32 or
+                                    projected <= 2 * MAX_REPLAY_WORK):
+        return
+    from bgreplay.analysis.formatting import format_duration
+
+    where = Location(str(scenario.path) if scenario.path is not None else "scenario")
+    raise InputError(Problem(
+        where, f"the replay is too large for bgreplay: after {format_duration(at_ms / 1000)} of "
+        f"{format_duration(end / 1000)} it had scored {work:,} requests and predicted "
+        f"moments, on course for about {projected:,}; a replay may do at most "
+        f"{MAX_REPLAY_WORK:,} (about a minute)",
+        "replay fewer days (--days), fewer tasks, or submit less often (earliest_begin, "
+        "submit.when); see docs/limits.md"))
 
 
 def metrics(result, *, variant: str | None = None, device: int = 0):
@@ -152,18 +164,22 @@ def check(
     baseline: str | Path | None = None,
     update_baseline: bool = False,
     tolerances: Sequence[str] = (),
+    overrides: Sequence[str] = (),
+    variant: str | None = None,
 ):
     """``bgreplay check``: replay, evaluate ``expect``, compare with (or update) a baseline.
 
-    Returns a ``bgreplay.analysis.expect.CheckReport``; its ``exit_code`` is 0 or 1. Bad input
-    raises ``InputError`` before anything is replayed.
+    ``overrides`` (``PATH=VALUE``) apply to every scenario; ``variant`` checks that variant
+    alone. Returns a ``bgreplay.analysis.expect.CheckReport``; its ``exit_code`` is 0 or 1.
+    Bad input raises ``InputError`` before anything is replayed.
     """
     from bgreplay.analysis.expect import run_check
 
     return run_check([str(p) for p in paths], load=load_scenario, replay=replay,
                      load_timeline=load_timeline,
                      baseline=None if baseline is None else str(baseline),
-                     update_baseline=update_baseline, tolerances=tolerances)
+                     update_baseline=update_baseline, tolerances=tolerances,
+                     overrides=overrides, variant=variant)
 
 
 def compare(

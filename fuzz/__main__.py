@@ -8,6 +8,11 @@ blow-up or invariant violation (a case slower than ``--slow`` that still finishe
 failed). Every failure is reproducible from its seed:
 ``python -m fuzz --replay SEED FAMILY`` rebuilds the case in ``out/fuzz/`` and runs it with
 ``--debug``.
+
+Alongside, the out-of-process mode (``fuzz.outside``) runs real ``bgreplay`` processes, one case
+at a time: closed pipes, signals, special files, concurrent writers, decode bombs, busy scenarios
+at the limits and fleet drivers killed outright. ``--outside`` runs only that mode, ``--inside``
+only the in-process one; by default both run for ``--minutes``.
 """
 
 from __future__ import annotations
@@ -218,17 +223,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-rss-mb", type=int, default=2500)
     parser.add_argument("--out", default=str(ROOT / "out" / "fuzz"))
     parser.add_argument("--replay", nargs=2, metavar=("SEED", "FAMILY"))
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--outside", action="store_true", help="only the out-of-process mode")
+    mode.add_argument("--inside", action="store_true", help="only the in-process mode")
     args = parser.parse_args(argv)
+    if args.replay and args.outside:
+        from fuzz.outside import run_case
+
+        outcome = run_case(args.replay[1], args.replay[0])
+        print(f"{outcome.name}: {outcome.seconds:.1f} s {outcome.note}")
+        print("\n".join(outcome.problems) or "ok")
+        return 1 if outcome.problems else 0
     if args.replay:
         return replay_one(args.replay[0], args.replay[1], Path(args.out))
     args.seed = args.seed or secrets.token_hex(4)
     print(f"fuzzing for {args.minutes:g} min with seed {args.seed} ...", flush=True)
-    started = time.monotonic()
-    tally = campaign(args)
-    text = summary(tally, args, time.monotonic() - started)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    outside: dict = {}
+    thread = None
+    if not args.inside:
+        import threading
+
+        from fuzz.outside import campaign as outside_campaign
+
+        def run_outside() -> None:
+            outside["done"], outside["seconds"] = outside_campaign(args.minutes, args.seed)
+
+        thread = threading.Thread(target=run_outside)
+        thread.start()
+    failed = False
+    texts = []
+    if not args.outside:
+        started = time.monotonic()
+        tally = campaign(args)
+        texts.append(summary(tally, args, time.monotonic() - started))
+        failed = bool(tally.failures)
+    if thread is not None:
+        from fuzz.outside import summary as outside_summary
+
+        thread.join()
+        texts.append(outside_summary(outside["done"], outside["seconds"], args.seed))
+        failed = failed or any(o.problems for _, o in outside["done"])
+    text = "\n\n".join(texts)
     print(text)
     (Path(args.out) / "summary.txt").write_text(text + "\n", encoding="utf-8")
-    return 1 if tally.failures else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -267,3 +267,25 @@ def test_subprocess_compare(mini, run_cli):
     code, out, err = run_cli("compare", str(mini), "--format", "csv", "--metric", "launches")
     assert code == 0, err
     assert out.splitlines()[0] == "target,metric,unit,column,value,delta,best"
+
+
+def test_check_takes_set_and_variant_like_run(tmp_path):
+    """``check --set`` changes every scenario before its expectations are checked; ``--variant``
+    checks that variant alone."""
+    import json
+
+    from fuzz_strategies import ROOT
+
+    from fuzz.cases import inside, run_in_process
+
+    flagship = str(ROOT / "scenarios" / "pixar-film-tracker.yaml")
+    with inside(tmp_path):
+        base = run_in_process(["check", flagship, "--format", "json"])
+        broken = run_in_process(["check", flagship, "--format", "json", "--set",
+                                 "apps/*/tasks/*refresh/earliest_begin=3d"])
+        one = run_in_process(["check", flagship, "--format", "json", "--variant", "every-launch"])
+        unknown = run_in_process(["check", flagship, "--variant", "nope"])
+    assert base.code == 0 and broken.code == 1, broken.stderr
+    checks = json.loads(one.stdout)["checks"]
+    assert [c["variant"] for c in checks] == ["every-launch"] and checks[0]["expectations"]
+    assert unknown.code == 2

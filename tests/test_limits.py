@@ -14,6 +14,7 @@ from fuzz_strategies import ROOT
 
 from bgreplay.scenario import limits
 from fuzz.cases import inside, run_in_process
+from fuzz.outside import aggressive_scenario, sqlite_gzip_bomb
 
 DOC = ROOT / "docs" / "limits.md"
 HEAD = "bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 7d\n"
@@ -54,6 +55,14 @@ def _parquet_rows(n: int) -> bytes:
     return buf.getvalue()
 
 
+def _gzip_bomb(pages: int) -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_gzip_bomb(Path(folder) / "k.gz", pages, 0)
+        return (Path(folder) / "k.gz").read_bytes()
+
+
 def _trace_scenario(name: str) -> str:
     return f"bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 7d\ndevice:\n  trace: {name}\n"
 
@@ -86,6 +95,20 @@ CASES: dict[str, tuple[Callable[[], dict[str, bytes | str]], list[str]]] = {
     "inline rows": (lambda: {"scenario.yaml": _daily(2_500)}, ["validate", "scenario.yaml"]),
     "trace generate days": (lambda: {}, ["trace", "generate", "--persona", "office_worker",
                                          "--days", "401", "-o", "week.csv"]),
+    "trace columns": (lambda: {"trace.csv": ",".join(f"c{i}" for i in range(40)) + "\n"},
+                      ["validate", "trace.csv"]),
+    "trace lines": (lambda: {"lines.csv": "start,end,kind,value,subject\n" + ",,,,\n" * 1_000_001},
+                    ["validate", "lines.csv"]),
+    "trace cell": (lambda: {"cell.csv": "start,end,kind,value,subject\n2026-03-02T08:00,"
+                            "2026-03-02T09:00,app,,io.x" + "x" * 300 + "\n"},
+                   ["validate", "cell.csv"]),
+    "trace text": (lambda: {"trace.parquet": (ROOT / "tests" / "data" /
+                                              "decodes-to-8gb.parquet").read_bytes()},
+                   ["validate", "trace.parquet"]),
+    "database size": (lambda: {"knowledgeC.db.gz": _gzip_bomb(600_000)},
+                      ["trace", "import", "knowledgec", "knowledgeC.db.gz", "-o", "device.csv"]),
+    "replay work": (lambda: {"scenario.yaml": aggressive_scenario(100, 100)},
+                    ["run", "-q", "scenario.yaml"]),
 }
 
 

@@ -27,7 +27,7 @@ WRITERS = ("write_parquet", "write_csv", "write_ndjson", "write_json", "write_ip
            "write_avro", "sink_parquet", "sink_csv", "sink_ipc", "sink_ndjson")
 # Writes that are not outputs, both into private temporary folders: the gunzipped copy of a .gz
 # database, and fleet's per-chunk parts (concatenated into --out through atomic_path).
-NOT_OUTPUTS = {("trace/importers/__init__.py", "open_sqlite"), ("fleet/run.py", "write")}
+NOT_OUTPUTS = {("trace/importers/__init__.py", "_gunzip_sqlite"), ("fleet/run.py", "write")}
 
 
 # --- the audit -----------------------------------------------------------------------------------

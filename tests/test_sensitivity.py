@@ -7,6 +7,7 @@ import yaml
 
 from bgreplay import api
 from bgreplay.engine.profiles import DOCUMENTED, PARAMETERS
+from bgreplay.scenario.scheduler import parse_param
 
 NIGHTLY = """\
 bgreplay: 1
@@ -48,7 +49,7 @@ def test_every_uncertain_parameter_has_a_range_and_a_reason():
             continue
         assert p.low <= p.default <= p.high, p.name
         for end in (p.low, p.high):  # as a user copies it into --set (a YAML value)
-            assert p.parse(yaml.safe_load(p.format(end))) == end, p.name
+            assert parse_param(p, yaml.safe_load(p.format(end))) == end, p.name
 
 
 def test_sensitivity_replays_both_ends_and_names_what_moves_a_metric(write_scenario):

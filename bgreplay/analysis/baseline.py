@@ -49,7 +49,7 @@ from bgreplay.analysis.metrics import (
     summary,
 )
 from bgreplay.errors import InputError, Location, Problem
-from bgreplay.fsutil import write_atomic
+from bgreplay.fsutil import exclusive, write_atomic
 from bgreplay.scenario.durations import FormatError, parse_duration
 
 BASELINE_VERSION = 1
@@ -302,15 +302,16 @@ def render_baseline(scenarios: Mapping[str, Mapping[str, Snapshot]]) -> str:
 
 
 def write_baseline(path: str | os.PathLike[str],
-                   entries: Mapping[str, Mapping[str, Snapshot]],
-                   existing: Baseline | None = None) -> None:
+                   entries: Mapping[str, Mapping[str, Snapshot]]) -> None:
     """Write the baseline atomically. Scenarios in ``entries`` replace their old entry whole
-    (every variant); other scenarios already in the file are kept."""
-    merged: dict[str, dict[str, Snapshot]] = dict(existing.scenarios) if existing else {}
-    for scen, variants in entries.items():
-        merged[scen] = dict(variants)
+    (every variant); other scenarios in the file are kept. The file is read again, merged and
+    written under an exclusive lock, so two updates at once (two CI jobs) both land."""
     try:
-        write_atomic(path, render_baseline(merged))
+        with exclusive(path):
+            merged = dict(read_baseline(path, missing_ok=True).scenarios)
+            for scen, variants in entries.items():
+                merged[scen] = dict(variants)
+            write_atomic(path, render_baseline(merged))
     except OSError as exc:  # a full disk or a read-only folder: the old file is untouched
         raise InputError(Problem(
             Location(str(path)), f"cannot write the baseline ({exc.strerror or exc}); the "

@@ -316,21 +316,26 @@ class _Planned:
     expectations: tuple[Expectation, ...]
 
 
-def _plan(paths: Sequence[str], load: Callable, with_all_variants: bool) -> list[_Planned]:
-    """Load every scenario and variant and parse every expectation before anything runs."""
+def _plan(paths: Sequence[str], load: Callable, with_all_variants: bool,
+          overrides: Sequence[str] = (), variant: str | None = None) -> list[_Planned]:
+    """Load every scenario and variant and parse every expectation before anything runs.
+    ``variant`` checks that variant alone (with the expectations it has, its own or the
+    base's); ``overrides`` (``PATH=VALUE``) apply to every scenario."""
     planned, problems = [], []
     for path in paths:
         try:
-            base = load(path)
+            base = load(path, overrides=overrides)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
         own = set(getattr(base, "variants_with_expect", ()))
         names = [n for n in base.variant_names if with_all_variants or n in own]
-        for name in ["base", *names]:
+        for name in ["base", *names] if variant is None else [variant]:
             try:
-                scenario = base if name == "base" else load(path, variant=name)
-                exps = parse_expectations(scenario) if name == "base" or name in own else ()
+                scenario = base if name == "base" else load(path, variant=name,
+                                                             overrides=overrides)
+                exps = parse_expectations(scenario) if name in ("base", variant) or name in own \
+                    else ()
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -364,6 +369,8 @@ def run_check(
     update_baseline: bool = False,
     tolerances: Sequence[str] = (),
     load_timeline: Callable | None = None,
+    overrides: Sequence[str] = (),
+    variant: str | None = None,
 ) -> CheckReport:
     """``bgreplay check``: replay each scenario (and each variant with its own ``expect``),
     evaluate expectations, and compare with / update a baseline.
@@ -387,7 +394,8 @@ def run_check(
                              "--update-baseline")
     tols = bl.parse_tolerances(tolerances)
     stored = bl.read_baseline(baseline, missing_ok=update_baseline) if baseline else None
-    planned = _plan(paths, load, with_all_variants=baseline is not None)
+    planned = _plan(paths, load, with_all_variants=baseline is not None, overrides=overrides,
+                    variant=variant)
     if stored is not None and not update_baseline:
         missing = [p for p in planned
                    if stored.get(bl.scenario_key(p.path, baseline), p.variant) is None]
@@ -421,5 +429,5 @@ def run_check(
                                   results, changes, time.perf_counter() - started,
                                   getattr(plan.scenario, "observation", None)))
     if update_baseline and baseline is not None:
-        bl.write_baseline(baseline, entries, stored)
+        bl.write_baseline(baseline, entries)
     return CheckReport(tuple(checks), baseline, update_baseline)

@@ -15,9 +15,11 @@ import traceback
 
 import typer
 
-from bgreplay import exitcodes
+from bgreplay import exitcodes, package_version
 from bgreplay.cli.interrupts import Interruption
+from bgreplay.cli.pipes import closed_pipe_safe_stdout
 from bgreplay.errors import InputError
+from bgreplay.fsutil import inputs_guarded
 
 COMMAND_MODULES = (
     "bgreplay.cli.run",
@@ -39,7 +41,6 @@ app = typer.Typer(
     name="bgreplay",
     help="Replay simulated iPhone days through a model of the iOS background-task scheduler.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -47,9 +48,17 @@ app = typer.Typer(
 _state = {"debug": False}
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"bgreplay {package_version()}")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Print the version and exit."),
 ) -> None:
     """Replay simulated iPhone days through a model of the iOS background-task scheduler.
 
@@ -104,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     _state["debug"] = "--debug" in args or os.environ.get("BGREPLAY_DEBUG") == "1"
     interruption = Interruption()
     try:
-        with interruption:
+        with interruption, inputs_guarded(), closed_pipe_safe_stdout():
             command = typer.main.get_command(app)
             result = command.main(args=args, prog_name="bgreplay", standalone_mode=False)
     except InputError as exc:

@@ -210,6 +210,10 @@ def register(app: typer.Typer) -> None:
             [], "--tolerance", metavar="[METRIC=]TOL",
             help="Allowed move against the baseline: 5% (default), kills=0, launch_delay=30s. "
                  "Repeatable."),
+        set_: list[str] = typer.Option([], "--set", metavar="PATH=VALUE",
+                                       help="Override a value of every scenario (repeatable)."),
+        variant: str | None = typer.Option(None, "--variant", metavar="NAME",
+                                           help="Check this variant alone."),
     ) -> int:
         """Replay scenarios and check their `expect` thresholds (and a baseline).
 
@@ -223,7 +227,8 @@ def register(app: typer.Typer) -> None:
         from bgreplay.fsutil import write_atomic
 
         report = api.check(expand_paths(scenarios), baseline=baseline,
-                           update_baseline=update_baseline, tolerances=tolerance)
+                           update_baseline=update_baseline, tolerances=tolerance,
+                           overrides=set_, variant=variant)
         if junit:
             try:
                 write_atomic(junit, junit_xml(report))

@@ -262,7 +262,9 @@ def register(app: typer.Typer) -> None:
             import functools
 
             from bgreplay.analysis.compare import run_fleet_compare
+            from bgreplay.cli.fleet import note_jobs_cap
 
+            note_jobs_cap(jobs)
             runner = functools.partial(api.fleet, scenario, devices=fleet,
                                        persona_mix=persona_mix, jobs=jobs, overrides=set_)
             comparison = run_fleet_compare(scenario, load=api.load_scenario, fleet=runner,

@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
 
         from bgreplay import api
         from bgreplay.analysis.explain import POLICY_TITLES, explain, local_label
+        from bgreplay.cli.run import replay_with_progress
 
         scenario = api.load_scenario(scenario_path, overrides=set_, variant=variant)
         if scenario.task(task) is None:
@@ -52,7 +53,7 @@ def register(app: typer.Typer) -> None:
             raise InputError(f"unknown task {task!r}", fix=hint)
         timeline = api.load_timeline(scenario)
         moment = parse_moment(at, scenario, timeline.clock) if at else None
-        result = api.replay(scenario, timeline, explain_task=task)
+        result = replay_with_progress(scenario, timeline, task)
         report = explain(result, task, moment)
         console = Console()
         title = f"{task} — " + (f"around {local_label(result, moment)}" if moment is not None

@@ -216,6 +216,15 @@ def report_failure(exc, scenario: str, options: dict, show_details: bool) -> Non
     sys.stderr.write("\n".join(lines) + "\n")
 
 
+def note_jobs_cap(jobs: int | None) -> None:
+    """Say so when ``--jobs`` is above what the cores can run (the fleet caps it)."""
+    from bgreplay.fleet.executors import JOBS_PER_CORE, capped_jobs, default_jobs
+
+    if jobs is not None and capped_jobs(jobs) < jobs:
+        sys.stderr.write(f"note: --jobs {jobs} is capped at {capped_jobs(jobs)} "
+                         f"({JOBS_PER_CORE} per core, {default_jobs()} cores here)\n")
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def fleet(
@@ -286,6 +295,7 @@ def register(app: typer.Typer) -> None:
         options = {"devices": devices, "mix": persona_mix, "seed": seed, "overrides": set_,
                    "variants": variant, "vary": vary, "apps": app_rate,
                    "scenario_variants": not no_scenario_variants}
+        note_jobs_cap(jobs)
         try:
             with progress_bar(sys.stderr.isatty()) as update:
                 result = api.fleet(

@@ -1,4 +1,5 @@
-"""Ctrl-C (SIGINT) and SIGTERM end bgreplay with one line and exit 130 or 143, never a traceback.
+"""Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed terminal or ssh session) end bgreplay with one
+line and exit 130, 143 or 129, never a traceback.
 
 While a command runs, the first signal raises (``Interrupted``, or ``Terminated`` for SIGTERM),
 so that every cleanup — temporary files, worker processes — runs before the error boundary
@@ -24,13 +25,15 @@ class Interrupted(KeyboardInterrupt):
 
 
 class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised as a kind of Ctrl-C so that the same cleanup runs."""
+    """SIGTERM (or SIGHUP), raised as a kind of Ctrl-C so that the same cleanup runs."""
 
 
 STOPS = {  # signal -> (exception, exit code, message)
     signal.SIGINT: (Interrupted, exitcodes.INTERRUPTED, "bgreplay: interrupted"),
     signal.SIGTERM: (Terminated, exitcodes.TERMINATED, "bgreplay: terminated"),
 }
+if hasattr(signal, "SIGHUP"):  # not on Windows
+    STOPS[signal.SIGHUP] = (Terminated, exitcodes.HANGUP, "bgreplay: hangup")
 
 
 def _stop_now(signum: int, frame: object) -> None:

@@ -115,7 +115,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def lint(
         scenarios: list[str] = typer.Argument(
-            ..., help="Scenario files (.yaml), or app source folders (scanned as by scan --lint)."),
+            ..., help="Scenario files (.yaml), quoted glob patterns, or app source folders "
+                      "(scanned as by scan --lint)."),
         fmt: Format = typer.Option(
             Format.text, "--format", help="text: one finding per line; json: a list of findings; "
             "sarif: SARIF 2.1.0 for GitHub code scanning."
@@ -132,10 +133,11 @@ def register(app: typer.Typer) -> None:
         Example: bgreplay lint scenarios/pixar-film-tracker.yaml scenarios/pitfalls/*.yaml
         """
         from bgreplay import api
+        from bgreplay.cli.check import expand_paths
         from bgreplay.errors import InputError
 
         loaded, problems = [], []
-        for path in scenarios:  # load all first: report every bad file, then nothing else
+        for path in expand_paths(scenarios):  # load all first: report every bad file, then none
             try:
                 loaded.append((path, _lint_folder(path) if os.path.isdir(path)
                                else api.load_scenario(path)))

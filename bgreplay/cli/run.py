@@ -115,12 +115,18 @@ def parse_window(start: str | None, end: str | None, scenario, clock):
 
 # -- running ------------------------------------------------------------------------------------
 
+HEARTBEAT_SECONDS = 5.0
+
+
 def replay_with_progress(scenario, timeline, explain_task=None):
-    """``api.replay``; a progress bar on stderr (a terminal only) once it takes over ~1 s."""
+    """``api.replay`` with progress on stderr once it takes over ~1 s: a bar on a terminal;
+    elsewhere (CI logs, pipes) a plain line every few seconds, so that a long replay is never
+    silent and a CI's "no output" watchdog does not kill it."""
     from bgreplay import api
 
     if not sys.stderr.isatty():
-        return api.replay(scenario, timeline, explain_task=explain_task)
+        return api.replay(scenario, timeline, explain_task=explain_task,
+                          on_day=_heartbeat(time.monotonic()))
     began = time.monotonic()
     bar: dict = {}
 
@@ -145,6 +151,23 @@ def replay_with_progress(scenario, timeline, explain_task=None):
     finally:
         if bar:
             bar["progress"].stop()
+
+
+def _heartbeat(began: float, every: float = HEARTBEAT_SECONDS):
+    """An ``on_day`` callback printing ``replaying: day 12/400 (10 s)`` at most every
+    ``every`` seconds."""
+    last = [began]
+
+    def on_day(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < every or done >= total:
+            return
+        last[0] = now
+        sys.stderr.write(f"replaying: day {done // 86_400_000}/{-(-total // 86_400_000)} "
+                         f"({now - began:.0f} s)\n")
+        sys.stderr.flush()
+
+    return on_day
 
 
 def _write(out: str | None, data: str | bytes) -> None:

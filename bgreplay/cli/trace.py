@@ -103,7 +103,8 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(7, "--days", help="Number of days (1-400)."),
         start: str = typer.Option("2026-03-02T00:00", "--start",
                                   help="Wall time of the first instant, without offset."),
-        timezone: str = typer.Option("UTC", "--timezone", help="IANA zone of --start."),
+        timezone: str | None = typer.Option(
+            None, "--timezone", help="IANA zone of --start \\[default: UTC, with a note]."),
         seed: int = typer.Option(0, "--seed", help="Seed; same inputs give the same bytes."),
         apps: list[str] | None = typer.Option(
             None, "--app", help="BUNDLE or BUNDLE:RATE (opens/day); repeatable."),
@@ -121,14 +122,18 @@ def register(app: typer.Typer) -> None:
         from bgreplay.trace.write import check_output_path, write_trace
 
         target = check_output_path(out)
+        zone = timezone or "UTC"
         chosen = get_persona(persona)
         parsed = [parse_app(a) for a in apps or []]
         if not chosen.opens_apps and any(rate for _, rate in parsed):
             _note(f"note: {chosen.name} never opens the apps; their rates are ignored")
-        trace = generate_trace(chosen, _days(days), _start(start), timezone, seed, parsed)
+        trace = generate_trace(chosen, _days(days), _start(start), zone, seed, parsed)
+        if timezone is None:
+            _note("note: no --timezone given: the trace's wall times are UTC (pass --timezone "
+                  "Europe/Paris, say, for the device's own zone)")
         write_trace(target, trace.frame())
         _note(f"wrote {len(trace.records)} rows ({chosen.name}, {days} days from {start} "
-              f"{timezone}, seed {seed}) to {target}")
+              f"{zone}, seed {seed}) to {target}")
         return 0
 
     @trace_app.command("show")

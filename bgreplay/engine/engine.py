@@ -81,6 +81,7 @@ class Replay(SchedulerMixin, RunsMixin, PrewarmMixin):
         self.jitter_seeds: dict[str, int] = {}
         self._handlers = self._event_handlers()
         self.skip_quiet_ticks = True  # an optimisation only: tests replay without it too
+        self.work = 0  # requests scored and prediction steps: the replay's cost so far
         history_days = self._history_days()
         first_day = self.clock.local_day(-history_days * DAY_MS)
         self.predictor = UsagePredictor(self.clock, self.params, first_day)

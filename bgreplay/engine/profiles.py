@@ -7,7 +7,6 @@ sections, each listed with its public source in docs/sources.md.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -52,31 +51,9 @@ class Param:
             return "true" if value else "false"
         return f"{value:g}" if isinstance(value, float) else str(value)
 
-    def parse(self, raw: object) -> object:
-        """Turn a written value (``5s``, ``0.5``, ``true``) into the engine's value or raise."""
-        if self.unit == "bool":
-            if isinstance(raw, bool):
-                return raw
-            raise ValueError(f"{self.name} takes true or false, not {raw!r}")
-        if self.unit == "ms":
-            if isinstance(raw, bool):
-                raise ValueError(f"{self.name} takes a duration such as 5s, not {raw!r}")
-            if isinstance(raw, int | float):
-                if raw < 0:
-                    raise ValueError(f"{self.name} must not be negative")
-                return int(raw)
-            if isinstance(raw, str):
-                return _duration_ms(self.name, raw)
-            raise ValueError(f"{self.name} takes a duration such as 5s, not {raw!r}")
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise ValueError(f"{self.name} takes a number ({self.unit}), not {raw!r}")
-        if raw < 0:
-            raise ValueError(f"{self.name} must not be negative")
-        return type(self.default)(raw) if isinstance(self.default, int | float) else raw
-
 
 def format_duration(ms: int) -> str:
-    """``5400000`` → ``1h30m``: what ``_duration_ms`` reads back."""
+    """``5400000`` → ``1h30m``: what the scenario's duration parser reads back."""
     if ms == 0:
         return "0s"
     parts = []
@@ -87,18 +64,6 @@ def format_duration(ms: int) -> str:
     if ms:
         parts.append(f"{ms}ms")
     return "".join(parts)
-
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_UNIT_MS = {"ms": 1, "s": _S, "m": _MIN, "h": _H, "d": _D}
-
-
-def _duration_ms(name: str, text: str) -> int:
-    text = text.strip()
-    parts = _DURATION_PART.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"{name}: {text!r} is not a duration; write e.g. 5s, 15m, 1h30m")
-    return int(sum(float(n) * _UNIT_MS[u] for n, u in parts))
 
 
 def _p(name, default, unit, source, confidence, description, low=None, high=None,

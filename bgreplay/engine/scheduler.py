@@ -140,6 +140,7 @@ class SchedulerMixin:
                  and (a := pol.evaluate(self, req, now, now, False)) is not None]
         moving = [pol for pol in policies if pol.predicts]
         steps = range(req.start_after, req.start_after + horizon + 1, step)
+        self.work += len(steps)
 
         def score_at(at: int) -> float:
             answers = fixed + [a for pol in moving
@@ -256,6 +257,7 @@ class SchedulerMixin:
     def _veto_reason(self, req: Request, now: int) -> str | None:
         """The reason ``evaluate`` would give for a veto now, or None: the same order and
         combination, without the scores."""
+        self.work += 1
         held = self._held_by_state(req)
         if held is not None:
             return held[0]
@@ -329,6 +331,7 @@ class SchedulerMixin:
         return NEVER
 
     def evaluate(self, req: Request, now: int, trigger: str) -> None:
+        self.work += 1
         task = req.task
         applied: list = []
         answers: list = []

@@ -32,6 +32,14 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+JOBS_PER_CORE = 4  # beyond this, workers only fight over the cores (1000 on 2 cores: 25x slower)
+
+
+def capped_jobs(jobs: int) -> int:
+    """``jobs``, at most ``JOBS_PER_CORE`` per core this process may use."""
+    return min(jobs, JOBS_PER_CORE * default_jobs())
+
+
 class Executor(Protocol):
     workers: int  # tasks that can run at once (bounds how many are in flight)
 
@@ -84,9 +92,42 @@ class InProcessExecutor:
         pass
 
 
-def _quiet_worker() -> None:
-    """Where SIGINT cannot be blocked (``_workers_starting``), workers ignore it once started."""
+def _start_worker(driver: int) -> None:
+    """A worker's first act. Where SIGINT cannot be blocked (``_workers_starting``), it
+    ignores it; and it ends when the driver ends, however that happens (``kill -9``, the
+    out-of-memory killer): otherwise it would wait for ever on pipes that no one reads, keep the
+    job's output open (``bgreplay fleet … | tee log`` would never end) and its fellow
+    processes alive."""
+    import threading
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(driver,), daemon=True,
+                     name="bgreplay-driver-watch").start()
+
+
+def _end_with(driver: int) -> None:
+    """Wait for process ``driver`` to end, then end this process at once. A pidfd (Linux)
+    wakes exactly when it ends, zombie or not; elsewhere its id is polled."""
+    import select
+    import time
+
+    try:
+        fd = os.pidfd_open(driver)  # type: ignore[attr-defined]
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])
+        os._exit(1)
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(driver, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:
+            pass
 
 
 @contextlib.contextmanager
@@ -139,7 +180,8 @@ class LocalExecutor:
     def _ensure(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=self._context,
-                                                initializer=_quiet_worker)
+                                                initializer=_start_worker,
+                                                initargs=(os.getpid(),))
         return self._pool
 
     def submit(self, fn: Callable, *args: Any) -> cf.Future:

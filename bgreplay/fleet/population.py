@@ -72,10 +72,12 @@ def parse_mix(text: str) -> Mix:
         if any(n == name for n, _ in pairs):
             raise _mix_error(text, f"'{name}' is given twice")
         pairs.append((name, weight))
-    total = math.fsum(w for _, w in pairs)
-    if total <= 0:
+    largest = max(w for _, w in pairs)
+    if largest <= 0:
         raise _mix_error(text, "every weight is zero")
-    return tuple((n, w / total) for n, w in pairs if w > 0)
+    # scaled by the largest first: weights near the float maximum add up without overflow
+    total = math.fsum(w / largest for _, w in pairs)
+    return tuple((n, w / largest / total) for n, w in pairs if w / largest > 0)
 
 
 def format_mix(mix: Mix) -> str:
@@ -98,10 +100,11 @@ def personas(mix: Mix) -> Iterator[str]:
         yield mix[k][0]
 
 
-def population(mix: Mix, scenario_seed: int, devices: int) -> list[DeviceSpec]:
-    """The first ``devices`` devices of the fleet."""
+def population(mix: Mix, scenario_seed: int, devices: int) -> Iterator[DeviceSpec]:
+    """The first ``devices`` devices of the fleet, one at a time (never all in memory: a fleet
+    may be as large as the user's patience)."""
     names = personas(mix)
-    return [DeviceSpec(i, next(names), device_seed(scenario_seed, i)) for i in range(devices)]
+    return (DeviceSpec(i, next(names), device_seed(scenario_seed, i)) for i in range(devices))
 
 
 def device_at(mix: Mix, scenario_seed: int, index: int) -> DeviceSpec:

@@ -15,12 +15,11 @@ After a worker crash, the suspects are retried one at a time, alone, so the culp
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import polars as pl
@@ -29,7 +28,7 @@ from bgreplay.analysis.compare import DEFAULT_ROWS, Column, parse_row, plan_colu
 from bgreplay.analysis.metrics import agg_key
 from bgreplay.errors import BgreplayError, InputError, Location, Problem
 from bgreplay.fleet.aggregate import ExpectationShare, quantiles, row_aggs
-from bgreplay.fleet.executors import default_jobs, open_executor
+from bgreplay.fleet.executors import capped_jobs, default_jobs, open_executor
 from bgreplay.fleet.population import (
     DEFAULT_MIX,
     DeviceSpec,
@@ -46,12 +45,14 @@ from bgreplay.fleet.worker import (
     ScenarioSource,
     run_devices,
 )
+from bgreplay.fsutil import work_folder
 
 METADATA_KEY = "bgreplay.fleet"
 ALLOCATION = ("quota sequence: device i takes the persona furthest behind its share after i+1 "
               "devices (ties: first in the mix)")
 DEVICE_SEED = "stream_seed(seed, 'fleet/device=<i>') (blake2b)"
 MAX_CHUNK = 16
+WORK_PREFIX = ".bgreplay-fleet-"  # + the driver's process id: the parts of finished chunks
 
 
 class FleetDeviceError(BgreplayError):
@@ -163,14 +164,16 @@ def run_fleet(
                      only_device=only_device, scenario_variants=scenario_variants,
                      columns=columns, replay=replay)
     jobs = default_jobs() if jobs is None else jobs
+    if address is None:  # local processes: never more than the cores can run
+        jobs = capped_jobs(jobs) if jobs >= 1 else jobs
     began = time.perf_counter()  # wall time includes starting the workers
     ex = open_executor("local", 1) if only_device is not None else \
         open_executor(executor, jobs, address)
-    work = Path(tempfile.mkdtemp(prefix=".bgreplay-fleet-", dir=Path(out).parent if out else None))
-    try:
+    parent = (Path(out).parent if str(Path(out).parent) else Path(".")) if out else None
+    with work_folder(parent, WORK_PREFIX) as work:
         parts = _Parts(work, len(setup.columns))
         passed = _execute(ex, setup, parts, chunk_size, on_progress)
-        n = len(setup.members)
+        n = setup.count
         shares = [ExpectationShare(col.name, e.target, e.metric, e.text, passed[k][j], n)
                   for k, col in enumerate(setup.columns)
                   for j, e in enumerate(setup.expectations[k])]
@@ -180,8 +183,6 @@ def run_fleet(
         table = quantiles(lazy, n, keys, [c.name for c in setup.columns])
         meta = _metadata(path, setup, shares)
         sidecar = _write(lazy, out, meta) if out else None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return FleetResult(meta, setup.columns, table, shares, out, sidecar,
                        time.perf_counter() - began, setup.rows)
 
@@ -199,7 +200,8 @@ class _Setup:
     mix: tuple
     devices: int
     only_device: int | None
-    members: list[DeviceSpec]
+    count: int  # devices to run
+    members: Callable[[], Iterator[DeviceSpec]]  # they, one at a time
     plan: FleetPlan
 
 
@@ -229,13 +231,16 @@ def _prepare(path, *, devices: int, mix: str | None, variants, vary, overrides, 
                  for c in columns]
     rates = check_rates(base, apps)
     base_seed = base.seed if seed is None else seed
-    members = ([device_at(persona_mix, base_seed, only_device)] if only_device is not None
-               else population(persona_mix, base_seed, devices))
+    if only_device is not None:
+        one = device_at(persona_mix, base_seed, only_device)
+        count, members = 1, lambda: iter([one])
+    else:
+        count, members = devices, lambda: population(persona_mix, base_seed, devices)
     plan = FleetPlan(ScenarioSource.read(path), tuple(overrides), tuple(columns),
                      row_aggs(a for _, a in rows if a is not None), tuple(rates.items()),
                      replay)
     return _Setup(base, columns, [parse_expectations(s) for s in scenarios], rows, rates,
-                  base_seed, persona_mix, devices, only_device, members, plan)
+                  base_seed, persona_mix, devices, only_device, count, members, plan)
 
 
 def _execute(ex, setup: _Setup, parts: _Parts, chunk_size: int | None,
@@ -251,7 +256,7 @@ def _execute(ex, setup: _Setup, parts: _Parts, chunk_size: int | None,
                 passed[k][j] += n
 
     try:
-        _dispatch(ex, setup.plan, setup.members, chunk_size, keep, on_progress)
+        _dispatch(ex, setup.plan, setup.members(), setup.count, chunk_size, keep, on_progress)
     except BaseException:
         abort = getattr(ex, "abort", None)
         if abort is not None:
@@ -262,31 +267,46 @@ def _execute(ex, setup: _Setup, parts: _Parts, chunk_size: int | None,
     return passed
 
 
-def _chunks(members: list[DeviceSpec], size: int) -> deque[_Unit]:
-    return deque(_Unit(tuple(members[i:i + size])) for i in range(0, len(members), size))
+def _chunks(members: Iterator[DeviceSpec], size: int) -> Iterator[_Unit]:
+    """Chunks of ``size`` devices, made as they are needed."""
+    while chunk := tuple(islice(members, size)):
+        yield _Unit(chunk)
 
 
-def _dispatch(ex, plan: FleetPlan, members: list[DeviceSpec], chunk_size: int | None,
+def _dispatch(ex, plan: FleetPlan, members: Iterator[DeviceSpec], count: int,
+              chunk_size: int | None,
               keep: Callable[[ChunkResult], None],
               on_progress: Callable[[int, int], None] | None) -> None:
     """Run every device, a bounded number of chunks in flight; retry, then report."""
-    size = chunk_size or max(1, min(MAX_CHUNK, -(-len(members) // (ex.workers * 4))))
-    queue = _chunks(members, size)
+    size = chunk_size or max(1, min(MAX_CHUNK, -(-count // (ex.workers * 4))))
+    fresh = _chunks(members, size)
+    queue: deque[_Unit] = deque()  # retries first, then the fresh chunks
     isolated: deque[_Unit] = deque()  # after a crash: one device at a time, alone
     inflight: dict = {}
     window = max(2, ex.workers * 2)
     done = 0
     if on_progress:
-        on_progress(0, len(members))
-    while queue or isolated or inflight:
+        on_progress(0, count)
+    exhausted = False
+
+    def take() -> _Unit | None:
+        nonlocal exhausted
+        if queue:
+            return queue.popleft()
+        unit = None if exhausted else next(fresh, None)
+        exhausted = unit is None
+        return unit
+
+    while queue or not exhausted or isolated or inflight:
         if isolated:
             if not inflight:
                 unit = isolated.popleft()
                 inflight[ex.submit(run_devices, plan, unit.devices)] = unit
         else:
-            while queue and len(inflight) < window:
-                unit = queue.popleft()
+            while len(inflight) < window and (unit := take()) is not None:
                 inflight[ex.submit(run_devices, plan, unit.devices)] = unit
+        if not inflight:
+            continue
         for handle in ex.wait(list(inflight)):
             unit = inflight.pop(handle)
             try:
@@ -310,7 +330,7 @@ def _dispatch(ex, plan: FleetPlan, members: list[DeviceSpec], chunk_size: int | 
             keep(result)
             done += result.devices
             if on_progress:
-                on_progress(done, len(members))
+                on_progress(done, count)
 
 
 def _metadata(path, setup: _Setup, shares: list[ExpectationShare]) -> dict:
@@ -327,7 +347,7 @@ def _metadata(path, setup: _Setup, shares: list[ExpectationShare]) -> dict:
         "days": base.duration_ms / 86_400_000,
         "seed": setup.seed,
         "devices": setup.devices,
-        "devices_run": len(setup.members),
+        "devices_run": setup.count,
         "only_device": setup.only_device,
         "persona_mix": dict(setup.mix),
         "allocation": ALLOCATION,

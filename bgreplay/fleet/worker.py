@@ -49,14 +49,32 @@ class ScenarioSource:
                 return p
         except OSError:
             pass
-        folder = Path(tempfile.gettempdir()) / f"bgreplay-fleet-{self.digest[:16]}"
-        folder.mkdir(parents=True, exist_ok=True)
-        copy = folder / p.name
-        if not copy.exists():
-            from bgreplay.fsutil import write_atomic
+        copy = _private_folder() / f"{self.digest[:16]}-{p.name}"
+        try:
+            if hashlib.sha256(copy.read_bytes()).hexdigest() == self.digest:
+                return copy
+        except OSError:
+            pass
+        from bgreplay.fsutil import write_atomic
 
-            write_atomic(copy, self.text)
+        write_atomic(copy, self.text)
         return copy
+
+
+_FOLDER: list[Path] = []
+
+
+def _private_folder() -> Path:
+    """This process's own temporary folder (``mkdtemp``: a name no one can guess, readable by
+    this user only), removed when the process ends normally."""
+    if not _FOLDER:
+        import atexit
+        import shutil
+
+        folder = Path(tempfile.mkdtemp(prefix="bgreplay-scenario-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _FOLDER.append(folder)
+    return _FOLDER[0]
 
 
 @dataclass(frozen=True, slots=True)

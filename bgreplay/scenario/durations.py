@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -53,6 +54,8 @@ def _number_like(value: object) -> bool:
 
 def parse_duration(value: object, *, allow_zero: bool = False) -> int:
     """``90s``, ``15m``, ``1h30m``, ``500ms``, ``2d3h`` → milliseconds; plain numbers refused."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FormatError(f"{value} is not a duration", DURATION_HINT)
     if _number_like(value):
         number = str(value).strip()
         raise FormatError(f"{number} has no unit", f"write {number}s (or {number}m, {number}h)")

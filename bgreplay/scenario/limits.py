@@ -17,10 +17,16 @@ MAX_OPENS_PER_DAY = 500  # persona.opens_per_day: an open every ~3 minutes aroun
 MAX_CONTENT_CHANGES = 1_000_000  # Σ changes_per_hour × duration over the apps (engine memory)
 MAX_TRACE_ROWS = 1_000_000  # rows of a trace file, and of all trace sources together
 MAX_TRACE_CSV_BYTES = 256 * 10**6  # a CSV is read whole: its size bounds the memory it takes
+MAX_TRACE_COLUMNS = 32  # a trace has 7 columns; a header of thousands is not a trace
+MAX_TRACE_CELL_CHARS = 256  # the longest cell of a trace (a bundle id, a time, a zone name)
+MAX_TRACE_TEXT_BYTES = 256 * 10**6  # the text a Parquet trace decodes to (as much as a CSV's)
+MAX_DATABASE_BYTES = 2 * 10**9  # a .db.gz is unpacked to disk: at most this much
+MAX_REPLAY_WORK = 1_500_000  # requests scored and prediction steps in one replay (~1 min)
 
 __all__ = [
-    "MAX_ANY_DURATION_DAYS", "MAX_APPS", "MAX_BYTES", "MAX_CHANGES_PER_HOUR",
+    "MAX_ANY_DURATION_DAYS", "MAX_APPS", "MAX_BYTES", "MAX_CHANGES_PER_HOUR", "MAX_DATABASE_BYTES",
     "MAX_CONTENT_CHANGES", "MAX_DEPTH", "MAX_DURATION_DAYS", "MAX_NODES", "MAX_OPENS_PER_DAY",
-    "MAX_TASKS",
-    "MAX_TRACE_CSV_BYTES", "MAX_TRACE_ROWS", "MAX_VARIANTS", "MIN_DURATION_HOURS",
+    "MAX_REPLAY_WORK", "MAX_TASKS", "MAX_TRACE_CELL_CHARS", "MAX_TRACE_COLUMNS",
+    "MAX_TRACE_CSV_BYTES", "MAX_TRACE_ROWS", "MAX_TRACE_TEXT_BYTES", "MAX_VARIANTS",
+    "MIN_DURATION_HOURS",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from types import MappingProxyType
 
@@ -25,18 +26,54 @@ def read_scheduler(ctx: Ctx, node: Node | None) -> SchedulerConfig:
     p: Path_ = ("scheduler",)
     f = ctx.fields(node, p, S.SCHEDULER_KEYS)
     profile = ctx.read(f.get("profile"), (*p, "profile"), None, lambda n: _profile(ctx, n))
-    params = {}
-    pnode = f.get("params")
-    if pnode is not None and pnode.value is not None:
-        if not pnode.is_map:
-            ctx.error(pnode.loc, (*p, "params"), "params is a mapping of parameter: value",
-                      "e.g. params: {expiration_grace: 5s}; see `bgreplay profiles`")
-        else:
-            for name, value in pnode.map.items():
-                parsed = _param(ctx, name, value, ctx.key_loc(pnode, name))
-                if parsed is not None:
-                    params[name] = parsed
-    return SchedulerConfig(profile=profile, params=MappingProxyType(params))
+    return SchedulerConfig(profile=profile,
+                           params=MappingProxyType(_params(ctx, f.get("params"), p)))
+
+
+def _params(ctx: Ctx, pnode: Node | None, p: Path_) -> dict[str, object]:
+    """``params: {name: value}`` of a scenario's ``scheduler`` or of a profile file."""
+    params: dict[str, object] = {}
+    if pnode is None or pnode.value is None:
+        return params
+    if not pnode.is_map:
+        ctx.error(pnode.loc, (*p, "params"), "params is a mapping of parameter: value",
+                  "e.g. params: {expiration_grace: 5s}; see `bgreplay profiles`")
+        return params
+    for name, value in pnode.map.items():
+        parsed = _param(ctx, name, value, ctx.key_loc(pnode, name), (*p, "params", name))
+        if parsed is not None:
+            params[name] = parsed
+    return params
+
+
+def read_profile_file(path: Path) -> tuple[str, dict[str, object]]:
+    """A profile file, ``{base: ios-26, params: {name: value}}``: read like a scenario (size,
+    depth and alias limits, every problem with its line and column), its values parsed by the
+    same readers as ``scheduler.params`` and ``--set``."""
+    from bgreplay.errors import InputError
+    from bgreplay.scenario.yamlnodes import read_yaml
+
+    root = read_yaml(path)
+    ctx = Ctx(str(path), path.parent)
+    if root is None or not root.is_map:
+        ctx.error(Location(str(path), 1, 1), (), "a profile file is a mapping with base: and "
+                  "params:", "e.g. base: ios-26 and params: {min_run_score: 0.5}")
+        raise InputError(ctx.problems)
+    f = ctx.fields(root, (), ("base", "params"))
+    builtins = tuple(registry("bgreplay.engine.profiles", "PROFILE_NAMES") or S.BUILTIN_PROFILES)
+
+    def base_of(node: Node) -> str:
+        text = as_str(node)
+        if text not in builtins:
+            raise FormatError(f"unknown base profile '{text}'{did_you_mean(text, builtins)}",
+                              f"use one of {one_of(builtins)}")
+        return text
+
+    base = ctx.read(f.get("base"), ("base",), "ios-26", base_of)
+    params = _params(ctx, f.get("params"), ())
+    if ctx.problems:
+        raise InputError(ctx.problems)
+    return base, params
 
 
 def _profile(ctx: Ctx, node: Node) -> str:
@@ -55,8 +92,7 @@ def _profile(ctx: Ctx, node: Node) -> str:
                       f"use one of {one_of(builtins)}, or the path of a profile .yaml file")
 
 
-def _param(ctx: Ctx, name: str, node: Node, key_loc: Location) -> object | None:
-    path = ("scheduler", "params", name)
+def _param(ctx: Ctx, name: str, node: Node, key_loc: Location, path: Path_) -> object | None:
     params = registry("bgreplay.engine.profiles", "PARAMETERS")
     if params is None:  # the engine's registry is not there: keep the written value
         if isinstance(node.value, str):
@@ -67,16 +103,30 @@ def _param(ctx: Ctx, name: str, node: Node, key_loc: Location) -> object | None:
         ctx.error(key_loc, path, f"unknown scheduler parameter '{name}'"
                   f"{did_you_mean(name, params)}", "`bgreplay profiles` lists every parameter")
         return None
-    raw = node.value
-    if getattr(param, "unit", None) == "ms" and not isinstance(raw, bool) and \
-            isinstance(raw, int | float):
-        ctx.error(node.loc, path, f"{raw} has no unit", f"write {raw}s (or {raw}m, {raw}ms)")
-        return None
-    try:
-        return param.parse(raw)
-    except ValueError as exc:
-        ctx.error(node.loc, path, str(exc), "`bgreplay profiles` shows each parameter's unit")
-        return None
+    return ctx.read(node, path, None, lambda n: parse_param(param, n.value))
+
+
+PARAM_FIX = "`bgreplay profiles` shows each parameter's unit"
+
+
+def parse_param(param, raw: object) -> object:
+    """A written parameter value as the engine's value (``param`` is an engine ``Param``):
+    durations through the one duration parser (with its ten-year limit), numbers finite and
+    not negative, booleans as booleans."""
+    if param.unit == "bool":
+        if isinstance(raw, bool):
+            return raw
+        raise FormatError(f"{param.name} takes true or false, not {describe(raw)}", PARAM_FIX)
+    if param.unit == "ms":
+        return parse_duration(raw, allow_zero=True)
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise FormatError(f"{param.name} takes a number ({param.unit}), not {describe(raw)}",
+                          PARAM_FIX)
+    if not math.isfinite(raw):
+        raise FormatError(f"{param.name} must be a finite number, not {raw}", PARAM_FIX)
+    if raw < 0:
+        raise FormatError(f"{param.name} must not be negative", PARAM_FIX)
+    return type(param.default)(raw) if isinstance(param.default, int | float) else raw
 
 
 def read_expect(ctx: Ctx, node: Node | None) -> tuple[ExpectationSpec, ...]:

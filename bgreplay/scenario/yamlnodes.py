@@ -145,28 +145,28 @@ def parse_text(text: str, file: str) -> Node | None:
 
 
 def read_yaml(path: Path, label: str | None = None) -> Node | None:
-    """Read a YAML file safely: size limit first, then UTF-8 (BOM and CRLF tolerated)."""
+    """Read a YAML file safely: a regular file only, at most ``MAX_BYTES`` of it (never more
+    is read: ``/dev/zero`` or a named pipe is refused at once), then UTF-8 (BOM and CRLF
+    tolerated)."""
+    from bgreplay.fsutil import not_a_file, read_regular
+
     file = label or str(path)
+    why = not_a_file(path)
+    if why is not None:
+        fixes = {"file not found": "check the path and the current folder",
+                 "this is a folder, not a file": "pass the path of a .yaml file"}
+        raise InputError(Problem(Location(file), why, fixes.get(why, "pass a .yaml file")))
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise InputError(Problem(Location(file), "this is a folder, not a scenario file",
-                                     "pass the path of a .yaml file"))
-        if size > MAX_BYTES:
-            raise InputError(Problem(
-                Location(file), f"the file is {size / 1e6:.1f} MB; scenarios are limited to "
-                f"{MAX_BYTES // (1024 * 1024)} MB", "move long device timelines into a trace file "
-                "(device.trace: FILE.csv or .parquet)"))
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(Problem(Location(file), "file not found",
-                                 "check the path and the current folder")) from None
-    except PermissionError:
-        raise InputError(Problem(Location(file), "permission denied reading the file",
-                                 "check the file's permissions")) from None
-    except OSError as exc:
+        data = read_regular(path, MAX_BYTES)
+    except OSError as exc:  # replaced by something else since, or unreadable
         raise InputError(Problem(Location(file), f"cannot read the file ({exc.strerror})",
                                  "check the path")) from None
+    if len(data) > MAX_BYTES:
+        size = max(len(data), path.stat().st_size)
+        raise InputError(Problem(
+            Location(file), f"the file is {size / 1e6:.1f} MB; scenarios are limited to "
+            f"{MAX_BYTES // (1024 * 1024)} MB", "move long device timelines into a trace file "
+            "(device.trace: FILE.csv or .parquet)"))
     return parse_text(decode(data, file), file)
 
 

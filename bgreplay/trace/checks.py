@@ -37,6 +37,13 @@ Row = dict[str, Any]
 Locate = Callable[[Row], tuple[Location, str]]
 
 
+def shown_cell(text: object, width: int = 40) -> str:
+    """A cell as an error shows it: escaped (no control characters or terminal escapes) and
+    cut to ``width`` characters, so that a message never carries a file's contents."""
+    shown = repr(str(text))[1:-1]
+    return f"'{shown[:width]}…'" if len(shown) > width else f"'{shown}'"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     match = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
@@ -99,14 +106,16 @@ def check_rows(frame: pl.DataFrame, locate: Locate, findings: Findings) -> None:
 
     add("kind", kind.is_null(), lambda r: ("kind is empty", f"write {_kinds_hint()}"))
     add("kind", kind.is_not_null() & ~known, lambda r: (
-        f"unknown kind {r['kind']!r}{did_you_mean(r['kind'], KINDS)}", f"write {_kinds_hint()}"))
+        f"unknown kind {shown_cell(r['kind'])}{did_you_mean(r['kind'], KINDS)}",
+        f"write {_kinds_hint()}"))
     add("start", pl.col("start_ms").is_null() & ~pl.col("start_bad"), lambda r: (
         "start is empty", "every row needs a start time"))
     add("start", pl.col("start_bad"), lambda r: (
-        f"start {r.get('start')!r} is not a valid time: {explain_time(r.get('start'))}",
+        f"start {shown_cell(r.get('start'))} is not a valid time: {explain_time(r.get('start'))}",
         TIME_FIX))
     add("end", pl.col("end_bad"), lambda r: (
-        f"end {r.get('end')!r} is not a valid time: {explain_time(r.get('end'))}", TIME_FIX))
+        f"end {shown_cell(r.get('end'))} is not a valid time: {explain_time(r.get('end'))}",
+        TIME_FIX))
     add("end", interval & ~pl.col("has_end"), lambda r: (
         f"{r['kind']} is an interval and needs an end", "fill in end, a time after start"))
     add("end", point & pl.col("has_end"), lambda r: (
@@ -127,7 +136,7 @@ def _check_values(frame: pl.DataFrame, add: Callable[..., None]) -> None:
                    + (" or empty" if optional else ""))
         add("value", _value_check(kind, choices, optional), lambda r: (
             f"{kind} needs a value" if r["value"] is None else
-            f"{kind} value {r['value']!r} is not one of {allowed}"
+            f"{kind} value {shown_cell(r['value'])} is not one of {allowed}"
             + did_you_mean(r["value"], choices), f"write {allowed}"))
 
     choice("network", NETWORK_VALUES)
@@ -137,14 +146,14 @@ def _check_values(frame: pl.DataFrame, add: Callable[..., None]) -> None:
     add("value", (pl.col("kind") == "battery") & (
         level.is_null() | level.is_nan() | (level < 0) | (level > 100)).fill_null(True),
         lambda r: ("battery needs a value" if r["value"] is None else
-                   f"battery value {r['value']!r} is not a percentage from 0 to 100",
+                   f"battery value {shown_cell(r['value'])} is not a percentage from 0 to 100",
                    "write the level as a number, e.g. 80 or 42.5 (no % sign)"))
     zones = frame.filter(pl.col("kind") == "timezone")["value"].unique().to_list()
     bad_zones = [z for z in zones if not is_zone(z)]
     add("value", (pl.col("kind") == "timezone")
         & (pl.col("value").is_null() | pl.col("value").is_in(bad_zones)),
         lambda r: ("timezone needs a value" if r["value"] is None else
-                   f"timezone value {r['value']!r} is not an IANA time zone"
+                   f"timezone value {shown_cell(r['value'])} is not an IANA time zone"
                    + _zone_hint(r["value"]), "write a name such as Europe/Paris or Asia/Tokyo"))
 
 

@@ -73,25 +73,44 @@ class ImportResult:
         return to_frame(sorted(self.records, key=sort_key), self.offsets, self.source)
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_BYTES = 100
+
+
 @contextlib.contextmanager
 def open_sqlite(path: str | Path, what: str) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to ``path`` (a ``.gz`` copy is unpacked to a temporary folder)."""
+    """A read-only connection to ``path`` that leaves nothing beside the user's file.
+
+    A ``.gz`` copy is unpacked to a temporary folder, checked while it streams (the SQLite
+    header first, then no more than the size that header declares, at most
+    ``MAX_DATABASE_BYTES``). A database with a write-ahead log (``-wal``) is copied with it
+    to a temporary folder, where SQLite may add its ``-shm`` file; one without is opened
+    ``immutable``, so SQLite creates nothing beside it."""
+    from bgreplay.fsutil import not_a_file, note_input
+
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file", fix=f"give the path to the {what}")
+    why = not_a_file(p)
+    if why is not None:
+        why = "no such file" if why == "file not found" else why
+        raise InputError(f"{p}: {why}", fix=f"give the path to the {what}")
+    note_input(p)
     with contextlib.ExitStack() as stack:
-        if p.suffix.lower() == ".gz":
+        wal = Path(f"{p}-wal")
+        immutable = True
+        if p.suffix.lower() == ".gz" or wal.is_file():
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bgreplay-")))
-            plain = folder / p.stem
-            try:
-                with gzip.open(p, "rb") as src, open(plain, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
-            except (OSError, EOFError) as exc:
-                raise InputError(f"{p}: not a readable gzip archive ({exc})",
-                                 fix=f"give the {what} itself or an intact .gz of it") from None
+            if p.suffix.lower() == ".gz":
+                plain = folder / p.stem
+                _gunzip_sqlite(p, plain, what)
+            else:
+                plain = folder / p.name
+                shutil.copyfile(p, plain)
+                shutil.copyfile(wal, Path(f"{plain}-wal"))
+                immutable = False  # SQLite must read the log, in the private copy
             p = plain
+        mode = "mode=ro&immutable=1" if immutable else "mode=ro"
         try:
-            conn = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+            conn = sqlite3.connect(f"{p.resolve().as_uri()}?{mode}", uri=True)
         except sqlite3.Error as exc:
             raise InputError(f"{path}: cannot open ({exc})", fix=f"give a {what}") from None
         stack.callback(conn.close)
@@ -105,6 +124,43 @@ def open_sqlite(path: str | Path, what: str) -> Iterator[sqlite3.Connection]:
         except (sqlite3.Error, UnicodeDecodeError) as exc:  # corruption found part-way through
             raise InputError(f"{path}: the database could not be read ({_why(exc)})",
                              fix="the file may be damaged or truncated; copy it again") from None
+
+
+def _gunzip_sqlite(source: Path, target: Path, what: str) -> None:
+    """Unpack ``source`` into ``target`` while checking it: a SQLite header first, then at most
+    the size the header declares (SQLite reads no further) and never more than
+    ``MAX_DATABASE_BYTES`` — a few megabytes of gzip can unpack to gigabytes."""
+    from bgreplay.scenario.limits import MAX_DATABASE_BYTES
+
+    limit = MAX_DATABASE_BYTES
+    fix = f"give the {what} itself or an intact .gz of it"
+
+    def too_big(size: str) -> InputError:
+        return InputError(f"{source}: the archive unpacks to {size}; a database may be at most "
+                          f"{MAX_DATABASE_BYTES // 10**9} GB", fix=fix)
+
+    try:
+        with gzip.open(source, "rb") as src, open(target, "wb") as dst:
+            head = src.read(HEADER_BYTES)
+            if not head.startswith(SQLITE_MAGIC):
+                raise InputError(f"{source}: the archive does not hold a SQLite database",
+                                 fix=f"give a {what} (a SQLite file), or a .gz of one")
+            page = int.from_bytes(head[16:18], "big")
+            page = 65_536 if page == 1 else page
+            pages = int.from_bytes(head[28:32], "big")
+            if pages and head[92:96] == head[24:28]:  # the header's own size is valid
+                if page * pages > limit:
+                    raise too_big(f"{page * pages / 1e9:.1f} GB (its header says)")
+                limit = page * pages
+            dst.write(head)
+            written = len(head)
+            while written < limit and (chunk := src.read(min(1 << 20, limit - written + 1))):
+                if written + len(chunk) > MAX_DATABASE_BYTES:
+                    raise too_big(f"more than {MAX_DATABASE_BYTES / 1e9:.0f} GB")
+                dst.write(chunk[:limit - written])
+                written += len(chunk)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"{source}: not a readable gzip archive ({exc})", fix=fix) from None
 
 
 def _why(exc: Exception) -> str:

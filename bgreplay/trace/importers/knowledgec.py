@@ -139,9 +139,23 @@ def _query(conn, path) -> list[tuple]:
 
 
 def _clean(row: tuple) -> tuple:
-    """Times as Unix ms and offsets as seconds, None where the stored value is unusable."""
-    pk, stream, start, end, offset, *rest = row
-    return (pk, stream, _ms(start), _ms(end), offset_s(offset), *rest)
+    """Times as Unix ms, offsets as seconds, texts as ``str``; None where the stored value is
+    unusable. SQLite is dynamically typed: a text column can hold a number or a blob."""
+    pk, stream, start, end, offset, string, integer, double, device, wireless = row
+    return (pk, _text(stream), _ms(start), _ms(end), offset_s(offset), _text(string), integer,
+            double, _text(device), wireless)
+
+
+def _text(value: object) -> str | None:
+    """A stored text as ``str``: a number as written, a blob if it is UTF-8, else None."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return str(value)
 
 
 def _pick_device(rows: list[tuple], device: str | None, path) -> tuple[list[tuple], list[str]]:
