@@ -93,6 +93,15 @@ def records_frame(events: Sequence[Event]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=schema)
 
 
+def spec_rows(result: ReplayResult) -> list[tuple]:
+    """The event log's SPEC §7 record columns, one tuple per event in ``seq`` order (``t`` in
+    integer ms): what the event log says, whatever the engine's own record layout."""
+    return [tuple(getattr(e, name) for name in _SPEC_ORDER) for e in result.events]
+
+
+_SPEC_ORDER = ("seq", "t", "event", "app", "task", "task_type", "reason", "run", "value", "detail")
+
+
 def events_frame(result: ReplayResult, variant: str = "base", device: int = 0) -> pl.DataFrame:
     """The replay's event log with exactly the SPEC §7 columns, ordered by time then ``seq``."""
     if not result.events:
