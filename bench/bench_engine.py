@@ -11,7 +11,7 @@ import resource
 import time
 from datetime import datetime
 
-from bgreplay.engine.engine import Replay
+from bgreplay.engine.replay import Replay
 from bgreplay.engine.profiles import build_profile
 from bgreplay.scenario.model import (
     App,

@@ -102,7 +102,7 @@ def replay(
 
     A replay whose cost passes ``MAX_REPLAY_WORK`` stops with ``InputError`` (see
     ``check_replay_work``)."""
-    from bgreplay.engine.engine import Replay
+    from bgreplay.engine.replay import Replay
 
     if timeline is None:
         timeline = load_timeline(scenario)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from bgreplay.engine.engine import Replay
 from bgreplay.engine.profiles import build_profile
+from bgreplay.engine.replay import Replay
 from bgreplay.scenario.model import (
     App,
     Device,

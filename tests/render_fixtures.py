@@ -112,13 +112,14 @@ def _battery() -> list[tuple]:
 
 def raw_events() -> list[tuple]:
     r, p = _task(REFRESH), _task(PROC)
-    opened = "missed_changes={} backlog_s=0"
+    def opened(missed: int) -> dict:
+        return {"missed_changes": missed, "backlog_ms": 0}
     ev: list[tuple] = [
         (0, "plugged", {}), (0, "network", {"reason": "wifi"}),
         (hm(0, "07:00"), "unplugged", {}),
         # Monday: first open (no fetch yet), both tasks submitted on leaving the app
         (hm(0, "07:30"), "unlocked", {}),
-        (hm(0, "07:30"), "app_opened", {"app": APP, "detail": opened.format(5)}),
+        (hm(0, "07:30"), "app_opened", {"app": APP, **opened(5)}),
         (hm(0, "07:40"), "app_closed", {"app": APP}), (hm(0, "07:40"), "locked", {}),
         (hm(0, "07:40"), "submitted", {**r, "reason": "app_background", "value": 7200.0,
                                        "detail": "request 1"}),
@@ -134,12 +135,12 @@ def raw_events() -> list[tuple]:
         (hm(0, "11:05"), "submitted", {**r, "reason": "handler_start", "value": 7200.0,
                                        "detail": "request 3"}),
         (hm(0, "11:05:09"), "completed", {**r, "reason": "success", "run": 1, "value": 9.0,
-                                          "detail": "energy=1.8"}),
+                                          "energy": 1.8}),
         (hm(0, "11:47:30"), "throttled", {**p, "reason": "battery", "value": 0.0,
                                           "detail": ON_BATTERY}),
         (hm(0, "12:30"), "unlocked", {}),
-        (hm(0, "12:30"), "app_opened", {"app": APP, "value": 5091.0,
-                                        "detail": opened.format(3)}),
+        (hm(0, "12:30"), "app_opened", {"app": APP, "fetched_at": hm(0, "12:30") - 5091 * 1000,
+                                        **opened(3)}),
         (hm(0, "12:30"), "throttled", {**p, "reason": "application", "value": 0.0,
                                        "detail": "appIsForeground: Required:0 Observed:1"}),
         (hm(0, "12:45"), "app_closed", {"app": APP}), (hm(0, "12:45"), "locked", {}),
@@ -172,10 +173,10 @@ def raw_events() -> list[tuple]:
                                        "detail": "request 6"}),
         (hm(0, "19:10:30"), "expired", {**r, "reason": "allowance", "run": 2, "value": 30.0}),
         (hm(0, "19:10:31"), "completed", {**r, "reason": "failure", "run": 2, "value": 31.0,
-                                          "detail": "energy=6.2"}),
+                                          "energy": 6.2}),
         (hm(0, "21:00"), "unlocked", {}),
-        (hm(0, "21:00"), "app_opened", {"app": APP, "value": 30600.0,
-                                        "detail": opened.format(17)}),
+        (hm(0, "21:00"), "app_opened", {"app": APP, "fetched_at": hm(0, "21:00") - 30600 * 1000,
+                                        **opened(17)}),
         (hm(0, "21:00"), "throttled", {**r, "reason": "application", "value": 0.0,
                                        "detail": "appIsForeground: Required:0 Observed:1"}),
         (hm(0, "21:20"), "app_closed", {"app": APP}), (hm(0, "21:20"), "locked", {}),
@@ -193,20 +194,20 @@ def raw_events() -> list[tuple]:
                                        "detail": "request 9"}),
         (hm(0, "23:20:30"), "expired", {**r, "reason": "allowance", "run": 3, "value": 30.0}),
         (hm(0, "23:20:36"), "killed", {**r, "reason": "watchdog", "run": 3, "value": 36.0,
-                                       "detail": "energy=0"}),
+                                       "energy": 0.0}),
         # overnight processing on the charger
         (hm(1, "01:27:30"), "launched", {**p, "reason": "organic", "run": 1, "value": 0.0,
                                          "detail": "allowance 30m"}),
         (hm(1, "01:31:10"), "completed", {**p, "reason": "success", "run": 1, "value": 220.0,
-                                          "detail": "energy=0"}),
+                                          "energy": 0.0}),
         (hm(1, "07:00"), "unplugged", {}),
         (hm(1, "07:00"), "low_power_mode", {"reason": "on"}),
         (hm(1, "07:20"), "throttled", {**r, "reason": "low_power_mode", "value": 0.0,
                                        "detail": "Low Power Mode on, unplugged"}),
         # Tuesday: Low Power Mode turns Background App Refresh off for submits (F52)
         (hm(1, "07:35"), "unlocked", {}),
-        (hm(1, "07:35"), "app_opened", {"app": APP, "value": 36600.0,
-                                        "detail": opened.format(20)}),
+        (hm(1, "07:35"), "app_opened", {"app": APP, "fetched_at": hm(1, "07:35") - 36600 * 1000,
+                                        **opened(20)}),
         (hm(1, "07:45"), "app_closed", {"app": APP}), (hm(1, "07:45"), "locked", {}),
         (hm(1, "07:45"), "replaced", {**r, "reason": "app_background"}),
         (hm(1, "07:45"), "submit_failed", {**r, "reason": "unavailable",
@@ -220,8 +221,8 @@ def raw_events() -> list[tuple]:
         (hm(1, "11:52:30"), "throttled", {**p, "reason": "battery", "value": 0.0,
                                           "detail": ON_BATTERY}),
         (hm(1, "12:40"), "unlocked", {}),
-        (hm(1, "12:40"), "app_opened", {"app": APP, "value": 18300.0,
-                                        "detail": opened.format(10)}),
+        (hm(1, "12:40"), "app_opened", {"app": APP, "fetched_at": hm(1, "12:40") - 18300 * 1000,
+                                        **opened(10)}),
         (hm(1, "12:55"), "app_closed", {"app": APP}), (hm(1, "12:55"), "locked", {}),
         (hm(1, "12:55"), "replaced", {**r, "reason": "app_background"}),
         (hm(1, "12:55"), "submitted", {**r, "reason": "app_background", "value": 7200.0,
@@ -237,8 +238,8 @@ def raw_events() -> list[tuple]:
         (hm(1, "17:02:30"), "throttled", {**p, "reason": "app_switcher", "value": 0.0,
                                           "detail": "the user force-quit the app"}),
         (hm(1, "21:10"), "unlocked", {}),
-        (hm(1, "21:10"), "app_opened", {"app": APP, "value": 30600.0,
-                                        "detail": opened.format(16)}),
+        (hm(1, "21:10"), "app_opened", {"app": APP, "fetched_at": hm(1, "21:10") - 30600 * 1000,
+                                        **opened(16)}),
         (hm(1, "21:30"), "app_closed", {"app": APP}), (hm(1, "21:30"), "locked", {}),
         (hm(1, "21:30"), "replaced", {**r, "reason": "app_background"}),
         (hm(1, "21:30"), "submitted", {**r, "reason": "app_background", "value": 7200.0,
@@ -254,7 +255,7 @@ def raw_events() -> list[tuple]:
         (hm(1, "23:40"), "submitted", {**r, "reason": "handler_start", "value": 7200.0,
                                        "detail": "request 15"}),
         (hm(1, "23:40:04"), "completed", {**r, "reason": "success", "run": 4, "value": 4.0,
-                                          "detail": "energy=0"}),
+                                          "energy": 0.0}),
     ]
     return ev + _battery()
 
@@ -262,8 +263,14 @@ def raw_events() -> list[tuple]:
 def events(shift: int = 0) -> tuple[Event, ...]:
     """The log in (t, order written) order, ``seq`` numbered; ``shift`` moves every event."""
     rows = sorted(enumerate(raw_events()), key=lambda r: (r[1][0], r[0]))
-    return tuple(Event(seq=i, t=t + shift, event=kind, **fields)
+    return tuple(Event(seq=i, t=t + shift, event=kind, **_moved(fields, shift))
                  for i, (_, (t, kind, fields)) in enumerate(rows))
+
+
+def _moved(fields: dict, shift: int) -> dict:
+    if fields.get("fetched_at") is None:
+        return fields
+    return {**fields, "fetched_at": fields["fetched_at"] + shift}
 
 
 def findings() -> list[Finding]:

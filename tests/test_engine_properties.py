@@ -141,8 +141,8 @@ def test_invariants_hold_on_random_worlds(world, profile):
 @given(worlds())
 def test_skipping_quiet_ticks_changes_nothing(world):
     """The tick-skipping optimisation must give the same event log as re-scoring every tick."""
-    from bgreplay.engine.engine import Replay
     from bgreplay.engine.profiles import build_profile
+    from bgreplay.engine.replay import Replay
 
     sc, tl = world
     logs = []
@@ -150,15 +150,15 @@ def test_skipping_quiet_ticks_changes_nothing(world):
         engine = Replay(sc, tl, build_profile("ios-26"))
         engine.skip_quiet_ticks = skip
         engine.advance()
-        logs.append(engine.events)
+        logs.append(engine.result().events)
     assert logs[0] == logs[1]
 
 
 def test_skipping_quiet_ticks_changes_nothing_on_a_routine():
     from engine_fixtures import app, daily_life, processing, refresh, scenario
 
-    from bgreplay.engine.engine import Replay
     from bgreplay.engine.profiles import build_profile
+    from bgreplay.engine.replay import Replay
 
     days = 10
     sc = scenario(app(refresh(earliest_begin=EarliestBegin(delay_ms=15 * M)), processing()),
@@ -169,7 +169,7 @@ def test_skipping_quiet_ticks_changes_nothing_on_a_routine():
         engine = Replay(sc, tl, build_profile("ios-26"))
         engine.skip_quiet_ticks = skip
         engine.advance()
-        logs.append(engine.events)
+        logs.append(engine.result().events)
     assert logs[0] == logs[1]
     assert any(e.event == "launched" for e in logs[0])
 

@@ -18,9 +18,9 @@ import pytest
 
 from bgreplay import api
 from bgreplay.analysis.frame import spec_rows
-from bgreplay.engine.engine import Replay
 from bgreplay.engine.profiles import build_profile
 from bgreplay.engine.records import ReplayResult
+from bgreplay.engine.replay import Replay
 from bgreplay.fleet.population import device_scenario, device_timeline, parse_mix, population
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,9 +87,9 @@ FLAGSHIP_PARAMS_READ = (
     "processing_min_spacing,processing_recent_use,processing_runtime_powered,"
     "processing_start_delay,recent_window,refresh_early_expiry_max,refresh_early_expiry_min,"
     "refresh_early_expiry_share,refresh_min_spacing,refresh_runtime,refresh_spacing_by_use,"
-    "refresh_start_delay,relax_d,relax_e,relax_pre,rescore_interval,thermal_score_fair,"
-    "thermal_score_serious,thermal_weight,weekday_split_min_days,wifi_bandwidth,wifi_rtt,window"
-)
+    "refresh_start_delay,relax_d,relax_e,relax_pre,rescore_interval,"
+    "thermal_weight,weekday_split_min_days,wifi_bandwidth,wifi_rtt,window"
+)  # the thermal scores of `fair` and `serious` are read only when the device is that hot
 FLEET_DIGEST = "4fd8480eb6043702"  # 50 devices of the fleet benchmark's persona mix, 7 days
 WORKLOAD_DIGESTS = {  # (days, apps) → digest, with and without the quiet-tick skipping
     (28, 10): "23d013f1dc7868e4",

@@ -194,8 +194,8 @@ def test_some_refreshes_are_expired_two_to_five_seconds_in():
     early = [v for v in expired if v < 10]
     assert early and all(2.0 <= v <= 5.0 for v in early)
     assert len(early) < len(of(result, "launched"))
-    launched = {e.run: e.detail for e in of(result, "launched")}
-    assert all("expires this run early" in launched[e.run] for e in of(result, "expired"))
+    launched = {e.run: e.cause for e in of(result, "launched")}
+    assert all(launched[e.run] == "early_expiry" for e in of(result, "expired"))
     # share 0: a run that finishes within the documented 30 s always finishes (F2)
     none = run(sc, timeline(daily_life(14), days=14), refresh_early_expiry_share=0.0)
     assert not of(none, "expired")

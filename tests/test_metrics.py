@@ -49,7 +49,8 @@ def _table():
 def test_frame_has_exactly_the_spec_columns_and_types():
     frame = events_frame(result(), variant="every-launch", device=3)
     assert frame.columns == ["seq", "time", "t", "variant", "device", "app", "task", "task_type",
-                             "event", "reason", "run", "value", "detail"]
+                             "event", "reason", "run", "value", "detail", "request", "origin",
+                             "cause", "energy", "missed_changes", "backlog_s", "fetched"]
     assert dict(frame.schema) == EVENT_SCHEMA
     assert frame.height == len(events())
     assert set(frame["variant"]) == {"every-launch"}

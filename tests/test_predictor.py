@@ -4,9 +4,10 @@ ones a predictor that never kept anything would give."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bgreplay.engine.params import Params
 from bgreplay.engine.predictor import DEVICE, UsagePredictor
 from bgreplay.engine.profiles import build_profile
-from bgreplay.trace.model import DAY_MS, Clock
+from bgreplay.trace.model import DAY_MS
 
 MIN = 60_000
 FIRST_DAY = 20_500  # a local day number (2026)
@@ -19,7 +20,7 @@ observation = st.one_of(
 
 
 def _predictor() -> UsagePredictor:
-    return UsagePredictor(Clock(FIRST_DAY * DAY_MS), build_profile("ios-26").params, FIRST_DAY)
+    return UsagePredictor(Params(build_profile("ios-26").params), FIRST_DAY)
 
 
 def _feed(predictor: UsagePredictor, obs) -> None:

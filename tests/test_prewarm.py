@@ -24,6 +24,7 @@ from engine_fixtures import (
 )
 
 from bgreplay.analysis.invariants import check_invariants
+from bgreplay.engine.records import PREWARM
 from bgreplay.scenario.model import Submit
 
 ON_LAUNCH = Submit(("app_launch",))
@@ -41,7 +42,7 @@ def _replay(submit: Submit, intervals=None, points=(), days: int = DAYS, history
 
 
 def _prewarm_submits(result):
-    return [e for e in of(result, "submitted") if "pre-warm" in (e.detail or "")]
+    return [e for e in of(result, "submitted") if e.origin == PREWARM]
 
 
 def test_at_the_upper_bound_every_predicted_open_is_prewarmed_lead_before_and_submits():
@@ -111,7 +112,8 @@ def test_submit_on_launch_at_the_upper_bound_misses_the_refresh_before_opens():
     submit replaces the request just before dasd meant to run it."""
     on_launch, on_background = _replay(ON_LAUNCH, **UPPER), _replay(ON_BACKGROUND, **UPPER)
     assert len(of(on_launch, "launched")) < len(of(on_background, "launched")) / 2
-    stale = [sum(e.value for e in of(r, "app_opened")) for r in (on_launch, on_background)]
+    stale = [sum(e.t - e.fetched_at for e in of(r, "app_opened")) for r in (on_launch,
+                                                                           on_background)]
     assert stale[0] > 2 * stale[1]
     # without pre-warming the two triggers are alike: each replaces the request (F14)
     alike = [_replay(s, prewarm_lead=0) for s in (ON_LAUNCH, ON_BACKGROUND)]
@@ -127,7 +129,7 @@ def test_every_app_may_be_prewarmed_but_not_under_the_ideal_profile():
 def test_if_not_pending_keeps_the_request_through_a_prewarm():
     result = _replay(Submit(("app_launch",), if_not_pending=True), **UPPER)
     assert of(result, "prewarmed")
-    assert not [e for e in of(result, "replaced") if "pre-warm" in (e.detail or "")]
+    assert not [e for e in of(result, "replaced") if e.origin == PREWARM]
 
 
 def test_no_prewarm_before_the_predictor_has_seen_an_open():

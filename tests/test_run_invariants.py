@@ -21,7 +21,7 @@ def test_a_launch_without_a_request_is_reported():
                                           overrides=["duration=1d"]))
     last = result.events[-1]
     first_launch = next(e for e in result.events if e.event == "launched")
-    again = dataclasses.replace(first_launch, seq=last.seq + 1, t=last.t)  # run launched twice
+    again = first_launch._replace(seq=last.seq + 1, t=last.t)  # run launched twice
     broken = dataclasses.replace(result, events=result.events + (again,))
     with pytest.raises(InvariantViolation, match="run-number"):
         _check_invariants(broken)

@@ -10,48 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bgreplay.engine.records import EARLY_EXPIRY, PREWARM_NOTE, Evaluation, Event, ReplayResult
+from bgreplay.engine.policies import POLICIES, REASONS
+from bgreplay.engine.records import CAUSES, PREWARM, PREWARM_NOTE, Evaluation, Event, ReplayResult
 
-# One sentence per blocking reason, with the facts behind it.
-WHY = {
-    "application": "the app was in the foreground, and iOS does not launch a foreground app's "
-                   "background tasks (F45)",
-    "device_activity": "processing runs only while the device is idle, and the user was using it "
-                       "(F6, F35)",
-    "battery": "processing needs external power on iPhone (F34)",
-    "critical_battery": "the battery was at or below 20 % and unplugged: only essential work runs "
-                        "(F58)",
-    "low_power_mode": "Low Power Mode pauses background work unless the device charges at 30 % or "
-                      "more (F55)",
-    "thermal": "the device was too hot (F62, F63)",
-    "energy_budget": "the app had spent its background energy budget, which refills through the "
-                     "day in proportion to how often the user opens the app, and does not apply "
-                     "while charging (F42, F65, F66)",
-    "rate_limit": "the task had launched a short while before, and iOS spaces out one task's "
-                  "launches — the less the app is used, the further apart (F68)",
-    "network": "the request requires a network connection and there was none (F32)",
-    "external_power": "the request requires external power and the device was on battery (F33)",
-    "boot_time": "the device had booted moments before; iOS waits 5 minutes after boot (F92)",
-    "app_switcher": "the user had force-quit the app, and iOS launches it in the background only "
-                    "after the user opens it again (F47)",
-    "background_app_refresh": "Background App Refresh was off (F51)",
-    "recent_use": "the app had not been used in the foreground for 7 days (F29)",
-    "threshold": "its score was below the threshold: iOS holds refreshes for a moment when it "
-                 "predicts the user will open the app, and gives apps it predicts no use for "
-                 "little or no time (F41, F43)",
-    "device_off": "the device was off",
-    "already_running": "a run with the same identifier was still in progress",
-}
-POLICY_TITLES = {
-    "application": "Application", "device_activity": "Device activity",
-    "battery": "Battery level", "critical_battery": "Critically low battery",
-    "low_power_mode": "Low Power Mode", "thermal": "Thermal", "energy_budget": "Energy budget",
-    "network": "Network", "external_power": "External power", "rate_limit": "Rate limit",
-    "boot_time": "Boot time",
-    "app_switcher": "App switcher", "background_app_refresh": "Background App Refresh",
-    "recent_use": "Recent use", "threshold": "Score below threshold",
-    "device_off": "Device off", "already_running": "Already running",
-}
+
+def title(reason: str) -> str:
+    """What the timeline and ``explain`` call a blocking reason (``Battery level``)."""
+    known = REASONS.get(reason)
+    return known.title if known is not None else reason.replace("_", " ")
+
+
+def why(result: ReplayResult, reason: str) -> str:
+    """One sentence with the facts behind a blocking reason, from the replay's parameters."""
+    known = REASONS.get(reason)
+    return known.explain(result.profile) if known is not None else reason
+
+
 _END_EVENTS = ("completed", "killed")
 WHOLE_REPLAY_SHOWN = 40  # verdict changes listed without --at: the first and the last half
 
@@ -117,7 +91,7 @@ def _items(result: ReplayResult, events: list[Event], shown: tuple[Evaluation, .
         if prev is None or prev.request != ev.request:
             sub = submit_of(ev)
             how = (f"submitted {local_label(result, sub.t)} ({sub.reason}"
-                   + (f", {PREWARM_NOTE}" if PREWARM_NOTE in (sub.detail or "") else "") + ")"
+                   + (f", {PREWARM_NOTE}" if sub.origin == PREWARM else "") + ")"
                    if sub is not None else "submitted before the window shown")
             out.append(("request", f"request {ev.request}: {how}"))
         elif gaps and ev.t - prev.t > _rescore(result) + 1000:
@@ -135,14 +109,12 @@ def _rescore(result: ReplayResult) -> int:
 
 def _gap(result: ReplayResult, prev: Evaluation, ev: Evaluation) -> str:
     """Why a request was not re-scored between two of its evaluations."""
-    from bgreplay.engine.policies import POLICIES
-
     span = f"not re-scored from {local_label(result, prev.t)} to {local_label(result, ev.t)}: "
     state_only = {p.short for p in POLICIES if p.state_only} | {"device_off", "already_running"}
     if prev.reason == "rate_limit":
         return span + "the rate limit lifts at a set time, and the request was scored then"
     if prev.reason in state_only:
-        return (span + f"{POLICY_TITLES.get(prev.reason, prev.reason)} held it, which only a "
+        return (span + f"{title(prev.reason)} held it, which only a "
                 "change of the device or the app lifts; none came before")
     if prev.reason == "threshold":
         return (span + "its score could not reach the threshold sooner — no predicted use of "
@@ -162,7 +134,7 @@ def _fate(result: ReplayResult, last: Evaluation, ends: list[Event]) -> str:
     if end.event == "launched":
         return f"request {last.request} launched at {when}"
     if end.event == "replaced":
-        note = f", {PREWARM_NOTE}" if PREWARM_NOTE in (end.detail or "") else ""
+        note = f", {PREWARM_NOTE}" if end.origin == PREWARM else ""
         return (f"request {last.request} was replaced at {when} by a new submit "
                 f"({end.reason}{note}), which restarted its earliest_begin (F14)")
     return f"request {last.request} was cancelled at {when} ({end.reason})"
@@ -191,7 +163,7 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
             text += f" and {end.event} ({end.reason}) at {local_label(result, end.t)}"
             if _cause(end):
                 text += f": {_cause(end)}"
-        if EARLY_EXPIRY in (running.detail or ""):
+        if running.cause == "early_expiry":
             text += (". The system gave this run a few seconds, not the 30 s maximum: the "
                      "expiration handler may be called early (F3), and field logs show most "
                      "expirations 2-5 s in (FO8)")
@@ -205,7 +177,7 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
             else " It did not launch before the end of the replay.")
     if start_after > at:
         trigger = submitted.reason
-        if PREWARM_NOTE in (submitted.detail or ""):
+        if submitted.origin == PREWARM:
             trigger += f", {PREWARM_NOTE}: the app's launch code ran ahead of a predicted open"
         return (f"At {label} the request submitted at {local_label(result, submitted.t)} "
                 f"({trigger}) was not yet eligible: iOS starts it no earlier than "
@@ -215,8 +187,9 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
     if throttle is None or throttle.t < submitted.t:
         return f"At {label} the request was pending and had not been evaluated yet.{tail}"
     reason = throttle.reason or "threshold"
-    title = POLICY_TITLES.get(reason, reason)
-    text = f"Blocked by {title}: {WHY.get(reason, throttle.detail or reason)}"
+    known = REASONS.get(reason)
+    text = f"Blocked by {title(reason)}: " + (
+        known.explain(result.profile) if known is not None else throttle.detail or reason)
     change = _next_change(result, reason, at, task_id)
     if change:
         text += f"; {change}"
@@ -226,11 +199,10 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
 
 
 def _cause(end: Event) -> str:
-    """A failed run's cause, as the engine wrote it before the energy note (``no network``)."""
-    if end.reason != "failure" or not end.detail:
+    """A failed run's cause, when the model knows it (``no network: ...``)."""
+    if end.reason != "failure" or end.cause is None:
         return ""
-    cause = end.detail.split("; energy=")[0]
-    return "" if cause.startswith("energy=") else cause
+    return CAUSES[end.cause]
 
 
 def _running_at(before: list[Event]) -> Event | None:
@@ -323,11 +295,11 @@ def _overall(result: ReplayResult, task_id: str, events: list[Event]) -> str:
     blocked = _blocked_time(result, events)
     if blocked:
         reason, ms = max(blocked.items(), key=lambda kv: kv[1])
-        text += (f" While pending it was held back longest by {POLICY_TITLES.get(reason, reason)}"
-                 f" ({ms / 3_600_000:.1f} h): {WHY.get(reason, reason)}.")
+        text += (f" While pending it was held back longest by {title(reason)}"
+                 f" ({ms / 3_600_000:.1f} h): {why(result, reason)}.")
     replaced = [e for e in events if e.event == "replaced"]
     if len(replaced) > len(launches):  # the requests were replaced more often than they ran
-        prewarms = sum(PREWARM_NOTE in (e.detail or "") for e in replaced)
+        prewarms = sum(e.origin == PREWARM for e in replaced)
         text += (f" {len(replaced)} submits replaced the pending request and restarted its "
                  "earliest_begin (F14)" + (f", {prewarms} of them at pre-warm launches just "
                                           "before predicted opens (F93)" if prewarms else "")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from bgreplay.engine.records import Event, ReplayResult
+from bgreplay.engine.records import CAUSES, PREWARM, PREWARM_NOTE, Event, ReplayResult
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {
     "seq": pl.Int64(),
@@ -28,11 +28,20 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "run": pl.Int64(),
     "value": pl.Float64(),
     "detail": pl.String(),
+    "request": pl.Int64(),
+    "origin": pl.String(),
+    "cause": pl.String(),
+    "energy": pl.Float64(),
+    "missed_changes": pl.Int64(),
+    "backlog_s": pl.Float64(),
+    "fetched": pl.Float64(),
 }
-"""Column order and types of the event log (SPEC §7)."""
+"""Column order and types of the event log: SPEC §7's, then the typed facts (``request`` a
+submit, replace or launch is about; ``origin`` ``prewarm``; a run's failure ``cause`` and
+``energy``; at an open ``missed_changes``, ``backlog_s`` and when the app last ``fetched``, in
+seconds since the start)."""
 
-_RECORD_FIELDS = ("seq", "t", "app", "task", "task_type", "event", "reason", "run", "value",
-                  "detail")
+_SPEC_FIELDS = ("seq", "t", "app", "task", "task_type", "event", "reason", "run")
 
 
 def empty_events_frame() -> pl.DataFrame:
@@ -85,21 +94,59 @@ def _iso_times(t_ms: pl.Series, start_utc_ms: int, offsets: Sequence[tuple[int, 
     return frame.select(pl.concat_str(clock, pl.col("suffix")).alias("time"))["time"]
 
 
+def spec_value(e: Event) -> float | None:
+    """SPEC §7's ``value``: the engine's, or at an open the staleness (s since the last fetch)."""
+    if e.fetched_at is not None:
+        return (e.t - e.fetched_at) / 1000
+    return e.value
+
+
+def spec_detail(e: Event) -> str | None:
+    """SPEC §7's ``detail``: the engine's words, with its typed facts worded as the event log
+    prints them (``request 3, pre-warm launch (F93)``, ``energy=1.20``)."""
+    parts: list[str] = []
+    if e.event == "submitted" and e.request is not None:
+        parts.append(f"request {e.request}")
+    elif e.event == "replaced" and e.request is not None:
+        parts.append(f"request {e.request} replaced (F14)")
+    if e.origin == PREWARM:
+        parts.append(PREWARM_NOTE)
+    if e.missed_changes is not None:
+        backlog = (e.backlog_ms or 0) / 1000
+        return f"missed_changes={e.missed_changes} backlog_s={backlog:g}"
+    detail = e.detail
+    if e.energy is not None:
+        text = CAUSES[e.cause] if e.cause is not None else detail
+        note = f"energy={e.energy:.2f}"
+        return f"{text}; {note}" if text else note
+    if e.cause is not None and detail is not None:  # a launch the system will cut short
+        return f"{detail} ({CAUSES[e.cause]}, F3, FO8)"
+    if detail is not None:
+        parts.append(detail)
+    return ", ".join(parts) if parts else None
+
+
 def records_frame(events: Sequence[Event]) -> pl.DataFrame:
     """The raw records as columns (``t`` still integer ms), without time formatting."""
-    columns = {name: [getattr(e, name) for e in events] for name in _RECORD_FIELDS}
-    schema = {name: EVENT_SCHEMA[name] for name in _RECORD_FIELDS}
+    columns = dict(zip(Event._fields, zip(*events, strict=True), strict=True)) if events else {
+        name: () for name in Event._fields}
+    data = {name: list(columns[name]) for name in _SPEC_FIELDS}
+    data["value"] = [spec_value(e) for e in events]
+    data["detail"] = [spec_detail(e) for e in events]
+    for name in ("request", "origin", "cause", "energy", "missed_changes"):
+        data[name] = list(columns[name])
+    data["backlog_s"] = [None if b is None else b / 1000 for b in columns["backlog_ms"]]
+    data["fetched"] = [None if f is None else f / 1000 for f in columns["fetched_at"]]
+    schema = {name: EVENT_SCHEMA[name] for name in data}
     schema["t"] = pl.Int64()
-    return pl.DataFrame(columns, schema=schema)
+    return pl.DataFrame(data, schema=schema)
 
 
 def spec_rows(result: ReplayResult) -> list[tuple]:
     """The event log's SPEC §7 record columns, one tuple per event in ``seq`` order (``t`` in
     integer ms): what the event log says, whatever the engine's own record layout."""
-    return [tuple(getattr(e, name) for name in _SPEC_ORDER) for e in result.events]
-
-
-_SPEC_ORDER = ("seq", "t", "event", "app", "task", "task_type", "reason", "run", "value", "detail")
+    return [(e.seq, e.t, e.event, e.app, e.task, e.task_type, e.reason, e.run, spec_value(e),
+             spec_detail(e)) for e in result.events]
 
 
 def events_frame(result: ReplayResult, variant: str = "base", device: int = 0) -> pl.DataFrame:

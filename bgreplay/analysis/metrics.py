@@ -43,11 +43,9 @@ FRESH_WITHIN_S = 3_600.0  # SPEC §8: fresh_open_ratio counts opens with stalene
 
 def _throttle_reasons() -> tuple[str, ...]:
     """What a ``throttled`` event's reason may be: a policy's short name or an engine state."""
-    try:
-        from bgreplay.engine.policies import SHORT_NAMES
-    except ImportError:  # pragma: no cover - the engine always ships its policies
-        return ()
-    return (*SHORT_NAMES.values(), "threshold", "device_off", "already_running")
+    from bgreplay.engine.policies import REASONS
+
+    return tuple(REASONS)
 
 
 RUN_ENDS = ("completed", "killed")  # events that close a run and carry its runtime
@@ -135,8 +133,8 @@ METRICS: dict[str, MetricDef] = {
         _m("time_to_expiration", "task", "distribution", "seconds", "none",
            "Per expired run: launch to the expiration (`expired`), whatever expired it."),
         _m("energy", "task", "scalar", "units", "lower",
-           "Energy-budget units spent by the task's runs on battery (§6.6; `energy=N` in the "
-           "detail of `completed` / `killed`). Runs while plugged in cost nothing."),
+           "Energy-budget units spent by the task's runs on battery (§6.6; the `energy` of "
+           "`completed` / `killed` in the event log). Runs while plugged in cost nothing."),
         _m("opens", "app", "scalar", "count", "none",
            "Foreground opens (`app_opened`)."),
         _m("staleness_at_open", "app", "distribution", "seconds", "lower",
@@ -146,7 +144,7 @@ METRICS: dict[str, MetricDef] = {
            "Share of opens with staleness below `fresh_within` (1 h); an open with no fetch yet "
            "is not fresh. No data when the app was never opened."),
         _m("missed_changes_at_open", "app", "distribution", "count", "lower",
-           "Per open: server changes not fetched yet (`missed_changes=N` in the event detail)."),
+           "Per open: server changes not fetched yet (the `missed_changes` of `app_opened`)."),
         _m("background_runtime", "app", "scalar", "seconds", "none",
            "Total runtime of all the app's background runs."),
         _m("prewarms", "app", "scalar", "count", "none",
@@ -308,8 +306,7 @@ def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float
         launch_spacing=pl.col("t").filter(organic).diff().drop_nulls(),
         runtime=pl.col("value").filter(ev.is_in(RUN_ENDS)).drop_nulls(),
         time_to_expiration=pl.col("value").filter(ev == "expired").drop_nulls(),
-        energy=pl.col("detail").filter(ev.is_in(RUN_ENDS))
-        .str.extract(r"energy=([0-9.]+)", 1).cast(pl.Float64).sum(),
+        energy=pl.col("energy").filter(ev.is_in(RUN_ENDS)).sum(),
     )
     spans = (
         tf.filter(ev.is_in(THROTTLE_ENDS))
@@ -366,13 +363,13 @@ def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> p
     ev = pl.col("event")
     af = frame.filter(pl.col("app").is_not_null())
     opened = ev == "app_opened"
-    stale = pl.col("value")
+    stale = pl.col("t") - pl.col("fetched")  # seconds since the app last fetched
     counts = af.group_by("app").agg(
         opens=opened.sum(),
         fresh=(opened & stale.is_not_null() & (stale < fresh_within_s)).sum(),
         staleness_at_open=stale.filter(opened).drop_nulls(),
-        missed_changes_at_open=pl.col("detail").filter(opened)
-        .str.extract(r"missed_changes=(\d+)", 1).cast(pl.Float64).drop_nulls(),
+        missed_changes_at_open=pl.col("missed_changes").filter(opened).cast(pl.Float64)
+        .drop_nulls(),
         background_runtime=pl.col("value").filter(ev.is_in(RUN_ENDS)).drop_nulls().sum(),
         crashes=(ev == "app_crashed").sum(),
         prewarms=(ev == "prewarmed").sum(),

@@ -40,7 +40,8 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from bgreplay import api
-        from bgreplay.analysis.explain import POLICY_TITLES, explain, local_label
+        from bgreplay.analysis import explain as reasons
+        from bgreplay.analysis.explain import explain, local_label
         from bgreplay.cli.run import replay_with_progress
 
         scenario = api.load_scenario(scenario_path, overrides=set_, variant=variant)
@@ -72,7 +73,7 @@ def register(app: typer.Typer) -> None:
                 continue
             ev = item
             verdict = "[green]run[/green]" if ev.launched else \
-                f"[red]blocked[/red] ({POLICY_TITLES.get(ev.reason, ev.reason)})"
+                f"[red]blocked[/red] ({reasons.title(ev.reason)})"
             table = Table(title=f"{local_label(result, ev.t)}  trigger {ev.trigger}",
                           title_justify="left", show_edge=False, pad_edge=False)
             for col in ("policy", "decision", "score", "weight", "rationale"):

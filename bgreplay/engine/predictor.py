@@ -8,10 +8,15 @@ from before the start (``device.history``).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from itertools import accumulate, repeat
+from typing import TypeVar
 
-from bgreplay.trace.model import DAY_MS, Clock
+from bgreplay.trace.model import DAY_MS
 
+from .params import Params
+
+V = TypeVar("V")
 DEVICE = "\x00device"  # the key of unlocked intervals, next to app bundle ids
 
 
@@ -19,19 +24,18 @@ class UsagePredictor:
     """Recency-weighted share of past days with use near a time of day (half-life, 28 days,
     weekdays and weekends apart when each has enough days)."""
 
-    def __init__(self, clock: Clock, params, first_day: int):
-        self._clock = clock
-        self._window = int(params["predictor_window"])
-        self._horizon = int(params["device_activity_horizon"])
-        self._days = int(params["history_days"])
-        self._half_life_days = int(params["history_half_life"]) / DAY_MS
-        self._split_min = int(params["weekday_split_min_days"])
+    def __init__(self, params: Params, first_day: int) -> None:
+        self._window = params.predictor_window
+        self._horizon = params.device_activity_horizon
+        self._days = params.history_days
+        self._half_life_days = params.history_half_life / DAY_MS
+        self._split_min = params.weekday_split_min_days
         self._first_day = first_day  # first local day with observations (history included)
         self._opens: dict[str, list[int]] = {}  # key -> sorted local ms of opens
         self._starts: list[int] = []  # unlocked intervals, local ms
         self._ends: list[int] = []
         self._cache: dict[tuple[str, int, int], tuple[list[int], list[float]]] = {}
-        self._span_cache: dict[tuple[str, int, int], list[tuple[int, int]]] = {}
+        self._span_cache: dict[tuple[str, int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
         self._days_of: dict[int, list[tuple[int, float]]] = {}
         self._rate_cache: dict[tuple[str, int, int], float] = {}
 
@@ -143,8 +147,9 @@ class UsagePredictor:
         # the level after each time's last step, summed in the sorted order
         level_at = {0: 0.0}
         level_at.update(zip(ats, accumulate(deltas), strict=True))
-        return list(level_at), [(0.0 if level < 0.0 else level) / den
-                                for level in level_at.values()]
+        return list(level_at), [
+            (0.0 if level < 0.0 else level) / den for level in level_at.values()
+        ]
 
     def _weighted_days(self, today: int) -> list[tuple[int, float]]:
         """The past days behind ``today``'s curve and their recency weights (kept per day)."""
@@ -155,7 +160,8 @@ class UsagePredictor:
             same = [d for d in range(first, today) if _is_weekend(d) == weekend]
             chosen = same if len(same) >= self._split_min else range(first, today)
             days = self._days_of[today] = [
-                (d, 0.5 ** ((today - d) / self._half_life_days)) for d in chosen]
+                (d, 0.5 ** ((today - d) / self._half_life_days)) for d in chosen
+            ]
         return days
 
     def _spans(self, key: str, day: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -198,7 +204,11 @@ class UsagePredictor:
         return starts, ends
 
 
-def _cached(cache: dict, cache_key: tuple, build):
+def _cached(
+    cache: dict[tuple[str, int, int], V],
+    cache_key: tuple[str, int, int],
+    build: Callable[[str, int], V],
+) -> V:
     """``build(key, day)`` for ``cache_key = (key, day, observations seen)``, kept in ``cache``
     (emptied past 4,096 entries, so a year-long replay's memory stays flat)."""
     value = cache.get(cache_key)

@@ -18,73 +18,99 @@ streams and the moment, so they do not depend on what else the replay asks.
 
 from __future__ import annotations
 
-from bgreplay.engine import queue as q
-from bgreplay.engine.records import PREWARM_NOTE
-from bgreplay.engine.rng import stream_seed, unit_draw
+from bgreplay.engine.records import PREWARM
+from bgreplay.rng import unit_draw
 from bgreplay.trace.model import DAY_MS
 
-PREWARM_KINDS = ("prewarm", "prewarm_plan")
+from . import queue as q
+from .apps import Apps
+from .clock import LocalClock
+from .log import EventLog
+from .params import Params
+from .predictor import UsagePredictor
+from .queue import EventQueue
+from .scheduler import Scheduler
+from .view import PolicyView
+from .world import World
 
 
-class PrewarmMixin:
-    """Expects the attributes ``Replay`` sets up."""
+class Prewarm:
+    def __init__(
+        self,
+        world: World,
+        params: Params,
+        view: PolicyView,
+        apps: Apps,
+        predictor: UsagePredictor,
+        clock: LocalClock,
+        log: EventLog,
+        queue: EventQueue,
+        scheduler: Scheduler,
+    ) -> None:
+        self.world = world
+        self.p = params
+        self.view = view
+        self.apps = apps
+        self.predictor = predictor
+        self.clock = clock
+        self.log = log
+        self.queue = queue
+        self.scheduler = scheduler
 
-    def _init_prewarm(self) -> None:
-        if int(self.params["prewarm_lead"]) <= 0:
+    def start(self) -> None:
+        if self.p.prewarm_lead <= 0:
             return
-        for bundle in self.apps:
-            self._plan_prewarm(0, bundle)
+        for bundle in self.world.apps:
+            self.plan(0, bundle)
 
-    def _plan_prewarm(self, t: int, bundle: str) -> None:
+    def plan(self, t: int, bundle: str) -> None:
         """Queue the app's next pre-warm, ``prewarm_lead`` before the next predicted-use window
         that opens later than that; with none today or tomorrow, plan again at midnight."""
-        lead = int(self.params["prewarm_lead"])
-        level = float(self.params["prewarm_likelihood"])
-        earliest = self.local_ms(t) + lead
+        lead = self.p.prewarm_lead
+        level = self.p.prewarm_likelihood
+        earliest = self.clock.local_ms(t) + lead
         day = earliest // DAY_MS
         for local_day in (day, day + 1):
             for rise in self.predictor.rises(bundle, local_day, level):
                 if rise > earliest:
-                    self.queue.push(self.at_local(t, rise - lead), q.START, "prewarm", bundle)
+                    self.queue.push(self.clock.at_local(t, rise - lead), q.START, q.PREWARM, bundle)
                     return
-        self.queue.push(self._next_clock_time(t, 0), q.START, "prewarm_plan", bundle)
+        self.queue.push(self.clock.next_clock_time(t, 0), q.START, q.PREWARM_PLAN, bundle)
 
-    def _on_prewarm(self, t: int, kind: str, bundle: str) -> None:
-        if kind == "prewarm":
-            self._prewarm(t, bundle)
-        self._plan_prewarm(t, bundle)
-
-    def _prewarm(self, t: int, bundle: str) -> None:
+    def prewarm(self, t: int, bundle: str) -> None:
         """Launch the app's process in the background if the open is still predicted, the
         process is not in memory already and not barred (device off, force-quit, F47), and the
         system chooses to (`prewarm_chance`)."""
-        state = self.apps[bundle]
-        if self.device.off or state.force_quit or self.resident(state, t):
+        state = self.world.apps[bundle]
+        p = self.p
+        if self.world.device.off or state.force_quit or self.apps.resident(state, t):
             return
-        opens_at = t + int(self.params["prewarm_lead"])
-        if self.app_likelihood(bundle, opens_at, t) <= self.params["prewarm_likelihood"]:
+        opens_at = t + p.prewarm_lead
+        if self.view.app_likelihood(bundle, opens_at, t) <= p.prewarm_likelihood:
             return  # the prediction changed since the plan
-        if self._prewarm_draw(bundle, "prewarm", t) >= self.params["prewarm_chance"]:
+        if self._draw(bundle, "prewarm", t) >= p.prewarm_chance:
             return
-        runs_code = (self._prewarm_draw(bundle, "prewarm-launch-code", t)
-                     < self.params["prewarm_launch_code_share"])
+        runs_code = self._draw(bundle, "prewarm-launch-code", t) < p.prewarm_launch_code_share
         state.prewarmed_at = t
         state.launch_code_ran = runs_code
-        state.proc_until = t + int(self.params["process_residency"])
-        local = self.local_ms(opens_at)
+        state.proc_until = t + p.process_residency
+        local = self.clock.local_ms(opens_at)
         hhmm = f"{local % DAY_MS // 3_600_000:02d}:{local % 3_600_000 // 60_000:02d}"
-        what = ("runs the app's launch code in the background" if runs_code
-                else "stops before the app's launch code, which runs when the user opens it")
-        self._emit(t, "prewarmed", app=bundle,
-                   reason="launch_code" if runs_code else "no_launch_code",
-                   detail=f"DAS Prewarm launch for a predicted open from {hhmm}: the process "
-                          f"{what} (F93, FO7)")
-        if runs_code and not self.launch_crashes(bundle):
-            self._submit_on(t, state, "app_launch", PREWARM_NOTE)
+        what = (
+            "runs the app's launch code in the background"
+            if runs_code
+            else "stops before the app's launch code, which runs when the user opens it"
+        )
+        self.log.device(
+            t,
+            "prewarmed",
+            app=bundle,
+            reason="launch_code" if runs_code else "no_launch_code",
+            detail=f"DAS Prewarm launch for a predicted open from {hhmm}: the "
+            f"process {what} (F93, FO7)",
+        )
+        if runs_code and not self.apps.launch_crashes(bundle):
+            self.scheduler.queue_submits(t, bundle, "app_launch", PREWARM)
 
-    def _prewarm_draw(self, bundle: str, purpose: str, t: int) -> float:
-        key = f"{purpose}/{bundle}"
-        base = self.jitter_seeds.get(key)
-        if base is None:
-            base = self.jitter_seeds[key] = stream_seed(self.seed, key)
-        return unit_draw(base, t)
+    def _draw(self, bundle: str, purpose: str, t: int) -> float:
+        return unit_draw(self.view.streams.seed_of(f"{purpose}/{bundle}"), t)

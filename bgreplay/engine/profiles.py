@@ -66,8 +66,8 @@ def format_duration(ms: int) -> str:
     return "".join(parts)
 
 
-def _p(name, default, unit, source, confidence, description, low=None, high=None,
-       why="") -> Param:
+def _p(name: str, default: object, unit: str, source: str, confidence: str, description: str,
+       low: object = None, high: object = None, why: str = "") -> Param:
     return Param(name, default, unit, source, confidence, description, low, high, why)
 
 

@@ -22,8 +22,8 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bgreplay.engine.rng import stream_seed
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.rng import stream_seed
 from bgreplay.scenario.model import PersonaRef, Scenario
 from bgreplay.trace.model import DAY_MS, Interval, Point, Timeline
 

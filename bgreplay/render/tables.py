@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bgreplay.analysis.formatting import format_duration, format_value
+from bgreplay.analysis.frame import spec_detail, spec_value
 from bgreplay.analysis.metrics import FRESH_WITHIN_S
 from bgreplay.engine.records import ReplayResult
 from bgreplay.render import theme
@@ -219,7 +220,7 @@ def _event_cell(event) -> Text:
 
 
 def _value_text(event) -> str:
-    v = event.value
+    v = spec_value(event)
     if v is None:
         return ""
     if event.event == "submitted":
@@ -235,7 +236,7 @@ def _value_text(event) -> str:
 
 def detail_cell(event) -> Text:
     """The event's value (delay, runtime, score...) and its detail, for tables and tooltips."""
-    value, detail = _value_text(event), event.detail or ""
+    value, detail = _value_text(event), spec_detail(event) or ""
     if event.event == "throttled" and (event.reason != "threshold" or "score" in detail):
         value = ""  # a veto scores 0; a low score's detail already says "score 0.54 below ..."
     text = Text(value)

@@ -74,40 +74,20 @@ def battery_glyph(level: float) -> str:
     return SPARK[max(0, min(len(SPARK) - 1, int(level / (100 / len(SPARK)))))]
 
 
-# -- throttling: one letter per blocking policy (bgreplay.engine.policies short names) ------------
-POLICY_LETTERS: dict[str, str] = {
-    "application": "A",  # the app is in the foreground
-    "device_activity": "D",
-    "battery": "B",
-    "critical_battery": "C",
-    "low_power_mode": "L",
-    "thermal": "T",
-    "energy_budget": "E",
-    "network": "N",
-    "external_power": "P",
-    "rate_limit": "M",  # minimum spacing since the task's last launch
-    "boot_time": "R",  # just rebooted
-    "app_switcher": "Q",  # force-quit in the app switcher
-    "background_app_refresh": "F",  # Background App Refresh (fetch) off
-    "recent_use": "U",  # app unused for 7 days
-    "threshold": "S",  # score below threshold
-    "device_off": "O",
-    "already_running": "W",  # waits for its running run
-}
-
-
+# -- throttling: one letter per blocking reason (``bgreplay.engine.policies.REASONS``) ----------
 def policy_letter(policy: str | None) -> str:
-    """The letter drawn in throttled cells; unknown policies use their initial."""
-    if not policy:
-        return "?"
-    return POLICY_LETTERS.get(policy, policy[:1].upper() or "?")
+    """The letter drawn in throttled cells (each reason's own, from the policies)."""
+    from bgreplay.engine.policies import REASONS
+
+    known = REASONS.get(policy or "")
+    return known.letter if known is not None else "?"
 
 
 def policy_title(policy: str) -> str:
     """The policy's display name (``Battery level``), as ``bgreplay explain`` prints it."""
-    from bgreplay.analysis.explain import POLICY_TITLES
+    from bgreplay.analysis.explain import title
 
-    return POLICY_TITLES.get(policy, policy.replace("_", " "))
+    return title(policy)
 
 
 def throttle_style(policy: str | None) -> str:

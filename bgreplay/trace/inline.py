@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
-from bgreplay.engine.rng import rng_for
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.rng import rng_for
 from bgreplay.scenario.limits import MAX_TRACE_ROWS
 from bgreplay.scenario.model import DailyEntry, Scenario, TimelineEvent
 from bgreplay.trace.clock import instant_ms, local_date, local_to_utc_ms

@@ -22,8 +22,8 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from bgreplay.engine.rng import rng_for
 from bgreplay.errors import InputError
+from bgreplay.rng import rng_for
 from bgreplay.trace.clock import offset_changes, offset_ms, zone
 from bgreplay.trace.personas import Persona, app_rates, get_persona
 from bgreplay.trace.write import Offsets, TraceRow, iso, to_frame

@@ -32,3 +32,25 @@ def mix64(x: int) -> int:
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & 0xFFFFFFFFFFFFFFFF
     x = (x ^ (x >> 27)) * 0x94D049BB133111EB & 0xFFFFFFFFFFFFFFFF
     return x ^ (x >> 31)
+
+
+class Streams:
+    """One replay's named streams, each created on first use: generators drawn in sequence
+    (``generator``) and seeds for hashed draws (``seed_of``)."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._generators: dict[str, random.Random] = {}
+        self._seeds: dict[str, int] = {}
+
+    def generator(self, name: str) -> random.Random:
+        gen = self._generators.get(name)
+        if gen is None:
+            gen = self._generators[name] = rng_for(self.seed, name)
+        return gen
+
+    def seed_of(self, name: str) -> int:
+        base = self._seeds.get(name)
+        if base is None:
+            base = self._seeds[name] = stream_seed(self.seed, name)
+        return base

@@ -1,0 +1,97 @@
+"""The battery (SPEC §6.8): simulated from the rates of the profile until the trace's first
+sample, then the trace's samples. A 5-point step is an evaluation trigger (F40) and a `battery`
+event; the replay plans the next one whenever the rate may have changed."""
+
+from __future__ import annotations
+
+from . import queue as q
+from .params import Params
+from .queue import Entry, EventQueue
+from .world import DeviceState
+
+HOUR_MS = 3_600_000
+
+
+class Battery:
+    def __init__(self, device: DeviceState, params: Params, queue: EventQueue, end: int) -> None:
+        self.device = device
+        self.queue = queue
+        self.end = end
+        # % per ms: charging below 80 %, charging above, draining in use, draining idle
+        self.charge_fast = params.charge_fast / 60_000
+        self.charge_slow = params.charge_slow / 60_000
+        self.drain_in_use = -params.drain_unlocked / HOUR_MS
+        self.drain_idle = -params.drain_idle / HOUR_MS
+        self.due: int | None = None  # the time of the planned step, if any
+        self.step: Entry | None = None  # the queue entry that reaches it
+
+    def rate_per_ms(self) -> float:
+        """Current battery change in % per ms (positive while charging)."""
+        d = self.device
+        if d.plugged:
+            if d.battery >= 100.0:
+                return 0.0
+            return self.charge_fast if d.battery < 80.0 else self.charge_slow
+        if d.off:
+            return 0.0
+        return self.drain_in_use if d.in_use else self.drain_idle
+
+    def sync(self, t: int) -> None:
+        d = self.device
+        if not d.battery_measured and t > d.battery_t:
+            d.battery = _clamp_level(d.battery + self.rate_per_ms() * (t - d.battery_t))
+        d.battery_t = t
+
+    def level(self, t: int) -> float:
+        d = self.device
+        if d.battery_measured or t <= d.battery_t:
+            return d.battery
+        return _clamp_level(d.battery + self.rate_per_ms() * (t - d.battery_t))
+
+    def measured(self, level: float) -> None:
+        """A sample from the trace: from now on the trace says the level (§6.8)."""
+        self.device.battery_measured = True
+        self.device.battery = level
+        self._plan(None)
+
+    def schedule(self, t: int) -> None:
+        """Plan the next 5-point step (or the 80 % rate change, or empty)."""
+        if self.device.battery_measured:
+            return
+        rate = self.rate_per_ms()
+        if rate == 0.0:
+            self._plan(None)
+            return
+        level = self.device.battery
+        if rate > 0:
+            target = min((int(level // 5) + 1) * 5, 100)
+            if level < 80.0 < target + 1e-9:
+                target = 80
+        else:
+            target = (int(-(-level // 5)) - 1) * 5 if level % 5 == 0 else int(level // 5) * 5
+            target = max(target, 0)
+        when = t + max(1, int(abs((target - level) / rate)) + 1)
+        if when != self.due:  # most changes leave the rate alone: the planned step still holds
+            self._plan(when)
+
+    def _plan(self, when: int | None) -> None:
+        self.due = when
+        if self.step is not None:
+            self.step.cancel()
+            self.step = None
+        if when is not None and when < self.end:
+            self.step = self.queue.push(when, q.START, q.BATTERY_STEP)
+
+    def take_step(self, t: int) -> float:
+        """The planned step is due: round the level to it and return it."""
+        self.due = None
+        self.step = None
+        self.sync(t)
+        d = self.device
+        d.battery = float(round(d.battery))
+        return d.battery
+
+
+def _clamp_level(level: float) -> float:
+    """A battery level kept within 0–100 % (as ``min(max(level, 0.0), 100.0)``)."""
+    return 0.0 if level < 0.0 else (100.0 if level > 100.0 else level)

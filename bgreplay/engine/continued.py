@@ -1,0 +1,73 @@
+"""Continued processing (F100–F105): started at once when there is room and nothing vetoes it,
+else queued (``strategy: queue``) or refused (``fail``); a queued request starts when a slot
+frees and its policies allow it."""
+
+from __future__ import annotations
+
+from bgreplay.scenario.model import Task
+
+from .log import EventLog
+from .params import Params
+from .policies import Policy, vetoing_policy
+from .runs import Runs
+from .view import PolicyView
+from .world import Request, World
+
+
+class Continued:
+    def __init__(
+        self,
+        world: World,
+        params: Params,
+        view: PolicyView,
+        log: EventLog,
+        runs: Runs,
+        task_policies: dict[str, tuple[Policy, ...]],
+    ) -> None:
+        self.world = world
+        self.p = params
+        self.view = view
+        self.log = log
+        self.runs = runs
+        self.task_policies = task_policies
+
+    def submit(self, task: Task, t: int, trigger: str) -> None:
+        w = self.world
+        req = Request(w.next_request_number(), task, t, t, t)
+        req.lpm_submitted_before = not w.device.lpm  # F56: exempt if LPM was already on
+        if self.can_start(t, req):
+            w.pending[task.id] = req
+            self.log.task(t, "submitted", task, reason=trigger, value=0.0, request=req.number)
+            self.runs.launch(req, t)
+            return
+        if task.strategy == "fail":
+            self.log.task(
+                t,
+                "submit_failed",
+                task,
+                reason="immediateRunIneligible",
+                detail="no room to run it right away (F19, F102)",
+            )
+            return
+        req.queued = True
+        w.pending[task.id] = req
+        w.cp_queue.append(req)
+        self.log.task(
+            t, "submitted", task, reason=trigger, value=0.0, request=req.number, detail="queued"
+        )
+
+    def can_start(self, t: int, req: Request) -> bool:
+        """Nothing holds it (the device on, no run of it in progress, no veto of its
+        policies) and fewer than `cp_max_concurrent` run."""
+        if self.view.held_by_state(req) is not None:
+            return False
+        if vetoing_policy(self.view, self.task_policies[req.task.id], req, t) is not None:
+            return False
+        return self.world.device.cp_running < self.p.cp_max_concurrent
+
+    def admit_queued(self, t: int) -> None:
+        for req in list(self.world.cp_queue):
+            if not self.can_start(t, req):
+                continue
+            req.queued = False
+            self.runs.launch(req, t)

@@ -1,0 +1,102 @@
+"""dasd's policies (F§2.3), one module each; every reason a request can be held back for, with
+what the event log, the timeline and ``explain`` say of it (``REASONS``).
+
+``POLICIES`` is in dasd's evaluation order, which is also the order in which a veto that
+appears while a task runs is looked for (``Policy.expires_as``).
+"""
+
+from __future__ import annotations
+
+from bgreplay.scenario.model import Task
+
+from ..view import PolicyView
+from ..world import Request
+from . import (
+    app_switcher,
+    application,
+    background_app_refresh,
+    battery,
+    boot_time,
+    critical_battery,
+    device_activity,
+    energy_budget,
+    external_power,
+    low_power_mode,
+    network,
+    penalty,
+    rate_limit,
+    recent_use,
+    thermal,
+)
+from .base import (
+    AMNP,
+    AMP,
+    CP,
+    DECISION_NAMES,
+    MNP,
+    MP,
+    Answer,
+    Policy,
+    Reason,
+    combine,
+    relax,
+)
+from .states import STATES
+
+POLICIES: tuple[Policy, ...] = (
+    application.POLICY,
+    device_activity.POLICY,
+    battery.POLICY,
+    critical_battery.POLICY,
+    low_power_mode.POLICY,
+    thermal.POLICY,
+    energy_budget.POLICY,
+    network.POLICY,
+    external_power.POLICY,
+    rate_limit.POLICY,
+    boot_time.POLICY,
+    app_switcher.POLICY,
+    background_app_refresh.POLICY,
+    recent_use.POLICY,
+    penalty.POLICY,
+)
+REASONS: dict[str, Reason] = {r.short: r for r in (*POLICIES, *STATES)}
+"""Every `throttled` reason the engine can write → what it is."""
+
+
+def policies_for(task: Task) -> tuple[Policy, ...]:
+    return tuple(p for p in POLICIES if p.applies(task))
+
+
+def vetoing_policy(
+    view: PolicyView, policies: tuple[Policy, ...], req: Request, now: int
+) -> str | None:
+    """The policy whose veto holds ``req`` now (dasd's combination), or None."""
+    answers: list[Answer] = []
+    asked: list[Policy] = []
+    for pol in policies:
+        answer = pol.evaluate(view, req, now, None, True)
+        if answer is not None:
+            asked.append(pol)
+            answers.append(answer)
+    blocker = combine(answers)[2]
+    return asked[blocker].short if blocker >= 0 else None
+
+
+__all__ = [
+    "AMNP",
+    "AMP",
+    "CP",
+    "DECISION_NAMES",
+    "MNP",
+    "MP",
+    "POLICIES",
+    "REASONS",
+    "Answer",
+    "Policy",
+    "Reason",
+    "combine",
+    "policies_for",
+    "relax",
+    "vetoing_policy",
+]

@@ -1,0 +1,50 @@
+"""Battery level policy (F34, F59): processing needs external power on iPhone (on iPad, a
+charged battery); the level scores the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..view import PolicyView
+from ..world import Request
+from .base import CP, MNP, Answer, Policy, is_processing_launch
+
+
+class BatteryLevel(Policy):
+    def __init__(self) -> None:
+        super().__init__("battery", "Battery level", "B", "F34, F59")
+
+    def explain(self, params: Mapping[str, object]) -> str:
+        return "processing needs external power on iPhone (F34)"
+
+    def _vetoes(self, v: PolicyView, req: Request, level: float, live: bool) -> bool:
+        d = v.device
+        return (
+            live
+            and is_processing_launch(req.task)
+            and not d.plugged
+            and (d.model != "ipad" or level < v.p.ipad_processing_min_battery)
+        )
+
+    def evaluate(
+        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
+    ) -> Answer | None:
+        p = v.p
+        level = v.battery_level(now)
+        if self._vetoes(v, req, level, live):
+            return (MNP, 0.0, p.battery_weight)
+        if at is None:
+            return None
+        s = (max(level - p.battery_base, 0.0) / (100.0 - p.battery_base)) ** p.battery_exponent
+        if v.device.plugged:
+            s *= p.battery_plugged_boost
+        return (CP, min(max(s, 0.0), 1.0), p.battery_weight)
+
+    def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
+        level = v.battery_level(now)
+        if self._vetoes(v, req, level, live):
+            return f"launchType == PROCESSING AND pluggedIn == NO (battery {level:.0f}%)"
+        return f"battery {level:.0f}%{', plugged' if v.device.plugged else ''}"
+
+
+POLICY = BatteryLevel()

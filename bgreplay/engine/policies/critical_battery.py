@@ -1,0 +1,39 @@
+"""Critically low battery (F58): at or below the critical level, unplugged, only essential work
+runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bgreplay.scenario.model import Task
+
+from ..view import PolicyView
+from ..world import Request
+from .base import MNP, Answer, Policy, number
+
+
+class CriticalBattery(Policy):
+    def __init__(self) -> None:
+        super().__init__("critical_battery", "Critically low battery", "C", "F58")
+
+    def applies(self, task: Task) -> bool:
+        return task.type == "refresh"
+
+    def explain(self, params: Mapping[str, object]) -> str:
+        return (
+            f"the battery was at or below {number(params['critical_battery'])} % and "
+            "unplugged: only essential work runs (F58)"
+        )
+
+    def evaluate(
+        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
+    ) -> Answer | None:
+        if live and not v.device.plugged and v.battery_level(now) <= v.p.critical_battery:
+            return (MNP, 0.0, 0.0)
+        return None
+
+    def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
+        return f"battery {v.battery_level(now):.0f}% <= {v.p.critical_battery:.0f}%, unplugged"
+
+
+POLICY = CriticalBattery()

@@ -1,0 +1,36 @@
+"""External power (F33): a request that requires external power waits for a charger, and a run
+of it stops when the device is unplugged."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bgreplay.scenario.model import Task
+
+from ..view import PolicyView
+from ..world import Request
+from .base import MNP, Answer, Policy
+
+
+class ExternalPower(Policy):
+    def __init__(self) -> None:
+        super().__init__("external_power", "External power", "P", "F33", expires_as="unplugged")
+
+    def applies(self, task: Task) -> bool:
+        return task.requires_external_power
+
+    def explain(self, params: Mapping[str, object]) -> str:
+        return "the request requires external power and the device was on battery (F33)"
+
+    def evaluate(
+        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
+    ) -> Answer | None:
+        if live and not v.device.plugged:
+            return (MNP, 0.0, 0.0)
+        return None
+
+    def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
+        return "requiresExternalPower, on battery"
+
+
+POLICY = ExternalPower()

@@ -1,0 +1,46 @@
+"""Low Power Mode (F52, F55, F56): enforced when on and unplugged or under the threshold; a
+continued-processing task submitted after LPM began, or already running, is exempt."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bgreplay.scenario.model import Task
+
+from ..view import PolicyView
+from ..world import Request
+from .base import MNP, Answer, Policy, number
+
+
+class LowPowerMode(Policy):
+    def __init__(self) -> None:
+        super().__init__(
+            "low_power_mode", "Low Power Mode", "L", "F52, F55, F56", expires_as="low_power_mode"
+        )
+
+    def applies(self, task: Task) -> bool:
+        return True
+
+    def explain(self, params: Mapping[str, object]) -> str:
+        return (
+            "Low Power Mode pauses background work unless the device charges at "
+            f"{number(params['lpm_battery_threshold'])} % or more (F55)"
+        )
+
+    def evaluate(
+        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
+    ) -> Answer | None:
+        if not live or not v.lpm_enforced(now):
+            return None
+        if req.task.type == "continued_processing" and not req.lpm_submitted_before:
+            return None  # F56: submitted after LPM engaged
+        return (MNP, 0.0, 0.0)
+
+    def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
+        return f"Low Power Mode on, unplugged or battery < {number(v.p.lpm_battery_threshold)}%"
+
+    def expires(self, task: Task) -> bool:
+        return task.type != "continued_processing"  # F56: a running one is exempt
+
+
+POLICY = LowPowerMode()

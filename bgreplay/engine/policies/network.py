@@ -1,0 +1,35 @@
+"""Network (F32): a request that requires a network connection waits for one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bgreplay.scenario.model import Task
+
+from ..view import PolicyView
+from ..world import Request
+from .base import MNP, Answer, Policy
+
+
+class Network(Policy):
+    def __init__(self) -> None:
+        super().__init__("network", "Network", "N", "F32")
+
+    def applies(self, task: Task) -> bool:
+        return task.requires_network
+
+    def explain(self, params: Mapping[str, object]) -> str:
+        return "the request requires a network connection and there was none (F32)"
+
+    def evaluate(
+        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
+    ) -> Answer | None:
+        if live and v.device.network == "none":
+            return (MNP, 0.0, 0.0)
+        return None
+
+    def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
+        return "requiresNetworkConnectivity, no network"
+
+
+POLICY = Network()
