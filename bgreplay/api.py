@@ -101,13 +101,15 @@ def replay(
     lists the profile parameters the replay read.
 
     A replay whose cost passes ``MAX_REPLAY_WORK`` stops with ``InputError`` (see
-    ``check_replay_work``)."""
-    from bgreplay.engine.replay import Replay
+    ``check_replay_work``). The compiled engine replays where it is built and current
+    (``bgreplay --version`` says which)."""
+    from bgreplay.engine.select import engine_module
 
     if timeline is None:
         timeline = load_timeline(scenario)
-    engine = Replay(scenario, timeline, resolve_profile(scenario), explain_task=explain_task,
-                    record_params=record_params)
+    engine = engine_module(record_params=record_params).Replay(
+        scenario, timeline, resolve_profile(scenario), explain_task=explain_task,
+        record_params=record_params)
     end = scenario.duration_ms
     for until in range(HOUR_MS, end + HOUR_MS, HOUR_MS):
         engine.advance(min(until, end))

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bgreplay.engine.profiles import build_profile
 from bgreplay.engine.replay import Replay
+from bgreplay.engine.select import compiled
 from bgreplay.scenario.model import (
     App,
     Device,
@@ -83,9 +84,18 @@ def timeline(intervals=(), points=(), days: int = 3) -> Timeline:
 
 def run(sc: Scenario, tl: Timeline, profile: str = "ios-26", explain: str | None = None,
         **params):
-    engine = Replay(sc, tl, build_profile(profile, params), explain_task=explain)
+    """Replay with the pure-Python engine and, where it is built, the compiled one too: the
+    two must write the same event log and evaluations (every engine test checks both)."""
+    built = build_profile(profile, params)
+    engine = Replay(sc, tl, built, explain_task=explain)
     engine.advance()
-    return engine.result()
+    result = engine.result()
+    fast = compiled()
+    if fast is not None:
+        other = fast.replay(sc, tl, built, explain_task=explain)
+        assert other.events == result.events, "the compiled engine wrote another event log"
+        assert other.evaluations == result.evaluations
+    return result
 
 
 def of(result, event: str, task: str | None = None):

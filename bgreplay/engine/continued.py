@@ -61,7 +61,7 @@ class Continued:
         policies) and fewer than `cp_max_concurrent` run."""
         if self.view.held_by_state(req) is not None:
             return False
-        if vetoing_policy(self.view, self.task_policies[req.task.id], req, t) is not None:
+        if vetoing_policy(self.view, self.task_policies[req.task_id], req, t) is not None:
             return False
         return self.world.device.cp_running < self.p.cp_max_concurrent
 

@@ -202,7 +202,7 @@ class Device:
         state.force_quit = True  # F47, F48: survives reboots, cleared by a manual launch
         self.apps.end_process(state)
         # the queue first: a killed run frees a slot, which would admit the app's queued request
-        for req in [r for r in w.cp_queue if r.task.app == bundle]:
+        for req in [r for r in w.cp_queue if r.app == bundle]:
             w.unpend(req)
             self.log.task(
                 t,

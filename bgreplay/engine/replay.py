@@ -10,6 +10,7 @@ happened.
 
 from __future__ import annotations
 
+import gc
 from typing import cast
 
 from bgreplay.engine.profiles import Profile
@@ -142,6 +143,16 @@ class Replay:
     def advance(self, until: int | None = None) -> None:
         """Process every queued event before ``until`` (default: the end of the replay)."""
         stop = self.end if until is None else min(until, self.end)
+        collecting = gc.isenabled()
+        gc.disable()  # the replay's short-lived objects need no cycle search while it runs
+        try:
+            self._run_until(stop)
+        finally:
+            if collecting:
+                gc.enable()
+        self.now = max(self.now, stop)
+
+    def _run_until(self, stop: int) -> None:
         pop = self.queue.pop_before
         device, scheduler, runs, prewarm = self.device, self.scheduler, self.runs, self.prewarm
         entry = pop(stop)
@@ -171,7 +182,6 @@ class Replay:
                     prewarm.prewarm(t, bundle)
                 prewarm.plan(t, bundle)
             entry = pop(stop)
-        self.now = max(self.now, stop)
 
     def _battery_step(self, t: int) -> None:
         level = self.battery.take_step(t)

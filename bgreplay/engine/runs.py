@@ -376,7 +376,7 @@ class Runs:
             return
         req = w.pending.get(task_id)
         if req is not None and req.queued:
-            w.touch_app(req.task.app)
+            w.touch_app(req.app)
             w.unpend(req)
             self.log.task(t, "cancelled", req.task, reason="user_cancel")
 

@@ -168,9 +168,9 @@ class Scheduler:
         same_kind = sum(
             1
             for r in self.world.pending.values()
-            if r.task.app == task.app
-            and (r.task.type == "refresh") == refresh
-            and r.task.type != "continued_processing"
+            if r.app == task.app
+            and (r.kind == "refresh") == refresh
+            and r.kind != "continued_processing"
         )
         limit = self.p.max_pending_refresh if refresh else self.p.max_pending_processing
         return same_kind >= limit
@@ -197,7 +197,7 @@ class Scheduler:
         window = req.start_before - req.start_after
         horizon = min(window, p.prediction_horizon)
         step = p.prediction_step_short if window <= 15 * 60_000 else p.prediction_step
-        policies = self.task_policies[req.task.id]
+        policies = self.task_policies[req.task_id]
         view = self.view
         # Only predictions move with the moment scanned; the other scores are today's.
         fixed: list[Answer] = []
@@ -217,7 +217,7 @@ class Scheduler:
         target = p.optimal_target
         needed = self._likely_launch_level(req, now, fixed)
         if needed is not None:  # skip steps whose predicted use cannot reach the target
-            app, ahead = req.task.app, p.app_prediction_offset
+            app, ahead = req.app, p.app_prediction_offset
             default = p.app_default_likelihood
             for at in steps:
                 if (
@@ -261,13 +261,13 @@ class Scheduler:
         score above the target — only where the Application score is 1 — or None when that
         bound does not hold (then every step is scored)."""
         p = self.p
-        if not self.skip_quiet_ticks or req.task.type != "refresh":
+        if not self.skip_quiet_ticks or req.kind != "refresh":
             return None
         weights = sum(a[2] for a in fixed if a[2] > 0)
         app_weight = p.app_weight
         total = weights + app_weight + p.device_activity_weight
         bound = (weights + app_weight * p.app_cap + p.device_activity_weight) / total
-        needed = self._launch_rule_likelihood(req.task.app, now)
+        needed = self._launch_rule_likelihood(req.app, now)
         if bound >= p.optimal_target or needed is None:
             return None
         return needed
@@ -317,7 +317,7 @@ class Scheduler:
                 continue
             if req.wake_at > t and (on_tick or self._still_held(req, t)):
                 continue
-            if pending.get(req.task.id) is req:
+            if pending.get(req.task_id) is req:
                 self.evaluate(req, t, "tick" if on_tick else "context")
         if pending:
             self._ensure_tick(t)
@@ -327,7 +327,7 @@ class Scheduler:
         — held by a veto that is still the deciding one, or held back by its score, asleep
         until a later chance (see ``_next_chance``), with still no veto. The vetoes are cheap
         to ask; the scores are not."""
-        if self.explain_task == req.task.id:
+        if self.explain_task == req.task_id:
             return False
         if req.wake_at == NEVER:
             return self.veto_reason(req, now) == req.last_reason
@@ -340,7 +340,7 @@ class Scheduler:
         held = self.view.held_by_state(req)
         if held is not None:
             return held
-        return vetoing_policy(self.view, self.task_policies[req.task.id], req, now)
+        return vetoing_policy(self.view, self.task_policies[req.task_id], req, now)
 
     def _next_chance(self, req: Request, now: int, weights: dict[str, float]) -> int:
         """The first moment a refresh held back by its score could launch, so quiet ticks
@@ -348,7 +348,7 @@ class Scheduler:
         likelihood crosses its launch rule, F43) or the threshold relax; other changes are
         device changes, which re-score anyway, or other apps' opens, which can only push this
         app down the recent-apps set and so lower its score. Reads only past observations."""
-        if req.task.type != "refresh" or "application" not in weights:
+        if req.kind != "refresh" or "application" not in weights:
             return 0
         p = self.p
         total = sum(w for w in weights.values() if w > 0)
@@ -362,7 +362,7 @@ class Scheduler:
         wake = NEVER
         if floor <= best_without_app:  # the threshold relaxes to a reachable level at a slot
             wake = min(wake, self._threshold_reaches(req, best_without_app))
-        app = req.task.app
+        app = req.app
         needed = self._launch_rule_likelihood(app, now)
         if needed is None:
             return 0
@@ -372,7 +372,7 @@ class Scheduler:
         if earliest is not None:
             margin = p.app_jitter_max + (HOUR_MS if self.clock.changes else 0)
             wake = min(wake, now + max(0, earliest - local) - margin)
-        for started in self.world.penalties.get(req.task.id, ()):
+        for started in self.world.penalties.get(req.task_id, ()):
             if started + p.penalty_duration > now:
                 wake = min(wake, started + p.penalty_duration)
         return wake
@@ -469,7 +469,7 @@ class Scheduler:
         self.evaluations.append(
             Evaluation(
                 now,
-                req.task.id,
+                req.task_id,
                 trigger,
                 verdicts,
                 "run" if launched else "blocked",

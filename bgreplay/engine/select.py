@@ -9,6 +9,7 @@ is an attribute hook the compiled classes do not allow).
 
 from __future__ import annotations
 
+import importlib
 import os
 from functools import cache
 from pathlib import Path
@@ -25,13 +26,12 @@ def compiled() -> ModuleType | None:
     if os.environ.get("BGREPLAY_PURE_PYTHON"):
         return None
     try:
-        from bgreplay import _cengine  # type: ignore[attr-defined]
-        from bgreplay._cengine import replay  # type: ignore[attr-defined]
-    except ImportError:
+        package = importlib.import_module("bgreplay._cengine")
+        if getattr(package, "SOURCE_DIGEST", None) != source_digest(ENGINE_DIR):
+            return None
+        return importlib.import_module("bgreplay._cengine.replay")
+    except ImportError:  # not built, or built for another Python
         return None
-    if getattr(_cengine, "SOURCE_DIGEST", None) != source_digest(ENGINE_DIR):
-        return None
-    return replay  # type: ignore[no-any-return]
 
 
 def engine_module(*, record_params: bool = False) -> ModuleType:

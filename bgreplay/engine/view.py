@@ -155,6 +155,6 @@ class PolicyView:
         """``device_off`` or ``already_running`` when no policy is asked at all."""
         if self.device.off:
             return "device_off"
-        if req.task.id in self.world.active:
+        if req.task_id in self.world.active:
             return "already_running"
         return None

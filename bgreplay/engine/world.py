@@ -66,21 +66,29 @@ class AppState:
     launch_code_ran: bool = False
 
 
-@dataclass(slots=True, eq=False)
 class Request:
-    number: int
-    task: Task
-    submit_t: int
-    start_after: int
-    start_before: int
-    optimal_score: float = 1.0
-    optimal_t: int = 0
-    last_reason: str | None = None  # the blocking reason last logged as `throttled`
-    wake_at: int = 0  # re-score on ticks from then on; device changes re-score at any time
-    lpm_submitted_before: bool = False
-    queued: bool = False  # continued processing waiting for a slot
-    prediction_skipped: bool = False  # start_after too far away: threshold 0.01 (F30)
-    entries: list[Entry] = field(default_factory=list)  # its queued evaluations
+    """One submitted request; ``app``, ``kind`` and ``task_id`` repeat its task's, which the
+    policies read on every evaluation."""
+
+    def __init__(self, number: int, task: Task, submit_t: int, start_after: int,
+                 start_before: int) -> None:
+        self.number = number
+        self.task = task
+        self.app = task.app
+        self.kind: str = task.type
+        self.task_id = task.id
+        self.processing_family = task.is_processing_family
+        self.submit_t = submit_t
+        self.start_after = start_after
+        self.start_before = start_before
+        self.optimal_score = 1.0
+        self.optimal_t = 0
+        self.last_reason: str | None = None  # the blocking reason last logged as `throttled`
+        self.wake_at = 0  # re-score on ticks from then on; device changes re-score any time
+        self.lpm_submitted_before = False
+        self.queued = False  # continued processing waiting for a slot
+        self.prediction_skipped = False  # start_after too far away: threshold 0.01 (F30)
+        self.entries: list[Entry] = []  # its queued evaluations
 
 
 @dataclass(slots=True, eq=False)
@@ -132,13 +140,13 @@ class World:
         return self.run_numbers
 
     def pending_count(self, bundle: str) -> int:
-        return sum(1 for r in self.pending.values() if r.task.app == bundle)
+        return sum(1 for r in self.pending.values() if r.app == bundle)
 
     def unpend(self, req: Request) -> None:
         """``req`` is no longer pending (launched, replaced, cancelled): its queued evaluations
         are withdrawn."""
-        if self.pending.get(req.task.id) is req:
-            del self.pending[req.task.id]
+        if self.pending.get(req.task_id) is req:
+            del self.pending[req.task_id]
         if req.queued or req in self.cp_queue:
             self.cp_queue.remove(req)
         for entry in req.entries:
@@ -149,5 +157,5 @@ class World:
         """Something about the app changed (opened, closed, a request added or gone): its
         requests' sleeping chances may come sooner, so they are re-scored at the next chance."""
         for req in self.pending.values():
-            if req.task.app == bundle:
+            if req.app == bundle:
                 req.wake_at = 0

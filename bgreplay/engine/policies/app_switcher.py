@@ -28,7 +28,7 @@ class AppSwitcher(Policy):
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
-        if live and v.world.apps[req.task.app].force_quit:
+        if live and v.world.apps[req.app].force_quit:
             return (MNP, 0.0, 0.0)
         return None
 

@@ -32,10 +32,10 @@ class Application(Policy):
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
         p = v.p
-        app = req.task.app
+        app = req.app
         if live and v.device.foreground == app:
             return (MNP, 0.0, p.app_weight)
-        if at is None or req.task.type != "refresh":
+        if at is None or req.kind != "refresh":
             return None  # F44: its score applies to refresh only; the veto to every BG task (F45)
         s = math.sqrt(self._likelihood(v, req, now, at, live))
         if s > p.app_launch_rule:
@@ -50,11 +50,11 @@ class Application(Policy):
     def _likelihood(self, v: PolicyView, req: Request, now: int, at: int, live: bool) -> float:
         look = at + v.p.app_prediction_offset
         if live:
-            look += v.jitter(req.task.app, now)
-        return v.app_likelihood(req.task.app, look, at)
+            look += v.jitter(req.app, now)
+        return v.app_likelihood(req.app, look, at)
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
-        app = req.task.app
+        app = req.app
         if at is None or (live and v.device.foreground == app):
             return "appIsForeground: Required:0 Observed:1"
         likelihood = self._likelihood(v, req, now, at, live)

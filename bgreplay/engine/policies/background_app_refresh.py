@@ -25,7 +25,7 @@ class BackgroundAppRefresh(Policy):
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
         d = v.device
-        if live and (d.bar_global_off or req.task.app in d.bar_off_apps):
+        if live and (d.bar_global_off or req.app in d.bar_off_apps):
             return (MNP, 0.0, 0.0)
         return None
 

@@ -43,7 +43,7 @@ class DeviceActivity(Policy):
         return None
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
-        if req.task.type == "refresh" and at is not None:
+        if req.kind == "refresh" and at is not None:
             return f"predicted in use soon {v.in_use_probability(at):.2f}"
         return "launchType == PROCESSING AND deviceActive == YES"
 

@@ -31,12 +31,12 @@ class EnergyBudget(Policy):
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
-        if live and not v.device.plugged and v.energy_left(req.task.app, now) <= 0:
+        if live and not v.device.plugged and v.energy_left(req.app, now) <= 0:
             return (MNP, 0.0, 0.0)
         return None
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
-        app = req.task.app
+        app = req.app
         return (
             f"Energy Budget: Required:1.00, Observed:0.00 ({v.energy_left(app, now):.1f} "
             f"units left; allocation {v.energy_allocation(app, now):.1f} units/day from "

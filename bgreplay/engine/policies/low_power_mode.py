@@ -32,7 +32,7 @@ class LowPowerMode(Policy):
     ) -> Answer | None:
         if not live or not v.lpm_enforced(now):
             return None
-        if req.task.type == "continued_processing" and not req.lpm_submitted_before:
+        if req.kind == "continued_processing" and not req.lpm_submitted_before:
             return None  # F56: submitted after LPM engaged
         return (MNP, 0.0, 0.0)
 

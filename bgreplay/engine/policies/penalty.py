@@ -30,7 +30,7 @@ class Penalty(Policy):
     ) -> Answer | None:
         if at is None:
             return None
-        factor = v.penalty_multiplier(req.task.id, now)
+        factor = v.penalty_multiplier(req.task_id, now)
         return None if factor >= 1.0 else (CP, factor, 0.0)
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:

@@ -30,7 +30,7 @@ class RateLimit(Policy):
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         lifted = v.spacing_ends(req.task, now)
-        last = v.world.last_launch[req.task.id]
+        last = v.world.last_launch[req.task_id]
         assert lifted is not None
         return (
             f"launched {(now - last) / 60_000:.1f} min ago; launches of one task are "

@@ -30,7 +30,7 @@ class RecentUse(Policy):
     ) -> Answer | None:
         if not live:
             return None
-        last = v.world.apps[req.task.app].last_open
+        last = v.world.apps[req.app].last_open
         if last is None or now - last > v.p.processing_recent_use:
             return (MNP, 0.0, 0.0)
         return None

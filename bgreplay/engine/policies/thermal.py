@@ -27,7 +27,7 @@ class Thermal(Policy):
     ) -> Answer | None:
         level = v.device.thermal
         p = v.p
-        if live and (level == "critical" or (level == "serious" and req.task.is_processing_family)):
+        if live and (level == "critical" or (level == "serious" and req.processing_family)):
             return (AMNP, 0.0, p.thermal_weight)
         if at is None:
             return None
