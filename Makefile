@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint fmt typecheck bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,20 @@ demo: $(STAMP)
 	$(BIN)/bgreplay run scenarios/pixar-film-tracker.yaml
 
 # The whole suite on every core; the 15 slowest tests are listed at the end.
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: lint typecheck
 	$(BIN)/python -m pytest -n auto --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+
+# The engine strictly (it is also what the compiled engine is built from), the rest as written.
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict bgreplay/engine
+	$(BIN)/mypy bgreplay
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -37,4 +45,5 @@ fuzz: $(STAMP)
 	  tests/test_trace_io.py tests/test_durations.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis .mypy_cache \
+	  bgreplay/_cengine bgreplay/*.so

@@ -11,8 +11,8 @@ import resource
 import time
 from datetime import datetime
 
-from bgreplay.engine.replay import Replay
 from bgreplay.engine.profiles import build_profile
+from bgreplay.engine.replay import Replay
 from bgreplay.scenario.model import (
     App,
     DurationDist,

@@ -56,7 +56,7 @@ class CaseTimeout(BaseException):
     """Raised by the alarm: a BaseException, so the CLI boundary cannot swallow it."""
 
 
-def _on_alarm(signum, frame):  # pragma: no cover - only on a hang
+def _on_alarm(_signum, _frame):  # pragma: no cover - only on a hang
     raise CaseTimeout
 
 

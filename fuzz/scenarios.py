@@ -235,7 +235,7 @@ def _fresh(draw: Draw, pool: list[Any]) -> Any:
 
 
 def op_drop(draw: Draw, doc: Any) -> Any:
-    hit = _pick(draw, doc, lambda p, n: bool(p))
+    hit = _pick(draw, doc, lambda p, _: bool(p))
     if hit:
         parent = _get(doc, hit[0][:-1])
         del parent[hit[0][-1]]
@@ -249,7 +249,7 @@ def op_retype(draw: Draw, doc: Any) -> Any:
 
 def op_valid(draw: Draw, doc: Any) -> Any:
     """A valid value for the key (the mutant usually still loads)."""
-    hit = _pick(draw, doc, lambda p, n: bool(p) and isinstance(p[-1], str) and p[-1] in VALID)
+    hit = _pick(draw, doc, lambda p, _: bool(p) and isinstance(p[-1], str) and p[-1] in VALID)
     if hit is None:
         return doc
     pool = ["1h", "6h", "1d", "3d", "7d", "30d"] if hit[0] == ("duration",) else VALID[hit[0][-1]]
@@ -257,7 +257,7 @@ def op_valid(draw: Draw, doc: Any) -> Any:
 
 
 def op_duration(draw: Draw, doc: Any) -> Any:
-    def durationish(p: Path_, n: Any) -> bool:
+    def durationish(_: Path_, n: Any) -> bool:
         return isinstance(n, str) and n[:1].isdigit() and n[-1:] in "smhd"
 
     hit = _pick(draw, doc, durationish)
@@ -265,7 +265,7 @@ def op_duration(draw: Draw, doc: Any) -> Any:
 
 
 def op_clock(draw: Draw, doc: Any) -> Any:
-    hit = _pick(draw, doc, lambda p, n: isinstance(n, str) and ":" in n and len(n) <= 11)
+    hit = _pick(draw, doc, lambda _, n: isinstance(n, str) and ":" in n and len(n) <= 11)
     if hit is None:
         return doc
     pool = RANGES if "-" in hit[1] else CLOCKS + INSTANTS
@@ -273,13 +273,13 @@ def op_clock(draw: Draw, doc: Any) -> Any:
 
 
 def op_number(draw: Draw, doc: Any) -> Any:
-    hit = _pick(draw, doc, lambda p, n: isinstance(n, int | float) and not isinstance(n, bool))
+    hit = _pick(draw, doc, lambda _, n: isinstance(n, int | float) and not isinstance(n, bool))
     pool = [0, -1, 1, 0.5, 101, 1e308, 10**30, 2**63, float("nan"), float("inf"), -0.0, 1e-300]
     return _set(doc, hit[0], draw.choice(pool)) if hit else doc
 
 
 def op_rename(draw: Draw, doc: Any) -> Any:
-    hit = _pick(draw, doc, lambda p, n: isinstance(n, dict) and bool(n))
+    hit = _pick(draw, doc, lambda _, n: isinstance(n, dict) and bool(n))
     if hit is None:
         return doc
     mapping = hit[1]
@@ -297,7 +297,7 @@ def op_rename(draw: Draw, doc: Any) -> Any:
 
 
 def op_add_key(draw: Draw, doc: Any) -> Any:
-    hit = _pick(draw, doc, lambda p, n: isinstance(n, dict))
+    hit = _pick(draw, doc, lambda _, n: isinstance(n, dict))
     if hit is None:
         return doc
     key = draw.choice(KEYS)
@@ -309,7 +309,7 @@ def op_add_key(draw: Draw, doc: Any) -> Any:
 def op_copy(draw: Draw, doc: Any) -> Any:
     """A subtree pasted somewhere else (a handler under device, a task under expect ...)."""
     src = _pick(draw, doc)
-    dst = _pick(draw, doc, lambda p, n: isinstance(n, dict | list))
+    dst = _pick(draw, doc, lambda _, n: isinstance(n, dict | list))
     if src is None or dst is None:
         return doc
     value = copy.deepcopy(src[1])
@@ -335,7 +335,7 @@ def _size(node: Any, depth: int = 0) -> int:
 
 def op_many(draw: Draw, doc: Any) -> Any:
     """Huge counts: an entry, app or task copied tens to thousands of times."""
-    hit = _pick(draw, doc, lambda p, n: isinstance(n, dict | list) and bool(n))
+    hit = _pick(draw, doc, lambda _, n: isinstance(n, dict | list) and bool(n))
     if hit is None:
         return doc
     n = draw.choice([2, 10, 150, 600, 3000])
@@ -363,7 +363,7 @@ def op_nest(draw: Draw, doc: Any) -> Any:
 
 
 def op_unicode(draw: Draw, doc: Any) -> Any:
-    hit = _pick(draw, doc, lambda p, n: isinstance(n, str))
+    hit = _pick(draw, doc, lambda _, n: isinstance(n, str))
     if hit is None:
         return doc
     u = draw.choice(UNICODE)

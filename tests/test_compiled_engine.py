@@ -61,7 +61,7 @@ def test_the_replays_use_the_compiled_engine_when_it_is_fresh() -> None:
 
 @needs_build
 def test_a_compiled_engine_of_other_sources_is_never_used(monkeypatch) -> None:
-    monkeypatch.setattr(select, "source_digest", lambda engine: "edited since the build")
+    monkeypatch.setattr(select, "source_digest", lambda _: "edited since the build")
     select.compiled.cache_clear()
     try:
         assert select.compiled() is None
@@ -91,3 +91,13 @@ def test_the_build_copies_exactly_the_compiled_sources(tmp_path: Path) -> None:
     assert not {"records.py", "profiles.py", "recording.py"} & {f.name for f in files}
     files[0].write_text(files[0].read_text() + "\n# edited\n")
     assert source_digest(engine) != before
+
+
+def test_version_says_which_engine_replays() -> None:
+    env = {**os.environ, "BGREPLAY_PURE_PYTHON": "1"}
+    done = subprocess.run([sys.executable, "-m", "bgreplay", "--version"], capture_output=True,
+                          text=True, env=env, check=True)
+    assert done.stdout.startswith("bgreplay ") and "(engine: pure Python)" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "bgreplay", "--version"], capture_output=True,
+                          text=True, check=True)
+    assert f"(engine: {select.engine_name()})" in done.stdout

@@ -75,7 +75,7 @@ def test_a_device_failure_exits_3_with_the_report(write_scenario, monkeypatch, c
     from bgreplay import api
     from bgreplay.cli.app import main
 
-    def failing(*args, **kwargs):
+    def failing(*_args, **_kwargs):
         raise FleetDeviceError(DeviceFailed(2, 42, "light_user", "base", "ValueError: x"))
 
     monkeypatch.setattr(api, "fleet", failing)

@@ -81,7 +81,7 @@ def test_classic_bad_inputs_exit_2_with_a_message(tmp_path, name):
     ("tabs inside comments and values", lambda t: t.replace("# a Monday", "#\ta Monday")),
     ("unicode names", lambda t: t.replace("name: Pixar film tracker", "name: 映画 🎬 Ωmega")),
 ])
-def test_harmless_variations_still_load_and_check(tmp_path, name, transform):
+def test_harmless_variations_still_load_and_check(tmp_path, name, transform):  # noqa: ARG001 - unread here; its callers pass it
     code, stderr = _run(tmp_path, transform(PIXAR), "check")
     assert code == 0, stderr
 

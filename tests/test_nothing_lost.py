@@ -83,7 +83,7 @@ def test_every_file_bgreplay_writes_goes_through_fsutil():
     assert not found, "non-atomic writes:\n" + "\n".join(found)
 
 
-def test_the_audit_catches_a_plain_write(tmp_path):
+def test_the_audit_catches_a_plain_write(tmp_path):  # noqa: ARG001 - unread here; its callers pass it
     sample = PACKAGE / "_audit_sample.py"
     try:
         sample.write_text("def f(frame, out):\n    frame.write_parquet(out)\n"
@@ -156,7 +156,7 @@ def test_no_space_left_in_process(tmp_path, monkeypatch, old_baseline):
     (tmp_path / "s.yaml").write_bytes(FLAGSHIP.read_bytes())
     (tmp_path / "out.json").write_bytes(old_baseline)
 
-    def full(fd):
+    def full(_fd):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "fsync", full)

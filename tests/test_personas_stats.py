@@ -80,7 +80,7 @@ def test_a_failed_write_leaves_the_old_file(tmp_path) -> None:
     path.write_text("old contents\n")
 
     class Boom(pl.DataFrame):
-        def write_csv(self, *args, **kwargs):
+        def write_csv(self, *_args, **_kwargs):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

@@ -253,7 +253,7 @@ def _next_change(result: ReplayResult, reason: str, at: int, task_id: str) -> st
     intervals = result.timeline.intervals
     task = next((t for t in result.scenario.tasks if t.id == task_id), None)
 
-    def first(kind, cond=lambda i: True, field="start"):
+    def first(kind, cond=lambda _: True, field="start"):
         for i in intervals:
             moment = getattr(i, field)
             if i.kind == kind and moment > at and cond(i):
@@ -285,7 +285,7 @@ def _next_change(result: ReplayResult, reason: str, at: int, task_id: str) -> st
     return f"{what} {local_label(result, found)}" if found is not None else ""
 
 
-def _overall(result: ReplayResult, task_id: str, events: list[Event]) -> str:
+def _overall(result: ReplayResult, task_id: str, events: list[Event]) -> str:  # noqa: ARG001 - unread here; its callers pass it
     days = result.scenario.duration_ms / 86_400_000
     submits = sum(e.event == "submitted" for e in events)
     launches = [e for e in events if e.event == "launched"]

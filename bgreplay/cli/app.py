@@ -50,15 +50,18 @@ _state = {"debug": False}
 
 def _show_version(value: bool) -> None:
     if value:
-        typer.echo(f"bgreplay {package_version()}")
+        from bgreplay.engine.select import engine_name
+
+        typer.echo(f"bgreplay {package_version()} (engine: {engine_name()})")
         raise typer.Exit(0)
 
 
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
-    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
-                                 help="Print the version and exit."),
+    _version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                  help="Print the version and which engine replays (compiled "
+                                       "or pure Python), then exit."),
 ) -> None:
     """Replay simulated iPhone days through a model of the iOS background-task scheduler.
 

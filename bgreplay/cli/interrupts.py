@@ -36,7 +36,7 @@ if hasattr(signal, "SIGHUP"):  # not on Windows
     STOPS[signal.SIGHUP] = (Terminated, exitcodes.HANGUP, "bgreplay: hangup")
 
 
-def _stop_now(signum: int, frame: object) -> None:
+def _stop_now(signum: int, _frame: object) -> None:
     _, code, message = STOPS[signum]
     os.write(2, f"{message}\n".encode())
     os._exit(code)
@@ -64,7 +64,7 @@ class Interruption:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
-    def _raise(self, signum: int, frame: object) -> None:
+    def _raise(self, signum: int, _frame: object) -> None:
         self.received = signum
         for other in STOPS:
             signal.signal(other, signal.SIG_IGN)

@@ -53,7 +53,7 @@ def overrides_for(days: int | None, seed: int | None, profile: str | None,
 _DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 
 
-def _moment(text: str, option: str, scenario, clock) -> tuple[str, int]:
+def _moment(text: str, option: str, scenario, clock) -> tuple[str, int]:  # noqa: ARG001 - unread here; its callers pass it
     """``("clock", ms of day)`` or ``("at", replay ms)``."""
     from bgreplay.render.clockview import replay_ms
     from bgreplay.scenario.durations import (

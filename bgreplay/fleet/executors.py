@@ -82,7 +82,7 @@ class InProcessExecutor:
             raise handle.error
         return handle.value
 
-    def is_crash(self, exc: BaseException) -> bool:
+    def is_crash(self, exc: BaseException) -> bool:  # noqa: ARG002 - unread here; its callers pass it
         return False
 
     def recover(self, handle: Any) -> None:
@@ -143,7 +143,7 @@ def _workers_starting():
         return
     caught: list[int] = []
 
-    def defer(signum: int, frame: object) -> None:
+    def defer(signum: int, _frame: object) -> None:
         caught.append(signum)
 
     previous = {signum: signal.signal(signum, defer) for signum in (signal.SIGINT, signal.SIGTERM)}

@@ -153,7 +153,7 @@ APP_COLUMNS = [
 ]
 
 
-def app_table(result: ReplayResult, numbers: dict, width: int) -> Table:
+def app_table(result: ReplayResult, numbers: dict, width: int) -> Table:  # noqa: ARG001 - unread here; its callers pass it
     rows = []
     for a in numbers["apps"]:
         ratio = a["fresh_open_ratio"]

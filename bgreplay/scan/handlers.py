@@ -296,7 +296,7 @@ class HandlerFlow:
             return self._is_alias(e.expr, ctx)
         return False
 
-    def _note_cast(self, e, ctx: _Ctx | None = None) -> None:
+    def _note_cast(self, e, ctx: _Ctx | None = None) -> None:  # noqa: ARG002 - unread here; its callers pass it
         if isinstance(e, ir.Cast):
             self._note_type(e.type_name, e.loc)
 

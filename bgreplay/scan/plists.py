@@ -42,7 +42,7 @@ class NotAPlist(Exception):
     """The file is not a property list plistlib can read."""
 
 
-def read_plist(rel: str, data: bytes) -> dict:
+def read_plist(rel: str, data: bytes) -> dict:  # noqa: ARG001 - unread here; its callers pass it
     try:
         value = plistlib.loads(data)
     except Exception as exc:  # plistlib raises several types for damaged input

@@ -193,7 +193,7 @@ def _check_type_keys(ctx: Ctx, node: Node, f: dict[str, Node], path: Path_, ttyp
 
 
 def _check_versions(ctx: Ctx, f: dict[str, Node], path: Path_, ttype: str, device: Device,
-                    key_loc: Location) -> None:
+                    key_loc: Location) -> None:  # noqa: ARG001 - unread here; its callers pass it
     need = {"continued_processing": 26, "health_research": 17}.get(ttype)
     if need is None:
         return
@@ -236,7 +236,7 @@ def _read_submit(ctx: Ctx, node: Node | None, path: Path_) -> Submit:
     )
 
 
-def _read_earliest(ctx: Ctx, node: Node | None, path: Path_, ttype) -> EarliestBegin:
+def _read_earliest(ctx: Ctx, node: Node | None, path: Path_, ttype) -> EarliestBegin:  # noqa: ARG001 - unread here; its callers pass it
     if node is None or node.value is None:
         return EarliestBegin()
     if node.is_map:

@@ -104,11 +104,11 @@ def check_rows(frame: pl.DataFrame, locate: Locate, findings: Findings) -> None:
     def add(column: str, mask: pl.Expr, make: Callable[[Row], tuple[str, str]]) -> None:
         findings.add_rows(frame.filter(mask), column, make, locate)
 
-    add("kind", kind.is_null(), lambda r: ("kind is empty", f"write {_kinds_hint()}"))
+    add("kind", kind.is_null(), lambda _: ("kind is empty", f"write {_kinds_hint()}"))
     add("kind", kind.is_not_null() & ~known, lambda r: (
         f"unknown kind {shown_cell(r['kind'])}{did_you_mean(r['kind'], KINDS)}",
         f"write {_kinds_hint()}"))
-    add("start", pl.col("start_ms").is_null() & ~pl.col("start_bad"), lambda r: (
+    add("start", pl.col("start_ms").is_null() & ~pl.col("start_bad"), lambda _: (
         "start is empty", "every row needs a start time"))
     add("start", pl.col("start_bad"), lambda r: (
         f"start {shown_cell(r.get('start'))} is not a valid time: {explain_time(r.get('start'))}",

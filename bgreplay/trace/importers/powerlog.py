@@ -253,7 +253,7 @@ def _network(wifi: list[tuple] | None, cell: list[tuple] | None, cover: _Coverag
     if not wifi:
         notes.append("no Wi-Fi rows: no network rows imported (time not covered reads as none)")
         return []
-    known_wifi = _states(wifi, cover, lambda r: True)
+    known_wifi = _states(wifi, cover, lambda _: True)
     on_wifi = _states(wifi, cover, lambda r: isinstance(r[2], str) and r[2].strip() != "")
     out = [TraceRow(s, e, "network", "wifi", None, ref) for s, e, ref in on_wifi]
     off_wifi = subtract(known_wifi, on_wifi)
