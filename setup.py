@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "bgreplay" / "engine"))
@@ -52,4 +53,18 @@ def compiled_engine() -> list:
     return extensions
 
 
-setup(ext_modules=compiled_engine())
+class BuildCompiledEngine(build_ext):
+    """Builds the extensions, then removes the copied sources: the compiled modules are what
+    ``bgreplay._cengine`` holds, and no second copy of the engine's code lies in the tree."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        finally:
+            target = ROOT / COMPILED_DIR
+            for copy in target.rglob("*.py"):
+                if copy != target / "__init__.py":
+                    copy.unlink()
+
+
+setup(ext_modules=compiled_engine(), cmdclass={"build_ext": BuildCompiledEngine})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from bgreplay.personas import PERSONAS
 from bgreplay.trace.persona_trace import generate_trace
-from bgreplay.trace.personas import PERSONAS
 
 
 def run() -> list[str]:

@@ -253,7 +253,8 @@ def fleet(
                      overrides=overrides, seed=seed, apps=apps, metrics=metrics, jobs=jobs,
                      executor=executor, address=scheduler_address, out=out,
                      only_device=only_device, scenario_variants=scenario_variants,
-                     columns=columns, on_progress=on_progress)
+                     columns=columns, on_progress=on_progress, load=load_scenario,
+                     replay=replay)
 
 
 def scenario_schema() -> dict:

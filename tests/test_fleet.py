@@ -18,7 +18,8 @@ import pytest
 from bgreplay import api
 from bgreplay.analysis.compare import Column, run_fleet_compare
 from bgreplay.errors import InputError
-from bgreplay.fleet import FleetDeviceError, read_metadata, run_fleet
+from bgreplay.fleet import FleetDeviceError, read_metadata
+from bgreplay.fleet import run_fleet as fleet_of
 from bgreplay.fleet.aggregate import quantiles
 from bgreplay.fleet.executors import open_executor
 from bgreplay.fleet.population import (
@@ -63,7 +64,12 @@ variants:
   late:
     apps/io.test.app/tasks/*refresh/earliest_begin: 4h
 """
-HOOK = "test_fleet:flaky_replay"
+
+
+def run_fleet(path, **options):
+    """``run_fleet`` with the API's loader and replay, as ``bgreplay.api.fleet`` calls it."""
+    return fleet_of(path, **{"load": api.load_scenario, "replay": api.replay, **options})
+
 
 
 def flaky_replay(scenario, timeline):
@@ -244,7 +250,7 @@ def test_a_failing_device_is_retried_once_then_reported(scenario_path, tmp_path,
     out = tmp_path / "out.parquet"
     out.write_bytes(b"the previous good file")
     with pytest.raises(FleetDeviceError) as info:
-        run_fleet(scenario_path, devices=6, jobs=jobs, out=out, replay=HOOK)
+        run_fleet(scenario_path, devices=6, jobs=jobs, out=out, replay=flaky_replay)
     failure = info.value.failure
     assert (failure.index, failure.seed, failure.variant) == (4, device_seed(3, 4), "base")
     assert "RuntimeError: injected failure" in failure.error
@@ -258,7 +264,7 @@ def test_a_failing_device_is_retried_once_then_reported(scenario_path, tmp_path,
 def test_a_worker_crash_is_retried_and_the_results_are_unchanged(scenario_path, tmp_path):
     clean = fleet_frame(scenario_path, tmp_path / "clean.parquet", jobs=1)
     log = _inject(scenario_path, 2, "crash-once")
-    crashed = fleet_frame(scenario_path, tmp_path / "crash.parquet", jobs=2, replay=HOOK)
+    crashed = fleet_frame(scenario_path, tmp_path / "crash.parquet", jobs=2, replay=flaky_replay)
     assert len(list(log.iterdir())) == 3  # the crash, then its base and late replays, alone
     assert crashed.equals(clean)
 

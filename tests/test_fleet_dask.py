@@ -7,9 +7,9 @@ import importlib.util
 
 import polars as pl
 import pytest
-from test_fleet import SCENARIO
+from test_fleet import SCENARIO, run_fleet
 
-from bgreplay.fleet import read_metadata, run_fleet
+from bgreplay.fleet import read_metadata
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("distributed") is None,

@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from bgreplay.errors import InputError
+from bgreplay.personas import PERSONAS, app_rates, get_persona, parameters, parse_app
 from bgreplay.trace.persona_trace import generate, generate_trace
-from bgreplay.trace.personas import PERSONAS, app_rates, get_persona, parameters, parse_app
 from bgreplay.trace.stats import day_stats
 
 START = datetime(2026, 3, 2)  # a Monday

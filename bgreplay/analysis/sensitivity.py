@@ -143,30 +143,30 @@ def _replay_and_measure(scenario, timeline, swing: Swing | None, rows, replay):
     return measure_rows(replay(sc, timeline), sc, rows)
 
 
-def _run_chunk(path: str, overrides: tuple[str, ...], chunk: list[Swing], rows) -> list[dict]:
+def _run_chunk(path: str, overrides: tuple[str, ...], chunk: list[Swing], rows,
+               load: Callable, load_timeline: Callable, replay: Callable) -> list[dict]:
     """In a worker process: load the scenario once, replay its share of the swings."""
-    from bgreplay import api
-
-    scenario = api.load_scenario(path, overrides=list(overrides))
-    timeline = api.load_timeline(scenario)
-    return [_replay_and_measure(scenario, timeline, s, rows, api.replay) for s in chunk]
+    scenario = load(path, overrides=list(overrides))
+    timeline = load_timeline(scenario)
+    return [_replay_and_measure(scenario, timeline, s, rows, replay) for s in chunk]
 
 
 def replay_swings(scenario, timeline, found: Sequence[Swing], rows, *, replay: Callable,
+                  load: Callable | None = None, load_timeline: Callable | None = None,
                   jobs: int = 1) -> list[dict]:
     """The chosen rows measured at every swing, in the order of ``found``; with ``jobs`` > 1
     (and a scenario read from a file) the replays run in that many local processes, each
     loading the scenario itself (same numbers)."""
     path = getattr(scenario, "path", None)
-    if jobs <= 1 or len(found) < 4 or path is None:
+    if jobs <= 1 or len(found) < 4 or path is None or load is None or load_timeline is None:
         return [_replay_and_measure(scenario, timeline, s, rows, replay) for s in found]
     from bgreplay.fleet.executors import LocalExecutor
 
     executor = LocalExecutor(jobs)
     chunks = [list(found[i::jobs]) for i in range(jobs)]
     try:
-        handles = [executor.submit(_run_chunk, str(path), scenario.overrides, c, rows)
-                   for c in chunks]
+        handles = [executor.submit(_run_chunk, str(path), scenario.overrides, c, rows, load,
+                                   load_timeline, replay) for c in chunks]
         parts = [executor.result(h) for h in handles]
     finally:
         executor.close()
@@ -187,7 +187,8 @@ def run_sensitivity(path: str, *, load: Callable, replay: Callable, load_timelin
     base_result = replay(scenario, timeline, record_params=True)
     base = measure_rows(base_result, scenario, rows)
     found, fixed, unread = swings(base_result.params_read, tuple(scenario.scheduler.params))
-    measured = replay_swings(scenario, timeline, found, rows, replay=replay, jobs=jobs)
+    measured = replay_swings(scenario, timeline, found, rows, replay=replay, load=load,
+                             load_timeline=load_timeline, jobs=jobs)
     return Sensitivity(str(path), tuple(found), _ranges(base, found, measured, rows, scenario),
                        tuple(fixed), tuple(unread))
 

@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from bgreplay.errors import InputError
-        from bgreplay.trace.personas import PERSONAS, get_persona, parameters
+        from bgreplay.personas import PERSONAS, get_persona, parameters
 
         chosen = [get_persona(name)] if name else list(PERSONAS.values())
         if fmt == "json":

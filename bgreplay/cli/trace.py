@@ -117,8 +117,8 @@ def register(app: typer.Typer) -> None:
         Example: bgreplay trace generate --persona office_worker --days 7 --start 2026-03-02T00:00
         --timezone Europe/Paris --seed 3 --app io.cocoabytes.filmtracker -o week.csv
         """
+        from bgreplay.personas import get_persona, parse_app
         from bgreplay.trace.persona_trace import generate_trace
-        from bgreplay.trace.personas import get_persona, parse_app
         from bgreplay.trace.write import check_output_path, write_trace
 
         target = check_output_path(out)

@@ -50,7 +50,7 @@ def _mix_error(text: str, message: str) -> InputError:
 def parse_mix(text: str) -> Mix:
     """``office_worker=0.5,light_user=0.3`` → normalised ``((name, weight), ...)`` in the given
     order. A bare name weighs 1; zero weights are dropped; anything else wrong is bad input."""
-    from bgreplay.trace.personas import PERSONAS
+    from bgreplay.personas import PERSONAS
 
     pairs: list[tuple[str, float]] = []
     for part in (p.strip() for p in text.split(",")):
@@ -162,7 +162,7 @@ def persona_timeline(trace, duration_ms: int) -> Timeline:
 def check_rates(scenario: Scenario, apps: Sequence[str]) -> dict[str, float]:
     """``--app BUNDLE:RATE`` options as ``{bundle: opens per day}``; each must be a scenario
     app and carry a rate."""
-    from bgreplay.trace.personas import parse_app
+    from bgreplay.personas import parse_app
 
     bundles = [a.bundle for a in scenario.apps]
     persona = scenario.device.persona  # the scenario's own rates hold unless --app says

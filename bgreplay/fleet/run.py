@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -38,7 +39,6 @@ from bgreplay.fleet.population import (
     population,
 )
 from bgreplay.fleet.worker import (
-    DEFAULT_REPLAY,
     ChunkResult,
     DeviceFailed,
     FleetPlan,
@@ -46,6 +46,7 @@ from bgreplay.fleet.worker import (
     run_devices,
 )
 from bgreplay.fsutil import work_folder
+from bgreplay.scenario.model import Scenario
 
 METADATA_KEY = "bgreplay.fleet"
 ALLOCATION = ("quota sequence: device i takes the persona furthest behind its share after i+1 "
@@ -148,21 +149,23 @@ def run_fleet(
     columns: Sequence[Column] | None = None,
     chunk_size: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-    replay: str = DEFAULT_REPLAY,
+    load: Callable[..., Scenario],
+    replay: Callable[..., Any],
 ) -> FleetResult:
     """Replay ``path`` over ``devices`` generated devices for the base and every variant.
 
     ``mix`` is ``NAME=WEIGHT,...`` (default ``DEFAULT_MIX``); ``variants``, ``vary``,
     ``overrides`` as for ``compare``; ``seed`` replaces the scenario's; ``apps`` are
     ``BUNDLE:RATE``; ``metrics`` the rows summarised (``compare``'s defaults when empty);
-    ``only_device`` replays that one device here, in this process; ``replay`` names the replay
-    function (``module:function``). Bad input raises ``InputError`` before anything runs.
+    ``only_device`` replays that one device here, in this process; ``load`` and ``replay`` are
+    ``bgreplay.api``'s ``load_scenario`` and ``replay`` (or stand-ins). Bad input raises
+    ``InputError`` before anything runs.
     """
     out = None if out is None else str(out)
     setup = _prepare(path, devices=devices, mix=mix, variants=variants, vary=vary,
                      overrides=overrides, seed=seed, apps=apps, metrics=metrics, out=out,
                      only_device=only_device, scenario_variants=scenario_variants,
-                     columns=columns, replay=replay)
+                     columns=columns, load=load, replay=replay)
     jobs = default_jobs() if jobs is None else jobs
     if address is None:  # local processes: never more than the cores can run
         jobs = capped_jobs(jobs) if jobs >= 1 else jobs
@@ -207,12 +210,11 @@ class _Setup:
 
 def _prepare(path, *, devices: int, mix: str | None, variants, vary, overrides, seed, apps,
              metrics, out: str | None, only_device: int | None, scenario_variants: bool,
-             columns, replay: str) -> _Setup:
+             columns, load: Callable[..., Scenario], replay: Callable[..., Any]) -> _Setup:
     """Check every input (scenario and every variant, mix, options, expectations) and plan
     the devices; nothing runs yet."""
     from bgreplay.analysis.expect import parse_expectations
-    from bgreplay.api import load_scenario
-
+    load_scenario = load
     persona_mix = parse_mix(mix or DEFAULT_MIX)
     if devices < 1:
         raise _bad("--devices", f"--devices must be at least 1, not {devices}",
@@ -238,7 +240,7 @@ def _prepare(path, *, devices: int, mix: str | None, variants, vary, overrides, 
         count, members = devices, lambda: population(persona_mix, base_seed, devices)
     plan = FleetPlan(ScenarioSource.read(path), tuple(overrides), tuple(columns),
                      row_aggs(a for _, a in rows if a is not None), tuple(rates.items()),
-                     replay)
+                     load, replay)
     return _Setup(base, columns, [parse_expectations(s) for s in scenarios], rows, rates,
                   base_seed, persona_mix, devices, only_device, count, members, plan)
 

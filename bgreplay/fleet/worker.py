@@ -3,27 +3,26 @@
 A task receives a small, picklable ``FleetPlan`` (the scenario file's text and path, overrides,
 variant columns) and a few ``DeviceSpec``; it loads the scenarios once per process (cached), so
 workers never receive big objects and a remote Dask worker needs no shared file system. The
-replay function is named by ``module:function`` (``bgreplay.api:replay``), which lets tests
-inject a failing one without touching the engine.
+scenario loader and the replay are the callables ``bgreplay.api.fleet`` passes (module-level
+functions, pickled by name), so tests can inject a failing replay without touching the engine,
+and the fleet never imports the API above it.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from bgreplay.analysis.compare import Column
 from bgreplay.fleet.aggregate import RowBuffer, device_rows
 from bgreplay.fleet.population import DeviceSpec, device_scenario, device_timeline
-
-DEFAULT_REPLAY = "bgreplay.api:replay"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +84,9 @@ class FleetPlan:
     overrides: tuple[str, ...]  # ``--set``, before each column's own
     columns: tuple[Column, ...]
     aggs: tuple[str, ...]  # aggregations kept for distribution metrics
-    rates: tuple[tuple[str, float], ...] = ()  # ``--app BUNDLE:RATE``
-    replay: str = DEFAULT_REPLAY
+    rates: tuple[tuple[str, float], ...]  # ``--app BUNDLE:RATE``
+    load: Callable[..., Any]  # ``bgreplay.api.load_scenario``
+    replay: Callable[..., Any]  # ``bgreplay.api.replay``
 
 
 class DeviceFailed(Exception):
@@ -128,8 +128,7 @@ def _prepared(plan: FleetPlan) -> list[_Prepared]:
     key = (plan.source.path, plan.source.digest, plan.overrides, plan.columns)
     if key not in _CACHE:
         from bgreplay.analysis.expect import parse_expectations
-        from bgreplay.api import load_scenario
-
+        load_scenario = plan.load
         path = plan.source.local_path()
         out = []
         for col in plan.columns:
@@ -141,11 +140,6 @@ def _prepared(plan: FleetPlan) -> list[_Prepared]:
     return _CACHE[key]
 
 
-def resolve(name: str) -> Callable:
-    module, _, attr = name.partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
 def run_devices(plan: FleetPlan, devices: Sequence[DeviceSpec]) -> ChunkResult:
     """Replay and measure ``devices`` for every column of ``plan``."""
     from bgreplay.analysis.expect import evaluate
@@ -153,7 +147,7 @@ def run_devices(plan: FleetPlan, devices: Sequence[DeviceSpec]) -> ChunkResult:
     from bgreplay.analysis.metrics import compute_metrics
 
     prepared = _prepared(plan)
-    replay = resolve(plan.replay)
+    replay = plan.replay
     rates = dict(plan.rates)
     buffers = [RowBuffer(col.name) for col in plan.columns]
     passed = [[0] * len(p.expectations) for p in prepared]

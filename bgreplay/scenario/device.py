@@ -17,7 +17,6 @@ from bgreplay.scenario.reader import (
     as_number,
     as_str,
     present,
-    registry,
 )
 from bgreplay.scenario.timeline import read_timeline
 from bgreplay.scenario.yamlnodes import Node
@@ -86,8 +85,7 @@ def _trace_path(ctx: Ctx, node: Node) -> Path:
 
 
 def _personas() -> tuple[str, ...]:
-    reg = registry("bgreplay.trace.personas", "PERSONAS")
-    return tuple(reg) if reg else S.PERSONAS
+    return S.PERSONAS
 
 
 def _read_persona(ctx: Ctx, node: Node | None, p: Path_) -> PersonaRef | None:

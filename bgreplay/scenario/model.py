@@ -36,6 +36,11 @@ PROTECTIONS: tuple[str, ...] = (
     "none",
 )
 
+# The values of the device channels a trace or an inline timeline may name (SPEC §5.1).
+NETWORK_VALUES = ("wifi", "cellular", "none")
+THERMAL_VALUES = ("fair", "serious", "critical")
+PLUGGED_VALUES = ("wired", "wireless")
+
 SECOND = 1_000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE

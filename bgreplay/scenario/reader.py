@@ -7,7 +7,6 @@ lists every mistake; the loader builds the model only when no problem was record
 from __future__ import annotations
 
 import difflib
-import importlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -172,14 +171,6 @@ def as_list(item: Callable[[Node], T], ctx: Ctx, path: Path_) -> Callable[[Node]
                 out.append(value)  # type: ignore[arg-type]
         return out
     return parse
-
-
-def registry(module: str, attr: str):
-    """A registry another part of bgreplay owns (engine parameters, personas), when present."""
-    try:
-        return getattr(importlib.import_module(module), attr, None)
-    except ImportError:
-        return None
 
 
 def present(node: Node | None) -> Node | None:

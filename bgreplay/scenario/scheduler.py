@@ -6,9 +6,10 @@ import math
 from pathlib import Path
 from types import MappingProxyType
 
+from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES
 from bgreplay.errors import Location
 from bgreplay.scenario import schema as S
-from bgreplay.scenario.durations import FormatError, describe, parse_duration
+from bgreplay.scenario.durations import FormatError, describe
 from bgreplay.scenario.model import ExpectationSpec, Observation, SchedulerConfig
 from bgreplay.scenario.reader import (
     Ctx,
@@ -17,7 +18,6 @@ from bgreplay.scenario.reader import (
     as_str,
     did_you_mean,
     one_of,
-    registry,
 )
 from bgreplay.scenario.yamlnodes import Node
 
@@ -60,7 +60,7 @@ def read_profile_file(path: Path) -> tuple[str, dict[str, object]]:
                   "params:", "e.g. base: ios-26 and params: {min_run_score: 0.5}")
         raise InputError(ctx.problems)
     f = ctx.fields(root, (), ("base", "params"))
-    builtins = tuple(registry("bgreplay.engine.profiles", "PROFILE_NAMES") or S.BUILTIN_PROFILES)
+    builtins = PROFILE_NAMES
 
     def base_of(node: Node) -> str:
         text = as_str(node)
@@ -78,7 +78,7 @@ def read_profile_file(path: Path) -> tuple[str, dict[str, object]]:
 
 def _profile(ctx: Ctx, node: Node) -> str:
     text = as_str(node)
-    builtins = tuple(registry("bgreplay.engine.profiles", "PROFILE_NAMES") or S.BUILTIN_PROFILES)
+    builtins = PROFILE_NAMES
     if text in builtins:
         return text
     candidate = Path(text).expanduser()
@@ -93,15 +93,10 @@ def _profile(ctx: Ctx, node: Node) -> str:
 
 
 def _param(ctx: Ctx, name: str, node: Node, key_loc: Location, path: Path_) -> object | None:
-    params = registry("bgreplay.engine.profiles", "PARAMETERS")
-    if params is None:  # the engine's registry is not there: keep the written value
-        if isinstance(node.value, str):
-            return ctx.read(node, path, None, lambda n: parse_duration(n.value, allow_zero=True))
-        return node.value
-    param = params.get(name)
+    param = PARAMETERS.get(name)
     if param is None:
         ctx.error(key_loc, path, f"unknown scheduler parameter '{name}'"
-                  f"{did_you_mean(name, params)}", "`bgreplay profiles` lists every parameter")
+                  f"{did_you_mean(name, PARAMETERS)}", "`bgreplay profiles` lists every parameter")
         return None
     return ctx.read(node, path, None, lambda n: parse_param(param, n.value))
 

@@ -12,8 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from bgreplay.scenario.model import PROTECTIONS, SUBMIT_TRIGGERS, TASK_TYPES
-from bgreplay.trace.model import NETWORK_VALUES, PLUGGED_VALUES, THERMAL_VALUES
+from bgreplay import personas
+from bgreplay.engine.profiles import PROFILE_NAMES
+from bgreplay.scenario.model import (
+    NETWORK_VALUES,
+    PLUGGED_VALUES,
+    PROTECTIONS,
+    SUBMIT_TRIGGERS,
+    TASK_TYPES,
+    THERMAL_VALUES,
+)
 
 DEVICE_MODELS = ("iphone", "ipad", "simulator")
 HISTORY_WORDS = ("repeat", "none")
@@ -27,9 +35,8 @@ STRATEGIES = ("queue", "fail")
 RESOURCES = ("gpu",)
 COMPLETES = ("always", "on_success", "never")
 ON_EXPIRATION = ("cancel", "ignore")
-BUILTIN_PROFILES = ("ios-17", "ios-18", "ios-26", "ideal")
-PERSONAS = ("office_worker", "heavy_user", "light_user", "shift_worker", "traveller",
-            "never_opens")
+BUILTIN_PROFILES = PROFILE_NAMES
+PERSONAS = tuple(personas.PERSONAS)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_SETS = {"weekdays": frozenset(range(5)), "weekends": frozenset({5, 6}),
             "all": frozenset(range(7))}

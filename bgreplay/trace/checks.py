@@ -16,16 +16,14 @@ from typing import Any
 import polars as pl
 
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.scenario.model import NETWORK_VALUES, PLUGGED_VALUES, THERMAL_VALUES
 from bgreplay.trace.clock import format_local, is_zone
 from bgreplay.trace.model import (
     INTERVAL_KINDS,
     KINDS,
-    NETWORK_VALUES,
-    PLUGGED_VALUES,
     POINT_KINDS,
     SUBJECT_KEYED,
     SUBJECT_REQUIRED,
-    THERMAL_VALUES,
 )
 
 MAX_PROBLEMS = 20

@@ -19,9 +19,6 @@ POINT_KINDS: frozenset[str] = frozenset(
      "simulate_expiration", "timezone"}
 )
 KINDS: frozenset[str] = INTERVAL_KINDS | POINT_KINDS
-NETWORK_VALUES = ("wifi", "cellular", "none")
-THERMAL_VALUES = ("fair", "serious", "critical")
-PLUGGED_VALUES = ("wired", "wireless")
 # Kinds whose rows must name a subject (a bundle id or a task identifier).
 SUBJECT_REQUIRED: frozenset[str] = frozenset(
     {"app", "force_quit", "user_action", "cancel", "simulate_launch", "simulate_expiration",

@@ -23,9 +23,9 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from bgreplay.errors import InputError
+from bgreplay.personas import Persona, app_rates, get_persona
 from bgreplay.rng import rng_for
 from bgreplay.trace.clock import offset_changes, offset_ms, zone
-from bgreplay.trace.personas import Persona, app_rates, get_persona
 from bgreplay.trace.write import Offsets, TraceRow, iso, to_frame
 
 CURVE_WAKE_MIN = 420  # the T§3.3 curve describes someone who wakes at about 07:00

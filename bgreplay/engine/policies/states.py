@@ -22,7 +22,7 @@ class Threshold(Reason):
 
 class DeviceOff(Reason):
     def __init__(self) -> None:
-        super().__init__("device_off", "Device off", "O", "T§3")
+        super().__init__("device_off", "Device off", "O", "SPEC §5.1")
 
     def explain(self, params: Mapping[str, object]) -> str:
         return "the device was off"
