@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bgreplay.errors import Location
 from bgreplay.scenario.model import (
@@ -54,19 +54,20 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 # Thresholds, each with its source.
-REFRESH_ALLOWANCE_MS = 30 * SECOND  # F2: "up to 30 seconds"
 MEMORY_ADVICE_MB = 50.0  # F81: "aim for less than 50 MB in the background"; seed: ~50 MB
-CPU_MONITOR_SHARE = 0.8  # F9: "exceeding limit of 80% cpu over 60 seconds"
-CPU_MONITOR_WINDOW_MS = 60 * SECOND  # F9
-MAX_REFRESH_IDENTIFIERS = 1  # F13
-MAX_PROCESSING_IDENTIFIERS = 10  # F13
 REFRESH_PAYLOAD_BYTES = 100_000  # F65: "keeping each refresh under 100 KB" (1 KB = 1000 B)
-STALL_MS = 30 * SECOND  # F105: stalled after 30 s without progress
-PREDICTION_HORIZON_MS = 21 * HOUR  # F30: start beyond 21 h skips prediction
-PROCESSING_START_DELAY_MS = 450 * SECOND  # F29/F31, SPEC §6.1 `start_delay` for processing
-LPM_BATTERY_FLOOR = 30  # F55: LPM enforced when unplugged or battery < 30 %
 HEALTH_RESEARCH_ENTITLEMENT = "healthresearch"  # F97
 REQUIRED_MODE = {"refresh": "fetch", "processing": "processing", "health_research": "processing"}
+
+
+def _param(scenario: Scenario, name: str) -> Any:
+    """A model number as this scenario's replay uses it: its built-in profile (or the default
+    one) with ``scheduler.params`` applied, so lint agrees with ``--set`` and ``ideal``."""
+    from bgreplay.engine.profiles import PROFILE_NAMES, build_profile, default_profile_name
+
+    name_ = scenario.scheduler.profile or default_profile_name(scenario.device.ios)
+    base = name_ if name_ in PROFILE_NAMES else None
+    return build_profile(base or "ios-26", dict(scenario.scheduler.params))[name]
 
 
 def rule(rule_id: str, severity: Severity, summary: str):
@@ -284,7 +285,7 @@ def refresh_too_long(scenario: Scenario) -> Iterator[Finding]:
     # F2: refresh gets "up to 30 seconds"; F3: often far less (2–5 s seen in production).
     for _, task in _tasks(scenario):
         p90 = task.handler.duration.p90
-        if task.type == "refresh" and p90 > REFRESH_ALLOWANCE_MS:
+        if task.type == "refresh" and p90 > _param(scenario, "refresh_runtime"):
             yield Finding(
                 "BGR009", "warning", _at(scenario, *_duration_path(task)),
                 f"{task.id} runs {fmt_ms(p90)} at p90, over the 30 s refresh allowance: more "
@@ -326,7 +327,7 @@ def cpu_monitor(scenario: Scenario) -> Iterator[Finding]:
         if not task.is_processing_family or task.requires_external_power:
             continue
         run_ms = h.work_ms if h.work_ms is not None else h.duration.p90
-        if h.cpu > CPU_MONITOR_SHARE and run_ms > CPU_MONITOR_WINDOW_MS:
+        if h.cpu > _param(scenario, "cpu_limit") and run_ms > _param(scenario, "cpu_limit_window"):
             yield Finding(
                 "BGR011", "warning", _at(scenario, *_task_path(task, "handler", "cpu")),
                 f"{task.id} uses {h.cpu:.0%} CPU for {fmt_ms(run_ms)} without external power: "
@@ -346,8 +347,8 @@ def too_many_identifiers(scenario: Scenario) -> Iterator[Finding]:
         refresh = [t for t in app.tasks if t.type == "refresh"]
         processing = [t for t in app.tasks if t.type in ("processing", "health_research")]
         for kind, tasks, limit in (
-            ("refresh", refresh, MAX_REFRESH_IDENTIFIERS),
-            ("processing", processing, MAX_PROCESSING_IDENTIFIERS),
+            ("refresh", refresh, _param(scenario, "max_pending_refresh")),
+            ("processing", processing, _param(scenario, "max_pending_processing")),
         ):
             if len(tasks) <= limit:
                 continue
@@ -400,7 +401,7 @@ def stalled_progress(scenario: Scenario) -> Iterator[Finding]:
     # report) is stalled and expired; F104: progress reporting is required.
     for _, task in _tasks(scenario):
         every = task.handler.progress_every_ms
-        if task.type == "continued_processing" and every >= STALL_MS:
+        if task.type == "continued_processing" and every >= _param(scenario, "cp_stall"):
             yield Finding(
                 "BGR015", "error",
                 _at(scenario, *_task_path(task, "handler", "progress_every")),
@@ -455,8 +456,9 @@ def beyond_prediction(scenario: Scenario) -> Iterator[Finding]:
         delay = task.earliest_begin.delay_ms
         if delay is None or task.type == "continued_processing":  # F101: ignored there
             continue
-        start_after = delay + (PROCESSING_START_DELAY_MS if task.is_processing_family else 0)
-        if start_after > PREDICTION_HORIZON_MS:
+        dasd_delay = _param(scenario, "processing_start_delay")
+        start_after = delay + (dasd_delay if task.is_processing_family else 0)
+        if start_after > _param(scenario, "prediction_skip_beyond"):
             yield Finding(
                 "BGR018", "info", _at(scenario, *_task_path(task, "earliest_begin")),
                 f"{task.id} asks for earliest_begin {fmt_ms(delay)} (start_after "
@@ -515,7 +517,8 @@ def low_power_mode(scenario: Scenario) -> Iterator[Finding]:
         yield Finding(
             "BGR020", "info", _entry_location(scenario, entry, key),
             f"Low Power Mode {when}: while it is on and the device is unplugged or under "
-            f"{LPM_BATTERY_FLOOR} % no background launch happens for {names}, and refresh "
+            f"{_param(scenario, 'lpm_battery_threshold'):g} % no background launch happens for "
+            f"{names}, and refresh "
             "submits fail because Background App Refresh is off (F52, F55)",
             "expect staleness to grow until LPM ends or the phone charges; compare with a "
             "variant without it",
