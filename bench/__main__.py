@@ -13,8 +13,7 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     here = Path(__file__).parent
-    names = sorted(m.name for m in pkgutil.iter_modules([str(here)])
-                   if m.name.startswith("bench_"))
+    names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
     if argv:
         names = [n for n in names if any(word in n for word in argv)]
     for name in names:

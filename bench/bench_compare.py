@@ -12,8 +12,10 @@ def run() -> list[str]:
     comparison = api.compare("scenarios/pixar-film-tracker.yaml", overrides=["duration=28d"])
     elapsed = time.perf_counter() - begun
     columns = len(comparison.columns)
-    return [f"compare, {columns} columns x 28 days: {elapsed:.2f} s (target < 2 s), "
-            f"{columns * 28 / elapsed:.0f} device-days/s"]
+    return [
+        f"compare, {columns} columns x 28 days: {elapsed:.2f} s (target < 2 s), "
+        f"{columns * 28 / elapsed:.0f} device-days/s"
+    ]
 
 
 if __name__ == "__main__":

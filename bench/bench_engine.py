@@ -33,17 +33,31 @@ def workload(days: int, n_apps: int) -> tuple[Scenario, Timeline]:
     apps = []
     for k in range(n_apps):
         bundle = f"io.bench.app{k}"
-        refresh = Task(f"{bundle}.refresh", bundle, "refresh",
-                       earliest_begin=EarliestBegin(delay_ms=(1 + k % 3) * H),
-                       submit=Submit(("app_background", "handler_start")),
-                       handler=Handler(network=NetworkUse(1, 40_000)))
-        processing = Task(f"{bundle}.processing", bundle, "processing",
-                          earliest_begin=EarliestBegin(delay_ms=4 * H), requires_network=True,
-                          requires_external_power=True,
-                          handler=Handler(duration=DurationDist(fixed_ms=3 * M)))
-        apps.append(App(bundle, background_modes=("fetch", "processing"),
-                        permitted_identifiers=(refresh.id, processing.id),
-                        tasks=(refresh, processing)))
+        refresh = Task(
+            f"{bundle}.refresh",
+            bundle,
+            "refresh",
+            earliest_begin=EarliestBegin(delay_ms=(1 + k % 3) * H),
+            submit=Submit(("app_background", "handler_start")),
+            handler=Handler(network=NetworkUse(1, 40_000)),
+        )
+        processing = Task(
+            f"{bundle}.processing",
+            bundle,
+            "processing",
+            earliest_begin=EarliestBegin(delay_ms=4 * H),
+            requires_network=True,
+            requires_external_power=True,
+            handler=Handler(duration=DurationDist(fixed_ms=3 * M)),
+        )
+        apps.append(
+            App(
+                bundle,
+                background_modes=("fetch", "processing"),
+                permitted_identifiers=(refresh.id, processing.id),
+                tasks=(refresh, processing),
+            )
+        )
     intervals = []
     sessions = [(7, 30, 10), (8, 40, 20), (12, 30, 15), (15, 10, 5), (18, 45, 20), (21, 0, 30)]
     for d in range(days):
@@ -71,9 +85,11 @@ def measure(days: int, n_apps: int) -> str:
     events = len(engine_module().replay(scenario, timeline, profile).events)
     elapsed = time.perf_counter() - begun
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
-    return (f"{days:>3} days x {n_apps:>2} apps: {elapsed:6.3f} s engine time, "
-            f"{days / elapsed:8.1f} device-days/s, {events} events, "
-            f"peak resident memory so far {peak:.0f} MB")
+    return (
+        f"{days:>3} days x {n_apps:>2} apps: {elapsed:6.3f} s engine time, "
+        f"{days / elapsed:8.1f} device-days/s, {events} events, "
+        f"peak resident memory so far {peak:.0f} MB"
+    )
 
 
 def per_app_day(days: int, n_apps: int) -> float:
@@ -90,9 +106,13 @@ def per_app_day(days: int, n_apps: int) -> float:
 
 def run() -> list[str]:
     ten, thirty = per_app_day(28, 10), per_app_day(28, 30)
-    return [f"engine: {engine_name()}", measure(7, 3), measure(365, 10),
-            f"28 days x 30 apps: {thirty:.2f} ms CPU per app-day, 10 apps: {ten:.2f} "
-            f"(ratio {thirty / ten:.2f}; target <= 1)"]
+    return [
+        f"engine: {engine_name()}",
+        measure(7, 3),
+        measure(365, 10),
+        f"28 days x 30 apps: {thirty:.2f} ms CPU per app-day, 10 apps: {ten:.2f} "
+        f"(ratio {thirty / ten:.2f}; target <= 1)",
+    ]
 
 
 if __name__ == "__main__":

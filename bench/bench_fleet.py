@@ -120,8 +120,9 @@ class TreeSampler:
                 with open(f"/proc/{pid}/stat") as fh:
                     fields = fh.read().rsplit(")", 1)[1].split()
                 with open(f"/proc/{pid}/status") as fh:
-                    rss = next((int(line.split()[1]) for line in fh
-                                if line.startswith("VmRSS:")), 0)
+                    rss = next(
+                        (int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0
+                    )
             except (OSError, ValueError, IndexError):
                 continue
             self.cpu[pid] = (int(fields[11]) + int(fields[12])) / self.TICK
@@ -133,8 +134,12 @@ class TreeSampler:
 def run_fleet_process(args: list[str]) -> tuple[float, TreeSampler]:
     """Run ``python -m bgreplay fleet ARGS`` and sample it: (wall s, the sampler)."""
     begun = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "bgreplay", "fleet", *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bgreplay", "fleet", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     sampler = TreeSampler(proc.pid)
 
     def sample() -> None:
@@ -157,16 +162,29 @@ def run_fleet_process(args: list[str]) -> tuple[float, TreeSampler]:
 def fleet_line(label: str, path: Path, extra: list[str], n: int) -> str:
     out = path.parent / f"{label}.parquet"
     elapsed, tree = run_fleet_process(
-        [str(path), "--devices", str(n), "--persona-mix", MIX, "--jobs", "2", "--out", str(out),
-         *extra])
+        [
+            str(path),
+            "--devices",
+            str(n),
+            "--persona-mix",
+            MIX,
+            "--jobs",
+            "2",
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
     days = n * 7
     cpu = sum(tree.cpu.values())
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     flags = " ".join(["--jobs 2", *extra])
-    return (f"({label}) {n} device-weeks, 3 apps, {flags}: {elapsed:.1f} s wall, "
-            f"{n / elapsed:.1f} devices/s, {days / elapsed:.0f} device-days/s; CPU {cpu:.0f} s "
-            f"(~{cpu / 2:.0f} s on 2 idle cores); peak RSS {tree.peak_kb // 1024} MB (process "
-            f"tree), largest process {tree.largest_kb // 1024} MB; load average {load:.1f}")
+    return (
+        f"({label}) {n} device-weeks, 3 apps, {flags}: {elapsed:.1f} s wall, "
+        f"{n / elapsed:.1f} devices/s, {days / elapsed:.0f} device-days/s; CPU {cpu:.0f} s "
+        f"(~{cpu / 2:.0f} s on 2 idle cores); peak RSS {tree.peak_kb // 1024} MB (process "
+        f"tree), largest process {tree.largest_kb // 1024} MB; load average {load:.1f}"
+    )
 
 
 def device_pairs(path: Path, n: int) -> list[tuple[object, object]]:
@@ -221,20 +239,28 @@ def engine_line(path: Path, n: int) -> list[str]:
     fast = compiled()
     simpy_rate = simpy_minimal.throughput(pairs, cpu=True)[1]
     pure_s, pure_rate = _replay_rate(pairs, pure)
-    lines = [f"(e) same persona traces, {n} device-weeks, one process, CPU time: SimPy minimal "
-             f"replay {simpy_rate:.0f} device-days/s per core"]
+    lines = [
+        f"(e) same persona traces, {n} device-weeks, one process, CPU time: SimPy minimal "
+        f"replay {simpy_rate:.0f} device-days/s per core"
+    ]
     if fast is not None:
         fast_s, fast_rate = _replay_rate(pairs, fast)
-        lines.append(f"    bgreplay compiled engine {fast_rate:.0f} device-days/s per core "
-                     f"({fast_s:.2f} s), {fast_rate / simpy_rate:.2f}x SimPy (targets: >= 700, "
-                     ">= 0.5x)")
+        lines.append(
+            f"    bgreplay compiled engine {fast_rate:.0f} device-days/s per core "
+            f"({fast_s:.2f} s), {fast_rate / simpy_rate:.2f}x SimPy (targets: >= 700, "
+            ">= 0.5x)"
+        )
     else:
         lines.append("    bgreplay compiled engine: not built (pip install -e . builds it)")
-    lines.append(f"    bgreplay pure-Python engine {pure_rate:.0f} device-days/s per core "
-                 f"({pure_s:.2f} s), {pure_rate / simpy_rate:.2f}x SimPy (target: >= 250)")
+    lines.append(
+        f"    bgreplay pure-Python engine {pure_rate:.0f} device-days/s per core "
+        f"({pure_s:.2f} s), {pure_rate / simpy_rate:.2f}x SimPy (target: >= 250)"
+    )
     _, floor_rate = _replay_rate(_without_tasks(pairs))
-    lines.append(f"    bgreplay with the tasks removed (device state, battery, predictor and "
-                 f"event log only): {floor_rate:.0f} device-days/s per core")
+    lines.append(
+        f"    bgreplay with the tasks removed (device state, battery, predictor and "
+        f"event log only): {floor_rate:.0f} device-days/s per core"
+    )
     return lines
 
 

@@ -13,8 +13,14 @@ def run() -> list[str]:
     lines = []
     for name in sorted(PERSONAS):
         begun = time.perf_counter()
-        trace = generate_trace(name, 365, datetime(2026, 1, 5), "Europe/Paris", seed=1,
-                               apps=[("io.cocoabytes.filmtracker", None), ("io.other.app", None)])
+        trace = generate_trace(
+            name,
+            365,
+            datetime(2026, 1, 5),
+            "Europe/Paris",
+            seed=1,
+            apps=[("io.cocoabytes.filmtracker", None), ("io.other.app", None)],
+        )
         elapsed = time.perf_counter() - begun
         lines.append(f"{name:<14} 365 days: {elapsed:.3f} s, {len(trace.records)} rows")
     return lines

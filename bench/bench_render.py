@@ -23,8 +23,10 @@ def run() -> list[str]:
     begun = time.perf_counter()
     render_html(result)
     page = time.perf_counter() - begun
-    return [f"28 days: replay {replayed:.3f} s; text report +{text:.3f} s, HTML report "
-            f"+{page:.3f} s (target: under 0.3 s each)"]
+    return [
+        f"28 days: replay {replayed:.3f} s; text report +{text:.3f} s, HTML report "
+        f"+{page:.3f} s (target: under 0.3 s each)"
+    ]
 
 
 if __name__ == "__main__":

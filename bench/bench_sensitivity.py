@@ -10,17 +10,28 @@ import time
 
 
 def run() -> list[str]:
-    command = [sys.executable, "-m", "bgreplay", "compare", "scenarios/pixar-film-tracker.yaml",
-               "--sensitivity", "--format", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "bgreplay",
+        "compare",
+        "scenarios/pixar-film-tracker.yaml",
+        "--sensitivity",
+        "--format",
+        "json",
+    ]
     begun = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True,
-                          env={**os.environ, "NO_COLOR": "1"}, check=True)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"}, check=True
+    )
     elapsed = time.perf_counter() - begun
     import json
 
     replays = len(json.loads(done.stdout)["parameters"]) + 1
-    return [f"compare --sensitivity, flagship (7 days): {replays} replays in {elapsed:.1f} s "
-            f"(target < 10 s), {replays * 7 / elapsed:.0f} device-days/s"]
+    return [
+        f"compare --sensitivity, flagship (7 days): {replays} replays in {elapsed:.1f} s "
+        f"(target < 10 s), {replays * 7 / elapsed:.0f} device-days/s"
+    ]
 
 
 if __name__ == "__main__":

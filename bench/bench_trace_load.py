@@ -46,8 +46,9 @@ def _day_rows(rng: random.Random, day0: int, rows: list[tuple]) -> None:
             kind = "wifi" if i % 2 == 0 else "cellular"
             rows.append((day0 + cuts[i], day0 + cuts[i + 1], "network", kind, None))
     rows.append((day0 + 23 * H + 30 * M, day0 + D + 6 * H + 30 * M, "plugged", "wired", None))
-    rows += [(day0 + t, None, "battery", str(90 - t // (20 * M) % 60), None)
-             for t in range(0, D, 5 * M)]
+    rows += [
+        (day0 + t, None, "battery", str(90 - t // (20 * M) % 60), None) for t in range(0, D, 5 * M)
+    ]
     if rng.random() < 0.05:
         rows.append((day0 + 14 * H, day0 + 16 * H, "low_power_mode", None, None))
 
@@ -59,14 +60,22 @@ def year_trace(seed: int = 1) -> pl.DataFrame:
     base = int((START - datetime(1970, 1, 1)).total_seconds() * 1000)
     for day in range(DAYS):
         _day_rows(rng, base + day * D, rows)
-    schema = {"start": pl.Int64, "end": pl.Int64, "kind": pl.String, "value": pl.String,
-              "subject": pl.String}
+    schema = {
+        "start": pl.Int64,
+        "end": pl.Int64,
+        "kind": pl.String,
+        "value": pl.String,
+        "subject": pl.String,
+    }
     frame = pl.DataFrame(rows, schema=schema, orient="row")
 
     def iso(column: str) -> pl.Expr:
-        return (pl.from_epoch(column, time_unit="ms").dt.replace_time_zone(
-            ZONE, ambiguous="earliest", non_existent="null")
-            .dt.strftime("%Y-%m-%dT%H:%M:%S%:z").alias(column))
+        return (
+            pl.from_epoch(column, time_unit="ms")
+            .dt.replace_time_zone(ZONE, ambiguous="earliest", non_existent="null")
+            .dt.strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .alias(column)
+        )
 
     return frame.with_columns(iso("start"), iso("end")).filter(pl.col("start").is_not_null())
 
@@ -89,8 +98,13 @@ def _child(path: str) -> None:
     from bgreplay.trace.build import load_timeline
     from bgreplay.trace.io import read_trace_file
 
-    scenario = Scenario(name="bench", start=START, duration_ms=DAYS * D, timezone=ZONE,
-                        device=Device(trace=Path(path)))
+    scenario = Scenario(
+        name="bench",
+        start=START,
+        duration_ms=DAYS * D,
+        timezone=ZONE,
+        device=Device(trace=Path(path)),
+    )
     base_mb = _peak_rss_mb()
     timings, peak_mb = [], 0.0
     for _ in range(3):
@@ -101,8 +115,18 @@ def _child(path: str) -> None:
         t2 = time.perf_counter()
         timings.append((t1 - t0, t2 - t1))
         peak_mb = peak_mb or _peak_rss_mb()
-    print(json.dumps({"rows": rows, "timings": timings, "peak_mb": peak_mb, "base_mb": base_mb,
-                      "intervals": len(timeline.intervals), "points": len(timeline.points)}))
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "timings": timings,
+                "peak_mb": peak_mb,
+                "base_mb": base_mb,
+                "intervals": len(timeline.intervals),
+                "points": len(timeline.points),
+            }
+        )
+    )
 
 
 def run() -> list[str]:
@@ -110,8 +134,12 @@ def run() -> list[str]:
         path = Path(folder) / "year.csv"
         year_trace().write_csv(path)
         size_mb = path.stat().st_size / 1e6
-        out = subprocess.run([sys.executable, "-m", "bench.bench_trace_load", str(path)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.bench_trace_load", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     result = json.loads(out.stdout)
     rows = result["rows"]
     first_read, first_build = result["timings"][0]

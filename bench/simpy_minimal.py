@@ -107,5 +107,7 @@ if __name__ == "__main__":
 
     pairs = device_pairs(write_scenario(), 50)
     seconds, rate, launches = throughput(pairs)
-    print(f"SimPy minimal: {len(pairs)} device-weeks in {seconds:.2f} s, {rate:.0f} device-days/s"
-          f" ({launches} launches)")
+    print(
+        f"SimPy minimal: {len(pairs)} device-weeks in {seconds:.2f} s, {rate:.0f} device-days/s"
+        f" ({launches} launches)"
+    )

@@ -81,10 +81,13 @@ def _read_profile_file(scenario: Scenario, name: str) -> tuple[str, dict]:
     if not path.is_absolute() and scenario.path is not None:
         path = scenario.path.parent / path
     if not path.exists():
-        raise InputError(Problem(scenario.source.at("scheduler", "profile"),
-                                 f"unknown profile {name!r} (no such file)",
-                                 f"use one of {', '.join(PROFILE_NAMES)} or a YAML file with "
-                                 "base: and params:"))
+        raise InputError(
+            Problem(
+                scenario.source.at("scheduler", "profile"),
+                f"unknown profile {name!r} (no such file)",
+                f"use one of {', '.join(PROFILE_NAMES)} or a YAML file with base: and params:",
+            )
+        )
     return read_profile_file(path)
 
 
@@ -108,8 +111,12 @@ def replay(
     if timeline is None:
         timeline = load_timeline(scenario)
     engine = engine_module(record_params=record_params).Replay(
-        scenario, timeline, resolve_profile(scenario), explain_task=explain_task,
-        record_params=record_params)
+        scenario,
+        timeline,
+        resolve_profile(scenario),
+        explain_task=explain_task,
+        record_params=record_params,
+    )
     end = scenario.duration_ms
     for until in range(HOUR_MS, end + HOUR_MS, HOUR_MS):
         engine.advance(min(until, end))
@@ -134,19 +141,24 @@ def check_replay_work(scenario: Scenario, work: int, at_ms: int) -> None:
 
     end = scenario.duration_ms
     projected = work * end // max(at_ms, 1)
-    if work <= MAX_REPLAY_WORK and (work < MAX_REPLAY_WORK // 32 or
-                                    projected <= 2 * MAX_REPLAY_WORK):
+    if work <= MAX_REPLAY_WORK and (
+        work < MAX_REPLAY_WORK // 32 or projected <= 2 * MAX_REPLAY_WORK
+    ):
         return
     from bgreplay.analysis.formatting import format_duration
 
     where = Location(str(scenario.path) if scenario.path is not None else "scenario")
-    raise InputError(Problem(
-        where, f"the replay is too large for bgreplay: after {format_duration(at_ms / 1000)} of "
-        f"{format_duration(end / 1000)} it had scored {work:,} requests and predicted "
-        f"moments, on course for about {projected:,}; a replay may do at most "
-        f"{MAX_REPLAY_WORK:,} (about a minute)",
-        "replay fewer days (--days), fewer tasks, or submit less often (earliest_begin, "
-        "submit.when); see docs/limits.md"))
+    raise InputError(
+        Problem(
+            where,
+            f"the replay is too large for bgreplay: after {format_duration(at_ms / 1000)} of "
+            f"{format_duration(end / 1000)} it had scored {work:,} requests and predicted "
+            f"moments, on course for about {projected:,}; a replay may do at most "
+            f"{MAX_REPLAY_WORK:,} (about a minute)",
+            "replay fewer days (--days), fewer tasks, or submit less often (earliest_begin, "
+            "submit.when); see docs/limits.md",
+        )
+    )
 
 
 def metrics(result, *, variant: str | None = None, device: int = 0):
@@ -156,8 +168,9 @@ def metrics(result, *, variant: str | None = None, device: int = 0):
     from bgreplay.analysis.metrics import compute_metrics
 
     name = variant or getattr(result.scenario, "variant", "base")
-    return compute_metrics(events_frame(result, variant=name, device=device), result.scenario,
-                           result.profile)
+    return compute_metrics(
+        events_frame(result, variant=name, device=device), result.scenario, result.profile
+    )
 
 
 def check(
@@ -177,11 +190,17 @@ def check(
     """
     from bgreplay.analysis.expect import run_check
 
-    return run_check([str(p) for p in paths], load=load_scenario, replay=replay,
-                     load_timeline=load_timeline,
-                     baseline=None if baseline is None else str(baseline),
-                     update_baseline=update_baseline, tolerances=tolerances,
-                     overrides=overrides, variant=variant)
+    return run_check(
+        [str(p) for p in paths],
+        load=load_scenario,
+        replay=replay,
+        load_timeline=load_timeline,
+        baseline=None if baseline is None else str(baseline),
+        update_baseline=update_baseline,
+        tolerances=tolerances,
+        overrides=overrides,
+        variant=variant,
+    )
 
 
 def compare(
@@ -200,9 +219,16 @@ def compare(
     out the scenario's own variants."""
     from bgreplay.analysis.compare import run_compare
 
-    return run_compare(str(path), load=load_scenario, replay=replay, variants=variants,
-                       vary=vary, metrics=metrics, overrides=overrides,
-                       scenario_variants=scenario_variants)
+    return run_compare(
+        str(path),
+        load=load_scenario,
+        replay=replay,
+        variants=variants,
+        vary=vary,
+        metrics=metrics,
+        overrides=overrides,
+        scenario_variants=scenario_variants,
+    )
 
 
 def sensitivity(
@@ -216,9 +242,15 @@ def sensitivity(
     model parameter it reads (a ``bgreplay.analysis.sensitivity.Sensitivity``)."""
     from bgreplay.analysis.sensitivity import run_sensitivity
 
-    return run_sensitivity(str(path), load=load_scenario, replay=replay,
-                           load_timeline=load_timeline, metrics=metrics,
-                           overrides=overrides, jobs=jobs)
+    return run_sensitivity(
+        str(path),
+        load=load_scenario,
+        replay=replay,
+        load_timeline=load_timeline,
+        metrics=metrics,
+        overrides=overrides,
+        jobs=jobs,
+    )
 
 
 def fleet(
@@ -249,12 +281,27 @@ def fleet(
     device; ``on_progress(done, total)`` is called as devices finish."""
     from bgreplay.fleet.run import run_fleet
 
-    return run_fleet(path, devices=devices, mix=persona_mix, variants=variants, vary=vary,
-                     overrides=overrides, seed=seed, apps=apps, metrics=metrics, jobs=jobs,
-                     executor=executor, address=scheduler_address, out=out,
-                     only_device=only_device, scenario_variants=scenario_variants,
-                     columns=columns, on_progress=on_progress, load=load_scenario,
-                     replay=replay)
+    return run_fleet(
+        path,
+        devices=devices,
+        mix=persona_mix,
+        variants=variants,
+        vary=vary,
+        overrides=overrides,
+        seed=seed,
+        apps=apps,
+        metrics=metrics,
+        jobs=jobs,
+        executor=executor,
+        address=scheduler_address,
+        out=out,
+        only_device=only_device,
+        scenario_variants=scenario_variants,
+        columns=columns,
+        on_progress=on_progress,
+        load=load_scenario,
+        replay=replay,
+    )
 
 
 def scenario_schema() -> dict:

@@ -33,10 +33,12 @@ from bgreplay.errors import InputError, Location, Problem
 
 STDOUT = "-"
 _inputs: contextvars.ContextVar[set[tuple[int, int]] | None] = contextvars.ContextVar(
-    "bgreplay_inputs", default=None)
+    "bgreplay_inputs", default=None
+)
 
 
 # -- what a command reads ----------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def inputs_guarded() -> Iterator[None]:
@@ -104,6 +106,7 @@ class NotRegularFile(OSError):
 
 
 # -- writing -----------------------------------------------------------------------------------
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -182,9 +185,13 @@ def _commit(tmp: Path, dest: Path) -> None:
 
 
 def _refuse_input(path: str | os.PathLike[str]) -> None:
-    raise InputError(Problem(Location(str(path)), "this file is an input of the command; "
-                             "writing the output there would destroy it",
-                             "choose another output file"))
+    raise InputError(
+        Problem(
+            Location(str(path)),
+            "this file is an input of the command; writing the output there would destroy it",
+            "choose another output file",
+        )
+    )
 
 
 def _destination(path: str | os.PathLike[str]) -> tuple[Path | None, bool]:
@@ -310,6 +317,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
 
 # -- one writer at a time ----------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def exclusive(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold an exclusive lock for a read-modify-write of ``path`` by several processes at once
@@ -360,9 +368,12 @@ def work_folder(parent: str | os.PathLike[str] | None, prefix: str) -> Iterator[
 
     janitor = None
     with contextlib.suppress(OSError):
-        janitor = subprocess.Popen([sys.executable, "-I", "-S", "-c", _JANITOR, str(work)],
-                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        janitor = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _JANITOR, str(work)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     try:
         yield work
     finally:

@@ -65,8 +65,15 @@ class Tally:
 
 def _spawn(log) -> Worker:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "fuzz.worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fuzz.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
     return Worker(proc)
 
 
@@ -87,9 +94,17 @@ def _kill(worker: Worker) -> None:
 
 
 def _failure(request: dict, problem: str, describe: str) -> dict:
-    return {"seed": request["seed"], "family": request["family"], "code": None,
-            "describe": describe, "seconds": request["timeout"], "status": "killed",
-            "problems": [problem], "slow": [], "stderr": ""}
+    return {
+        "seed": request["seed"],
+        "family": request["family"],
+        "code": None,
+        "describe": describe,
+        "seconds": request["timeout"],
+        "status": "killed",
+        "problems": [problem],
+        "slow": [],
+        "stderr": "",
+    }
 
 
 def _describe(request: dict) -> str:
@@ -121,8 +136,12 @@ def campaign(args: argparse.Namespace) -> Tally:
             for w in workers:
                 if w.request is None and now < deadline:
                     family = MIX[counter % len(MIX)]
-                    w.request = {"seed": f"{args.seed}:{counter}", "family": family,
-                                 "max_seconds": args.slow, "timeout": args.timeout}
+                    w.request = {
+                        "seed": f"{args.seed}:{counter}",
+                        "family": family,
+                        "max_seconds": args.slow,
+                        "timeout": args.timeout,
+                    }
                     counter += 1
                     w.started = now
                     w.proc.stdin.write(json.dumps(w.request) + "\n")
@@ -158,8 +177,10 @@ def campaign(args: argparse.Namespace) -> Tally:
                     selector.register(workers[i].proc.stdout, selectors.EVENT_READ, workers[i])
             if time.monotonic() - last_report > 30:
                 last_report = time.monotonic()
-                print(f"  ... {sum(tally.cases.values()):,} cases, "
-                      f"{len(tally.failures)} failures", flush=True)
+                print(
+                    f"  ... {sum(tally.cases.values()):,} cases, {len(tally.failures)} failures",
+                    flush=True,
+                )
     finally:
         for w in workers:
             _kill(w)
@@ -172,10 +193,14 @@ def summary(tally: Tally, args: argparse.Namespace, seconds: float) -> str:
     lines = [
         f"bgreplay fuzz: {seconds / 60:.1f} min, seed {args.seed}, {args.jobs} worker(s), "
         f"per-case timeout {args.timeout:g} s, slow above {args.slow:g} s",
-        f"cases: {total:,} (" + ", ".join(f"{k} {v:,}" for k, v in sorted(tally.cases.items()))
+        f"cases: {total:,} ("
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(tally.cases.items()))
         + ")",
-        "exit codes: " + ", ".join(f"{k}: {v:,}" for k, v in sorted(
-            tally.codes.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))),
+        "exit codes: "
+        + ", ".join(
+            f"{k}: {v:,}"
+            for k, v in sorted(tally.codes.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+        ),
         "valid mutants replayed and checked for invariants: "
         f"{tally.status['replayed']:,} "
         f"(refused as invalid: {tally.status['invalid']:,})",

@@ -22,10 +22,23 @@ from fuzz.scenarios import TRACE_NAME, ZONES, mutate
 from fuzz.traces import base_rows, mutate_sqlite, mutate_trace
 
 ALLOWED_CODES = (0, 1, 2)
-OVERRIDES = ["apps/*/tasks/*/earliest_begin=15m", "seed=3", "duration=401d", "duration=-1h",
-             "apps/*/tasks/*/handler/duration=[1, 2]", "nope/x=1", "apps/*=", "=3", "x",
-             "device/timeline/daily/0/for=25h", "timezone=Mars/Base", "apps/*/tasks/*/type=job",
-             "expect/io.x/opens=>= 1", "device/battery/start=1e999", "start=2026-02-29T00:00"]
+OVERRIDES = [
+    "apps/*/tasks/*/earliest_begin=15m",
+    "seed=3",
+    "duration=401d",
+    "duration=-1h",
+    "apps/*/tasks/*/handler/duration=[1, 2]",
+    "nope/x=1",
+    "apps/*=",
+    "=3",
+    "x",
+    "device/timeline/daily/0/for=25h",
+    "timezone=Mars/Base",
+    "apps/*/tasks/*/type=job",
+    "expect/io.x/opens=>= 1",
+    "device/battery/start=1e999",
+    "start=2026-02-29T00:00",
+]
 
 
 @dataclass
@@ -81,8 +94,9 @@ def run_in_process(argv: list[str], timeout: float = 20.0) -> Outcome:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    return Outcome(code, out.getvalue(), err.getvalue(), time.perf_counter() - start, timed_out,
-                   escaped)
+    return Outcome(
+        code, out.getvalue(), err.getvalue(), time.perf_counter() - start, timed_out, escaped
+    )
 
 
 def judge(case: Case, outcome: Outcome, folder: Path, max_seconds: float) -> list[str]:
@@ -175,13 +189,20 @@ def trace_case(draw: Draw) -> Case:
         if chance(draw, 40):
             argv += ["--timezone", draw.choice(ZONES)]
     else:
-        scenario = (f"bgreplay: 1\nstart: 2026-03-02T00:00\nduration: {draw.choice(['1d', '7d'])}"
-                    f"\ntimezone: {draw.choice(ZONES[:6])}\ndevice: {{trace: {name}}}\n"
-                    "apps:\n  io.cocoabytes.filmtracker:\n    background_modes: [fetch]\n"
-                    "    permitted_identifiers: [io.cocoabytes.filmtracker.refresh]\n"
-                    "    tasks: {io.cocoabytes.filmtracker.refresh: {type: refresh}}\n")
-        return Case("trace", [draw.choice(["check", "run", "validate"]), "scenario.yaml"],
-                    {name: data, "scenario.yaml": scenario.encode()}, (), f"trace{suffix}")
+        scenario = (
+            f"bgreplay: 1\nstart: 2026-03-02T00:00\nduration: {draw.choice(['1d', '7d'])}"
+            f"\ntimezone: {draw.choice(ZONES[:6])}\ndevice: {{trace: {name}}}\n"
+            "apps:\n  io.cocoabytes.filmtracker:\n    background_modes: [fetch]\n"
+            "    permitted_identifiers: [io.cocoabytes.filmtracker.refresh]\n"
+            "    tasks: {io.cocoabytes.filmtracker.refresh: {type: refresh}}\n"
+        )
+        return Case(
+            "trace",
+            [draw.choice(["check", "run", "validate"]), "scenario.yaml"],
+            {name: data, "scenario.yaml": scenario.encode()},
+            (),
+            f"trace{suffix}",
+        )
     return Case("trace", argv, {name: data}, (), f"trace{suffix}")
 
 

@@ -44,8 +44,14 @@ STARTUP_SECONDS = 3.0  # python, polars and the CLI on a busy 2-core machine
 
 # --- inputs ------------------------------------------------------------------------------------
 
-def aggressive_scenario(apps: int, days: int | str, tasks_per_app: int = 2,
-                        persona: str = "heavy_user", earliest: str = "1s") -> str:
+
+def aggressive_scenario(
+    apps: int,
+    days: int | str,
+    tasks_per_app: int = 2,
+    persona: str = "heavy_user",
+    earliest: str = "1s",
+) -> str:
     """A scenario inside every static limit that keeps the scheduler as busy as it can: every
     app changes content hourly, every task asks again on launch, on background and when it
     runs, as early as it may."""
@@ -56,26 +62,36 @@ def aggressive_scenario(apps: int, days: int | str, tasks_per_app: int = 2,
         tasks = []
         for k, tid in enumerate(ids):
             kind, seconds = ("refresh", 4) if k == 0 else ("processing", 30)
-            tasks.append(f"      {tid}:\n        type: {kind}\n        earliest_begin: {earliest}\n"
-                         "        submit: {when: [app_launch, app_background, handler_start]}\n"
-                         f"        handler: {{duration: {seconds}s}}")
-        blocks.append(f"  {bundle}:\n    background_modes: [fetch, processing]\n"
-                      f"    permitted_identifiers: [{', '.join(ids)}]\n"
-                      "    content: {changes_per_hour: 1}\n    tasks:\n" + "\n".join(tasks))
+            tasks.append(
+                f"      {tid}:\n        type: {kind}\n        earliest_begin: {earliest}\n"
+                "        submit: {when: [app_launch, app_background, handler_start]}\n"
+                f"        handler: {{duration: {seconds}s}}"
+            )
+        blocks.append(
+            f"  {bundle}:\n    background_modes: [fetch, processing]\n"
+            f"    permitted_identifiers: [{', '.join(ids)}]\n"
+            "    content: {changes_per_hour: 1}\n    tasks:\n" + "\n".join(tasks)
+        )
     duration = f"{days}d" if isinstance(days, int) else days
-    return (f"bgreplay: 1\nname: busy\nstart: 2026-03-02T00:00\nduration: {duration}\n"
-            f"timezone: Europe/Paris\ndevice:\n  persona: {{name: {persona}}}\napps:\n"
-            + "\n".join(blocks) + "\n")
+    return (
+        f"bgreplay: 1\nname: busy\nstart: 2026-03-02T00:00\nduration: {duration}\n"
+        f"timezone: Europe/Paris\ndevice:\n  persona: {{name: {persona}}}\napps:\n"
+        + "\n".join(blocks)
+        + "\n"
+    )
 
 
 def text_bomb(path: Path, rows: int = 1_000_000, cell: int = 8_000) -> None:
     """A Parquet trace of a few kilobytes whose cells decode to ``rows × cell`` bytes."""
     import polars as pl
 
-    frame = pl.select(start=pl.repeat("2026-03-02T08:00", rows),
-                      end=pl.repeat(None, rows, dtype=pl.String),
-                      kind=pl.repeat("battery", rows), value=pl.repeat("5" * cell, rows),
-                      subject=pl.repeat(None, rows, dtype=pl.String))
+    frame = pl.select(
+        start=pl.repeat("2026-03-02T08:00", rows),
+        end=pl.repeat(None, rows, dtype=pl.String),
+        kind=pl.repeat("battery", rows),
+        value=pl.repeat("5" * cell, rows),
+        subject=pl.repeat(None, rows, dtype=pl.String),
+    )
     frame.write_parquet(path, compression="zstd")
 
 
@@ -96,6 +112,7 @@ def sqlite_gzip_bomb(path: Path, declared_pages: int, zeros: int, valid: bool = 
 
 # --- running and judging -------------------------------------------------------------------------
 
+
 def _capped() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_CAP, ADDRESS_CAP))
     os.setsid()  # its own process group: everything it starts can be found and ended
@@ -111,18 +128,26 @@ class Ran:
     cpu: float = 0.0  # user + system seconds: what the machine's other jobs do not inflate
 
 
-def bgreplay(folder: Path, *args: str, timeout: float = ACCEPTED_SECONDS + 30,
-             stdin: bytes | None = None) -> Ran:
+def bgreplay(
+    folder: Path, *args: str, timeout: float = ACCEPTED_SECONDS + 30, stdin: bytes | None = None
+) -> Ran:
     """``python -m bgreplay ARGS`` in ``folder`` under the address-space cap, with its peak
     resident memory (``wait4``: this process's own, children it waited for included)."""
     began = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "bgreplay", *args], cwd=folder,
-                            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_capped,
-                            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bgreplay", *args],
+        cwd=folder,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_capped,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"},
+    )
     got: dict[str, bytes] = {}
-    readers = [threading.Thread(target=lambda k=k, f=f: got.__setitem__(k, f.read()))
-               for k, f in (("out", proc.stdout), ("err", proc.stderr))]
+    readers = [
+        threading.Thread(target=lambda k=k, f=f: got.__setitem__(k, f.read()))
+        for k, f in (("out", proc.stdout), ("err", proc.stderr))
+    ]
     for reader in readers:
         reader.start()
     if stdin is not None:
@@ -142,9 +167,14 @@ def bgreplay(folder: Path, *args: str, timeout: float = ACCEPTED_SECONDS + 30,
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     for reader in readers:
         reader.join()
-    return Ran(None if killed else proc.returncode, got.get("out", b""),
-               got.get("err", b"").decode("utf-8", "replace"), time.monotonic() - began,
-               usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+    return Ran(
+        None if killed else proc.returncode,
+        got.get("out", b""),
+        got.get("err", b"").decode("utf-8", "replace"),
+        time.monotonic() - began,
+        usage.ru_maxrss,
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 def judge(ran: Ran, *, codes: tuple[int, ...] = (0, 1, 2)) -> list[str]:
@@ -161,8 +191,11 @@ def judge(ran: Ran, *, codes: tuple[int, ...] = (0, 1, 2)) -> list[str]:
         if not ran.stderr.strip():
             bad.append("exit 2 without a message")
         # a replay near its work limit is stopped only when it reaches it (docs/limits.md)
-        allowed = ACCEPTED_SECONDS if "the replay is too large" in ran.stderr else \
-            REFUSED_SECONDS + STARTUP_SECONDS + 3
+        allowed = (
+            ACCEPTED_SECONDS
+            if "the replay is too large" in ran.stderr
+            else REFUSED_SECONDS + STARTUP_SECONDS + 3
+        )
         if ran.cpu > allowed:
             bad.append(f"refused only after {ran.cpu:.1f} s of CPU")
     if ran.code in (0, 1) and ran.cpu > ACCEPTED_SECONDS:
@@ -173,8 +206,11 @@ def judge(ran: Ran, *, codes: tuple[int, ...] = (0, 1, 2)) -> list[str]:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()
-                  if p.name.endswith(".tmp") or p.name.startswith(".bgreplay-fleet-"))
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name.endswith(".tmp") or p.name.startswith(".bgreplay-fleet-")
+    )
 
 
 def bgreplay_processes(marker: str) -> list[int]:
@@ -193,6 +229,7 @@ def bgreplay_processes(marker: str) -> list[int]:
 
 # --- the cases -----------------------------------------------------------------------------------
 
+
 @dataclass
 class Outcome:
     name: str
@@ -208,27 +245,38 @@ def case_busy_scenario(rng: random.Random, folder: Path) -> Outcome:
     duration = rng.choice(["6h", "1d", "3d", "20d", "400d"])
     tasks = rng.choice([1, 2])
     persona = rng.choice(["heavy_user", "office_worker", "shift_worker", "traveller"])
-    (folder / "s.yaml").write_text(aggressive_scenario(apps, duration, tasks, persona,
-                                                       rng.choice(["1s", "1m", "15m"])))
+    (folder / "s.yaml").write_text(
+        aggressive_scenario(apps, duration, tasks, persona, rng.choice(["1s", "1m", "15m"]))
+    )
     args = ["run", "s.yaml", "--format", rng.choice(["jsonl", "json", "text"])]
     ran = bgreplay(folder, *args, "--out", "out.txt")
-    return Outcome(f"busy {apps}x{tasks} {duration} {persona}", judge(ran), ran.seconds,
-                   f"exit {ran.code}, {ran.cpu:.1f} s CPU, {ran.peak_kb // 1024} MB")
+    return Outcome(
+        f"busy {apps}x{tasks} {duration} {persona}",
+        judge(ran),
+        ran.seconds,
+        f"exit {ran.code}, {ran.cpu:.1f} s CPU, {ran.peak_kb // 1024} MB",
+    )
 
 
 def case_closed_pipe(rng: random.Random, folder: Path) -> Outcome:
     """``… | head -1``: the command's own exit code, its files written."""
     command = rng.choice(["run", "check", "compare", "explain", "lint", "profiles"])
-    args = {"run": ["run", str(FLAGSHIP), "--html", "r.html"],
-            "check": ["check", str(FLAGSHIP), "--junit", "r.html"],
-            "compare": ["compare", str(FLAGSHIP)],
-            "explain": ["explain", str(FLAGSHIP), "--task", "io.cocoabytes.filmtracker.refresh"],
-            "lint": ["lint", str(FLAGSHIP)], "profiles": ["profiles"]}[command]
-    script = (f"{sys.executable} -m bgreplay {' '.join(args)} | head -{rng.randint(0, 3)}; "
-              "echo ${PIPESTATUS[0]}")
+    args = {
+        "run": ["run", str(FLAGSHIP), "--html", "r.html"],
+        "check": ["check", str(FLAGSHIP), "--junit", "r.html"],
+        "compare": ["compare", str(FLAGSHIP)],
+        "explain": ["explain", str(FLAGSHIP), "--task", "io.cocoabytes.filmtracker.refresh"],
+        "lint": ["lint", str(FLAGSHIP)],
+        "profiles": ["profiles"],
+    }[command]
+    script = (
+        f"{sys.executable} -m bgreplay {' '.join(args)} | head -{rng.randint(0, 3)}; "
+        "echo ${PIPESTATUS[0]}"
+    )
     began = time.monotonic()
-    done = subprocess.run(["bash", "-c", script], cwd=folder, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=folder, capture_output=True, text=True, timeout=120
+    )
     problems = []
     code = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "?"
     if code != "0":
@@ -242,8 +290,18 @@ def case_closed_pipe(rng: random.Random, folder: Path) -> Outcome:
 
 def case_special_files(rng: random.Random, folder: Path) -> Outcome:
     """Devices, named pipes, symlinks and the command's own input as inputs and outputs."""
-    target = rng.choice(["fifo-in", "zero-in", "loop-in", "null-out", "fifo-out", "dash-out",
-                         "link-out", "self-out"])
+    target = rng.choice(
+        [
+            "fifo-in",
+            "zero-in",
+            "loop-in",
+            "null-out",
+            "fifo-out",
+            "dash-out",
+            "link-out",
+            "self-out",
+        ]
+    )
     shutil.copyfile(SMALL, folder / "s.yaml")
     problems: list[str] = []
     if target == "fifo-in":
@@ -265,8 +323,13 @@ def case_special_files(rng: random.Random, folder: Path) -> Outcome:
             os.mknod(node, 0o20666, os.makedev(1, 3))  # a private /dev/null
         except OSError:
             return Outcome("special null-out (mknod not permitted: skipped)")
-        ran = bgreplay(folder, "run", "s.yaml", *rng.choice([["--format", "csv", "--out"],
-                                                             ["--svg"], ["--html"]]), "null")
+        ran = bgreplay(
+            folder,
+            "run",
+            "s.yaml",
+            *rng.choice([["--format", "csv", "--out"], ["--svg"], ["--html"]]),
+            "null",
+        )
         problems = judge(ran, codes=(0,))
         if not node.is_char_device():
             problems.append("the character device was replaced by a file")
@@ -308,29 +371,45 @@ def case_decode_bomb(rng: random.Random, folder: Path) -> Outcome:
     if kind == "parquet":  # made in a process of its own: making it takes gigabytes, which a
         # child forked from this process would count as its own peak
         rows, cell = rng.choice([400_000, 1_000_000]), rng.choice([1_000, 8_000])
-        subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                        "from fuzz.outside import text_bomb; "
-                        "text_bomb(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))",
-                        str(folder / "t.parquet"), str(rows), str(cell)], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; "
+                "from fuzz.outside import text_bomb; "
+                "text_bomb(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))",
+                str(folder / "t.parquet"),
+                str(rows),
+                str(cell),
+            ],
+            cwd=ROOT,
+            check=True,
+        )
         args = ["validate", "t.parquet"]
     elif kind.startswith("gzip"):
-        sqlite_gzip_bomb(folder / "k.db.gz", rng.choice([1, 2, 10]), rng.choice([64, 512]) << 20,
-                         valid=kind == "gzip-declared")
-        args = ["trace", "import", rng.choice(["knowledgec", "powerlog"]), "k.db.gz",
-                "-o", "o.csv"]
+        sqlite_gzip_bomb(
+            folder / "k.db.gz",
+            rng.choice([1, 2, 10]),
+            rng.choice([64, 512]) << 20,
+            valid=kind == "gzip-declared",
+        )
+        args = ["trace", "import", rng.choice(["knowledgec", "powerlog"]), "k.db.gz", "-o", "o.csv"]
     elif kind == "wide-csv":
-        (folder / "t.csv").write_text(",".join(f"c{i}" for i in range(rng.choice(
-            [40, 5_000, 2_000_000]))) + "\n")
+        (folder / "t.csv").write_text(
+            ",".join(f"c{i}" for i in range(rng.choice([40, 5_000, 2_000_000]))) + "\n"
+        )
         args = ["validate", "t.csv"]
     else:
         with open(folder / "t.csv", "w") as fh:
-            fh.write("start,end,kind,value,subject\n" + ",,,,\n" * rng.choice(
-                [1_000_001, 20_000_000]))
+            fh.write(
+                "start,end,kind,value,subject\n" + ",,,,\n" * rng.choice([1_000_001, 20_000_000])
+            )
         args = ["validate", "t.csv"]
     ran = bgreplay(folder, *args)
     codes = (0, 2) if kind == "gzip-undeclared" else (2,)
-    return Outcome(f"bomb {kind}", judge(ran, codes=codes), ran.seconds,
-                   f"{ran.peak_kb // 1024} MB")
+    return Outcome(
+        f"bomb {kind}", judge(ran, codes=codes), ran.seconds, f"{ran.peak_kb // 1024} MB"
+    )
 
 
 def case_concurrent_baselines(rng: random.Random, folder: Path) -> Outcome:
@@ -340,10 +419,24 @@ def case_concurrent_baselines(rng: random.Random, folder: Path) -> Outcome:
     for name in names:
         shutil.copyfile(SMALL, folder / name)
     began = time.monotonic()
-    procs = [subprocess.Popen([sys.executable, "-m", "bgreplay", "check", name, "--baseline",
-                               "b.json", "--update-baseline"], cwd=folder,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for name in names]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bgreplay",
+                "check",
+                name,
+                "--baseline",
+                "b.json",
+                "--update-baseline",
+            ],
+            cwd=folder,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for name in names
+    ]
     codes = [p.wait(120) for p in procs]
     problems = [f"exit {c}" for c in codes if c != 0]
     stored = json.loads((folder / "b.json").read_text())["scenarios"]
@@ -356,12 +449,19 @@ def case_signal(rng: random.Random, folder: Path) -> Outcome:
     """A signal in the middle of a command: its exit code, one line, nothing left behind."""
     sig = rng.choice([signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
     shutil.copyfile(FLAGSHIP, folder / "s.yaml")
-    args = rng.choice([["run", str(FLAGSHIP), "--days", "60", "--format", "parquet", "--out",
-                        "e.parquet"],
-                       ["check", str(FLAGSHIP), "--baseline", "b.json", "--update-baseline"]])
-    proc = subprocess.Popen([sys.executable, "-m", "bgreplay", *args], cwd=folder,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=_capped)
+    args = rng.choice(
+        [
+            ["run", str(FLAGSHIP), "--days", "60", "--format", "parquet", "--out", "e.parquet"],
+            ["check", str(FLAGSHIP), "--baseline", "b.json", "--update-baseline"],
+        ]
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bgreplay", *args],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=_capped,
+    )
     time.sleep(rng.uniform(0.5, 3.0))
     began = time.monotonic()
     proc.send_signal(sig)
@@ -389,10 +489,26 @@ def case_fleet_killed(rng: random.Random, folder: Path) -> Outcome:
     sig = rng.choice([signal.SIGKILL, signal.SIGKILL, signal.SIGHUP])
     jobs = rng.choice(["1", "2", "3"])
     env = {**os.environ, marker: "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "bgreplay", "fleet", str(FLAGSHIP),
-                             "--devices", "400", "--jobs", jobs, "--out", "f.parquet"],
-                            cwd=folder, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bgreplay",
+            "fleet",
+            str(FLAGSHIP),
+            "--devices",
+            "400",
+            "--jobs",
+            jobs,
+            "--out",
+            "f.parquet",
+        ],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     time.sleep(rng.uniform(2.0, 6.0))
     proc.send_signal(sig)
     proc.wait(30)
@@ -447,8 +563,10 @@ def campaign(minutes: float, seed: str) -> tuple[list[tuple[str, Outcome]], floa
         done.append((case_seed, outcome))
         counter += 1
         flag = "FAIL " + "; ".join(outcome.problems) if outcome.problems else "ok"
-        print(f"  [{case_seed}] {outcome.name}: {outcome.seconds:.1f} s {outcome.note} {flag}",
-              flush=True)
+        print(
+            f"  [{case_seed}] {outcome.name}: {outcome.seconds:.1f} s {outcome.note} {flag}",
+            flush=True,
+        )
     return done, time.monotonic() - began
 
 
@@ -458,12 +576,14 @@ def summary(done: list[tuple[str, Outcome]], seconds: float, seed: str) -> str:
     for _, o in done:
         key = o.name.split()[0]
         kinds[key] = kinds.get(key, 0) + 1
-    lines = [f"bgreplay fuzz --outside: {seconds / 60:.1f} min, seed {seed}",
-             f"cases: {len(done)} (" + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
-             + ")",
-             f"failures: {len(failures)}"]
+    lines = [
+        f"bgreplay fuzz --outside: {seconds / 60:.1f} min, seed {seed}",
+        f"cases: {len(done)} (" + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ")",
+        f"failures: {len(failures)}",
+    ]
     for case_seed, o in failures[:20]:
         lines.append(f"  - {o.name}: " + "; ".join(o.problems))
-        lines.append(f"      reproduce: python -m fuzz --outside --replay '{case_seed}' "
-                     f"{o.name.split()[0]}")
+        lines.append(
+            f"      reproduce: python -m fuzz --outside --replay '{case_seed}' {o.name.split()[0]}"
+        )
     return "\n".join(lines)

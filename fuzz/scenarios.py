@@ -26,30 +26,174 @@ ROOT = Path(__file__).resolve().parents[1]
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 TRACE_NAME = "trace.csv"  # the trace file a seed may name; the case writes it beside the YAML
 
-DURATIONS = ["0s", "1ms", "500ms", "5s", "30s", "90s", "15m", "1h30m", "2h", "22h", "1d", "7d",
-             "400d", "401d", "-5m", "-1d", "0.5ms", "1.5s", "1e3s", "5", "5 s", "5S", "1h1h",
-             "99999999999999999999d", "10000000d", "1d2h3m4s5ms", "", "∞", "NaN", "1 h 30 m"]
-CLOCKS = ["00:00", "02:30", "03:00", "07:30", "12:30", "23:59", "24:00", "25:00", "7:5", "-1:00",
-          "12:30:30", "99:99", ""]
-RANGES = ["23:00-07:00", "00:00-24:00", "02:00-03:00", "01:30-02:30", "22:00-21:59",
-          "08:00-08:00", "24:00-01:00", "07:00", "7-8", "-"]  # the first five are valid
-INSTANTS = ["2026-03-02T00:00", "2026-03-02T13:45", "2026-03-29T02:30", "2026-10-25T02:30",
-            "2026-03-08T02:30", "2026-11-01T01:30", "2028-02-29T00:00", "2027-02-29T00:00",
-            "2026-03-02T07:30+01:00", "2026-03-02T07:30Z", "2026-03-02T07:30+14:00",
-            "1900-01-01T00:00", "9999-12-31T23:59", "0001-01-01T00:00", "2026-13-01T00:00",
-            "2026-03-02", "2026-03-02T24:00", "tomorrow", "2026-03-02T07:30:00.123456"]
-ZONES = ["UTC", "Europe/Paris", "America/New_York", "Pacific/Auckland", "Australia/Lord_Howe",
-         "Pacific/Chatham", "Asia/Kathmandu", "America/St_Johns", "Pacific/Kiritimati",
-         "Etc/GMT+12", "Europe/Pariss", "europe/paris", "Mars/Olympus", "", "../../etc/passwd",
-         "Europe/Paris\x00", "EST5EDT"]
-WEIRD = [None, True, False, 0, -1, 1, 1.5, -0.0, 10**30, -(10**30), 2**63, 1e308, -1e308,
-         float("inf"), float("-inf"), float("nan"), "", " ", "text", "null", "yes", "0x1F",
-         [], {}, [1, 2], {"a": 1}, [[[]]], "ü", "日本語", "🙂", "\u202eevil", "a\u200bb",
-         "x" * 10_000, "\x07bell", "a\nb", "'", '"', "*alias", "&anchor", "!!python/object"]
-UNICODE = ["é", "日本語の名前", "🙂📱", "\u202e", "a\u0301", "\u200b", "Ωmega", "ß", "\ufeff",
-           "\u2028", "İ", "ﬁ"]
-KEYS = sorted(set(S.TOP_KEYS + S.DEVICE_KEYS + S.APP_KEYS + S.TASK_KEYS + S.HANDLER_KEYS
-                  + S.DAILY_MODIFIERS + S.EVENT_CHANNELS + S.SUBMIT_KEYS + ("<<",)))
+DURATIONS = [
+    "0s",
+    "1ms",
+    "500ms",
+    "5s",
+    "30s",
+    "90s",
+    "15m",
+    "1h30m",
+    "2h",
+    "22h",
+    "1d",
+    "7d",
+    "400d",
+    "401d",
+    "-5m",
+    "-1d",
+    "0.5ms",
+    "1.5s",
+    "1e3s",
+    "5",
+    "5 s",
+    "5S",
+    "1h1h",
+    "99999999999999999999d",
+    "10000000d",
+    "1d2h3m4s5ms",
+    "",
+    "∞",
+    "NaN",
+    "1 h 30 m",
+]
+CLOCKS = [
+    "00:00",
+    "02:30",
+    "03:00",
+    "07:30",
+    "12:30",
+    "23:59",
+    "24:00",
+    "25:00",
+    "7:5",
+    "-1:00",
+    "12:30:30",
+    "99:99",
+    "",
+]
+RANGES = [
+    "23:00-07:00",
+    "00:00-24:00",
+    "02:00-03:00",
+    "01:30-02:30",
+    "22:00-21:59",
+    "08:00-08:00",
+    "24:00-01:00",
+    "07:00",
+    "7-8",
+    "-",
+]  # the first five are valid
+INSTANTS = [
+    "2026-03-02T00:00",
+    "2026-03-02T13:45",
+    "2026-03-29T02:30",
+    "2026-10-25T02:30",
+    "2026-03-08T02:30",
+    "2026-11-01T01:30",
+    "2028-02-29T00:00",
+    "2027-02-29T00:00",
+    "2026-03-02T07:30+01:00",
+    "2026-03-02T07:30Z",
+    "2026-03-02T07:30+14:00",
+    "1900-01-01T00:00",
+    "9999-12-31T23:59",
+    "0001-01-01T00:00",
+    "2026-13-01T00:00",
+    "2026-03-02",
+    "2026-03-02T24:00",
+    "tomorrow",
+    "2026-03-02T07:30:00.123456",
+]
+ZONES = [
+    "UTC",
+    "Europe/Paris",
+    "America/New_York",
+    "Pacific/Auckland",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "Asia/Kathmandu",
+    "America/St_Johns",
+    "Pacific/Kiritimati",
+    "Etc/GMT+12",
+    "Europe/Pariss",
+    "europe/paris",
+    "Mars/Olympus",
+    "",
+    "../../etc/passwd",
+    "Europe/Paris\x00",
+    "EST5EDT",
+]
+WEIRD = [
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    1.5,
+    -0.0,
+    10**30,
+    -(10**30),
+    2**63,
+    1e308,
+    -1e308,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    "",
+    " ",
+    "text",
+    "null",
+    "yes",
+    "0x1F",
+    [],
+    {},
+    [1, 2],
+    {"a": 1},
+    [[[]]],
+    "ü",
+    "日本語",
+    "🙂",
+    "\u202eevil",
+    "a\u200bb",
+    "x" * 10_000,
+    "\x07bell",
+    "a\nb",
+    "'",
+    '"',
+    "*alias",
+    "&anchor",
+    "!!python/object",
+]
+UNICODE = [
+    "é",
+    "日本語の名前",
+    "🙂📱",
+    "\u202e",
+    "a\u0301",
+    "\u200b",
+    "Ωmega",
+    "ß",
+    "\ufeff",
+    "\u2028",
+    "İ",
+    "ﬁ",
+]
+KEYS = sorted(
+    set(
+        S.TOP_KEYS
+        + S.DEVICE_KEYS
+        + S.APP_KEYS
+        + S.TASK_KEYS
+        + S.HANDLER_KEYS
+        + S.DAILY_MODIFIERS
+        + S.EVENT_CHANNELS
+        + S.SUBMIT_KEYS
+        + ("<<",)
+    )
+)
 
 # Valid values by key name: a mutant that stays inside the schema still loads and replays.
 VALID: dict[str, list[Any]] = {
@@ -58,8 +202,17 @@ VALID: dict[str, list[Any]] = {
     "ios": ["13.0", "16.4", "17.0", "18.2", "26.1", "27", 26.1, "26.1.1"],
     "timezone": ZONES[:10],
     "start": INSTANTS[:7],
-    "duration": ["1h", "6h", "1d", "3d", "7d", "30d", {"median": "4s", "p90": "12s"},
-                 {"min": "1s", "max": "9s"}, "45s"],
+    "duration": [
+        "1h",
+        "6h",
+        "1d",
+        "3d",
+        "7d",
+        "30d",
+        {"median": "4s", "p90": "12s"},
+        {"min": "1s", "max": "9s"},
+        "45s",
+    ],
     "profile": list(S.BUILTIN_PROFILES),
     "history": ["repeat", "none", "14d", "1d", "3d"],
     "completes": list(S.COMPLETES),
@@ -80,8 +233,8 @@ VALID: dict[str, list[Any]] = {
     "gpu": [True, False],
     "background_app_refresh": [True, False],
     "earliest_begin": [None, "0s", "15m", "2h", "22h", {"at": "03:00"}, {"at": "02:30"}],
-    "when": [[t] for t in SUBMIT_TRIGGERS] + [["app_background", "handler_start"],
-                                              ["app_launch"], ["handler_end"]],
+    "when": [[t] for t in SUBMIT_TRIGGERS]
+    + [["app_background", "handler_start"], ["app_launch"], ["handler_end"]],
     "cancel_latency": ["0s", "1s", "10s"],
     "work": ["5m", "40m", "3h"],
     "progress_every": ["5s", "35s"],
@@ -285,9 +438,22 @@ def op_rename(draw: Draw, doc: Any) -> Any:
     mapping = hit[1]
     old = draw.choice(list(mapping))
     text = str(old)
-    new = draw.choice([text + "s", text[:-1], text.upper(), f" {text}", text.replace("_", "-"),
-                       draw.choice(UNICODE) + text, draw.choice(KEYS), "", 1, True, None,
-                       text + draw.choice(UNICODE)])
+    new = draw.choice(
+        [
+            text + "s",
+            text[:-1],
+            text.upper(),
+            f" {text}",
+            text.replace("_", "-"),
+            draw.choice(UNICODE) + text,
+            draw.choice(KEYS),
+            "",
+            1,
+            True,
+            None,
+            text + draw.choice(UNICODE),
+        ]
+    )
     if new in mapping:
         return doc
     items = [(new if k == old else k, v) for k, v in mapping.items()]
@@ -383,13 +549,26 @@ def op_timeline(draw: Draw, doc: Any, *, valid: bool = False) -> Any:
     tl = device["timeline"]
     apps = (list(doc["apps"]) if isinstance(doc.get("apps"), dict) else []) or ["io.x"]
     app_map = doc["apps"] if isinstance(doc.get("apps"), dict) else {}
-    tasks = [t for a in app_map.values() if isinstance(a, dict)
-             and isinstance(a.get("tasks"), dict) for t in a["tasks"]] or ["io.x.t"]
+    tasks = [
+        t
+        for a in app_map.values()
+        if isinstance(a, dict) and isinstance(a.get("tasks"), dict)
+        for t in a["tasks"]
+    ] or ["io.x.t"]
     daily = tl.setdefault("daily", []) if isinstance(tl.get("daily", []), list) else []
     events = tl.setdefault("events", []) if isinstance(tl.get("events", []), list) else []
     used = {k for e in daily if isinstance(e, dict) for k in e}
-    kinds = ["unlocked", "unlocked", "plugged", "network", "thermal", "screen",
-             "low_power_mode", "bar", "off"]
+    kinds = [
+        "unlocked",
+        "unlocked",
+        "plugged",
+        "network",
+        "thermal",
+        "screen",
+        "low_power_mode",
+        "bar",
+        "off",
+    ]
     if valid:
         kinds = [k for k in kinds if k not in used and k != "off"] or ["screen"]
     for _ in range(draw.integer(1, 1 if valid else 4)):
@@ -410,9 +589,19 @@ def op_timeline(draw: Draw, doc: Any, *, valid: bool = False) -> Any:
     start = str(doc.get("start", "2026-03-02T00:00"))[:10]
     for _ in range(draw.integer(0, 4)):
         at = f"{start}T{draw.integer(0, 23):02d}:{draw.integer(0, 59):02d}"
-        kind = draw.choice(["boot", "force_quit", "user_action", "cancel", "simulate_launch",
-                            "simulate_expiration", "battery", "timezone"] + (
-                            [] if valid else ["low_power_mode", "thermal", "unlocked"]))
+        kind = draw.choice(
+            [
+                "boot",
+                "force_quit",
+                "user_action",
+                "cancel",
+                "simulate_launch",
+                "simulate_expiration",
+                "battery",
+                "timezone",
+            ]
+            + ([] if valid else ["low_power_mode", "thermal", "unlocked"])
+        )
         event: dict[str, Any] = {"at": at}
         if kind == "boot":
             event[kind] = True
@@ -436,9 +625,24 @@ def op_timeline_valid(draw: Draw, doc: Any) -> Any:
     return op_timeline(draw, doc, valid=True)
 
 
-TREE_OPS = (op_drop, op_retype, op_valid, op_valid, op_valid, op_duration, op_clock, op_number,
-            op_rename, op_add_key, op_copy, op_many, op_nest, op_unicode, op_timeline,
-            op_timeline)
+TREE_OPS = (
+    op_drop,
+    op_retype,
+    op_valid,
+    op_valid,
+    op_valid,
+    op_duration,
+    op_clock,
+    op_number,
+    op_rename,
+    op_add_key,
+    op_copy,
+    op_many,
+    op_nest,
+    op_unicode,
+    op_timeline,
+    op_timeline,
+)
 VALID_OPS = (op_valid, op_valid, op_timeline_valid)  # mutants that usually still load and replay
 
 
@@ -502,7 +706,7 @@ def bytes_op(draw: Draw, data: bytes) -> bytes:
         return data.decode("utf-8", "replace").encode("utf-16")
     if op == 1 and data:
         i = draw.integer(0, len(data) - 1)
-        return data[:i] + bytes([draw.integer(0, 255)]) + data[i + 1:]
+        return data[:i] + bytes([draw.integer(0, 255)]) + data[i + 1 :]
     if op == 2:
         return data + b"\nname: caf\xe9\n"
     if op == 3:

@@ -18,14 +18,54 @@ from fuzz.scenarios import INSTANTS, UNICODE, ZONES
 
 ROOT = Path(__file__).resolve().parents[1]
 COLUMNS = ["start", "end", "kind", "value", "subject"]
-CELLS = ["", "NaN", "nan", "null", "NaT", "inf", "-1", "1e400", "0", "100", "101", "42.5",
-         "2999-12-31T23:59:59+14:00", "3000-01-01T00:00", "1899-12-31T23:59", "2026-02-30T00:00",
-         "2026-03-02T25:00", "2026-03-02T07:30:00.123456789+01:00", "2026-03-02 07:30",
-         "2026-03-02T07:30Z", "2026-03-02T07:30-12:00", "2026-03-02T07:30+14:01", "1772434800",
-         "2026-03-29T02:30", "2026-10-25T02:30", "2028-02-29T12:00", "unlocked", "app",
-         "battery", "network", "wifi", "cellular", "none", "serious", "timezone", "boot",
-         "Europe/Paris", "Not/AZone", "io.cocoabytes.filmtracker", "x" * 5000, '"', "a,b",
-         "a\nb", "=cmd|' /C calc'!A0", "\x00", *UNICODE[:4]]
+CELLS = [
+    "",
+    "NaN",
+    "nan",
+    "null",
+    "NaT",
+    "inf",
+    "-1",
+    "1e400",
+    "0",
+    "100",
+    "101",
+    "42.5",
+    "2999-12-31T23:59:59+14:00",
+    "3000-01-01T00:00",
+    "1899-12-31T23:59",
+    "2026-02-30T00:00",
+    "2026-03-02T25:00",
+    "2026-03-02T07:30:00.123456789+01:00",
+    "2026-03-02 07:30",
+    "2026-03-02T07:30Z",
+    "2026-03-02T07:30-12:00",
+    "2026-03-02T07:30+14:01",
+    "1772434800",
+    "2026-03-29T02:30",
+    "2026-10-25T02:30",
+    "2028-02-29T12:00",
+    "unlocked",
+    "app",
+    "battery",
+    "network",
+    "wifi",
+    "cellular",
+    "none",
+    "serious",
+    "timezone",
+    "boot",
+    "Europe/Paris",
+    "Not/AZone",
+    "io.cocoabytes.filmtracker",
+    "x" * 5000,
+    '"',
+    "a,b",
+    "a\nb",
+    "=cmd|' /C calc'!A0",
+    "\x00",
+    *UNICODE[:4],
+]
 
 
 @functools.cache
@@ -52,7 +92,8 @@ def rows_op(draw: Draw, header: list[str], rows: list[list[str]]) -> None:
                 del r[j]
     elif op == 3 and header:
         header[draw.integer(0, len(header) - 1)] = draw.choice(
-            ["Start", "start ", "begin", "kind", "", "\ufeffstart", "source", "__index_level_0__"])
+            ["Start", "start ", "begin", "kind", "", "\ufeffstart", "source", "__index_level_0__"]
+        )
     elif op == 4:
         header.append(draw.choice(["extra", "source", "source_ref", "value"]))
         for r in rows:
@@ -77,9 +118,16 @@ def rows_op(draw: Draw, header: list[str], rows: list[list[str]]) -> None:
         rows.clear()
     elif op == 12 and n:
         kind = draw.choice(["timezone", "battery", "app", "off", "bg_task_observed", "bar"])
-        rows.insert(i, [draw.choice(INSTANTS[:8]), draw.choice(["", INSTANTS[1]]), kind,
-                        draw.choice(ZONES[:4] + ["50", "", "wifi"]),
-                        draw.choice(["", "io.x", "io.x.refresh"])])
+        rows.insert(
+            i,
+            [
+                draw.choice(INSTANTS[:8]),
+                draw.choice(["", INSTANTS[1]]),
+                kind,
+                draw.choice(ZONES[:4] + ["50", "", "wifi"]),
+                draw.choice(["", "io.x", "io.x.refresh"]),
+            ],
+        )
     elif n:
         rows[i] = [c.replace("+01:00", draw.choice(["", "Z", "+13:45", "-09:30"])) for c in rows[i]]
 
@@ -95,8 +143,12 @@ def to_csv(draw: Draw, header: list[str], rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
     delimiter = "," if chance(draw, 85) else draw.choice([";", "\t", "|"])
     quoting = csv.QUOTE_MINIMAL if chance(draw, 80) else csv.QUOTE_ALL
-    writer = csv.writer(buf, delimiter=delimiter, quoting=quoting,
-                        lineterminator=draw.choice(["\n", "\r\n", "\n", "\r"]))
+    writer = csv.writer(
+        buf,
+        delimiter=delimiter,
+        quoting=quoting,
+        lineterminator=draw.choice(["\n", "\r\n", "\n", "\r"]),
+    )
     writer.writerow(header)
     writer.writerows(rows)
     data = buf.getvalue().encode("utf-8", "surrogatepass")
@@ -109,7 +161,7 @@ def to_csv(draw: Draw, header: list[str], rows: list[list[str]]) -> bytes:
         data = data.decode("utf-8", "replace").encode("utf-16")
     elif damage == 3 and data:
         k = draw.integer(0, len(data) - 1)
-        data = data[:k] + bytes([draw.integer(0, 255)]) + data[k + 1:]
+        data = data[:k] + bytes([draw.integer(0, 255)]) + data[k + 1 :]
     elif damage == 4:
         data = data.decode("utf-8", "replace").encode("latin-1", "replace") + b"caf\xe9\n"
     return data
@@ -123,19 +175,23 @@ def to_parquet(draw: Draw, header: list[str], rows: list[list[str]]) -> bytes:
         if not chance(draw, 25):
             continue
         col = pl.col(name)
-        frame = frame.with_columns(draw.choice([
-            col.str.to_datetime(strict=False, time_zone="UTC"),
-            col.str.to_datetime(strict=False).dt.replace_time_zone(None),
-            col.str.len_bytes().cast(pl.Int64) * 10**12,
-            col.str.len_bytes().cast(pl.Float64) / 0,
-            col.is_null(),
-            col.cast(pl.Categorical),
-            pl.concat_list(col, col),
-            pl.struct(col),
-            pl.lit(None),
-            col.cast(pl.Binary),
-            pl.lit(2**62, pl.Int64),
-        ]).alias(name))
+        frame = frame.with_columns(
+            draw.choice(
+                [
+                    col.str.to_datetime(strict=False, time_zone="UTC"),
+                    col.str.to_datetime(strict=False).dt.replace_time_zone(None),
+                    col.str.len_bytes().cast(pl.Int64) * 10**12,
+                    col.str.len_bytes().cast(pl.Float64) / 0,
+                    col.is_null(),
+                    col.cast(pl.Categorical),
+                    pl.concat_list(col, col),
+                    pl.struct(col),
+                    pl.lit(None),
+                    col.cast(pl.Binary),
+                    pl.lit(2**62, pl.Int64),
+                ]
+            ).alias(name)
+        )
     buf = io.BytesIO()
     try:
         frame.write_parquet(buf)
@@ -145,7 +201,7 @@ def to_parquet(draw: Draw, header: list[str], rows: list[list[str]]) -> bytes:
     out = buf.getvalue()
     if chance(draw, 15):
         k = draw.integer(0, len(out) - 1)
-        out = out[:k] + bytes([draw.integer(0, 255)]) + out[k + 1:]
+        out = out[:k] + bytes([draw.integer(0, 255)]) + out[k + 1 :]
     elif chance(draw, 8):
         out = out[: draw.integer(0, len(out))]
     return out
@@ -184,17 +240,31 @@ def mutate_sqlite(draw: Draw, folder: Path) -> tuple[str, Path, Path | None]:
         kc = fx.KnowledgeC(path)
         for m in range(0, draw.choice([5, 60, 600]), 5):
             day, minute = 2 + m // 1440, m % 1440
-            kc.add(draw.choice(["/device/isLocked", "/app/usage", "/device/isPluggedIn",
-                                "/device/batteryPercentage", "/display/isBacklit"]),
-                   fx.at(day, minute // 60, minute % 60), fx.at(day, minute // 60, minute % 60, 30),
-                   integer=m % 2, string="io.x")
+            kc.add(
+                draw.choice(
+                    [
+                        "/device/isLocked",
+                        "/app/usage",
+                        "/device/isPluggedIn",
+                        "/device/batteryPercentage",
+                        "/display/isBacklit",
+                    ]
+                ),
+                fx.at(day, minute // 60, minute % 60),
+                fx.at(day, minute // 60, minute % 60, 30),
+                integer=m % 2,
+                string="io.x",
+            )
         kc.close()
     else:
         conn = sqlite3.connect(path)
         conn.executescript(fx.POWERLOG_SCHEMA)
         for k in range(draw.choice([3, 30])):
-            conn.execute("INSERT INTO PLSpringBoardAgent_EventForward_SBLock (timestamp, Locked)"
-                         " VALUES (?, ?)", (1772434800.0 + 600 * k, k % 2))
+            conn.execute(
+                "INSERT INTO PLSpringBoardAgent_EventForward_SBLock (timestamp, Locked)"
+                " VALUES (?, ?)",
+                (1772434800.0 + 600 * k, k % 2),
+            )
         conn.commit()
         conn.close()
         if chance(draw, 40):

@@ -60,9 +60,17 @@ def run_one(seed: str, family: str, max_seconds: float, timeout: float) -> dict:
             if family == "valid" and not outcome.timed_out:
                 status, more = replay_checks(folder, case.argv[1], again=draw.integer(0, 3) == 0)
                 problems += more
-        return {"seed": seed, "family": family, "describe": case.describe(), "code": outcome.code,
-                "seconds": round(outcome.seconds, 3), "status": status, "problems": problems,
-                "slow": slow, "stderr": outcome.stderr[-2000:]}
+        return {
+            "seed": seed,
+            "family": family,
+            "describe": case.describe(),
+            "code": outcome.code,
+            "seconds": round(outcome.seconds, 3),
+            "status": status,
+            "problems": problems,
+            "slow": slow,
+            "stderr": outcome.stderr[-2000:],
+        }
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -76,14 +84,21 @@ def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            answer = run_one(request["seed"], request["family"], request["max_seconds"],
-                             request["timeout"])
+            answer = run_one(
+                request["seed"], request["family"], request["max_seconds"], request["timeout"]
+            )
         except Exception:  # the case generator itself failed: report, keep serving
-            answer = {"seed": request["seed"], "family": request["family"], "code": None,
-                      "describe": "(case generation)", "seconds": 0, "status": "error",
-                      "problems": ["fuzz harness error:\n" + traceback.format_exc(limit=8)],
-                      "slow": [],
-                      "stderr": ""}
+            answer = {
+                "seed": request["seed"],
+                "family": request["family"],
+                "code": None,
+                "describe": "(case generation)",
+                "seconds": 0,
+                "status": "error",
+                "problems": ["fuzz harness error:\n" + traceback.format_exc(limit=8)],
+                "slow": [],
+                "stderr": "",
+            }
         answers.write(json.dumps(answer) + "\n")
         answers.flush()
 

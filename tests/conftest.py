@@ -34,8 +34,14 @@ def write_scenario(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Pa
 def run_cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
     """``python -m bgreplay ARGS`` → (exit code, stdout, stderr), no colour, 100 columns."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    done = subprocess.run([sys.executable, "-m", "bgreplay", *args], capture_output=True,
-                          text=True, cwd=cwd or ROOT, env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=60,
+    )
     return done.returncode, done.stdout, done.stderr
 
 

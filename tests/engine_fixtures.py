@@ -51,8 +51,13 @@ def scenario(*apps: App, days: int = 3, **kw) -> Scenario:
     return Scenario(name="test", start=START, duration_ms=days * D, apps=tuple(apps), **kw)
 
 
-def daily_life(days: int, bundle: str = BUNDLE, opens=((7, 30, 10), (12, 30, 15), (21, 0, 20)),
-               plugged=True, extra=()) -> list[Interval]:
+def daily_life(
+    days: int,
+    bundle: str = BUNDLE,
+    opens=((7, 30, 10), (12, 30, 15), (21, 0, 20)),
+    plugged=True,
+    extra=(),
+) -> list[Interval]:
     """A plain routine: three app sessions a day, charging overnight, Wi-Fi at home."""
     out = []
     for d in range(days):
@@ -72,8 +77,11 @@ def daily_life(days: int, bundle: str = BUNDLE, opens=((7, 30, 10), (12, 30, 15)
 
 
 def timeline(intervals=(), points=(), days: int = 3) -> Timeline:
-    clock = Clock(int(START.timestamp() * 1000) if START.tzinfo else
-                  int((START - datetime(1970, 1, 1)).total_seconds() * 1000))
+    clock = Clock(
+        int(START.timestamp() * 1000)
+        if START.tzinfo
+        else int((START - datetime(1970, 1, 1)).total_seconds() * 1000)
+    )
     return Timeline(
         duration=days * D,
         clock=clock,
@@ -82,8 +90,7 @@ def timeline(intervals=(), points=(), days: int = 3) -> Timeline:
     )
 
 
-def run(sc: Scenario, tl: Timeline, profile: str = "ios-26", explain: str | None = None,
-        **params):
+def run(sc: Scenario, tl: Timeline, profile: str = "ios-26", explain: str | None = None, **params):
     """Replay with the pure-Python engine and, where it is built, the compiled one too: the
     two must write the same event log and evaluations (every engine test checks both)."""
     built = build_profile(profile, params)

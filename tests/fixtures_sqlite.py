@@ -89,28 +89,50 @@ class KnowledgeC:
         self.conn.executescript(KNOWLEDGEC_SCHEMA)
         self.sources: dict[str | None, int] = {}
 
-    def add(self, stream: str, start: datetime, end: datetime | None = None, *,
-            string: str | None = None, integer: int | None = None, double: float | None = None,
-            device: str | None = None, wireless: int | None = None) -> int:
+    def add(
+        self,
+        stream: str,
+        start: datetime,
+        end: datetime | None = None,
+        *,
+        string: str | None = None,
+        integer: int | None = None,
+        double: float | None = None,
+        device: str | None = None,
+        wireless: int | None = None,
+    ) -> int:
         if device not in self.sources:
-            cur = self.conn.execute("INSERT INTO ZSOURCE (ZDEVICEID, ZBUNDLEID) VALUES (?, ?)",
-                                    (device, "com.apple.knowledge"))
+            cur = self.conn.execute(
+                "INSERT INTO ZSOURCE (ZDEVICEID, ZBUNDLEID) VALUES (?, ?)",
+                (device, "com.apple.knowledge"),
+            )
             self.sources[device] = cur.lastrowid
         meta = None
         if wireless is not None:
             meta = self.conn.execute(
                 "INSERT INTO ZSTRUCTUREDMETADATA "
                 "(Z_DKDEVICEISPLUGGEDINMETADATAKEY__ADAPTERISWIRELESS) VALUES (?)",
-                (wireless,)).lastrowid
+                (wireless,),
+            ).lastrowid
         offset = int(start.utcoffset().total_seconds())
         cur = self.conn.execute(
             "INSERT INTO ZOBJECT (ZSTREAMNAME, ZSTARTDATE, ZENDDATE, ZCREATIONDATE, ZVALUESTRING,"
             " ZVALUEINTEGER, ZVALUEDOUBLE, ZSECONDSFROMGMT, ZSTRUCTUREDMETADATA, ZSOURCE,"
             " ZHASSTRUCTUREDMETADATA) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (stream, start.timestamp() - MAC_EPOCH,
-             None if end is None else end.timestamp() - MAC_EPOCH,
-             (end or start).timestamp() - MAC_EPOCH, string, integer, double, offset, meta,
-             self.sources[device], int(meta is not None)))
+            (
+                stream,
+                start.timestamp() - MAC_EPOCH,
+                None if end is None else end.timestamp() - MAC_EPOCH,
+                (end or start).timestamp() - MAC_EPOCH,
+                string,
+                integer,
+                double,
+                offset,
+                meta,
+                self.sources[device],
+                int(meta is not None),
+            ),
+        )
         return cur.lastrowid
 
     def close(self) -> Path:
@@ -123,8 +145,14 @@ class PowerLog:
     """A CurrentPowerlog.PLSQL whose clock runs ``skew`` behind real time, then is corrected by
     a further ``later_fix`` seconds from ``fix_at`` on (two TimeOffset rows)."""
 
-    def __init__(self, path: Path, skew: float, fix_at: datetime | None = None,
-                 later_fix: float = 0.0, schema: str = POWERLOG_SCHEMA):
+    def __init__(
+        self,
+        path: Path,
+        skew: float,
+        fix_at: datetime | None = None,
+        later_fix: float = 0.0,
+        schema: str = POWERLOG_SCHEMA,
+    ):
         self.path, self.skew = path, skew
         self.conn = sqlite3.connect(path)
         self.conn.executescript(schema)
@@ -142,14 +170,18 @@ class PowerLog:
 
     def write_offsets(self, first: datetime) -> None:
         rows = [(self.raw(first), self.skew)] + [(t, s) for t, s in self.offsets[1:]]
-        self.conn.executemany("INSERT INTO PLStorageOperator_EventForward_TimeOffset "
-                              "(timestamp, system) VALUES (?, ?)", rows)
+        self.conn.executemany(
+            "INSERT INTO PLStorageOperator_EventForward_TimeOffset "
+            "(timestamp, system) VALUES (?, ?)",
+            rows,
+        )
 
     def add(self, table: str, moment: datetime, **values: object) -> None:
         names = ", ".join(["timestamp", *values])
         marks = ", ".join("?" * (len(values) + 1))
-        self.conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",
-                          (self.raw(moment), *values.values()))
+        self.conn.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})", (self.raw(moment), *values.values())
+        )
 
     def close(self) -> Path:
         self.conn.commit()
@@ -157,24 +189,38 @@ class PowerLog:
         return self.path
 
 
-def bgsql(path: Path, runs: list[tuple[int, datetime, datetime | None, int]],
-          tasks: dict[int, tuple[str, str]]) -> Path:
+def bgsql(
+    path: Path,
+    runs: list[tuple[int, datetime, datetime | None, int]],
+    tasks: dict[int, tuple[str, str]],
+) -> Path:
     """A .BGSQL with task instances ``(TaskID, start, end, StartedOnBattery)`` and metadata
     ``TaskID -> (BundleID, Name)``; times are plain Unix (T§1.3)."""
     conn = sqlite3.connect(path)
     conn.executescript(BGSQL_SCHEMA)
     for task_id, (bundle, name) in tasks.items():
         for copy in range(2):  # metadata rows repeat in real files
-            conn.execute("INSERT INTO BackgroundProcessing_TaskMetadata_24_5 (timestamp, "
-                         "BundleID, Name, ServiceName, GroupName, LaunchReason, TaskID) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (1.0 + copy, bundle, name, "com.apple.dasd", None, 1, task_id))
+            conn.execute(
+                "INSERT INTO BackgroundProcessing_TaskMetadata_24_5 (timestamp, "
+                "BundleID, Name, ServiceName, GroupName, LaunchReason, TaskID) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (1.0 + copy, bundle, name, "com.apple.dasd", None, 1, task_id),
+            )
     for task_id, start, end, battery in runs:
-        conn.execute("INSERT INTO BackgroundProcessing_TaskInstanceData_24_5 (timestamp, "
-                     "ProcessName, PID, StartDate, EndDate, StartedOnBattery, TaskID) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     (start.timestamp(), "FilmTracker", 321, start.timestamp(),
-                      None if end is None else end.timestamp(), battery, task_id))
+        conn.execute(
+            "INSERT INTO BackgroundProcessing_TaskInstanceData_24_5 (timestamp, "
+            "ProcessName, PID, StartDate, EndDate, StartedOnBattery, TaskID) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                start.timestamp(),
+                "FilmTracker",
+                321,
+                start.timestamp(),
+                None if end is None else end.timestamp(),
+                battery,
+                task_id,
+            ),
+        )
     conn.commit()
     conn.close()
     return path

@@ -25,9 +25,16 @@ from fuzz.cases import Case, inside, judge, make_case, run_in_process, write_fil
 T = TypeVar("T")
 CASE_SECONDS = 10.0  # "never more than a few seconds": the longest legitimate case is ~2 s
 
-_BASE = settings(deadline=None, derandomize=True, database=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                        HealthCheck.filter_too_much])
+_BASE = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 
 def budget(examples: int) -> settings:
@@ -60,6 +67,10 @@ def check_case(data: st.DataObject, family: str) -> Case:
             problems = judge(case, outcome, folder, CASE_SECONDS)
         assert not problems, (
             f"{case.describe()}\n{problems}\nexit {outcome.code}\nstderr:\n{outcome.stderr[-2000:]}"
-            + "".join(f"\n--- {n}:\n{d[:3000]!r}" for n, d in case.files.items()
-                      if n.endswith((".yaml", ".yml", ".csv")) or n == "s"))
+            + "".join(
+                f"\n--- {n}:\n{d[:3000]!r}"
+                for n, d in case.files.items()
+                if n.endswith((".yaml", ".yml", ".csv")) or n == "s"
+            )
+        )
         return case

@@ -18,13 +18,19 @@ CASES = Path(__file__).resolve().parent / "cases"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-goldens", action="store_true", default=False,
-                     help="rewrite the golden files under tests/cases/ instead of comparing")
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite the golden files under tests/cases/ instead of comparing",
+    )
 
 
 def updating(config: pytest.Config) -> bool:
-    return bool(config.getoption("--update-goldens", default=False)) \
+    return (
+        bool(config.getoption("--update-goldens", default=False))
         or os.environ.get("BGREPLAY_UPDATE_GOLDENS") == "1"
+    )
 
 
 def check_golden(request: pytest.FixtureRequest, relpath: str, actual: str) -> None:
@@ -38,8 +44,17 @@ def check_golden(request: pytest.FixtureRequest, relpath: str, actual: str) -> N
         pytest.fail(f"missing golden file {path}; run pytest --update-goldens to create it")
     expected = path.read_text(encoding="utf-8")
     if actual != expected:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-            fromfile=f"{relpath} (golden)", tofile=f"{relpath} (rendered)", n=2))
-        pytest.fail(f"rendered output differs from {relpath} "
-                    f"(pytest --update-goldens rewrites it):\n{diff}", pytrace=False)
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                fromfile=f"{relpath} (golden)",
+                tofile=f"{relpath} (rendered)",
+                n=2,
+            )
+        )
+        pytest.fail(
+            f"rendered output differs from {relpath} "
+            f"(pytest --update-goldens rewrites it):\n{diff}",
+            pytrace=False,
+        )

@@ -16,16 +16,16 @@ def read_png(path: Path) -> tuple[int, int, list[bytes], int]:
     assert depth == 8 and colour in (2, 6) and not interlace, (depth, colour, interlace)
     idat, pos = b"", 8
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     raw = zlib.decompress(idat)
     bpp = 3 if colour == 2 else 4
     stride = width * bpp
     rows, previous, at = [], bytearray(stride), 0
     for _ in range(height):
-        kind, line = raw[at], bytearray(raw[at + 1:at + 1 + stride])
+        kind, line = raw[at], bytearray(raw[at + 1 : at + 1 + stride])
         at += 1 + stride
         for x in range(stride):
             left = line[x - bpp] if x >= bpp else 0
@@ -39,8 +39,9 @@ def read_png(path: Path) -> tuple[int, int, list[bytes], int]:
             elif kind == 4:
                 p = left + up - corner
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                line[x] = (line[x] + (left if pa <= pb and pa <= pc else up if pb <= pc
-                                      else corner)) & 255
+                line[x] = (
+                    line[x] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)
+                ) & 255
         rows.append(bytes(line))
         previous = line
     return width, height, rows, bpp

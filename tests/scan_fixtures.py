@@ -8,7 +8,7 @@ from pathlib import Path
 APPS = Path(__file__).resolve().parent / "apps"
 FIXTURES = ("uikit-appdelegate", "scenedelegate", "swiftui-app", "objc-app", "swift-package")
 
-FEATURE = '''import Foundation
+FEATURE = """import Foundation
 import UIKit
 
 /// Screen {n} of a large app: ordinary code that mentions nothing of BackgroundTasks.
@@ -50,9 +50,9 @@ final class Feature{n}ViewModel {{
         }}.resume()
     }}
 }}
-'''
+"""
 
-OBJC_FEATURE = '''#import <Foundation/Foundation.h>
+OBJC_FEATURE = """#import <Foundation/Foundation.h>
 
 @implementation PRJFeature{n}
 - (void)loadWithCompletion:(void (^)(NSArray *items))completion {{
@@ -64,7 +64,7 @@ OBJC_FEATURE = '''#import <Foundation/Foundation.h>
     completion(@[name]);
 }}
 @end
-'''
+"""
 
 
 def write_large_app(root: Path, files: int = 5000) -> Path:

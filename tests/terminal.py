@@ -23,8 +23,14 @@ def in_terminal(*args: str, columns: int, cwd: Path = ROOT) -> tuple[int, str]:
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM", "LINES")}
     env.update(TERM="xterm-256color", COLUMNS=str(columns))
-    proc = subprocess.Popen([sys.executable, "-m", "bgreplay", *args], cwd=cwd, stdin=slave,
-                            stdout=slave, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bgreplay", *args],
+        cwd=cwd,
+        stdin=slave,
+        stdout=slave,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     os.close(slave)
     chunks = []
     while True:

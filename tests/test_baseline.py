@@ -29,6 +29,7 @@ def snap():
 
 # -- tolerances --------------------------------------------------------------------------------
 
+
 def test_default_tolerance_is_five_percent_relative():
     tols = parse_tolerances([])
     assert tols.for_key("launches") == Tolerance(0.05)
@@ -38,8 +39,9 @@ def test_default_tolerance_is_five_percent_relative():
 
 
 def test_tolerance_overrides_and_precedence():
-    tols = parse_tolerances(["10%", "launch_delay=30s", "launch_delay.p90=1m", "kills.*=1",
-                             "kills=2"])
+    tols = parse_tolerances(
+        ["10%", "launch_delay=30s", "launch_delay.p90=1m", "kills.*=1", "kills=2"]
+    )
     assert tols.default.amount == pytest.approx(0.10)
     assert tols.for_key("launch_delay.p50").amount == 30.0
     assert tols.for_key("launch_delay.p90").amount == 60.0  # later and more specific
@@ -54,12 +56,15 @@ def test_duration_tolerance_on_an_hours_metric_is_converted():
     assert tol.allows(8.0, 8.5, "hours") and not tol.allows(8.0, 8.6, "hours")
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("five", "cannot read the tolerance"),
-    ("-5%", "negative"),
-    ("lunches=5%", "did you mean 'launches'"),
-    ("kills=abc", "cannot read"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("five", "cannot read the tolerance"),
+        ("-5%", "negative"),
+        ("lunches=5%", "did you mean 'launches'"),
+        ("kills=abc", "cannot read"),
+    ],
+)
 def test_bad_tolerances_are_input_errors(spec, message):
     with pytest.raises(InputError) as info:
         parse_tolerances([spec])
@@ -68,12 +73,16 @@ def test_bad_tolerances_are_input_errors(spec, message):
 
 # -- snapshots and comparison ------------------------------------------------------------------
 
+
 def test_snapshot_holds_scalars_and_distribution_summaries():
     s = snap()
     assert s[FILM_REFRESH]["launches"] == 2.0
     assert set(k for k in s[FILM] if k.startswith("staleness_at_open")) == {
-        "staleness_at_open.p50", "staleness_at_open.p90", "staleness_at_open.max",
-        "staleness_at_open.count"}
+        "staleness_at_open.p50",
+        "staleness_at_open.p90",
+        "staleness_at_open.max",
+        "staleness_at_open.count",
+    }
     assert s[FILM]["fresh_open_ratio"] == 0.666667
     assert s["io.y.news"]["fresh_open_ratio"] is None
 
@@ -88,8 +97,10 @@ def test_a_move_beyond_tolerance_is_listed_with_old_and_new():
     new[FILM_REFRESH]["successes"] = 1.04  # +4 %: within 5 %
     new[FILM]["staleness_at_open.p90"] = 1.5 * old[FILM]["staleness_at_open.p90"]
     changes = compare_snapshots(old, new, parse_tolerances([]), scenario="s.yaml")
-    assert [(c.target, c.key) for c in changes] == [(FILM, "staleness_at_open.p90"),
-                                                    (FILM_REFRESH, "launches")]
+    assert [(c.target, c.key) for c in changes] == [
+        (FILM, "staleness_at_open.p90"),
+        (FILM_REFRESH, "launches"),
+    ]
     stale, launches = changes
     assert launches.text == "2 → 1" and launches.direction == "worse"
     assert stale.direction == "worse" and stale.text == "1h42m → 2h33m"
@@ -119,11 +130,15 @@ def test_new_and_vanished_metrics_and_no_data():
 def test_change_to_dict():
     c = Change("s.yaml", "base", FILM_REFRESH, "launch_delay.p50", 10.0, 20.0, "5%")
     d = c.to_dict()
-    assert d["change"] == "10s → 20s" and d["direction"] == "worse" and d["metric"] == \
-        "launch_delay.p50"
+    assert (
+        d["change"] == "10s → 20s"
+        and d["direction"] == "worse"
+        and d["metric"] == "launch_delay.p50"
+    )
 
 
 # -- the file ----------------------------------------------------------------------------------
+
 
 def test_render_is_sorted_and_stable():
     text = render_baseline({"b.yaml": {"base": snap()}, "a.yaml": {"base": {}}})
@@ -139,12 +154,15 @@ def test_scenario_key_is_relative_to_the_baseline_folder(tmp_path):
     assert key == "../scenarios/x.yaml"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "baseline file not found"),
-    ("{not json", "not valid JSON"),
-    ('{"scenarios": {}}', "not a bgreplay baseline"),
-    ('{"bgreplay_baseline": 1, "scenarios": {"a": {"base": {"t": {"m": "x"}}}}}', "malformed"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "baseline file not found"),
+        ("{not json", "not valid JSON"),
+        ('{"scenarios": {}}', "not a bgreplay baseline"),
+        ('{"bgreplay_baseline": 1, "scenarios": {"a": {"base": {"t": {"m": "x"}}}}}', "malformed"),
+    ],
+)
 def test_bad_baseline_files_are_input_errors(tmp_path, content, message):
     path = tmp_path / "b.json"
     if content is not None:
@@ -161,8 +179,9 @@ def test_round_trip_update_then_check_then_regression(tmp_path):
     scen = str(tmp_path / "film.yaml")
 
     def check(**kw):
-        return run_check([scen], load=world.load, replay=world.replay,
-                         baseline=str(base_file), **kw)
+        return run_check(
+            [scen], load=world.load, replay=world.replay, baseline=str(base_file), **kw
+        )
 
     with pytest.raises(InputError, match="baseline file not found"):
         check()
@@ -187,8 +206,10 @@ def test_round_trip_update_then_check_then_regression(tmp_path):
 
     report = check(tolerances=["100%"])  # only what lost its data altogether is left
     assert {c.text.split(" → ")[1] for c in report.regressions} == {"n/a"}
-    assert {c.key.split(".")[0] for c in report.regressions} == {"launch_spacing",
-                                                                 "time_to_expiration"}
+    assert {c.key.split(".")[0] for c in report.regressions} == {
+        "launch_spacing",
+        "time_to_expiration",
+    }
 
     check(update_baseline=True)  # accept the new level
     assert check().exit_code == 0
@@ -198,10 +219,12 @@ def test_update_keeps_other_scenarios_and_missing_entries_are_input_errors(tmp_p
     world = FakeWorld()
     base_file = tmp_path / "baseline.json"
     a, b = str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")
-    run_check([a], load=world.load, replay=world.replay, baseline=str(base_file),
-              update_baseline=True)
-    run_check([b], load=world.load, replay=world.replay, baseline=str(base_file),
-              update_baseline=True)
+    run_check(
+        [a], load=world.load, replay=world.replay, baseline=str(base_file), update_baseline=True
+    )
+    run_check(
+        [b], load=world.load, replay=world.replay, baseline=str(base_file), update_baseline=True
+    )
     assert set(json.loads(base_file.read_text())["scenarios"]) == {"a.yaml", "b.yaml"}
     c = str(tmp_path / "c.yaml")
     with pytest.raises(InputError, match=r"no baseline for .*c\.yaml \(variant base\)"):

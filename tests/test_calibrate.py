@@ -34,8 +34,9 @@ def _trace(days: int, observed_per_day: int) -> str:
             rows.append(f"{day}T{hour}:00,{day}T{hour}:10,unlocked,,")
             rows.append(f"{day}T{hour}:01,{day}T{hour}:09,app,,io.x")
         for k in range(observed_per_day):
-            rows.append(f"{day}T{2 + 2 * k:02d}:00,{day}T{2 + 2 * k:02d}:01,"
-                        "bg_task_observed,,io.x.refresh")
+            rows.append(
+                f"{day}T{2 + 2 * k:02d}:00,{day}T{2 + 2 * k:02d}:01,bg_task_observed,,io.x.refresh"
+            )
     return "\n".join(rows) + "\n"
 
 

@@ -19,8 +19,10 @@ from bgreplay.cli import compare as compare_cli
 from bgreplay.errors import InputError
 
 EXPECT = {
-    "base": {FILM_REFRESH: {"launches": ">= 1", "kills": "== 0"},
-             FILM: {"staleness_at_open": ["p(90) < 3h", "max < 1h"]}},
+    "base": {
+        FILM_REFRESH: {"launches": ">= 1", "kills": "== 0"},
+        FILM: {"staleness_at_open": ["p(90) < 3h", "max < 1h"]},
+    },
     "strict": {FILM_REFRESH: {"launches": ">= 5"}},
 }
 
@@ -36,14 +38,18 @@ def report_for(w: FakeWorld | None = None):
 
 # -- orchestration -----------------------------------------------------------------------------
 
+
 def test_base_and_variants_with_their_own_expect_are_replayed():
     w = world()
     report = report_for(w)
     assert w.replayed == ["base", "strict"]  # "plain" has no expectations of its own
     assert [(c.variant, len(c.results)) for c in report.checks] == [("base", 4), ("strict", 1)]
     failing = [(c.variant, r.metric, r.text) for c in report.checks for r in c.failures]
-    assert failing == [("base", "kills", "== 0"), ("base", "staleness_at_open", "max < 1h"),
-                       ("strict", "launches", ">= 5")]
+    assert failing == [
+        ("base", "kills", "== 0"),
+        ("base", "staleness_at_open", "max < 1h"),
+        ("strict", "launches", ">= 5"),
+    ]
     assert (report.passed, report.failed, report.exit_code) == (2, 3, 1)
 
 
@@ -53,15 +59,21 @@ def test_all_passing_exits_zero():
 
 
 def test_bad_expectations_anywhere_stop_before_any_replay():
-    w = FakeWorld({"base": {FILM_REFRESH: {"launches": ">= 1"}},
-                   "strict": {FILM_REFRESH: {"lunches": ">= 5"}}},
-                  variant_names=("strict",), with_expect=("strict",))
+    w = FakeWorld(
+        {
+            "base": {FILM_REFRESH: {"launches": ">= 1"}},
+            "strict": {FILM_REFRESH: {"lunches": ">= 5"}},
+        },
+        variant_names=("strict",),
+        with_expect=("strict",),
+    )
     with pytest.raises(InputError, match="did you mean 'launches'"):
         report_for(w)
     assert w.replayed == []
 
 
 # -- reports -----------------------------------------------------------------------------------
+
 
 def test_junit_is_well_formed_with_exactly_the_failing_testcases():
     xml = check_cli.junit_xml(report_for())
@@ -71,12 +83,17 @@ def test_junit_is_well_formed_with_exactly_the_failing_testcases():
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == ["film.yaml (base)", "film.yaml (strict)"]
     assert [(s.get("tests"), s.get("failures")) for s in suites] == [("4", "2"), ("1", "1")]
-    failed = {(c.get("classname"), c.get("name")): c.find("failure").get("message")
-              for c in root.iter("testcase") if c.find("failure") is not None}
+    failed = {
+        (c.get("classname"), c.get("name")): c.find("failure").get("message")
+        for c in root.iter("testcase")
+        if c.find("failure") is not None
+    }
     assert failed == {
         ("film.yaml (base)", f"{FILM_REFRESH} kills == 0"): "measured 1, expected == 0",
-        ("film.yaml (base)", f"{FILM} staleness_at_open max < 1h"):
-            "measured 2h, expected max < 1h",
+        (
+            "film.yaml (base)",
+            f"{FILM} staleness_at_open max < 1h",
+        ): "measured 2h, expected max < 1h",
         ("film.yaml (strict)", f"{FILM_REFRESH} launches >= 5"): "measured 2, expected >= 5",
     }
     passed = [c.get("name") for c in root.iter("testcase") if c.find("failure") is None]
@@ -101,9 +118,17 @@ def test_json_report():
     assert doc["passed"] is False
     assert doc["summary"] == {"passed": 2, "failed": 3, "regressions": 0}
     first = doc["checks"][0]["expectations"][0]
-    assert first == {"target": FILM_REFRESH, "metric": "launches", "expectation": ">= 1",
-                     "measured": 2.0, "measured_text": "2", "passed": True,
-                     "location": "film.yaml:41:5", "robust": False, "not_robust": []}
+    assert first == {
+        "target": FILM_REFRESH,
+        "metric": "launches",
+        "expectation": ">= 1",
+        "measured": 2.0,
+        "measured_text": "2",
+        "passed": True,
+        "location": "film.yaml:41:5",
+        "robust": False,
+        "not_robust": [],
+    }
 
 
 def test_plain_table(capsys):
@@ -117,8 +142,9 @@ def test_plain_table(capsys):
 def test_expand_paths(tmp_path):
     for name in ("b.yaml", "a.yaml", "c.yml"):
         (tmp_path / name).write_text("")
-    got = check_cli.expand_paths([str(tmp_path / "*.yaml"), str(tmp_path / "a.yaml"),
-                                  str(tmp_path / "c.yml")])
+    got = check_cli.expand_paths(
+        [str(tmp_path / "*.yaml"), str(tmp_path / "a.yaml"), str(tmp_path / "c.yml")]
+    )
     assert got == [str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), str(tmp_path / "c.yml")]
     with pytest.raises(InputError, match="no file matches"):
         check_cli.expand_paths([str(tmp_path / "*.json")])
@@ -175,8 +201,9 @@ def invoke(*args: str, capsys) -> tuple[int, str, str]:
     check_cli.register(app)
     compare_cli.register(app)
     try:
-        code = typer.main.get_command(app).main(args=list(args), prog_name="bgreplay",
-                                                standalone_mode=False)
+        code = typer.main.get_command(app).main(
+            args=list(args), prog_name="bgreplay", standalone_mode=False
+        )
     except InputError as exc:
         sys.stderr.write(exc.render() + "\n")
         code = 2
@@ -188,8 +215,7 @@ def test_cli_check_real_scenario(mini, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     junit = tmp_path / "out" / "report.xml"
     junit.parent.mkdir()
-    code, out, _ = invoke("check", str(tmp_path / "*.yaml"), "--junit", str(junit),
-                          capsys=capsys)
+    code, out, _ = invoke("check", str(tmp_path / "*.yaml"), "--junit", str(junit), capsys=capsys)
     assert code == 1
     assert f"{mini} (base)" in out and f"{mini} (strict)" in out and "(late)" not in out
     assert "5 passed, 1 failed" in out
@@ -212,8 +238,9 @@ def test_cli_check_baseline_round_trip(mini, tmp_path, capsys):
     baseline = tmp_path / "baseline.json"
     code, _, err = invoke("check", str(mini), "--baseline", str(baseline), capsys=capsys)
     assert code == 2 and "--update-baseline" in err and not baseline.exists()
-    code, _, err = invoke("check", str(mini), "--baseline", str(baseline), "--update-baseline",
-                          capsys=capsys)
+    code, _, err = invoke(
+        "check", str(mini), "--baseline", str(baseline), "--update-baseline", capsys=capsys
+    )
     assert code == 0 and "baseline written" in err
     stored = json.loads(baseline.read_text())["scenarios"]["mini.yaml"]
     assert set(stored) == {"base", "strict", "late"}
@@ -227,17 +254,30 @@ def test_cli_check_baseline_round_trip(mini, tmp_path, capsys):
 
 def test_cli_compare_real_scenario(mini, capsys, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    code, out, _ = invoke("compare", str(mini), "--vary",
-                          "apps/*/tasks/*refresh/earliest_begin=1h,4h", "--metric", "launches",
-                          "--format", "json", capsys=capsys)
+    code, out, _ = invoke(
+        "compare",
+        str(mini),
+        "--vary",
+        "apps/*/tasks/*refresh/earliest_begin=1h,4h",
+        "--metric",
+        "launches",
+        "--format",
+        "json",
+        capsys=capsys,
+    )
     assert code == 0
     doc = json.loads(out)
-    assert [c["name"] for c in doc["columns"]] == ["earliest_begin=1h", "earliest_begin=4h",
-                                                   "strict", "late"]
+    assert [c["name"] for c in doc["columns"]] == [
+        "earliest_begin=1h",
+        "earliest_begin=4h",
+        "strict",
+        "late",
+    ]
     launches = doc["rows"][0]["values"]
     assert launches["earliest_begin=4h"] == launches["late"]
-    code, _, err = invoke("compare", str(mini), "--vary", "apps/*/tasks/*refrsh/x=1,2",
-                          capsys=capsys)
+    code, _, err = invoke(
+        "compare", str(mini), "--vary", "apps/*/tasks/*refrsh/x=1,2", capsys=capsys
+    )
     assert code == 2 and err
 
 
@@ -281,8 +321,16 @@ def test_check_takes_set_and_variant_like_run(tmp_path):
     flagship = str(ROOT / "scenarios" / "pixar-film-tracker.yaml")
     with inside(tmp_path):
         base = run_in_process(["check", flagship, "--format", "json"])
-        broken = run_in_process(["check", flagship, "--format", "json", "--set",
-                                 "apps/*/tasks/*refresh/earliest_begin=3d"])
+        broken = run_in_process(
+            [
+                "check",
+                flagship,
+                "--format",
+                "json",
+                "--set",
+                "apps/*/tasks/*refresh/earliest_begin=3d",
+            ]
+        )
         one = run_in_process(["check", flagship, "--format", "json", "--variant", "every-launch"])
         unknown = run_in_process(["check", flagship, "--variant", "nope"])
     assert base.code == 0 and broken.code == 1, broken.stderr

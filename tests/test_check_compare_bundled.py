@@ -20,8 +20,9 @@ def test_bundled_scenarios_pass_and_one_impossible_expectation_fails(tmp_path, r
     shutil.copytree(ROOT / "scenarios", copy)
     shutil.copytree(ROOT / "traces", tmp_path / "traces")
     flagship = copy / "pixar-film-tracker.yaml"
-    flagship.write_text(flagship.read_text().replace('launches_per_day: ">= 2"',
-                                                     'launches_per_day: ">= 40"'))
+    flagship.write_text(
+        flagship.read_text().replace('launches_per_day: ">= 2"', 'launches_per_day: ">= 40"')
+    )
     junit = tmp_path / "junit.xml"
     code, out, err = run_cli("check", str(copy / "*.yaml"), "--junit", str(junit))
     assert code == 1, err
@@ -39,8 +40,9 @@ def test_baseline_round_trip_on_the_flagship(tmp_path, run_cli):
     assert run_cli("check", flagship, "--baseline", str(baseline), "--update-baseline")[0] == 0
     assert run_cli("check", flagship, "--baseline", str(baseline))[0] == 0
     copy = tmp_path / "pixar-film-tracker.yaml"
-    copy.write_text((ROOT / flagship).read_text().replace("earliest_begin: 2h",
-                                                          "earliest_begin: 6h"))
+    copy.write_text(
+        (ROOT / flagship).read_text().replace("earliest_begin: 2h", "earliest_begin: 6h")
+    )
     stored = json.loads(baseline.read_text())
     stored["scenarios"][str(Path("..") / copy.name)] = stored["scenarios"].popitem()[1]
     moved = tmp_path / "sub" / "baseline.json"
@@ -65,13 +67,16 @@ def test_resetting_the_timer_is_what_starves_a_frequent_opener():
     on_launch = _column(comparison, "when=[app_launch]", "launches_per_day", task)
     fixed = _column(comparison, "fixed", "launches_per_day", task)
     assert fixed > 3 * on_launch
-    assert (_column(comparison, "fixed", "staleness_at_open.p50", app)
-            < _column(comparison, "when=[app_launch]", "staleness_at_open.p50", app))
+    assert _column(comparison, "fixed", "staleness_at_open.p50", app) < _column(
+        comparison, "when=[app_launch]", "staleness_at_open.p50", app
+    )
 
 
-UPPER_PREWARM = ["scheduler/params/prewarm_chance=1",
-                 "scheduler/params/prewarm_launch_code_share=1",
-                 "scheduler/params/process_residency=0s"]
+UPPER_PREWARM = [
+    "scheduler/params/prewarm_chance=1",
+    "scheduler/params/prewarm_launch_code_share=1",
+    "scheduler/params/process_residency=0s",
+]
 
 
 def test_on_launch_gets_no_more_than_on_background_and_pre_warms_bound_the_harm():
@@ -85,17 +90,25 @@ def test_on_launch_gets_no_more_than_on_background_and_pre_warms_bound_the_harm(
     on_launch = _column(comparison, launch, "launches_per_day", task)
     on_background = _column(comparison, background, "launches_per_day", task)
     assert 0.5 * on_background < on_launch <= on_background
-    worst = api.compare("scenarios/pixar-film-tracker.yaml", vary=[VARY_WHEN],
-                        overrides=UPPER_PREWARM)
-    assert (_column(worst, launch, "launches_per_day", task)
-            < _column(worst, background, "launches_per_day", task) / 2)
-    assert (_column(worst, launch, "staleness_at_open.p50", app)
-            > 2 * _column(worst, background, "staleness_at_open.p50", app))
+    worst = api.compare(
+        "scenarios/pixar-film-tracker.yaml", vary=[VARY_WHEN], overrides=UPPER_PREWARM
+    )
+    assert (
+        _column(worst, launch, "launches_per_day", task)
+        < _column(worst, background, "launches_per_day", task) / 2
+    )
+    assert _column(worst, launch, "staleness_at_open.p50", app) > 2 * _column(
+        worst, background, "staleness_at_open.p50", app
+    )
     # without pre-warms the two triggers are alike: each one replaces the pending request (F14)
-    alike = api.compare("scenarios/pixar-film-tracker.yaml", vary=[VARY_WHEN],
-                        overrides=["scheduler/params/prewarm_lead=0s"])
-    assert (_column(alike, launch, "launches_per_day", task)
-            == _column(alike, background, "launches_per_day", task))
+    alike = api.compare(
+        "scenarios/pixar-film-tracker.yaml",
+        vary=[VARY_WHEN],
+        overrides=["scheduler/params/prewarm_lead=0s"],
+    )
+    assert _column(alike, launch, "launches_per_day", task) == _column(
+        alike, background, "launches_per_day", task
+    )
 
 
 PERSONA_MONTH = """\
@@ -142,15 +155,16 @@ def test_on_a_persona_month_on_launch_is_neither_better_nor_a_wipe_out(tmp_path)
 def test_compare_cli_prints_the_two_strategies_in_the_seeds_direction(run_cli):
     """The acceptance command, from the shell: the two --vary columns come first; with
     --no-scenario-variants they are the only ones."""
-    base = ["compare", "scenarios/pixar-film-tracker.yaml", "--vary", VARY_WHEN,
-            "--format", "json"]
+    base = ["compare", "scenarios/pixar-film-tracker.yaml", "--vary", VARY_WHEN, "--format", "json"]
     for extra, names in (([], 5), (["--no-scenario-variants"], 2)):
         code, out, err = run_cli(*base, *extra)
         assert code == 0, err
         data = json.loads(out)
         columns = [c["name"] for c in data["columns"]]
-        assert len(columns) == names and columns[:2] == ["when=[app_launch]",
-                                                         "when=[app_background]"]
+        assert len(columns) == names and columns[:2] == [
+            "when=[app_launch]",
+            "when=[app_background]",
+        ]
         values = {(r["target"], r["metric"]): r["values"] for r in data["rows"]}
         launches = values[("io.cocoabytes.filmtracker.refresh", "launches_per_day")]
         assert 0 < launches["when=[app_launch]"] <= launches["when=[app_background]"]

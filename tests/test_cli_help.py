@@ -19,8 +19,17 @@ def _commands(group, prefix=()):
 
 def test_every_command_documents_an_example():
     names = list(_commands(app))
-    assert {("run",), ("check",), ("compare",), ("explain",), ("lint",), ("validate",),
-            ("profiles",), ("personas",), ("schema",)} <= set(names)
+    assert {
+        ("run",),
+        ("check",),
+        ("compare",),
+        ("explain",),
+        ("lint",),
+        ("validate",),
+        ("profiles",),
+        ("personas",),
+        ("schema",),
+    } <= set(names)
     runner = CliRunner()
     for name in names:
         result = runner.invoke(app, [*name, "--help"], prog_name="bgreplay")

@@ -11,4 +11,5 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 def test_cli_reference_is_up_to_date():
     assert DOC.read_text(encoding="utf-8") == reference(), (
-        "docs/cli.md is stale: run `python -m bgreplay.cli.reference > docs/cli.md`")
+        "docs/cli.md is stale: run `python -m bgreplay.cli.reference > docs/cli.md`"
+    )

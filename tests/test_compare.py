@@ -28,17 +28,23 @@ WHEN = "apps/*/tasks/*refresh/submit/when"
 
 # -- splitting ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "parts"), [
-    ("[app_launch],[app_background]", ["[app_launch]", "[app_background]"]),
-    ("[app_launch, handler_end],[app_background]", ["[app_launch, handler_end]",
-                                                     "[app_background]"]),
-    ("15m,1h,2h", ["15m", "1h", "2h"]),
-    ("{median: 4s, p90: 12s},5s", ["{median: 4s, p90: 12s}", "5s"]),
-    ("'a,b',c", ["'a,b'", "c"]),
-    ('"x,[y",z', ['"x,[y"', "z"]),
-    ("[[a,b],[c]],d", ["[[a,b],[c]]", "d"]),
-    ("single", ["single"]),
-])
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("[app_launch],[app_background]", ["[app_launch]", "[app_background]"]),
+        (
+            "[app_launch, handler_end],[app_background]",
+            ["[app_launch, handler_end]", "[app_background]"],
+        ),
+        ("15m,1h,2h", ["15m", "1h", "2h"]),
+        ("{median: 4s, p90: 12s},5s", ["{median: 4s, p90: 12s}", "5s"]),
+        ("'a,b',c", ["'a,b'", "c"]),
+        ('"x,[y",z', ['"x,[y"', "z"]),
+        ("[[a,b],[c]],d", ["[[a,b],[c]]", "d"]),
+        ("single", ["single"]),
+    ],
+)
 def test_split_on_commas_at_bracket_depth_zero(text, parts):
     assert split_top_level(text, ",") == parts
 
@@ -55,14 +61,17 @@ def test_bad_vary(text):
 
 
 def test_vary_columns_are_the_cartesian_product_first_option_slowest():
-    cols = vary_columns([f"{WHEN}=[app_launch],[app_background]",
-                         "apps/*/tasks/*refresh/earliest_begin=15m,1h,2h"])
+    cols = vary_columns(
+        [f"{WHEN}=[app_launch],[app_background]", "apps/*/tasks/*refresh/earliest_begin=15m,1h,2h"]
+    )
     assert len(cols) == 6
     assert [c.name for c in cols[:4]] == [
-        "when=[app_launch] earliest_begin=15m", "when=[app_launch] earliest_begin=1h",
-        "when=[app_launch] earliest_begin=2h", "when=[app_background] earliest_begin=15m"]
-    assert cols[0].overrides == (f"{WHEN}=[app_launch]",
-                                 "apps/*/tasks/*refresh/earliest_begin=15m")
+        "when=[app_launch] earliest_begin=15m",
+        "when=[app_launch] earliest_begin=1h",
+        "when=[app_launch] earliest_begin=2h",
+        "when=[app_background] earliest_begin=15m",
+    ]
+    assert cols[0].overrides == (f"{WHEN}=[app_launch]", "apps/*/tasks/*refresh/earliest_begin=15m")
     assert all(c.variant is None for c in cols)
 
 
@@ -73,8 +82,9 @@ def test_vary_labels_use_the_full_path_when_last_segments_clash():
 
 def test_parse_variant_with_several_overrides():
     col = parse_variant(f"late={WHEN}=[app_launch, handler_end];apps/*/tasks/*/earliest_begin=4h")
-    assert col == Column("late", None, (f"{WHEN}=[app_launch, handler_end]",
-                                        "apps/*/tasks/*/earliest_begin=4h"))
+    assert col == Column(
+        "late", None, (f"{WHEN}=[app_launch, handler_end]", "apps/*/tasks/*/earliest_begin=4h")
+    )
 
 
 @pytest.mark.parametrize("text", ["late", "=a=1", "late=nopath", "late=a=1;b"])
@@ -85,8 +95,11 @@ def test_bad_variant(text):
 
 def test_plan_columns_order_and_duplicates():
     cols = plan_columns(("every-launch",), [f"x={WHEN}=[app_launch]"])
-    assert [(c.name, c.variant) for c in cols] == [("base", None),
-                                                   ("every-launch", "every-launch"), ("x", None)]
+    assert [(c.name, c.variant) for c in cols] == [
+        ("base", None),
+        ("every-launch", "every-launch"),
+        ("x", None),
+    ]
     cols = plan_columns((), (), ["a/b=1,2"])
     assert [c.name for c in cols] == ["b=1", "b=2"]  # with --vary there is no plain base
     with pytest.raises(InputError, match="two columns named 'every-launch'"):
@@ -94,6 +107,7 @@ def test_plan_columns_order_and_duplicates():
 
 
 # -- rows --------------------------------------------------------------------------------------
+
 
 def test_parse_row():
     assert parse_row("launches_per_day") == ("launches_per_day", None)
@@ -121,14 +135,18 @@ def test_best_and_deltas():
 
 # -- the comparison ----------------------------------------------------------------------------
 
+
 def test_run_compare_columns_rows_and_deltas():
     world = FakeWorld(variant_names=("every-launch",), fewer=("every-launch",))
-    comp = run_compare("film.yaml", load=world.load, replay=world.replay,
-                       variants=[f"mine={WHEN}=[app_launch]"])
+    comp = run_compare(
+        "film.yaml", load=world.load, replay=world.replay, variants=[f"mine={WHEN}=[app_launch]"]
+    )
     assert [c.name for c in comp.columns] == ["base", "every-launch", "mine"]
-    assert world.loaded == [("film.yaml", None, ()),  # the base, loaded once
-                            ("film.yaml", "every-launch", ()),
-                            ("film.yaml", None, (f"{WHEN}=[app_launch]",))]
+    assert world.loaded == [
+        ("film.yaml", None, ()),  # the base, loaded once
+        ("film.yaml", "every-launch", ()),
+        ("film.yaml", None, (f"{WHEN}=[app_launch]",)),
+    ]
     rows = {(r.target, r.metric): r for r in comp.rows}
     assert set(t for t, _ in rows) == {FILM_REFRESH, FILM_PROC, NEWS_REFRESH, FILM, NEWS}
     lpd = rows[(FILM_REFRESH, "launches_per_day")]
@@ -136,14 +154,23 @@ def test_run_compare_columns_rows_and_deltas():
     assert lpd.best == {0, 2}
     assert rows[(FILM, "staleness_at_open.p90")].values[0] == pytest.approx(6120.0)
     assert rows[(NEWS, "fresh_open_ratio")].values == (None, None, None)
-    assert [r.metric for r in comp.rows[:4]] == ["launches_per_day", "successes", "kills",
-                                                 "launch_delay.p50"]
+    assert [r.metric for r in comp.rows[:4]] == [
+        "launches_per_day",
+        "successes",
+        "kills",
+        "launch_delay.p50",
+    ]
 
 
 def test_run_compare_with_vary_and_chosen_metrics():
     world = FakeWorld()
-    comp = run_compare("film.yaml", load=world.load, replay=world.replay,
-                       vary=["a/b=x,fewer"], metrics=["launches", "launch_delay.max"])
+    comp = run_compare(
+        "film.yaml",
+        load=world.load,
+        replay=world.replay,
+        vary=["a/b=x,fewer"],
+        metrics=["launches", "launch_delay.max"],
+    )
     assert [c.name for c in comp.columns] == ["b=x", "b=fewer"]
     rows = {(r.target, r.metric): r for r in comp.rows}
     assert rows[(FILM_REFRESH, "launches")].values == (2.0, 1.0)
@@ -153,13 +180,18 @@ def test_run_compare_with_vary_and_chosen_metrics():
 
 def test_outputs_json_csv_text():
     world = FakeWorld(variant_names=("every-launch",), fewer=("every-launch",))
-    comp = run_compare("film.yaml", load=world.load, replay=world.replay,
-                       metrics=["launches"])
+    comp = run_compare("film.yaml", load=world.load, replay=world.replay, metrics=["launches"])
     doc = json.loads(json.dumps(comp.to_dict()))
     first = doc["rows"][0]
-    assert first == {"target": FILM_REFRESH, "metric": "launches", "unit": "count",
-                     "better": "higher", "values": {"base": 2.0, "every-launch": 1.0},
-                     "deltas": {"base": 0.0, "every-launch": -1.0}, "best": ["base"]}
+    assert first == {
+        "target": FILM_REFRESH,
+        "metric": "launches",
+        "unit": "count",
+        "better": "higher",
+        "values": {"base": 2.0, "every-launch": 1.0},
+        "deltas": {"base": 0.0, "every-launch": -1.0},
+        "best": ["base"],
+    }
     frame = pl.read_csv(comp.to_frame().write_csv().encode())
     assert frame.columns == ["target", "metric", "unit", "column", "value", "delta", "best"]
     assert frame.height == 3 * 2

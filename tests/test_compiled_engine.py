@@ -22,8 +22,10 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_fleet import MIX, SCENARIO  # noqa: E402
 
 BUILT = select.compiled() is not None
-needs_build = pytest.mark.skipif(not BUILT, reason="the compiled engine is not built (or is "
-                                 "out of date): pip install -e . builds it")
+needs_build = pytest.mark.skipif(
+    not BUILT,
+    reason="the compiled engine is not built (or is out of date): pip install -e . builds it",
+)
 
 
 def _pairs():
@@ -73,9 +75,18 @@ def test_a_compiled_engine_of_other_sources_is_never_used(monkeypatch) -> None:
 
 def test_pure_python_can_be_asked_for() -> None:
     env = {**os.environ, "BGREPLAY_PURE_PYTHON": "1"}
-    done = subprocess.run([sys.executable, "-c", "from bgreplay.engine import select; "
-                           "print(select.engine_name(), select.engine_module().__name__)"],
-                          capture_output=True, text=True, env=env, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from bgreplay.engine import select; "
+            "print(select.engine_name(), select.engine_module().__name__)",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert done.stdout.split() == ["pure", "Python", "bgreplay.engine.replay"]
 
 
@@ -95,9 +106,15 @@ def test_the_build_copies_exactly_the_compiled_sources(tmp_path: Path) -> None:
 
 def test_version_says_which_engine_replays() -> None:
     env = {**os.environ, "BGREPLAY_PURE_PYTHON": "1"}
-    done = subprocess.run([sys.executable, "-m", "bgreplay", "--version"], capture_output=True,
-                          text=True, env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay", "--version"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     assert done.stdout.startswith("bgreplay ") and "(engine: pure Python)" in done.stdout
-    done = subprocess.run([sys.executable, "-m", "bgreplay", "--version"], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay", "--version"], capture_output=True, text=True, check=True
+    )
     assert f"(engine: {select.engine_name()})" in done.stdout

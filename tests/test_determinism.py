@@ -74,9 +74,14 @@ def _env(hashseed: str, tz: str) -> dict[str, str]:
 
 
 def _run_jsonl(scenario: Path, hashseed: str, tz: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "bgreplay", "run", str(scenario), "--format",
-                           "jsonl"], capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          env=_env(hashseed, tz))
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay", "run", str(scenario), "--format", "jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=_env(hashseed, tz),
+    )
     assert done.returncode == 0, done.stderr
     return hashlib.sha256(done.stdout.encode()).hexdigest()
 
@@ -99,11 +104,13 @@ HASH_SCRIPT = textwrap.dedent("""
 def extra_scenarios(tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("determinism")
     csv_path = folder / "trace.yaml"
-    csv_path.write_text(TRACE_SCENARIO % (ROOT / "traces" / "commuter-week.csv"),
-                        encoding="utf-8")
+    csv_path.write_text(TRACE_SCENARIO % (ROOT / "traces" / "commuter-week.csv"), encoding="utf-8")
     parquet_path = folder / "parquet.yaml"
-    parquet_path.write_text(TRACE_SCENARIO.replace("2026-03-02", "2026-03-02") % (
-        ROOT / "traces" / "night-shift-week.parquet"), encoding="utf-8")
+    parquet_path.write_text(
+        TRACE_SCENARIO.replace("2026-03-02", "2026-03-02")
+        % (ROOT / "traces" / "night-shift-week.parquet"),
+        encoding="utf-8",
+    )
     persona = folder / "persona.yaml"
     persona.write_text(PERSONA_SCENARIO, encoding="utf-8")
     return [csv_path, parquet_path, persona]
@@ -121,13 +128,21 @@ def test_run_jsonl_is_identical_across_hash_seeds_and_host_time_zones():
 # are replayed by test_field_calibration; one of them stands for their mechanisms here.
 @pytest.mark.parametrize("half", [0, 1])
 def test_every_scenario_and_variant_is_identical_across_environments(extra_scenarios, half):
-    paths = (sorted(str(p) for p in SCENARIOS.rglob("*.yaml") if p.parent.name != "field")
-             + [str(SCENARIOS / "field" / "fo01-processing-overnight-spacing.yaml")]
-             + [str(p) for p in extra_scenarios])[half::2]
+    paths = (
+        sorted(str(p) for p in SCENARIOS.rglob("*.yaml") if p.parent.name != "field")
+        + [str(SCENARIOS / "field" / "fo01-processing-overnight-spacing.yaml")]
+        + [str(p) for p in extra_scenarios]
+    )[half::2]
     outputs = []
     for seed, tz in ENVIRONMENTS:
-        done = subprocess.run([sys.executable, "-c", HASH_SCRIPT, *paths], capture_output=True,
-                              text=True, timeout=240, cwd=ROOT, env=_env(seed, tz))
+        done = subprocess.run(
+            [sys.executable, "-c", HASH_SCRIPT, *paths],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            cwd=ROOT,
+            env=_env(seed, tz),
+        )
         assert done.returncode == 0, done.stderr
         outputs.append(done.stdout)
     assert outputs[0].count("\n") >= len(paths)
@@ -144,6 +159,7 @@ def test_repeated_replays_in_one_process_are_identical(extra_scenarios):
 
 
 # --- an added app does not change another app's events ------------------------------------------
+
 
 def _without_seq(events, keep) -> list[tuple]:
     """The kept events without the replay-wide counters: ``seq``, and the request and run
@@ -170,18 +186,23 @@ PODCASTS = {
     "content": {"changes_per_hour": 6},
     "tasks": {
         "com.apple.podcasts.refresh": {
-            "type": "refresh", "earliest_begin": "20m",
+            "type": "refresh",
+            "earliest_begin": "20m",
             "submit": {"when": ["app_background", "handler_start"]},
-            "handler": {"duration": {"median": "3s", "p90": "25s"}, "success_rate": 0.8}},
+            "handler": {"duration": {"median": "3s", "p90": "25s"}, "success_rate": 0.8},
+        },
         "com.apple.podcasts.download": {
-            "type": "processing", "requires_network": True,
-            "handler": {"duration": {"min": "1m", "max": "20m"}, "memory_mb": 40}},
+            "type": "processing",
+            "requires_network": True,
+            "handler": {"duration": {"min": "1m", "max": "20m"}, "memory_mb": 40},
+        },
     },
 }
 
 
-@pytest.mark.parametrize("scenario", ["pixar-film-tracker.yaml", "health-study.yaml",
-                                      "media-transcode.yaml"])
+@pytest.mark.parametrize(
+    "scenario", ["pixar-film-tracker.yaml", "health-study.yaml", "media-transcode.yaml"]
+)
 def test_adding_an_app_changes_no_other_apps_events(tmp_path, scenario):
     """The podcasts app is opened in the flagship's trace; giving it tasks of its own must not
     move a single event of the other apps or of the device (compared without ``seq``)."""
@@ -196,14 +217,27 @@ def test_adding_an_app_changes_no_other_apps_events(tmp_path, scenario):
         return e.app in others or (e.app is None and e.task is None)
 
     old, new = _without_seq(before.events, keep), _without_seq(after.events, keep)
-    assert old == new, next((f"first difference at {i}: {a} != {b}" for i, (a, b) in
-                             enumerate(zip(old, new, strict=False)) if a != b), "lengths differ")
-    assert any(e.app == "com.apple.podcasts" and e.event == "submitted" for e in after.events) \
+    assert old == new, next(
+        (
+            f"first difference at {i}: {a} != {b}"
+            for i, (a, b) in enumerate(zip(old, new, strict=False))
+            if a != b
+        ),
+        "lengths differ",
+    )
+    assert (
+        any(e.app == "com.apple.podcasts" and e.event == "submitted" for e in after.events)
         or scenario != "pixar-film-tracker.yaml"
+    )
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(worlds(), st.sampled_from(["ios-26", "ideal"]))
 def test_removing_an_app_changes_no_other_apps_events_on_random_worlds(world, profile):
     """Engine level: any world with two apps (the second without continued processing, whose

@@ -27,9 +27,19 @@ from bgreplay.scenario.durations import (
 
 @pytest.mark.parametrize(
     ("text", "ms"),
-    [("90s", 90 * SECOND), ("15m", 15 * MINUTE), ("2h", 2 * HOUR), ("1d", DAY),
-     ("1h30m", 90 * MINUTE), ("500ms", 500), ("2d3h", 2 * DAY + 3 * HOUR), ("1.5h", 90 * MINUTE),
-     ("1m30s", 90 * SECOND), (" 1h 30m ", 90 * MINUTE), ("1s500ms", 1500)],
+    [
+        ("90s", 90 * SECOND),
+        ("15m", 15 * MINUTE),
+        ("2h", 2 * HOUR),
+        ("1d", DAY),
+        ("1h30m", 90 * MINUTE),
+        ("500ms", 500),
+        ("2d3h", 2 * DAY + 3 * HOUR),
+        ("1.5h", 90 * MINUTE),
+        ("1m30s", 90 * SECOND),
+        (" 1h 30m ", 90 * MINUTE),
+        ("1s500ms", 1500),
+    ],
 )
 def test_durations(text: str, ms: int) -> None:
     assert parse_duration(text) == ms
@@ -45,9 +55,18 @@ def test_plain_numbers_are_refused_with_a_fix(value: object) -> None:
 
 @pytest.mark.parametrize(
     ("value", "words"),
-    [("0s", "zero"), ("-5s", "negative"), ("1:30", "clock time"), ("5 sec", "not a duration"),
-     ("30m1h", "largest first"), ("1h1h", "largest first"), ("0.5ms", "whole number"),
-     (None, "null"), (True, "boolean"), ("", "not a duration")],
+    [
+        ("0s", "zero"),
+        ("-5s", "negative"),
+        ("1:30", "clock time"),
+        ("5 sec", "not a duration"),
+        ("30m1h", "largest first"),
+        ("1h1h", "largest first"),
+        ("0.5ms", "whole number"),
+        (None, "null"),
+        (True, "boolean"),
+        ("", "not a duration"),
+    ],
 )
 def test_bad_durations(value: object, words: str) -> None:
     with pytest.raises(FormatError) as err:
@@ -105,8 +124,16 @@ def test_instants_naive_and_with_offset() -> None:
 
 @pytest.mark.parametrize(
     ("value", "size"),
-    [("200KB", 200_000), ("1.5MB", 1_500_000), (512, 512), ("512", 512), ("2GB", 2 * 10**9),
-     ("1KiB", 1024), ("10 kb", 10_000), ("0", 0)],
+    [
+        ("200KB", 200_000),
+        ("1.5MB", 1_500_000),
+        (512, 512),
+        ("512", 512),
+        ("2GB", 2 * 10**9),
+        ("1KiB", 1024),
+        ("10 kb", 10_000),
+        ("0", 0),
+    ],
 )
 def test_sizes(value: object, size: int) -> None:
     assert parse_size(value) == size

@@ -30,8 +30,7 @@ def test_app_opened_three_times_a_day_gets_a_few_refreshes_before_its_opens():
     assert all(1 <= c <= 8 for c in counts), counts  # F117-F118: a handful, not 96
     opens = [e.t for e in of(result, "app_opened")]
     launches = of(result, "launched")
-    before_open = [e for e in launches
-                   if any(0 <= o - e.t <= 61 * M for o in opens)]
+    before_open = [e for e in launches if any(0 <= o - e.t <= 61 * M for o in opens)]
     assert len(before_open) >= 0.9 * len(launches)  # F41: clustered before usual opens
 
 

@@ -41,9 +41,11 @@ def _clean(result):
 
 
 def test_engine_imports_no_io_or_presentation_library():
-    code = ("import sys, bgreplay.engine.replay, bgreplay.engine.profiles; "
-            "bad = [m for m in ('rich', 'typer', 'yaml', 'polars') if m in sys.modules]; "
-            "print(','.join(bad))")
+    code = (
+        "import sys, bgreplay.engine.replay, bgreplay.engine.profiles; "
+        "bad = [m for m in ('rich', 'typer', 'yaml', 'polars') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -148,8 +150,9 @@ def test_force_quit_blocks_launches_until_the_app_is_opened():
 def test_low_power_mode_fails_refresh_submits_and_vetoes_pending_ones():
     days = 2
     lpm = Interval(D + 12 * H, D + 18 * H, "low_power_mode")
-    result = run(scenario(app(refresh()), days=days),
-                 timeline(daily_life(days, extra=[lpm]), days=days))
+    result = run(
+        scenario(app(refresh()), days=days), timeline(daily_life(days, extra=[lpm]), days=days)
+    )
     in_lpm = [e for e in result.events if lpm.start <= e.t < lpm.end]
     assert not [e for e in in_lpm if e.event == "launched"]
     assert "unavailable" in {e.reason for e in in_lpm if e.event == "submit_failed"}
@@ -166,10 +169,15 @@ def test_no_expiration_handler_fails_the_run_at_expiration():
 
 
 def test_ignored_expiration_or_slow_cancel_is_a_watchdog_kill_and_a_penalty():
-    for handler in (Handler(duration=DurationDist(fixed_ms=60 * S), on_expiration="ignore"),
-                    Handler(duration=DurationDist(fixed_ms=60 * S), cancel_latency_ms=9 * S)):
-        result = run(scenario(app(refresh(handler=handler)), days=2),
-                     timeline(daily_life(2), days=2), explain="io.x.refresh")
+    for handler in (
+        Handler(duration=DurationDist(fixed_ms=60 * S), on_expiration="ignore"),
+        Handler(duration=DurationDist(fixed_ms=60 * S), cancel_latency_ms=9 * S),
+    ):
+        result = run(
+            scenario(app(refresh(handler=handler)), days=2),
+            timeline(daily_life(2), days=2),
+            explain="io.x.refresh",
+        )
         kills = of(result, "killed")
         assert kills and {e.reason for e in kills} == {"watchdog"}
         assert all(e.value == 35 for e in kills)  # 30 s allowance + 5 s grace (F71)
@@ -216,8 +224,10 @@ def test_reschedule_only_at_handler_end_breaks_on_a_kill():
 def test_boot_kills_running_tasks_and_delays_launches():
     days = 2
     boot_at = 2 * H
-    result = run(scenario(app(processing()), days=days),
-                 timeline(daily_life(days), [Point(D + boot_at, "boot")], days=days))
+    result = run(
+        scenario(app(processing()), days=days),
+        timeline(daily_life(days), [Point(D + boot_at, "boot")], days=days),
+    )
     for e in of(result, "launched"):
         assert not (D + boot_at <= e.t < D + boot_at + 120 * S)
     assert of(result, "boot")
@@ -227,8 +237,10 @@ def test_simulate_launch_bypasses_policies_and_simulate_expiration_expires():
     long = Handler(duration=DurationDist(fixed_ms=20 * M))
     task = processing(handler=long)
     at = 9 * H  # after the 07:30 open submitted it; unplugged, on cellular
-    points = [Point(at, "simulate_launch", subject=task.id),
-              Point(at + 60 * S, "simulate_expiration", subject=task.id)]
+    points = [
+        Point(at, "simulate_launch", subject=task.id),
+        Point(at + 60 * S, "simulate_expiration", subject=task.id),
+    ]
     result = run(scenario(app(task), days=1), timeline(daily_life(1), points, days=1))
     launched = [e for e in of(result, "launched") if e.t == at]
     assert launched and launched[0].reason == "simulated"
@@ -238,8 +250,9 @@ def test_simulate_launch_bypasses_policies_and_simulate_expiration_expires():
 
 def _continued(ident="io.x.export.job", **kw) -> Task:
     kw.setdefault("submit", Submit(("user_action",)))
-    kw.setdefault("handler", Handler(duration=DurationDist(fixed_ms=10 * M),
-                                     progress_every_ms=5 * S))
+    kw.setdefault(
+        "handler", Handler(duration=DurationDist(fixed_ms=10 * M), progress_every_ms=5 * S)
+    )
     return Task(ident, BUNDLE, "continued_processing", **kw)
 
 
@@ -266,14 +279,17 @@ def test_force_quit_cancels_queued_continued_processing_before_freeing_a_slot():
     result = run(scenario(a, days=1), timeline(daily_life(1), points, days=1))
     assert [e.t for e in of(result, "launched")] == [10 * H, 10 * H]
     assert [(e.event, e.task) for e in result.events if e.t == quit_at and e.task] == [
-        ("cancelled", "io.x.export.j2"), ("killed", "io.x.export.j0"),
-        ("killed", "io.x.export.j1")]
+        ("cancelled", "io.x.export.j2"),
+        ("killed", "io.x.export.j0"),
+        ("killed", "io.x.export.j1"),
+    ]
     assert not check_invariants(result.events, {t.id: t for t in jobs})
 
 
 def test_continued_processing_stalls_without_progress_and_user_cancel_expires():
-    slow = _continued(handler=Handler(duration=DurationDist(fixed_ms=10 * M),
-                                      progress_every_ms=40 * S))
+    slow = _continued(
+        handler=Handler(duration=DurationDist(fixed_ms=10 * M), progress_every_ms=40 * S)
+    )
     a = app(slow, permitted_identifiers=("io.x.export.*",))
     points = [Point(10 * H, "user_action", subject=slow.id)]
     result = run(scenario(a, days=1), timeline(daily_life(1), points, days=1))
@@ -281,15 +297,16 @@ def test_continued_processing_stalls_without_progress_and_user_cancel_expires():
 
     ok = _continued()
     a = app(ok, permitted_identifiers=("io.x.export.*",))
-    points = [Point(10 * H, "user_action", subject=ok.id), Point(10 * H + M, "cancel",
-                                                                   subject=ok.id)]
+    points = [
+        Point(10 * H, "user_action", subject=ok.id),
+        Point(10 * H + M, "cancel", subject=ok.id),
+    ]
     result = run(scenario(a, days=1), timeline(daily_life(1), points, days=1))
     assert [e.reason for e in of(result, "expired")] == ["user_cancel"]
 
 
 def test_ideal_profile_runs_at_the_first_moment_constraints_hold():
-    result = run(scenario(app(refresh()), days=2), timeline(daily_life(2), days=2),
-                 profile="ideal")
+    result = run(scenario(app(refresh()), days=2), timeline(daily_life(2), days=2), profile="ideal")
     submits = {e.request: e for e in of(result, "submitted")}
     for launch in of(result, "launched"):
         assert launch.value == 0.0  # launched exactly at start_after
@@ -311,6 +328,7 @@ def test_replays_are_deterministic_and_other_apps_do_not_disturb():
     assert first.events == second.events
     other = app(refresh("io.y.refresh", app="io.y"), bundle="io.y")
     busier = replace(base, apps=base.apps + (other,))
+
     def mine(result):  # sequence numbers shift; everything else must not
         return [e._replace(seq=0) for e in result.events if e.app == BUNDLE]
 

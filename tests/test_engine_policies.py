@@ -53,10 +53,15 @@ def test_application_vetoes_while_the_app_is_in_the_foreground():
     midday = [e for e in launches(base) if D <= e.t < 2 * D and 9 * H <= e.t % D < 20 * H]
     assert midday
     # day 1: the user keeps the app open from 09:00 to 20:00 (inside one long unlock)
-    long_use = [Interval(D + 9 * H, D + 20 * H, "unlocked"),
-                Interval(D + 9 * H + M, D + 20 * H - M, "app", subject=BUNDLE)]
-    intervals = [i for i in daily_life(DAYS) if not (D + 9 * H <= i.start < D + 20 * H
-                                                     and i.kind in ("unlocked", "app"))]
+    long_use = [
+        Interval(D + 9 * H, D + 20 * H, "unlocked"),
+        Interval(D + 9 * H + M, D + 20 * H - M, "app", subject=BUNDLE),
+    ]
+    intervals = [
+        i
+        for i in daily_life(DAYS)
+        if not (D + 9 * H <= i.start < D + 20 * H and i.kind in ("unlocked", "app"))
+    ]
     result = run(scenario(app(refresh()), days=DAYS), timeline(intervals + long_use, days=DAYS))
     assert not [e for e in launches(result) if D + 9 * H + M <= e.t < D + 20 * H - M]
     assert throttles(result, "application")
@@ -65,8 +70,9 @@ def test_application_vetoes_while_the_app_is_in_the_foreground():
 def test_device_activity_vetoes_processing_while_in_use():
     base = run(*processing_world())
     assert launches(base)
-    night_owl = [Interval(d * D + 23 * H + 30 * M, d * D + D + 6 * H, "unlocked")
-                 for d in range(DAYS - 1)]
+    night_owl = [
+        Interval(d * D + 23 * H + 30 * M, d * D + D + 6 * H, "unlocked") for d in range(DAYS - 1)
+    ]
     result = run(*processing_world(extra=night_owl))
     assert any((e.t % D) < 6 * H for e in launches(base))
     # the user is up until 06:00: the work waits until they put the phone down
@@ -78,8 +84,11 @@ def test_battery_level_vetoes_processing_on_an_iphone_battery_not_an_ipad():
     task = processing(requires_external_power=False, requires_network=False)
     iphone = run(*processing_world(task=task, plugged=False))
     assert not launches(iphone) and throttles(iphone, "battery")
-    ipad = run(*processing_world(task=task, plugged=False,
-                                 device=Device(model="ipad", battery_start=100.0)))
+    ipad = run(
+        *processing_world(
+            task=task, plugged=False, device=Device(model="ipad", battery_start=100.0)
+        )
+    )
     assert launches(ipad)  # F34: an iPad at >= 75 % may run it on battery
 
 
@@ -116,8 +125,10 @@ def test_thermal_critical_vetoes_everything_serious_vetoes_processing():
 
 
 def test_energy_budget_stops_a_heavy_refresh_on_battery():
-    heavy = refresh(earliest_begin=EarliestBegin(delay_ms=15 * M),
-                    handler=Handler(duration=DurationDist(fixed_ms=25 * S), cpu=1.0))
+    heavy = refresh(
+        earliest_begin=EarliestBegin(delay_ms=15 * M),
+        handler=Handler(duration=DurationDist(fixed_ms=25 * S), cpu=1.0),
+    )
     light = replace(heavy, handler=Handler(duration=DurationDist(fixed_ms=2 * S), cpu=0.1))
     assert not throttles(run(*refresh_world(task=light)), "energy_budget")
     assert throttles(run(*refresh_world(task=heavy)), "energy_budget")
@@ -198,13 +209,15 @@ def test_completed_success_and_failure():
 
 
 def test_run_killed_by_boot_and_force_quit():
-    long = processing(handler=Handler(duration=DurationDist(fixed_ms=20 * M)),
-                      requires_network=False)
+    long = processing(
+        handler=Handler(duration=DurationDist(fixed_ms=20 * M)), requires_network=False
+    )
     first = launches(run(*processing_world(task=long)))[0]
     rebooted = run(*processing_world(task=long, points=[Point(first.t + 5 * M, "boot")]))
     assert [e.reason for e in of(rebooted, "killed")][:1] == ["boot"]
-    quit = run(*processing_world(task=long,
-                                 points=[Point(first.t + 5 * M, "force_quit", subject=BUNDLE)]))
+    quit = run(
+        *processing_world(task=long, points=[Point(first.t + 5 * M, "force_quit", subject=BUNDLE)])
+    )
     assert [e.reason for e in of(quit, "killed")][:1] == ["force_quit"]
 
 
@@ -217,8 +230,9 @@ def test_crash_at_launch_after_late_registration_on_ios_18():
 
 
 def test_processing_expired_when_use_begins():
-    long = processing(handler=Handler(duration=DurationDist(fixed_ms=20 * M)),
-                      requires_network=False)
+    long = processing(
+        handler=Handler(duration=DurationDist(fixed_ms=20 * M)), requires_network=False
+    )
     first = launches(run(*processing_world(task=long)))[0]
     wake = [Interval(first.t + 5 * M, first.t + 10 * M, "unlocked")]
     result = run(*processing_world(task=long, extra=wake))
@@ -227,9 +241,12 @@ def test_processing_expired_when_use_begins():
 
 def test_work_with_checkpoint_resumes_and_without_starts_over():
     for checkpoint, expect_done in ((True, True), (False, False)):
-        job = processing(handler=Handler(work_ms=45 * M, checkpoint=checkpoint),
-                         requires_network=False, requires_external_power=False,
-                         submit=Submit(("app_background", "handler_end")))
+        job = processing(
+            handler=Handler(work_ms=45 * M, checkpoint=checkpoint),
+            requires_network=False,
+            requires_external_power=False,
+            submit=Submit(("app_background", "handler_end")),
+        )
         device = Device(model="ipad", battery_start=100.0)
         result = run(*processing_world(task=job, device=device, plugged=True))
         done = any(e.reason == "success" for e in of(result, "completed"))
@@ -244,8 +261,11 @@ def test_flagship_refresh_runs_in_the_half_hour_before_the_8am_open():
     result = api.replay(sc)
     clock = result.timeline.clock
     refreshes = [e.t for e in launches(result, "io.cocoabytes.filmtracker.refresh")]
-    mornings = [e.t for e in of(result, "app_opened")
-                if e.app == "io.cocoabytes.filmtracker" and clock.ms_of_day(e.t) == 8 * H]
+    mornings = [
+        e.t
+        for e in of(result, "app_opened")
+        if e.app == "io.cocoabytes.filmtracker" and clock.ms_of_day(e.t) == 8 * H
+    ]
     assert len(mornings) == 5
     for opened in mornings[1:]:  # Monday's first open comes before any request exists
         assert any(opened - 30 * M <= t < opened for t in refreshes), clock.local_day(opened)

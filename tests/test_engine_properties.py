@@ -21,8 +21,14 @@ from bgreplay.scenario.model import (
 from bgreplay.trace.model import Interval, Point
 
 BUNDLES = ("io.a", "io.b")
-TRIGGERS = ("app_launch", "app_background", "handler_start", "handler_end", "handler_success",
-            "user_action")
+TRIGGERS = (
+    "app_launch",
+    "app_background",
+    "handler_start",
+    "handler_end",
+    "handler_success",
+    "user_action",
+)
 
 
 @st.composite
@@ -48,14 +54,17 @@ def handlers(draw, kind: str) -> Handler:
 
 @st.composite
 def tasks(draw, bundle: str, index: int) -> Task:
-    kind = draw(st.sampled_from(["refresh", "processing", "health_research",
-                                 "continued_processing"]))
+    kind = draw(
+        st.sampled_from(["refresh", "processing", "health_research", "continued_processing"])
+    )
     ident = f"{bundle}.export.t{index}" if kind == "continued_processing" else f"{bundle}.t{index}"
     family = kind != "refresh"
     when = tuple(draw(st.lists(st.sampled_from(TRIGGERS), min_size=1, max_size=3, unique=True)))
     delay = draw(st.sampled_from([None, 0, 15 * M, 2 * H, 22 * H]))
     return Task(
-        ident, bundle, kind,
+        ident,
+        bundle,
+        kind,
         earliest_begin=EarliestBegin(delay_ms=delay),
         requires_network=family and draw(st.booleans()),
         requires_external_power=family and draw(st.booleans()),
@@ -88,25 +97,47 @@ def worlds(draw):
         ts = [draw(tasks(bundle, i)) for i in range(draw(st.integers(1, 3)))]
         permitted = [t.id for t in ts if draw(st.integers(0, 9)) > 0]
         permitted.append(f"{bundle}.export.*")
-        apps.append(App(bundle, background_modes=("fetch", "processing"),
-                        permitted_identifiers=tuple(permitted),
-                        registers=draw(st.sampled_from(["all", ()])),
-                        tasks=tuple(ts)))
+        apps.append(
+            App(
+                bundle,
+                background_modes=("fetch", "processing"),
+                permitted_identifiers=tuple(permitted),
+                registers=draw(st.sampled_from(["all", ()])),
+                tasks=tuple(ts),
+            )
+        )
     intervals: list[Interval] = []
     for start, end in _spans(draw, days, 12, 2, 90):
         intervals.append(Interval(start, end, "unlocked"))
         if end - start > 2 * M:
-            intervals.append(Interval(start + M, end - M, "app",
-                                      subject=draw(st.sampled_from(BUNDLES))))
-    for kind, value in (("plugged", None), ("low_power_mode", None), ("thermal", "serious"),
-                        ("network", "wifi"), ("off", None)):
+            intervals.append(
+                Interval(start + M, end - M, "app", subject=draw(st.sampled_from(BUNDLES)))
+            )
+    for kind, value in (
+        ("plugged", None),
+        ("low_power_mode", None),
+        ("thermal", "serious"),
+        ("network", "wifi"),
+        ("off", None),
+    ):
         for start, end in _spans(draw, days, 4, 10, 600):
             intervals.append(Interval(start, end, kind, value))
     all_ids = [t.id for a in apps for t in a.tasks]
     points = []
     for _ in range(draw(st.integers(0, 8))):
-        kind = draw(st.sampled_from(["boot", "force_quit", "user_action", "cancel",
-                                     "simulate_launch", "simulate_expiration", "battery"]))
+        kind = draw(
+            st.sampled_from(
+                [
+                    "boot",
+                    "force_quit",
+                    "user_action",
+                    "cancel",
+                    "simulate_launch",
+                    "simulate_expiration",
+                    "battery",
+                ]
+            )
+        )
         t = draw(st.integers(0, days * D - 1))
         subject = value = None
         if kind == "force_quit":
@@ -116,12 +147,19 @@ def worlds(draw):
         elif kind != "boot":
             subject = draw(st.sampled_from(all_ids))
         points.append(Point(t, kind, value, subject))
-    device = Device(model=draw(st.sampled_from(["iphone", "ipad"])),
-                    history=draw(st.sampled_from(["repeat", "none"])),
-                    battery_start=draw(st.sampled_from([5.0, 50.0, 100.0])))
-    sc = Scenario(name="random", start=__import__("engine_fixtures").START,
-                  duration_ms=days * D, apps=tuple(apps), device=device,
-                  seed=draw(st.integers(0, 1000)))
+    device = Device(
+        model=draw(st.sampled_from(["iphone", "ipad"])),
+        history=draw(st.sampled_from(["repeat", "none"])),
+        battery_start=draw(st.sampled_from([5.0, 50.0, 100.0])),
+    )
+    sc = Scenario(
+        name="random",
+        start=__import__("engine_fixtures").START,
+        duration_ms=days * D,
+        apps=tuple(apps),
+        device=device,
+        seed=draw(st.integers(0, 1000)),
+    )
     return sc, timeline(intervals, points, days=days)
 
 
@@ -132,8 +170,9 @@ def test_invariants_hold_on_random_worlds(world, profile):
     result = run(sc, tl, profile=profile)
     tasks_by_id = {t.id: t for t in sc.tasks}
     violations = check_invariants(result.events, tasks_by_id, ipad=sc.device.model == "ipad")
-    assert not violations, "\n".join(map(str, violations[:5])) + "\n" + "\n".join(
-        map(str, result.events[:40]))
+    assert not violations, (
+        "\n".join(map(str, violations[:5])) + "\n" + "\n".join(map(str, result.events[:40]))
+    )
     assert result.events == run(sc, tl, profile=profile).events  # deterministic
 
 
@@ -161,8 +200,9 @@ def test_skipping_quiet_ticks_changes_nothing_on_a_routine():
     from bgreplay.engine.replay import Replay
 
     days = 10
-    sc = scenario(app(refresh(earliest_begin=EarliestBegin(delay_ms=15 * M)), processing()),
-                  days=days)
+    sc = scenario(
+        app(refresh(earliest_begin=EarliestBegin(delay_ms=15 * M)), processing()), days=days
+    )
     tl = timeline(daily_life(days), days=days)
     logs = []
     for skip in (True, False):
@@ -187,22 +227,37 @@ def routines(draw):
             start = day * D + (minute + draw(st.integers(-20, 20))) * M
             length = draw(st.integers(2, 40)) * M
             intervals.append(Interval(start, start + length, "unlocked"))
-            intervals.append(Interval(start + M // 2, start + length - M // 2, "app",
-                                      subject="io.a"))
+            intervals.append(
+                Interval(start + M // 2, start + length - M // 2, "app", subject="io.a")
+            )
         intervals.append(Interval(day * D, day * D + 7 * H, "plugged"))
         intervals.append(Interval(day * D, (day + 1) * D, "network", "wifi"))
     ts = [draw(tasks("io.a", i)) for i in range(draw(st.integers(1, 2)))]
-    when = tuple(draw(st.lists(st.sampled_from(TRIGGERS[:3]), min_size=1, max_size=3,
-                               unique=True)))
-    ts[0] = Task(ts[0].id.replace(".export", ""), "io.a", "refresh",
-                 earliest_begin=EarliestBegin(delay_ms=draw(st.sampled_from([15 * M, 2 * H]))),
-                 submit=Submit(("app_launch", *when), draw(st.booleans())),
-                 handler=Handler(duration=DurationDist(fixed_ms=5 * S)))
-    apps = (App("io.a", background_modes=("fetch", "processing"),
-                permitted_identifiers=(*(t.id for t in ts), "io.a.export.*"), tasks=tuple(ts)),)
-    sc = Scenario(name="routine", start=__import__("engine_fixtures").START,
-                  duration_ms=days * D, apps=apps, device=Device(history="none"),
-                  seed=draw(st.integers(0, 1000)))
+    when = tuple(draw(st.lists(st.sampled_from(TRIGGERS[:3]), min_size=1, max_size=3, unique=True)))
+    ts[0] = Task(
+        ts[0].id.replace(".export", ""),
+        "io.a",
+        "refresh",
+        earliest_begin=EarliestBegin(delay_ms=draw(st.sampled_from([15 * M, 2 * H]))),
+        submit=Submit(("app_launch", *when), draw(st.booleans())),
+        handler=Handler(duration=DurationDist(fixed_ms=5 * S)),
+    )
+    apps = (
+        App(
+            "io.a",
+            background_modes=("fetch", "processing"),
+            permitted_identifiers=(*(t.id for t in ts), "io.a.export.*"),
+            tasks=tuple(ts),
+        ),
+    )
+    sc = Scenario(
+        name="routine",
+        start=__import__("engine_fixtures").START,
+        duration_ms=days * D,
+        apps=apps,
+        device=Device(history="none"),
+        seed=draw(st.integers(0, 1000)),
+    )
     return sc, timeline(intervals, days=days)
 
 
@@ -210,10 +265,10 @@ def _cut(tl, cut: int):
     """The trace as known at ``cut``: what started before it, open-ended when it ends later."""
     from dataclasses import replace
 
-    intervals = [i if i.end <= cut else replace(i, end=tl.duration)
-                 for i in tl.intervals if i.start < cut]
-    return replace(tl, intervals=tuple(intervals),
-                   points=tuple(p for p in tl.points if p.t < cut))
+    intervals = [
+        i if i.end <= cut else replace(i, end=tl.duration) for i in tl.intervals if i.start < cut
+    ]
+    return replace(tl, intervals=tuple(intervals), points=tuple(p for p in tl.points if p.t < cut))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

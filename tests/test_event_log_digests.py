@@ -64,9 +64,14 @@ SCENARIO_DIGESTS = {
     "scenarios/spring-forward.yaml": "79ee5241aaa6a19d",
 }
 FLAGSHIP_SETTINGS = {  # --set overrides → digest
-    "prewarm-max": (("scheduler/params/prewarm_chance=1",
-                     "scheduler/params/prewarm_launch_code_share=1",
-                     "scheduler/params/process_residency=0s"), "f9bcdb35bdcb53fa"),
+    "prewarm-max": (
+        (
+            "scheduler/params/prewarm_chance=1",
+            "scheduler/params/prewarm_launch_code_share=1",
+            "scheduler/params/process_residency=0s",
+        ),
+        "f9bcdb35bdcb53fa",
+    ),
     "ideal": (("scheduler/profile=ideal",), "57f95831f2405ebc"),
     "early-expiry": (("scheduler/params/refresh_early_expiry_share=0.5",), "99279577a89574a3"),
 }
@@ -107,10 +112,22 @@ def digest(rows) -> str:
 
 
 def evaluation_rows(result: ReplayResult) -> list[tuple]:
-    return [(v.t, v.task, v.trigger,
-             tuple((p.policy, p.decision, p.score, p.weight, p.rationale) for p in v.verdicts),
-             v.decision, v.score, v.threshold, v.launched, v.reason, v.request, v.submitted_at)
-            for v in result.evaluations]
+    return [
+        (
+            v.t,
+            v.task,
+            v.trigger,
+            tuple((p.policy, p.decision, p.score, p.weight, p.rationale) for p in v.verdicts),
+            v.decision,
+            v.score,
+            v.threshold,
+            v.launched,
+            v.reason,
+            v.request,
+            v.submitted_at,
+        )
+        for v in result.evaluations
+    ]
 
 
 @pytest.mark.parametrize("case", sorted(SCENARIO_DIGESTS))
@@ -130,8 +147,7 @@ def test_flagship_logs_under_other_settings_are_unchanged(name: str) -> None:
 @pytest.mark.parametrize("task", sorted(EXPLAIN_DIGESTS))
 def test_explained_evaluations_are_unchanged(task: str) -> None:
     result = api.replay(api.load_scenario(ROOT / FLAGSHIP), explain_task=task)
-    assert f"{digest(spec_rows(result))}/{digest(evaluation_rows(result))}" == \
-        EXPLAIN_DIGESTS[task]
+    assert f"{digest(spec_rows(result))}/{digest(evaluation_rows(result))}" == EXPLAIN_DIGESTS[task]
 
 
 def test_parameters_read_are_unchanged() -> None:
@@ -146,8 +162,7 @@ def test_persona_fleet_logs_are_unchanged(tmp_path: Path) -> None:
     devices = []
     for device in population(parse_mix(MIX), base.seed, 50):
         scenario = device_scenario(base, device)
-        devices.append(digest(spec_rows(api.replay(scenario,
-                                                   device_timeline(scenario, device)))))
+        devices.append(digest(spec_rows(api.replay(scenario, device_timeline(scenario, device)))))
     assert hashlib.sha256("".join(devices).encode()).hexdigest()[:16] == FLEET_DIGEST
 
 

@@ -30,21 +30,39 @@ def problem(target: str, metric: str, text: str):
 
 # -- parsing -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "op", "threshold"), [
-    (">= 3", ">=", 3.0), ("> 3", ">", 3.0), ("<= 3", "<=", 3.0), ("< 3", "<", 3.0),
-    ("== 0", "==", 0.0), ("!= 0", "!=", 0.0), ("==2.5", "==", 2.5), ("  >=  -1 ", ">=", -1.0),
-])
+
+@pytest.mark.parametrize(
+    ("text", "op", "threshold"),
+    [
+        (">= 3", ">=", 3.0),
+        ("> 3", ">", 3.0),
+        ("<= 3", "<=", 3.0),
+        ("< 3", "<", 3.0),
+        ("== 0", "==", 0.0),
+        ("!= 0", "!=", 0.0),
+        ("==2.5", "==", 2.5),
+        ("  >=  -1 ", ">=", -1.0),
+    ],
+)
 def test_scalar_operators(text, op, threshold):
     exp = parse_expectation(FILM_REFRESH, "launches", text, SC)
     assert (exp.op, exp.threshold, exp.agg, exp.scope) == (op, threshold, None, "task")
 
 
-@pytest.mark.parametrize(("text", "agg", "threshold"), [
-    ("p(90) < 3h", "p(90)", 10800.0), ("max < 12h", "max", 43200.0), ("min >= 0s", "min", 0.0),
-    ("avg < 1h30m", "avg", 5400.0), ("med <= 90s", "med", 90.0), ("count >= 5", "count", 5.0),
-    ("p(99.9) < 2d", "p(99.9)", 172800.0), ("p( 50 ) < 600", "p(50)", 600.0),
-    ("max < 500ms", "max", 0.5),
-])
+@pytest.mark.parametrize(
+    ("text", "agg", "threshold"),
+    [
+        ("p(90) < 3h", "p(90)", 10800.0),
+        ("max < 12h", "max", 43200.0),
+        ("min >= 0s", "min", 0.0),
+        ("avg < 1h30m", "avg", 5400.0),
+        ("med <= 90s", "med", 90.0),
+        ("count >= 5", "count", 5.0),
+        ("p(99.9) < 2d", "p(99.9)", 172800.0),
+        ("p( 50 ) < 600", "p(50)", 600.0),
+        ("max < 500ms", "max", 0.5),
+    ],
+)
 def test_distribution_aggregations_and_durations(text, agg, threshold):
     exp = parse_expectation(FILM, "staleness_at_open", text, SC)
     assert (exp.agg, exp.threshold) == (agg, threshold)
@@ -58,17 +76,25 @@ def test_percentages():
 
 
 def test_parse_expectations_reads_the_scenarios_expect():
-    sc = scenario({FILM_REFRESH: {"launches_per_day": ">= 1", "kills.watchdog": "== 0"},
-                   FILM: {"staleness_at_open": ["p(90) < 3h", "max < 12h"]}})
+    sc = scenario(
+        {
+            FILM_REFRESH: {"launches_per_day": ">= 1", "kills.watchdog": "== 0"},
+            FILM: {"staleness_at_open": ["p(90) < 3h", "max < 12h"]},
+        }
+    )
     exps = parse_expectations(sc)
     assert [(e.target, e.metric, e.text) for e in exps] == [
-        (FILM_REFRESH, "launches_per_day", ">= 1"), (FILM_REFRESH, "kills.watchdog", "== 0"),
-        (FILM, "staleness_at_open", "p(90) < 3h"), (FILM, "staleness_at_open", "max < 12h")]
+        (FILM_REFRESH, "launches_per_day", ">= 1"),
+        (FILM_REFRESH, "kills.watchdog", "== 0"),
+        (FILM, "staleness_at_open", "p(90) < 3h"),
+        (FILM, "staleness_at_open", "max < 12h"),
+    ]
 
 
 def test_all_bad_expectations_are_reported_together():
-    sc = scenario({FILM_REFRESH: {"lunches": ">= 1", "launches": "> x"},
-                   "io.x.flim": {"opens": "> 1"}})
+    sc = scenario(
+        {FILM_REFRESH: {"lunches": ">= 1", "launches": "> x"}, "io.x.flim": {"opens": "> 1"}}
+    )
     with pytest.raises(InputError) as info:
         parse_expectations(sc)
     assert len(info.value.problems) == 3
@@ -115,16 +141,19 @@ def test_aggregation_on_a_scalar():
     assert "single number" in prob.message and '">= 3"' in prob.fix
 
 
-@pytest.mark.parametrize(("text", "in_message", "in_fix"), [
-    ("at least 3", "cannot read", "AGG OP VALUE"),
-    ("=> 3", "cannot read", "OP is"),
-    ("p90 < 3h", "unknown aggregation 'p90'", "p(90)"),
-    ("p(101) < 3h", "unknown aggregation", "0 <= N <= 100"),
-    ("mean < 3h", "unknown aggregation", "avg"),
-    ("max < 3 hours", "cannot read", ""),
-    ("max < 3x", "not a number or a duration", ""),
-    ("count >= 5m", "not a number", "plain number"),
-])
+@pytest.mark.parametrize(
+    ("text", "in_message", "in_fix"),
+    [
+        ("at least 3", "cannot read", "AGG OP VALUE"),
+        ("=> 3", "cannot read", "OP is"),
+        ("p90 < 3h", "unknown aggregation 'p90'", "p(90)"),
+        ("p(101) < 3h", "unknown aggregation", "0 <= N <= 100"),
+        ("mean < 3h", "unknown aggregation", "avg"),
+        ("max < 3 hours", "cannot read", ""),
+        ("max < 3x", "not a number or a duration", ""),
+        ("count >= 5m", "not a number", "plain number"),
+    ],
+)
 def test_syntax_errors(text, in_message, in_fix):
     prob = problem(FILM, "staleness_at_open", text)
     assert in_message in prob.message
@@ -138,25 +167,38 @@ def test_duration_or_percentage_on_a_count_metric():
 
 # -- evaluation --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "passed"), [
-    (">= 2", True), ("> 2", False), ("<= 2", True), ("< 2", False), ("== 2", True),
-    ("!= 2", False), ("!= 3", True), ("== 3", False),
-])
+
+@pytest.mark.parametrize(
+    ("text", "passed"),
+    [
+        (">= 2", True),
+        ("> 2", False),
+        ("<= 2", True),
+        ("< 2", False),
+        ("== 2", True),
+        ("!= 2", False),
+        ("!= 3", True),
+        ("== 3", False),
+    ],
+)
 def test_every_operator_evaluates(text, passed):
     res = run(FILM_REFRESH, "launches", text)
     assert res.passed is passed
     assert res.measured == 2.0 and res.measured_text == "2"
 
 
-@pytest.mark.parametrize(("text", "passed", "shown"), [
-    ("p(90) < 2h", True, "1h42m"),      # [600, 1800, 7200] → 1800 + 0.8 × 5400 = 6120 s
-    ("max < 2h", False, "2h"),
-    ("min < 15m", True, "10m"),
-    ("avg == 3200", True, "53m20s"),
-    ("med == 30m", True, "30m"),
-    ("count >= 3", True, "3"),
-    ("count > 3", False, "3"),
-])
+@pytest.mark.parametrize(
+    ("text", "passed", "shown"),
+    [
+        ("p(90) < 2h", True, "1h42m"),  # [600, 1800, 7200] → 1800 + 0.8 × 5400 = 6120 s
+        ("max < 2h", False, "2h"),
+        ("min < 15m", True, "10m"),
+        ("avg == 3200", True, "53m20s"),
+        ("med == 30m", True, "30m"),
+        ("count >= 3", True, "3"),
+        ("count > 3", False, "3"),
+    ],
+)
 def test_distribution_checks(text, passed, shown):
     res = run(FILM, "staleness_at_open", text)
     assert (res.passed, res.measured_text) == (passed, shown)

@@ -23,8 +23,7 @@ def test_profiles_lists_every_parameter_with_its_source(run_cli):
 
 
 def test_explain_answers_why_processing_waited_in_the_evening(run_cli):
-    code, out, err = run_cli("explain", FLAGSHIP, "--task", PROCESSING,
-                             "--at", "2026-03-03T23:30")
+    code, out, err = run_cli("explain", FLAGSHIP, "--task", PROCESSING, "--at", "2026-03-03T23:30")
     assert code == 0, err
     assert "Battery level" in out or "External power" in out  # the per-policy table
     answer = " ".join(out.split("\n\n")[-1].split())
@@ -33,9 +32,16 @@ def test_explain_answers_why_processing_waited_in_the_evening(run_cli):
 
 
 def test_explain_blocked_answer_names_the_policy_and_what_changed(run_cli):
-    code, out, err = run_cli("explain", FLAGSHIP, "--task", PROCESSING,
-                             "--at", "2026-03-03T22:40",
-                             "--set", "apps/*/tasks/*processing/earliest_begin=15m")
+    code, out, err = run_cli(
+        "explain",
+        FLAGSHIP,
+        "--task",
+        PROCESSING,
+        "--at",
+        "2026-03-03T22:40",
+        "--set",
+        "apps/*/tasks/*processing/earliest_begin=15m",
+    )
     assert code == 0, err
     answer = " ".join(out.split("\n\n")[-1].split())
     assert answer.startswith("Blocked by"), answer
@@ -73,7 +79,8 @@ scheduler:  # no rate limit (F68): a launch every few minutes
 
 
 def test_explain_over_a_busy_month_lists_the_first_and_last_changes_and_counts_the_rest(
-        run_cli, tmp_path):
+    run_cli, tmp_path
+):
     """A refresh resubmitted at every start runs every few minutes: thousands of verdict
     changes, of which a reader can use a few — the rest are counted, not printed."""
     from bgreplay.analysis.explain import WHOLE_REPLAY_SHOWN

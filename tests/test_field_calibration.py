@@ -12,8 +12,21 @@ from bgreplay.cli.field_doc import field_report, render
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "calibration.md"
 FIELD = sorted(p.name for p in (ROOT / "scenarios" / "field").glob("*.yaml"))
-REQUIRED = {"FO1", "FO2", "FO3", "FO4", "FO5", "FO6", "FO7", "FO8", "FO11", "F29", "F31",
-            "F117", "F118"}
+REQUIRED = {
+    "FO1",
+    "FO2",
+    "FO3",
+    "FO4",
+    "FO5",
+    "FO6",
+    "FO7",
+    "FO8",
+    "FO11",
+    "F29",
+    "F31",
+    "F117",
+    "F118",
+}
 
 
 @functools.cache
@@ -36,8 +49,8 @@ def test_every_field_observation_is_replayed_within_its_band():
 
 def test_calibration_page_is_generated_from_the_field_scenarios():
     assert DOC.read_text(encoding="utf-8") == render(_report()), (
-        "docs/calibration.md is stale: run `python -m bgreplay.cli.field_doc > "
-        "docs/calibration.md`")
+        "docs/calibration.md is stale: run `python -m bgreplay.cli.field_doc > docs/calibration.md`"
+    )
 
 
 def test_check_runs_a_field_scenario_from_the_shell(run_cli):

@@ -44,8 +44,10 @@ def _busy_day(days: int, every_min: int = 60) -> list[Interval]:
     for d in range(days):
         for h in range(7, 23, every_min // 60 or 1):
             s = d * D + h * H
-            out += [Interval(s, s + 5 * M, "unlocked"), Interval(s + M, s + 4 * M, "app",
-                                                               subject="io.x")]
+            out += [
+                Interval(s, s + 5 * M, "unlocked"),
+                Interval(s + M, s + 4 * M, "app", subject="io.x"),
+            ]
     out += [Interval(0, days * D, "plugged"), Interval(0, days * D, "network", "wifi")]
     return out
 
@@ -74,9 +76,13 @@ def test_the_less_an_app_is_used_the_further_apart_its_refreshes():
 
 def test_a_processing_chain_waits_for_the_rate_limit_not_for_its_earliest_begin():
     """FO1: earliest begin 5 min, re-submitted at handler start → a launch every 30 min."""
-    task = processing(earliest_begin=EarliestBegin(delay_ms=5 * M), submit=EAGER,
-                      requires_external_power=False, requires_network=False,
-                      handler=Handler(duration=DurationDist(fixed_ms=20 * S)))
+    task = processing(
+        earliest_begin=EarliestBegin(delay_ms=5 * M),
+        submit=EAGER,
+        requires_external_power=False,
+        requires_network=False,
+        handler=Handler(duration=DurationDist(fixed_ms=20 * S)),
+    )
     nights = [i for i in daily_life(3)]
     limited = run(scenario(app(task), days=3), timeline(nights, days=3))
     assert set(_spacings(limited)) >= {30 * M}
@@ -109,8 +115,10 @@ def _dormant(days: int, explain: str | None = None, **params):
     for d in (0, 1):
         for h in (8, 20):
             s = d * D + h * H
-            intervals += [Interval(s, s + 10 * M, "unlocked"),
-                          Interval(s + M, s + 9 * M, "app", subject="io.x")]
+            intervals += [
+                Interval(s, s + 10 * M, "unlocked"),
+                Interval(s + M, s + 9 * M, "app", subject="io.x"),
+            ]
     sc = scenario(app(_eager_refresh(15 * M)), days=days, device=Device(history="none"))
     return run(sc, timeline(intervals, days=days), explain=explain, **params)
 
@@ -129,10 +137,16 @@ def test_an_app_the_user_stops_opening_gets_fewer_refreshes_each_week():
 
 def test_without_fading_two_old_opens_keep_the_app_predicted_for_two_weeks():
     """FO11: the Application policy's score at the old habit's time, ten days later."""
+
     def scores(**params):
         result = _dormant(14, explain="io.x.refresh", **params)
-        return [v.score for e in result.evaluations if 11 * D < e.t < 12 * D
-                for v in e.verdicts if v.policy == "Application"]
+        return [
+            v.score
+            for e in result.evaluations
+            if 11 * D < e.t < 12 * D
+            for v in e.verdicts
+            if v.policy == "Application"
+        ]
 
     assert max(scores(), default=0.0) < 0.5
     assert max(scores(app_dormancy_half_life=0)) == 1.0
@@ -140,14 +154,19 @@ def test_without_fading_two_old_opens_keep_the_app_predicted_for_two_weeks():
 
 def test_the_application_policy_says_the_likelihood_faded():
     result = _dormant(5)
-    rationale = [v.rationale for e in result.evaluations for v in e.verdicts
-                 if v.policy == "Application"]
+    rationale = [
+        v.rationale for e in result.evaluations for v in e.verdicts if v.policy == "Application"
+    ]
     assert rationale == []  # nothing kept without explain
     sc = scenario(app(_eager_refresh(15 * M)), days=5, device=Device(history="none"))
     intervals = [i for i in daily_life(5, opens=((8, 0, 10),)) if i.start < D or i.kind != "app"]
     explained = run(sc, timeline(intervals, days=5), explain="io.x.refresh")
-    texts = [v.rationale for e in explained.evaluations for v in e.verdicts
-             if v.policy == "Application" and e.t > 3 * D]
+    texts = [
+        v.rationale
+        for e in explained.evaluations
+        for v in e.verdicts
+        if v.policy == "Application" and e.t > 3 * D
+    ]
     assert any("faded" in t and "FO11" in t for t in texts)
 
 
@@ -159,8 +178,10 @@ def _on_battery(opens_a_day: int, days: int = 6, **params):
     for d in range(days):
         for k in range(opens_a_day):
             s = d * D + (8 + k) * H
-            out += [Interval(s, s + 5 * M, "unlocked"), Interval(s + M, s + 4 * M, "app",
-                                                               subject="io.x")]
+            out += [
+                Interval(s, s + 5 * M, "unlocked"),
+                Interval(s + M, s + 4 * M, "app", subject="io.x"),
+            ]
     out.append(Interval(0, days * D, "network", "wifi"))
     points = [Point(d * D + h * H, "battery", 90.0) for d in range(days) for h in range(24)]
     sc = scenario(app(_eager_refresh(M)), days=days)
@@ -203,8 +224,10 @@ def test_some_refreshes_are_expired_two_to_five_seconds_in():
 
 # --- dasd skips prediction: no floor (F30, F31) -----------------------------------------------
 def test_a_request_submitted_a_day_ahead_runs_at_its_start_without_predicted_use():
-    midnight = refresh(earliest_begin=EarliestBegin(at_ms_of_day=0),
-                       submit=Submit(("user_action", "handler_start")))
+    midnight = refresh(
+        earliest_begin=EarliestBegin(at_ms_of_day=0),
+        submit=Submit(("user_action", "handler_start")),
+    )
     sc = scenario(app(midnight), days=4)
     points = [Point(H, "user_action", subject="io.x.refresh")]  # 01:00: the next midnight is 23 h
     result = run(sc, timeline(daily_life(4), points, days=4))
@@ -220,10 +243,10 @@ def test_a_request_submitted_a_day_ahead_runs_at_its_start_without_predicted_use
 def test_a_device_whose_battery_ran_empty_boots_when_plugged_and_runs_tasks_again():
     days = 4
     use = [Interval(d * D + 8 * H, d * D + 20 * H, "unlocked") for d in range(2)]
-    use += [Interval(d * D + 9 * H, d * D + 9 * H + 5 * M, "app", subject="io.x")
-            for d in range(days)]
-    use += [Interval(2 * D + 22 * H, days * D, "plugged"), Interval(0, days * D, "network",
-                                                                    "wifi")]
+    use += [
+        Interval(d * D + 9 * H, d * D + 9 * H + 5 * M, "app", subject="io.x") for d in range(days)
+    ]
+    use += [Interval(2 * D + 22 * H, days * D, "plugged"), Interval(0, days * D, "network", "wifi")]
     sc = scenario(app(refresh()), days=days, device=Device(battery_start=60))
     result = run(sc, timeline(use, days=days))
     empty = next(e.t for e in of(result, "battery") if e.value == 0.0)

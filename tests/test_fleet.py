@@ -71,7 +71,6 @@ def run_fleet(path, **options):
     return fleet_of(path, **{"load": api.load_scenario, "replay": api.replay, **options})
 
 
-
 def flaky_replay(scenario, timeline):
     """``api.replay``, except for the device named in ``fail.json`` beside the scenario
     (``{"seed": ..., "mode": ..., "log": ...}``): mode ``raise`` raises every time,
@@ -106,21 +105,28 @@ def fleet_frame(path: Path, out: Path, **options) -> pl.DataFrame:
 
 # -- population --------------------------------------------------------------------------------
 
+
 def test_mix_is_parsed_and_normalised():
-    assert parse_mix("office_worker=5,light_user=3,heavy_user=2") == \
-        (("office_worker", 0.5), ("light_user", 0.3), ("heavy_user", 0.2))
+    assert parse_mix("office_worker=5,light_user=3,heavy_user=2") == (
+        ("office_worker", 0.5),
+        ("light_user", 0.3),
+        ("heavy_user", 0.2),
+    )
     assert parse_mix("light_user") == (("light_user", 1.0),)
     assert parse_mix("light_user=1,heavy_user=0") == (("light_user", 1.0),)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("office_workr=1", "did you mean 'office_worker'"),
-    ("office_worker=-1", "not a number >= 0"),
-    ("office_worker=x", "not a number >= 0"),
-    ("office_worker=1,office_worker=2", "given twice"),
-    ("office_worker=0", "every weight is zero"),
-    ("office_worker=1,,light_user=1", "empty entry"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("office_workr=1", "did you mean 'office_worker'"),
+        ("office_worker=-1", "not a number >= 0"),
+        ("office_worker=x", "not a number >= 0"),
+        ("office_worker=1,office_worker=2", "given twice"),
+        ("office_worker=0", "every weight is zero"),
+        ("office_worker=1,,light_user=1", "empty entry"),
+    ],
+)
 def test_bad_mix_is_bad_input(text, message):
     with pytest.raises(InputError, match=message) as info:
         parse_mix(text)
@@ -148,26 +154,46 @@ def test_a_device_depends_on_the_seed_and_its_index_not_on_the_fleet_size():
 def test_device_timeline_is_the_scenario_persona_timeline(scenario_path, duration):
     scenario = api.load_scenario(scenario_path, overrides=[f"duration={duration}"])
     for device in population(parse_mix(DEFAULT_MIX), 3, 3):
-        assert device_timeline(scenario, device) == \
-            api.load_timeline(device_scenario(scenario, device))
+        assert device_timeline(scenario, device) == api.load_timeline(
+            device_scenario(scenario, device)
+        )
 
 
 # -- results -----------------------------------------------------------------------------------
 
+
 def test_one_row_per_device_variant_and_metric_in_order(scenario_path, tmp_path):
     frame = fleet_frame(scenario_path, tmp_path / "a.parquet", jobs=1)
-    assert frame.columns == ["variant", "device", "persona", "seed", "scope", "target",
-                             "metric", "unit", "value"]
+    assert frame.columns == [
+        "variant",
+        "device",
+        "persona",
+        "seed",
+        "scope",
+        "target",
+        "metric",
+        "unit",
+        "value",
+    ]
     assert frame["variant"].unique(maintain_order=True).to_list() == ["base", "late"]
     base = frame.filter(pl.col("variant") == "base")
     assert base["device"].unique(maintain_order=True).to_list() == list(range(6))
     keys = base.filter(pl.col("device") == 0)["metric"].to_list()
-    assert len(keys) == len(set(zip(base.filter(pl.col("device") == 0)["target"], keys,
-                                    strict=True)))
-    assert {"launch_delay.p50", "launch_delay.p90", "launch_delay.max",
-            "launch_delay.count", "launches_per_day"} <= set(keys)
-    assert base["persona"].unique().sort().to_list() == \
-        ["heavy_user", "light_user", "office_worker"]
+    assert len(keys) == len(
+        set(zip(base.filter(pl.col("device") == 0)["target"], keys, strict=True))
+    )
+    assert {
+        "launch_delay.p50",
+        "launch_delay.p90",
+        "launch_delay.max",
+        "launch_delay.count",
+        "launches_per_day",
+    } <= set(keys)
+    assert base["persona"].unique().sort().to_list() == [
+        "heavy_user",
+        "light_user",
+        "office_worker",
+    ]
     meta = read_metadata(tmp_path / "a.parquet")
     assert meta["persona_mix"] == dict(parse_mix(DEFAULT_MIX)) and meta["seed"] == 3
     assert [v["name"] for v in meta["variants"]] == ["base", "late"]
@@ -193,42 +219,66 @@ def test_device_3_is_the_same_in_fleets_of_5_and_8(scenario_path, tmp_path):
 def test_summary_distributions_and_expectation_shares(scenario_path):
     result = run_fleet(scenario_path, devices=6, jobs=1)
     assert result.quantiles["variant"].unique(maintain_order=True).to_list() == ["base", "late"]
-    row = result.quantiles.filter((pl.col("variant") == "base")
-                                  & (pl.col("metric") == "launches_per_day")
-                                  & (pl.col("target") == "io.test.app.refresh")).row(0, named=True)
+    row = result.quantiles.filter(
+        (pl.col("variant") == "base")
+        & (pl.col("metric") == "launches_per_day")
+        & (pl.col("target") == "io.test.app.refresh")
+    ).row(0, named=True)
     assert row["devices"] == 6 and row["p10"] <= row["p50"] <= row["p90"]
     shares = [(s.variant, s.metric, s.devices) for s in result.expectations]
-    assert shares == [("base", "launches_per_day", 6), ("base", "staleness_at_open", 6),
-                      ("late", "launches_per_day", 6), ("late", "staleness_at_open", 6)]
+    assert shares == [
+        ("base", "launches_per_day", 6),
+        ("base", "staleness_at_open", 6),
+        ("late", "launches_per_day", 6),
+        ("late", "staleness_at_open", 6),
+    ]
     assert all(0 <= s.passed <= 6 for s in result.expectations)
 
 
 def test_quantiles_count_a_family_member_a_device_never_had_as_zero():
-    rows = pl.LazyFrame({
-        "variant": ["base"] * 3, "device": [0, 0, 1], "persona": ["p"] * 3, "seed": [1, 1, 2],
-        "scope": ["task"] * 3, "target": ["t"] * 3,
-        "metric": ["throttled_time.battery", "launch_delay.p50", "launch_delay.p50"],
-        "unit": ["seconds"] * 3, "value": [100.0, None, 30.0]})
+    rows = pl.LazyFrame(
+        {
+            "variant": ["base"] * 3,
+            "device": [0, 0, 1],
+            "persona": ["p"] * 3,
+            "seed": [1, 1, 2],
+            "scope": ["task"] * 3,
+            "target": ["t"] * 3,
+            "metric": ["throttled_time.battery", "launch_delay.p50", "launch_delay.p50"],
+            "unit": ["seconds"] * 3,
+            "value": [100.0, None, 30.0],
+        }
+    )
     table = quantiles(rows, devices=4, variants=["base"])
     assert table.select("metric", "devices", "p50").rows() == [
-        ("throttled_time.battery", 4, 0.0), ("launch_delay.p50", 1, 30.0)]
+        ("throttled_time.battery", 4, 0.0),
+        ("launch_delay.p50", 1, 30.0),
+    ]
 
 
 def test_compare_fleet_cells_are_fleet_medians(scenario_path):
     seen = {}
 
     def fleet(columns, metrics):
-        seen["result"] = run_fleet(scenario_path, devices=4, jobs=1, columns=columns,
-                                   metrics=metrics)
+        seen["result"] = run_fleet(
+            scenario_path, devices=4, jobs=1, columns=columns, metrics=metrics
+        )
         return seen["result"]
 
-    comparison = run_fleet_compare(str(scenario_path), load=api.load_scenario, fleet=fleet,
-                                   metrics=["launches_per_day", "launch_delay.p90"])
+    comparison = run_fleet_compare(
+        str(scenario_path),
+        load=api.load_scenario,
+        fleet=fleet,
+        metrics=["launches_per_day", "launch_delay.p90"],
+    )
     assert [c.name for c in comparison.columns] == ["base", "late"]
     q = seen["result"].quantiles
     row = next(r for r in comparison.rows if r.metric == "launch_delay.p90")
-    late = q.filter((pl.col("variant") == "late") & (pl.col("metric") == "launch_delay.p90")
-                    & (pl.col("target") == row.target)).row(0, named=True)
+    late = q.filter(
+        (pl.col("variant") == "late")
+        & (pl.col("metric") == "launch_delay.p90")
+        & (pl.col("target") == row.target)
+    ).row(0, named=True)
     assert row.values[1] == late["p50"] and row.spread[1] == (late["p10"], late["p90"])
     data = json.loads(json.dumps(comparison.to_dict()))
     assert data["fleet"]["devices"] == 4 and "p10" in data["rows"][0]
@@ -236,11 +286,13 @@ def test_compare_fleet_cells_are_fleet_medians(scenario_path):
 
 # -- failures ----------------------------------------------------------------------------------
 
+
 def _inject(scenario_path: Path, index: int, mode: str) -> Path:
     log = scenario_path.parent / f"log-{mode}"
     log.mkdir()
-    (scenario_path.parent / "fail.json").write_text(json.dumps(
-        {"seed": device_seed(3, index), "mode": mode, "log": str(log)}))
+    (scenario_path.parent / "fail.json").write_text(
+        json.dumps({"seed": device_seed(3, index), "mode": mode, "log": str(log)})
+    )
     return log
 
 
@@ -257,8 +309,12 @@ def test_a_failing_device_is_retried_once_then_reported(scenario_path, tmp_path,
     assert "flaky_replay" in failure.details  # the worker's traceback
     assert len(list(log.iterdir())) == 2  # tried, retried alone, reported
     assert out.read_bytes() == b"the previous good file"  # --out is atomic
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["fail.json", "fleet.yaml",
-                                                          "log-raise", "out.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "fail.json",
+        "fleet.yaml",
+        "log-raise",
+        "out.parquet",
+    ]
 
 
 def test_a_worker_crash_is_retried_and_the_results_are_unchanged(scenario_path, tmp_path):
@@ -275,28 +331,38 @@ def test_dask_missing_names_the_install_command(monkeypatch):
         open_executor("dask", 2)
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"devices": 0}, "--devices must be at least 1"),
-    ({"devices": 5, "only_device": 5}, "device 5 is not in a fleet of 5"),
-    ({"devices": 2, "out": "x.csv"}, "is not a .parquet file"),
-    ({"devices": 2, "apps": ["io.nope:3"]}, "'io.nope' is not an app"),
-    ({"devices": 2, "metrics": ["lunches"]}, "unknown metric"),
-    ({"devices": 2, "jobs": 0}, "--jobs must be at least 1"),
-    ({"devices": 2, "address": "tcp://127.0.0.1:1"}, "needs --executor dask"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"devices": 0}, "--devices must be at least 1"),
+        ({"devices": 5, "only_device": 5}, "device 5 is not in a fleet of 5"),
+        ({"devices": 2, "out": "x.csv"}, "is not a .parquet file"),
+        ({"devices": 2, "apps": ["io.nope:3"]}, "'io.nope' is not an app"),
+        ({"devices": 2, "metrics": ["lunches"]}, "unknown metric"),
+        ({"devices": 2, "jobs": 0}, "--jobs must be at least 1"),
+        ({"devices": 2, "address": "tcp://127.0.0.1:1"}, "needs --executor dask"),
+    ],
+)
 def test_bad_options_are_bad_input_before_anything_runs(scenario_path, options, message):
     with pytest.raises(InputError, match=message):
         run_fleet(scenario_path, **options)
 
 
 def test_app_rates_and_explicit_columns(scenario_path):
-    result = run_fleet(scenario_path, devices=3, jobs=1, apps=["io.test.app:0"],
-                       metrics=["opens", "launches"],
-                       columns=[Column("base"), Column("reseeded", None, ("seed=99",))])
+    result = run_fleet(
+        scenario_path,
+        devices=3,
+        jobs=1,
+        apps=["io.test.app:0"],
+        metrics=["opens", "launches"],
+        columns=[Column("base"), Column("reseeded", None, ("seed=99",))],
+    )
     opens = result.quantiles.filter(pl.col("metric") == "opens")
     assert opens["p90"].to_list() == [0.0, 0.0]  # rate 0: never opened
-    base, other = (result.quantiles.filter(pl.col("variant") == v).drop("variant")
-                   for v in ("base", "reseeded"))
+    base, other = (
+        result.quantiles.filter(pl.col("variant") == v).drop("variant")
+        for v in ("base", "reseeded")
+    )
     assert base.equals(other)  # each device's seed replaces the scenario's
 
 

@@ -15,8 +15,18 @@ from bgreplay.fleet.worker import DeviceFailed
 def test_fleet_prints_distributions_and_expectation_shares(tmp_path, write_scenario, run_cli):
     path = write_scenario(SCENARIO)
     out = tmp_path / "fleet.parquet"
-    code, stdout, stderr = run_cli("fleet", str(path), "--devices", "4", "--jobs", "1",
-                                   "--out", str(out), "--persona-mix", "light_user=1")
+    code, stdout, stderr = run_cli(
+        "fleet",
+        str(path),
+        "--devices",
+        "4",
+        "--jobs",
+        "1",
+        "--out",
+        str(out),
+        "--persona-mix",
+        "light_user=1",
+    )
     assert code == 0, stderr
     lines = stdout.splitlines()
     assert lines[0] == f"Fleet: Fleet test ({path})"
@@ -32,8 +42,17 @@ def test_fleet_prints_distributions_and_expectation_shares(tmp_path, write_scena
 
 def test_fleet_json_and_only_device(write_scenario, run_cli):
     path = write_scenario(SCENARIO)
-    code, stdout, stderr = run_cli("fleet", str(path), "--devices", "10", "--only-device", "7",
-                                   "--format", "json", "--no-scenario-variants")
+    code, stdout, stderr = run_cli(
+        "fleet",
+        str(path),
+        "--devices",
+        "10",
+        "--only-device",
+        "7",
+        "--format",
+        "json",
+        "--no-scenario-variants",
+    )
     assert code == 0, stderr
     data = json.loads(stdout)
     assert (data["devices"], data["devices_run"], data["only_device"]) == (10, 1, 7)
@@ -43,8 +62,9 @@ def test_fleet_json_and_only_device(write_scenario, run_cli):
 
 def test_bad_mix_and_bad_options_exit_2_with_a_message(write_scenario, run_cli):
     path = str(write_scenario(SCENARIO))
-    code, stdout, stderr = run_cli("fleet", path, "--devices", "3",
-                                   "--persona-mix", "office_worker=0.5,couch_potato=0.5")
+    code, stdout, stderr = run_cli(
+        "fleet", path, "--devices", "3", "--persona-mix", "office_worker=0.5,couch_potato=0.5"
+    )
     assert code == 2 and stdout == ""
     assert "--persona-mix: error: unknown persona 'couch_potato'" in stderr
     assert "Traceback" not in stderr
@@ -55,20 +75,39 @@ def test_bad_mix_and_bad_options_exit_2_with_a_message(write_scenario, run_cli):
 
 
 def test_a_device_that_failed_twice_is_reported_with_the_command_to_replay_it(capsys):
-    failure = DeviceFailed(17, 123456789, "heavy_user", "base", "RuntimeError: boom",
-                           "Traceback (most recent call last):\n  ...\nRuntimeError: boom\n")
-    options = {"devices": 100, "mix": "light_user=1", "seed": None, "overrides": ["duration=2d"],
-               "variants": ["late=a/b=1"], "vary": [], "apps": [], "scenario_variants": False}
+    failure = DeviceFailed(
+        17,
+        123456789,
+        "heavy_user",
+        "base",
+        "RuntimeError: boom",
+        "Traceback (most recent call last):\n  ...\nRuntimeError: boom\n",
+    )
+    options = {
+        "devices": 100,
+        "mix": "light_user=1",
+        "seed": None,
+        "overrides": ["duration=2d"],
+        "variants": ["late=a/b=1"],
+        "vary": [],
+        "apps": [],
+        "scenario_variants": False,
+    }
     report_failure(FleetDeviceError(failure), "s.yaml", options, show_details=False)
     err = capsys.readouterr().err
     assert err.splitlines()[:2] == [
         "bgreplay: device 17 failed twice (persona heavy_user, seed 123456789, variant base):",
-        "    RuntimeError: boom"]
-    assert "    bgreplay fleet s.yaml --devices 100 --persona-mix light_user=1 --set " \
-           "duration=2d --variant late=a/b=1 --no-scenario-variants --only-device 17" in err
+        "    RuntimeError: boom",
+    ]
+    assert (
+        "    bgreplay fleet s.yaml --devices 100 --persona-mix light_user=1 --set "
+        "duration=2d --variant late=a/b=1 --no-scenario-variants --only-device 17" in err
+    )
     assert "Traceback" not in err
-    assert replay_alone_command("s.yaml", {"devices": 5}, 3) == \
-        "bgreplay fleet s.yaml --devices 5 --only-device 3"
+    assert (
+        replay_alone_command("s.yaml", {"devices": 5}, 3)
+        == "bgreplay fleet s.yaml --devices 5 --only-device 3"
+    )
 
 
 def test_a_device_failure_exits_3_with_the_report(write_scenario, monkeypatch, capsys):
@@ -88,8 +127,18 @@ def test_a_device_failure_exits_3_with_the_report(write_scenario, monkeypatch, c
 
 def test_compare_fleet_on_the_command_line(write_scenario, run_cli):
     path = str(write_scenario(SCENARIO))
-    code, stdout, stderr = run_cli("compare", path, "--fleet", "3", "--jobs", "1",
-                                   "--metric", "launches_per_day", "--format", "json")
+    code, stdout, stderr = run_cli(
+        "compare",
+        path,
+        "--fleet",
+        "3",
+        "--jobs",
+        "1",
+        "--metric",
+        "launches_per_day",
+        "--format",
+        "json",
+    )
     assert code == 0, stderr
     data = json.loads(stdout)
     assert data["fleet"]["devices"] == 3 and data["fleet"]["seed"] == 3

@@ -22,10 +22,14 @@ pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc 
 
 
 def _fleet(folder, marker: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bgreplay", "fleet", str(FLAGSHIP), *args],
-                            cwd=folder, env={**os.environ, marker: "1"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bgreplay", "fleet", str(FLAGSHIP), *args],
+        cwd=folder,
+        env={**os.environ, marker: "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _wait_for_workers(marker: str, at_least: int, timeout: float = 30) -> None:
@@ -76,8 +80,10 @@ def test_a_work_folder_of_a_dead_driver_is_removed_at_the_next_start(tmp_path):
     stale = tmp_path / f".bgreplay-fleet-{dead.pid}-abcd"
     (stale / "v0000").mkdir(parents=True)
     with inside(tmp_path):
-        outcome = run_in_process(["fleet", str(FLAGSHIP), "--devices", "1", "--jobs", "1",
-                                  "--out", "f.parquet"], timeout=60)
+        outcome = run_in_process(
+            ["fleet", str(FLAGSHIP), "--devices", "1", "--jobs", "1", "--out", "f.parquet"],
+            timeout=60,
+        )
     assert outcome.code == 0, outcome.stderr
     assert not stale.exists() and (tmp_path / "f.parquet").exists()
 
@@ -87,8 +93,10 @@ def test_jobs_beyond_the_cores_are_capped_with_a_note(tmp_path):
 
     assert capped_jobs(1000) == JOBS_PER_CORE * default_jobs() and capped_jobs(1) == 1
     with inside(tmp_path):
-        outcome = run_in_process(["fleet", str(FLAGSHIP), "--devices", "3", "--jobs", "1000",
-                                  "--only-device", "0"], timeout=60)
+        outcome = run_in_process(
+            ["fleet", str(FLAGSHIP), "--devices", "3", "--jobs", "1000", "--only-device", "0"],
+            timeout=60,
+        )
     assert outcome.code == 0, outcome.stderr
     assert "note: --jobs 1000 is capped at" in outcome.stderr
 

@@ -24,8 +24,9 @@ def test_damaged_databases_end_in_0_or_2_and_leave_no_output(data):
 def _good(tmp_path: Path) -> bytes:
     kc = KnowledgeC(tmp_path / "good.db")
     for minute in range(0, 300, 10):
-        kc.add("/device/isLocked", at(2, 8, minute % 60), at(2, 8, minute % 60, 30),
-               integer=minute % 2)
+        kc.add(
+            "/device/isLocked", at(2, 8, minute % 60), at(2, 8, minute % 60, 30), integer=minute % 2
+        )
     return kc.close().read_bytes()
 
 
@@ -42,8 +43,20 @@ def _import(tmp_path: Path, name: str, data: bytes) -> tuple[int | None, str]:
     return outcome.code, outcome.stderr
 
 
-@pytest.mark.parametrize("damage", ["empty", "text", "header only", "half", "schema page",
-                                    "schema not utf-8", "gz of garbage", "truncated gz", "html"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "empty",
+        "text",
+        "header only",
+        "half",
+        "schema page",
+        "schema not utf-8",
+        "gz of garbage",
+        "truncated gz",
+        "html",
+    ],
+)
 def test_classic_database_damage(tmp_path, damage):
     good = _good(tmp_path)
     name, data = {
@@ -53,8 +66,7 @@ def test_classic_database_damage(tmp_path, damage):
         "half": ("k.db", good[: len(good) // 2]),
         "schema page": ("k.db", good[:100] + bytes(reversed(good[100:4096])) + good[4096:]),
         # SQLite's own error message then quotes bytes that are not UTF-8 (was a crash)
-        "schema not utf-8": ("k.db", good.replace(b"ZOBJECT (Z_PK", b"ZOBJECT " + b"\x9b" * 5,
-                                                  1)),
+        "schema not utf-8": ("k.db", good.replace(b"ZOBJECT (Z_PK", b"ZOBJECT " + b"\x9b" * 5, 1)),
         "gz of garbage": ("k.db.gz", gzip.compress(b"\x00garbage" * 100)),
         "truncated gz": ("k.db.gz", gzip.compress(good)[:200]),
         "html": ("k.db", b"<html><body>404</body></html>"),

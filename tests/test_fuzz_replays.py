@@ -30,21 +30,36 @@ def test_valid_mutants_replay_without_invariant_violations(data):
 
 
 def _events(*rows):
-    return [Event(i, t, event, app="io.x", task="io.x.export", task_type=kind, reason=reason,
-                  run=run, value=value) for i, (t, event, kind, reason, run, value) in
-            enumerate(rows)]
+    return [
+        Event(
+            i,
+            t,
+            event,
+            app="io.x",
+            task="io.x.export",
+            task_type=kind,
+            reason=reason,
+            run=run,
+            value=value,
+        )
+        for i, (t, event, kind, reason, run, value) in enumerate(rows)
+    ]
 
 
 def test_a_continued_task_submitted_after_a_force_quit_may_launch():
     """A user action in the app after a force quit is the user back in the app (F100)."""
     cp = "continued_processing"
-    fine = _events((0, "force_quit", None, None, None, None),
-                   (1000, "submitted", cp, "user_action", None, 0.0),
-                   (1000, "launched", cp, "organic", 1, 0.0))
+    fine = _events(
+        (0, "force_quit", None, None, None, None),
+        (1000, "submitted", cp, "user_action", None, 0.0),
+        (1000, "launched", cp, "organic", 1, 0.0),
+    )
     assert check_invariants(fine) == []
-    stale = _events((0, "submitted", cp, "user_action", None, 0.0),
-                    (500, "force_quit", None, None, None, None),
-                    (1000, "launched", cp, "organic", 1, 0.0))
+    stale = _events(
+        (0, "submitted", cp, "user_action", None, 0.0),
+        (500, "force_quit", None, None, None, None),
+        (1000, "launched", cp, "organic", 1, 0.0),
+    )
     assert [v.rule for v in check_invariants(stale)] == ["app-switcher"]
 
 

@@ -38,14 +38,19 @@ def _run(tmp_path: Path, text: str | bytes, *argv: str) -> tuple[int | None, str
 CLASSICS = {
     "billion laughs": ("bgreplay: 1\n" + alias_bomb(), "expands to more than 200,000 values"),
     "recursive alias": ("bgreplay: 1\nx: &a [*a]\n", "recursive structure"),
-    "deep flow nesting": ("bgreplay: 1\nx: " + "[" * 20_000 + "]" * 20_000 + "\n",
-                          "maximum nesting depth"),
-    "deep block nesting": ("bgreplay: 1\n" + "".join(" " * i + f"k{i}:\n" for i in range(150)),
-                           "nested more than 100 levels"),
-    "python tag": ("bgreplay: 1\nx: !!python/object/apply:os.system ['true']\n",
-                   "is not supported"),
-    "tag on a mapping": ("bgreplay: 1\nx: !!python/object:os.System {a: 1}\n",
-                         "is not supported"),
+    "deep flow nesting": (
+        "bgreplay: 1\nx: " + "[" * 20_000 + "]" * 20_000 + "\n",
+        "maximum nesting depth",
+    ),
+    "deep block nesting": (
+        "bgreplay: 1\n" + "".join(" " * i + f"k{i}:\n" for i in range(150)),
+        "nested more than 100 levels",
+    ),
+    "python tag": (
+        "bgreplay: 1\nx: !!python/object/apply:os.system ['true']\n",
+        "is not supported",
+    ),
+    "tag on a mapping": ("bgreplay: 1\nx: !!python/object:os.System {a: 1}\n", "is not supported"),
     "undefined alias": ("bgreplay: 1\nx: *nope\n", "undefined alias"),
     "duplicate key": (PIXAR.replace("seed: 7", "seed: 7\nseed: 8"), "duplicate key 'seed'"),
     "tab indentation": (PIXAR.replace("  model: iphone", "\tmodel: iphone"), "tab"),
@@ -60,8 +65,10 @@ CLASSICS = {
     "401 days": (PIXAR.replace("duration: 7d", "duration: 401d"), "outside 1h..400d"),
     "59 minutes": (PIXAR.replace("duration: 7d", "duration: 59m"), "outside 1h..400d"),
     "huge number": (PIXAR.replace("seed: 7", "seed: " + "9" * 5000), "too large"),
-    "ten-year jitter": (PIXAR.replace("jitter: 5m", "jitter: 99999999999999999999d"),
-                        "longer than ten years"),
+    "ten-year jitter": (
+        PIXAR.replace("jitter: 5m", "jitter: 99999999999999999999d"),
+        "longer than ten years",
+    ),
     "NaN battery": (PIXAR.replace("start: 80}", "start: .nan}"), "expected a number"),
 }
 
@@ -74,13 +81,16 @@ def test_classic_bad_inputs_exit_2_with_a_message(tmp_path, name):
     assert message in stderr
 
 
-@pytest.mark.parametrize("name,transform", [
-    ("byte-order mark", lambda t: "\ufeff" + t),
-    ("CRLF", lambda t: t.replace("\n", "\r\n")),
-    ("BOM and CRLF", lambda t: "\ufeff" + t.replace("\n", "\r\n")),
-    ("tabs inside comments and values", lambda t: t.replace("# a Monday", "#\ta Monday")),
-    ("unicode names", lambda t: t.replace("name: Pixar film tracker", "name: 映画 🎬 Ωmega")),
-])
+@pytest.mark.parametrize(
+    "name,transform",
+    [
+        ("byte-order mark", lambda t: "\ufeff" + t),
+        ("CRLF", lambda t: t.replace("\n", "\r\n")),
+        ("BOM and CRLF", lambda t: "\ufeff" + t.replace("\n", "\r\n")),
+        ("tabs inside comments and values", lambda t: t.replace("# a Monday", "#\ta Monday")),
+        ("unicode names", lambda t: t.replace("name: Pixar film tracker", "name: 映画 🎬 Ωmega")),
+    ],
+)
 def test_harmless_variations_still_load_and_check(tmp_path, name, transform):  # noqa: ARG001 - unread here; its callers pass it
     code, stderr = _run(tmp_path, transform(PIXAR), "check")
     assert code == 0, stderr
@@ -100,8 +110,9 @@ def test_an_alias_bomb_is_refused_fast_and_small(tmp_path):
                     if line.startswith("VmHWM"))
         print(code, peak, file=sys.stderr)
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
     code, peak_kb = done.stderr.split()[-2:]
     assert code == "2" and "200,000 values" in done.stderr
     assert int(peak_kb) < 200_000, f"peak RSS {int(peak_kb) // 1024} MB"

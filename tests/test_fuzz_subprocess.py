@@ -30,8 +30,14 @@ AS_MODULE = textwrap.dedent("""
     sys.argv[0] = "bgreplay"
     runpy.run_module("bgreplay", run_name="__main__", alter_sys=True)
 """)
-SEEDS = [("scenario", "sub:1"), ("scenario", "sub:7"), ("valid", "sub:2"), ("trace", "sub:3"),
-         ("trace", "sub:4"), ("sqlite", "sub:5")]
+SEEDS = [
+    ("scenario", "sub:1"),
+    ("scenario", "sub:7"),
+    ("valid", "sub:2"),
+    ("trace", "sub:3"),
+    ("trace", "sub:4"),
+    ("sqlite", "sub:5"),
+]
 
 
 @pytest.mark.parametrize("family,seed", SEEDS)
@@ -44,8 +50,14 @@ def test_cases_behave_the_same_in_a_real_process(tmp_path, family, seed):
         (tmp_path / name).unlink(missing_ok=True)
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
     peak_file = tmp_path.parent / f"{tmp_path.name}.peak"
-    done = subprocess.run([sys.executable, "-c", AS_MODULE, str(peak_file), *case.argv],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", AS_MODULE, str(peak_file), *case.argv],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     outcome = Outcome(done.returncode, done.stdout, done.stderr, 0.0)
     assert not judge(case, outcome, tmp_path, CASE_SECONDS), (case.describe(), done.stderr)
     assert done.returncode == inproc.code, (case.describe(), done.stderr, inproc.stderr)

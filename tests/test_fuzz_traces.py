@@ -23,10 +23,12 @@ GOOD = [
     "2026-03-02T07:31:00+01:00,2026-03-02T07:39:00+01:00,app,,io.x",
     "2026-03-02T08:00:00+01:00,,battery,64,",
 ]
-SCENARIO = ("bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 1d\ntimezone: Europe/Paris\n"
-            "device: {trace: FILE}\napps:\n  io.x:\n    background_modes: [fetch]\n"
-            "    permitted_identifiers: [io.x.refresh]\n"
-            "    tasks: {io.x.refresh: {type: refresh}}\n")
+SCENARIO = (
+    "bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 1d\ntimezone: Europe/Paris\n"
+    "device: {trace: FILE}\napps:\n  io.x:\n    background_modes: [fetch]\n"
+    "    permitted_identifiers: [io.x.refresh]\n"
+    "    tasks: {io.x.refresh: {type: refresh}}\n"
+)
 
 
 @budget(60)
@@ -39,8 +41,11 @@ def _all_commands(tmp_path: Path, name: str, data: bytes) -> list[tuple[str, int
     (tmp_path / name).write_bytes(data)
     (tmp_path / "s.yaml").write_text(SCENARIO.replace("FILE", name), encoding="utf-8")
     out = []
-    for argv in (["validate", name], ["trace", "show", name, "--format", "json"],
-                 ["run", "s.yaml", "--format", "jsonl"]):
+    for argv in (
+        ["validate", name],
+        ["trace", "show", name, "--format", "json"],
+        ["run", "s.yaml", "--format", "jsonl"],
+    ):
         case = Case("classic", argv)
         with inside(tmp_path):
             outcome = run_in_process(argv, timeout=3 * CASE_SECONDS)
@@ -56,16 +61,20 @@ CSV_CASES = {
     "padded header twice": ("start,start ,end,kind,value,subject\n", "more than once"),
     "no header": (GOOD[0] + "\n" + GOOD[2] + "\n", "missing columns"),
     "unsorted": (HEADER + "\n".join(reversed(GOOD)) + "\n", None),
-    "overlapping": (HEADER + GOOD[0] + "\n" + GOOD[0].replace("07:30:00", "07:35:00") + "\n",
-                    "overlaps"),
+    "overlapping": (
+        HEADER + GOOD[0] + "\n" + GOOD[0].replace("07:30:00", "07:35:00") + "\n",
+        "overlaps",
+    ),
     "NaN battery": (HEADER + GOOD[2].replace(",64,", ",NaN,") + "\n", "battery needs a value"),
     "inf battery": (HEADER + GOOD[2].replace(",64,", ",inf,") + "\n", "not a percentage"),
     "far future": (HEADER + GOOD[0].replace("2026", "9999") + "\n", "out of range"),
     "year 3000 offset": (HEADER + "3000-06-01T00:00:00+01:00,,boot,,\n", "out of range"),
     "Feb 30": (HEADER + "2026-02-30T00:00,,boot,,\n", "no date 2026-02-30"),
     "leap day 2027": (HEADER + "2027-02-29T00:00,,boot,,\n", "no date 2027-02-29"),
-    "end before start": (HEADER + "2026-03-02T08:00,2026-03-02T07:00,unlocked,,\n",
-                         "not after start"),
+    "end before start": (
+        HEADER + "2026-03-02T08:00,2026-03-02T07:00,unlocked,,\n",
+        "not after start",
+    ),
     "epoch number": (HEADER + "1772434800,,boot,,\n", "not a valid time"),
     "ragged": (HEADER + GOOD[0] + ",extra,more\n", "more than the 5 fields"),
     "quote never closed": (HEADER + '"2026-03-02T07:30,,boot,,\n', None),
@@ -73,8 +82,10 @@ CSV_CASES = {
     "latin-1 subject": ((HEADER + GOOD[1]).encode() + b"caf\xe9\n", None),
     "BOM and CRLF": ("\ufeff" + (HEADER + "\n".join(GOOD) + "\n").replace("\n", "\r\n"), None),
     "empty": ("", "the file is empty"),
-    "CR line endings": ((HEADER + "\n".join(GOOD) + "\n").replace("\n", "\r"),
-                        "lone carriage return"),
+    "CR line endings": (
+        (HEADER + "\n".join(GOOD) + "\n").replace("\n", "\r"),
+        "lone carriage return",
+    ),
     "data as header": (GOOD[0] + "\n" + GOOD[2] + "\n", "missing columns"),
     "unknown kind": (HEADER + "2026-03-02T07:30,,reboot,,\n", "did you mean 'boot'"),
 }
@@ -88,8 +99,11 @@ def test_classic_csv_damage(tmp_path, name):
     if name == "padded header":  # `trace show` read the raw header again (was a crash)
         assert [code for _, code, _ in results] == [0, 0, 0], results
     if message is not None:
-        assert all(code == 2 and message in err for cmd, code, err in results
-                   if cmd != "run" or "overlaps" not in message), results
+        assert all(
+            code == 2 and message in err
+            for cmd, code, err in results
+            if cmd != "run" or "overlaps" not in message
+        ), results
 
 
 def _parquet(**columns) -> bytes:
@@ -100,20 +114,61 @@ def _parquet(**columns) -> bytes:
 
 
 PARQUET_CASES = {
-    "start as integers": (dict(start=[1, 2], end=[None, None], kind=["boot", "boot"],
-                               value=[None, None], subject=[None, None]), "has type Int64"),
-    "float NaN value": (dict(start=["2026-03-02T08:00"], end=[None], kind=["battery"],
-                             value=[float("nan")], subject=[None]), "battery"),
-    "list column": (dict(start=["2026-03-02T08:00"], end=[None], kind=[["boot"]],
-                         value=[None], subject=[None]), "holds List"),
-    "aware datetimes": (dict(start=pl.Series(["2026-03-02T08:00:00+01:00"]).str.to_datetime(
-        time_zone="UTC"), end=[None], kind=["boot"], value=[None], subject=[None]), None),
-    "naive far-future datetimes": (dict(start=pl.Series(["9999-01-01T00:00:00"]).str.to_datetime(),
-                                        end=[None], kind=["boot"], value=[None], subject=[None]),
-                                   "not a valid time"),
+    "start as integers": (
+        dict(
+            start=[1, 2],
+            end=[None, None],
+            kind=["boot", "boot"],
+            value=[None, None],
+            subject=[None, None],
+        ),
+        "has type Int64",
+    ),
+    "float NaN value": (
+        dict(
+            start=["2026-03-02T08:00"],
+            end=[None],
+            kind=["battery"],
+            value=[float("nan")],
+            subject=[None],
+        ),
+        "battery",
+    ),
+    "list column": (
+        dict(start=["2026-03-02T08:00"], end=[None], kind=[["boot"]], value=[None], subject=[None]),
+        "holds List",
+    ),
+    "aware datetimes": (
+        dict(
+            start=pl.Series(["2026-03-02T08:00:00+01:00"]).str.to_datetime(time_zone="UTC"),
+            end=[None],
+            kind=["boot"],
+            value=[None],
+            subject=[None],
+        ),
+        None,
+    ),
+    "naive far-future datetimes": (
+        dict(
+            start=pl.Series(["9999-01-01T00:00:00"]).str.to_datetime(),
+            end=[None],
+            kind=["boot"],
+            value=[None],
+            subject=[None],
+        ),
+        "not a valid time",
+    ),
     "no columns": (dict(x=[1]), "missing columns"),
-    "binary text columns": (dict(start=pl.Series([b"2026-03-02T08:00"]), end=[None],
-                                 kind=pl.Series([b"boot"]), value=[None], subject=[None]), None),
+    "binary text columns": (
+        dict(
+            start=pl.Series([b"2026-03-02T08:00"]),
+            end=[None],
+            kind=pl.Series([b"boot"]),
+            value=[None],
+            subject=[None],
+        ),
+        None,
+    ),
 }
 
 
@@ -126,8 +181,13 @@ def test_classic_parquet_damage(tmp_path, name):
 
 
 def test_truncated_and_random_parquet(tmp_path):
-    good = _parquet(start=["2026-03-02T08:00"] * 50, end=[None] * 50, kind=["boot"] * 50,
-                    value=[None] * 50, subject=[None] * 50)
+    good = _parquet(
+        start=["2026-03-02T08:00"] * 50,
+        end=[None] * 50,
+        kind=["boot"] * 50,
+        value=[None] * 50,
+        subject=[None] * 50,
+    )
     for cut in (0, 4, 100, len(good) - 10):
         results = _all_commands(tmp_path, "trace.parquet", good[:cut])
         assert all(code == 2 for _, code, _ in results), results
@@ -145,8 +205,13 @@ def test_a_parquet_file_that_aborts_the_reader(tmp_path):
     case = make_case(RandomDraw("5220eda6:5174"), tmp_path, "trace")
     (tmp_path / "trace.parquet").write_bytes(case.files["trace.parquet"])
     for args in (["validate", "trace.parquet"], ["trace", "show", "trace.parquet"]):
-        done = subprocess.run([sys.executable, "-m", "bgreplay", *args], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "bgreplay", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 2, done.stderr
         assert "not a readable Parquet file (the file is damaged" in done.stderr
         assert "memory allocation" not in done.stderr and "Traceback" not in done.stderr
@@ -161,7 +226,13 @@ def test_a_parquet_file_that_made_the_reader_panic(tmp_path):
     case = make_case(RandomDraw("final10:575"), tmp_path, "trace")
     (tmp_path / "trace.parquet").write_bytes(case.files["trace.parquet"])
     env = {**os.environ, "RUST_BACKTRACE": "1"}
-    done = subprocess.run([sys.executable, "-m", "bgreplay", "validate", "trace.parquet"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay", "validate", "trace.parquet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "panicked" not in done.stderr

@@ -30,19 +30,26 @@ CAP = 2 << 30  # "under 2 GB": the address space the child may use
 def _capped(cap: int = CAP):
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
     return limit
 
 
 def bgreplay(folder, *args, timeout: float = 60, cap: int | None = CAP):
     """``python -m bgreplay ARGS`` in ``folder`` under a memory cap: (code, stderr, seconds)."""
     began = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "bgreplay", *args], cwd=folder, timeout=timeout,
-                          capture_output=True, text=True,
-                          preexec_fn=_capped(cap) if cap else None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay", *args],
+        cwd=folder,
+        timeout=timeout,
+        capture_output=True,
+        text=True,
+        preexec_fn=_capped(cap) if cap else None,
+    )
     return done.returncode, done.stderr, time.monotonic() - began
 
 
 # --- special files ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("command", ["validate", "run", "lint"])
 def test_an_endless_device_is_refused_at_once(tmp_path, command):
@@ -76,6 +83,7 @@ def test_a_symlink_loop_says_so(tmp_path):
 
 # --- decode bombs -----------------------------------------------------------------------------
 
+
 def test_a_parquet_file_of_kilobytes_that_decodes_to_gigabytes(tmp_path):
     """1,000,000 rows of one 8,000-character cell: 8 GB of text in 14 KB (made by
     ``fuzz.outside.text_bomb``; kept as a file since making it takes 2 GB and seconds)."""
@@ -89,8 +97,9 @@ def test_a_parquet_file_of_kilobytes_that_decodes_to_gigabytes(tmp_path):
 
 def test_a_long_cell_is_refused_with_its_place_and_shown_short(tmp_path):
     evil = "\x1b[2J" + "A" * 500
-    (tmp_path / "t.csv").write_text("start,end,kind,value,subject\n"
-                                    f"2026-03-02T08:00,2026-03-02T09:00,app,,{evil}\n")
+    (tmp_path / "t.csv").write_text(
+        f"start,end,kind,value,subject\n2026-03-02T08:00,2026-03-02T09:00,app,,{evil}\n"
+    )
     with inside(tmp_path):
         outcome = run_in_process(["validate", "t.csv"])
     assert outcome.code == 2
@@ -119,8 +128,9 @@ def test_a_wide_header_and_millions_of_empty_lines(tmp_path):
 
 def test_a_gzip_bomb_is_not_unpacked_past_the_size_its_header_declares(tmp_path):
     sqlite_gzip_bomb(tmp_path / "k.db.gz", 1, 300 << 20)
-    code, err, seconds = bgreplay(tmp_path, "trace", "import", "knowledgec", "k.db.gz",
-                                  "-o", "o.csv")
+    code, err, seconds = bgreplay(
+        tmp_path, "trace", "import", "knowledgec", "k.db.gz", "-o", "o.csv"
+    )
     assert code == 2, err
     assert seconds < 10 and not (tmp_path / "o.csv").exists()
 
@@ -133,13 +143,17 @@ def test_a_gzip_that_unpacks_past_the_limit_is_refused(tmp_path, monkeypatch):
     sqlite_gzip_bomb(tmp_path / "big.db.gz", 100_000, 0)
     (tmp_path / "text.gz").write_bytes(gzip.compress(b"not a database" * 100))
     with inside(tmp_path):
-        for name, said in (("k.db.gz", "more than"), ("big.db.gz", "its header says"),
-                           ("text.gz", "does not hold a SQLite database")):
+        for name, said in (
+            ("k.db.gz", "more than"),
+            ("big.db.gz", "its header says"),
+            ("text.gz", "does not hold a SQLite database"),
+        ):
             outcome = run_in_process(["trace", "import", "knowledgec", name, "-o", "o.csv"])
             assert outcome.code == 2 and said in outcome.stderr, outcome.stderr
 
 
 # --- a read-only import leaves nothing beside the evidence ------------------------------------
+
 
 def _knowledgec(path, string: object = "io.cocoabytes.filmtracker"):
     db = KnowledgeC(path)
@@ -149,8 +163,9 @@ def _knowledgec(path, string: object = "io.cocoabytes.filmtracker"):
     db.close()
     if string != "io.cocoabytes.filmtracker":
         conn = sqlite3.connect(path)
-        conn.execute("UPDATE ZOBJECT SET ZVALUESTRING = ? WHERE ZVALUESTRING = "
-                     "'com.apple.news'", (string,))
+        conn.execute(
+            "UPDATE ZOBJECT SET ZVALUESTRING = ? WHERE ZVALUESTRING = 'com.apple.news'", (string,)
+        )
         conn.commit()
         conn.close()
 
@@ -160,8 +175,9 @@ def test_the_import_creates_no_file_beside_the_database(tmp_path):
     folder.mkdir()
     _knowledgec(folder / "knowledgeC.db")
     with inside(tmp_path):
-        outcome = run_in_process(["trace", "import", "knowledgec", "evidence/knowledgeC.db",
-                                  "-o", "o.csv"])
+        outcome = run_in_process(
+            ["trace", "import", "knowledgec", "evidence/knowledgeC.db", "-o", "o.csv"]
+        )
     assert outcome.code == 0, outcome.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["knowledgeC.db"]
 
@@ -173,8 +189,9 @@ def test_a_database_with_its_write_ahead_log_is_read_whole_from_a_copy(tmp_path)
     writer = sqlite3.connect(folder / "knowledgeC.db")
     writer.execute("PRAGMA journal_mode=WAL")
     writer.execute("PRAGMA wal_autocheckpoint=0")
-    writer.execute("UPDATE ZOBJECT SET ZVALUESTRING = 'io.walonly' WHERE ZVALUESTRING = "
-                   "'com.apple.news'")
+    writer.execute(
+        "UPDATE ZOBJECT SET ZVALUESTRING = 'io.walonly' WHERE ZVALUESTRING = 'com.apple.news'"
+    )
     writer.commit()
     import shutil
 
@@ -185,16 +202,24 @@ def test_a_database_with_its_write_ahead_log_is_read_whole_from_a_copy(tmp_path)
         outcome = run_in_process(["trace", "import", "knowledgec", "copy.db", "-o", "o.csv"])
     assert outcome.code == 0, outcome.stderr
     assert "io.walonly" in (tmp_path / "o.csv").read_text()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == \
-        ["copy.db", "copy.db-wal"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("copy")) == [
+        "copy.db",
+        "copy.db-wal",
+    ]
 
 
 def test_stored_values_of_any_type_are_read_as_text():
     """SQLite is dynamically typed: a column without text affinity keeps a number as a number."""
     from bgreplay.trace.importers.knowledgec import _text
 
-    assert [_text(v) for v in (12345, 1.5, b"io.blob", b"\xff\xfe", None, "io.x")] == \
-        ["12345", "1.5", "io.blob", None, None, "io.x"]
+    assert [_text(v) for v in (12345, 1.5, b"io.blob", b"\xff\xfe", None, "io.x")] == [
+        "12345",
+        "1.5",
+        "io.blob",
+        None,
+        None,
+        "io.x",
+    ]
 
 
 @pytest.mark.parametrize("stored", [b"io.blob.app", b"\xff\xfe"])
@@ -211,12 +236,26 @@ def test_a_blob_where_knowledgec_stores_text(tmp_path, stored):
 
 # --- Ctrl-C while reading -------------------------------------------------------------------
 
+
 def test_ctrl_c_while_a_pipe_is_open_as_an_output_is_honoured(tmp_path):
     """Writing into a named pipe nobody reads blocks, as in a shell; Ctrl-C ends it at once."""
     os.mkfifo(tmp_path / "out.csv")
-    proc = subprocess.Popen([sys.executable, "-m", "bgreplay", "run", str(SMALL), "--format",
-                             "csv", "--out", "out.csv"], cwd=tmp_path, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bgreplay",
+            "run",
+            str(SMALL),
+            "--format",
+            "csv",
+            "--out",
+            "out.csv",
+        ],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     timer = threading.Timer(2.0, lambda: proc.send_signal(2))
     timer.start()
     try:
@@ -228,14 +267,21 @@ def test_ctrl_c_while_a_pipe_is_open_as_an_output_is_honoured(tmp_path):
 
 # --- wrong types and numbers out of range in profiles and options ------------------------------
 
-@pytest.mark.parametrize("profile,said", [
-    ("base: ios-26\nparams: [1, 2]\n", "p.yaml:2:9: error (params): params is a mapping"),
-    ("params:\n  refresh_start_delay: .inf\n", "p.yaml:2:24: error (params/refresh_start_delay)"),
-    ("params:\n  min_run_score: .nan\n", "must be a finite number"),
-    ("params:\n  min_run_score: 0.5\n  min_run_score: 0.6\n", "duplicate key"),
-    ("params:\n  window: 999999999999d\n", "longer than ten years"),
-    ("base: ios-99\n", "unknown base profile"),
-])
+
+@pytest.mark.parametrize(
+    "profile,said",
+    [
+        ("base: ios-26\nparams: [1, 2]\n", "p.yaml:2:9: error (params): params is a mapping"),
+        (
+            "params:\n  refresh_start_delay: .inf\n",
+            "p.yaml:2:24: error (params/refresh_start_delay)",
+        ),
+        ("params:\n  min_run_score: .nan\n", "must be a finite number"),
+        ("params:\n  min_run_score: 0.5\n  min_run_score: 0.6\n", "duplicate key"),
+        ("params:\n  window: 999999999999d\n", "longer than ten years"),
+        ("base: ios-99\n", "unknown base profile"),
+    ],
+)
 def test_a_profile_file_is_read_like_a_scenario(tmp_path, profile, said):
     (tmp_path / "p.yaml").write_text(profile)
     with inside(tmp_path):
@@ -244,13 +290,28 @@ def test_a_profile_file_is_read_like_a_scenario(tmp_path, profile, said):
     assert said in outcome.stderr
 
 
-@pytest.mark.parametrize("argv,said", [
-    (["run", "-q", str(SMALL), "--set", "scheduler/params/min_run_score=.nan"],
-     "must be a finite number"),
-    (["explain", str(SMALL), "--set", "scheduler/params/refresh_start_delay=99999999999999d",
-      "--task", "io.cocoabytes.filmtracker.refresh", "--at", "2026-03-02T12:00"],
-     "longer than ten years"),
-])
+@pytest.mark.parametrize(
+    "argv,said",
+    [
+        (
+            ["run", "-q", str(SMALL), "--set", "scheduler/params/min_run_score=.nan"],
+            "must be a finite number",
+        ),
+        (
+            [
+                "explain",
+                str(SMALL),
+                "--set",
+                "scheduler/params/refresh_start_delay=99999999999999d",
+                "--task",
+                "io.cocoabytes.filmtracker.refresh",
+                "--at",
+                "2026-03-02T12:00",
+            ],
+            "longer than ten years",
+        ),
+    ],
+)
 def test_set_values_go_through_the_same_readers(tmp_path, argv, said):
     with inside(tmp_path):
         outcome = run_in_process(argv)
@@ -261,5 +322,7 @@ def test_persona_weights_near_the_float_maximum():
     from bgreplay.fleet.population import parse_mix
 
     assert parse_mix("office_worker=1e308,light_user=1e308") == (
-        ("office_worker", 0.5), ("light_user", 0.5))
+        ("office_worker", 0.5),
+        ("light_user", 0.5),
+    )
     assert dict(parse_mix("office_worker=1e308,light_user=1e-308"))["office_worker"] == 1.0

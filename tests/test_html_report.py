@@ -14,9 +14,18 @@ from bgreplay import api
 from bgreplay.render.html import render_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--enable-logging=stderr", "--v=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +47,12 @@ def test_report_is_self_contained(report):
 
 
 def _browser(*args: str, tmp_path) -> subprocess.CompletedProcess:
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                          capture_output=True, text=True, timeout=90)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
 
 
 def _png_has_colour(path) -> bool:
@@ -49,15 +62,18 @@ def _png_has_colour(path) -> bool:
     width, height, depth, ctype = struct.unpack(">IIBB", data[16:26])
     chunks, pos = [], 8
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"IDAT":
-            chunks.append(data[pos + 8:pos + 8 + length])
+            chunks.append(data[pos + 8 : pos + 8 + length])
         pos += 12 + length
     raw = zlib.decompress(b"".join(chunks))
     channels = {2: 3, 6: 4}.get(ctype, 1)
     stride = width * channels + 1
-    colours = {raw[i:i + 3] for row in range(min(height, 400))
-               for i in range(row * stride + 1, row * stride + stride - 3, channels * 7)}
+    colours = {
+        raw[i : i + 3]
+        for row in range(min(height, 400))
+        for i in range(row * stride + 1, row * stride + stride - 3, channels * 7)
+    }
     return depth == 8 and len(colours) > 5
 
 
@@ -73,11 +89,19 @@ def test_report_renders_lanes_in_headless_chromium(report, tmp_path):
     assert int(re.search(r'data-runs="(\d+)"', dom.stdout).group(1)) >= 2  # runs as bars
     assert "Staleness at each open" in dom.stdout  # the day's summary beside its strip
     assert dom.stdout.count("<h3>") == 1  # a 28-day run opens on one day of the picker
-    errors = [line for line in dom.stderr.splitlines()
-              if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)]
+    errors = [
+        line
+        for line in dom.stderr.splitlines()
+        if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)
+    ]
     assert not errors, errors
     shot = tmp_path / "report.png"
-    done = _browser(f"--screenshot={shot}", "--window-size=1300,900",
-                    "--virtual-time-budget=5000", path.as_uri(), tmp_path=tmp_path)
+    done = _browser(
+        f"--screenshot={shot}",
+        "--window-size=1300,900",
+        "--virtual-time-budget=5000",
+        path.as_uri(),
+        tmp_path=tmp_path,
+    )
     assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     assert _png_has_colour(shot)

@@ -43,30 +43,52 @@ def _imports() -> dict[str, set[str]]:
 
 
 def test_the_engine_imports_only_model_modules() -> None:
-    outside = {(m, i) for m, imported in _imports().items() if m.startswith("bgreplay.engine")
-               for i in imported if not i.startswith("bgreplay.engine")
-               and i not in ENGINE_MAY_IMPORT and i.rpartition(".")[0] not in ENGINE_MAY_IMPORT}
+    outside = {
+        (m, i)
+        for m, imported in _imports().items()
+        if m.startswith("bgreplay.engine")
+        for i in imported
+        if not i.startswith("bgreplay.engine")
+        and i not in ENGINE_MAY_IMPORT
+        and i.rpartition(".")[0] not in ENGINE_MAY_IMPORT
+    }
     assert not outside
 
 
 def test_scenario_and_trace_do_not_import_each_other_both_ways() -> None:
     graph = _imports()
-    up = any(i.startswith("bgreplay.trace") for m, imported in graph.items()
-             if m.startswith("bgreplay.scenario") for i in imported)
-    down = any(i.startswith("bgreplay.scenario") for m, imported in graph.items()
-               if m.startswith("bgreplay.trace") for i in imported)
+    up = any(
+        i.startswith("bgreplay.trace")
+        for m, imported in graph.items()
+        if m.startswith("bgreplay.scenario")
+        for i in imported
+    )
+    down = any(
+        i.startswith("bgreplay.scenario")
+        for m, imported in graph.items()
+        if m.startswith("bgreplay.trace")
+        for i in imported
+    )
     assert not (up and down)
 
 
 def test_the_fleet_does_not_import_the_api() -> None:
     graph = _imports()
-    assert not {m for m, imported in graph.items() if m.startswith("bgreplay.fleet")
-                and any(i == "bgreplay.api" or i.startswith("bgreplay.api.") for i in imported)}
+    assert not {
+        m
+        for m, imported in graph.items()
+        if m.startswith("bgreplay.fleet")
+        and any(i == "bgreplay.api" or i.startswith("bgreplay.api.") for i in imported)
+    }
 
 
 def test_nothing_below_the_api_imports_the_api_or_the_command_line() -> None:
     top = ("bgreplay.api", "bgreplay.cli")
-    below = {m for m, imported in _imports().items()
-             if m not in ("bgreplay", "bgreplay.__main__") and not m.startswith(top)
-             and any(i.startswith(top) for i in imported)}
+    below = {
+        m
+        for m, imported in _imports().items()
+        if m not in ("bgreplay", "bgreplay.__main__")
+        and not m.startswith(top)
+        and any(i.startswith(top) for i in imported)
+    }
     assert not below

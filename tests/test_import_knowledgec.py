@@ -44,19 +44,39 @@ def rows(result) -> list[tuple]:
 def test_streams_become_trace_rows(tmp_path) -> None:
     result = import_knowledgec(build(tmp_path))
     got = {(r[2], r[0], r[1], r[3], r[4]) for r in rows(result)}
-    assert ("unlocked", "2026-03-02T08:00:00+01:00", "2026-03-02T08:10:01+01:00", None, None) \
-        in got  # the copy merged
-    assert ("app", "2026-03-02T08:01:00+01:00", "2026-03-02T08:05:30+01:00", None,
-            "io.example.app") in got
+    assert (
+        "unlocked",
+        "2026-03-02T08:00:00+01:00",
+        "2026-03-02T08:10:01+01:00",
+        None,
+        None,
+    ) in got  # the copy merged
+    assert (
+        "app",
+        "2026-03-02T08:01:00+01:00",
+        "2026-03-02T08:05:30+01:00",
+        None,
+        "io.example.app",
+    ) in got
     assert ("screen", "2026-03-02T07:59:00+01:00", "2026-03-02T08:00:00+01:00", None, None) in got
     assert ("screen", "2026-03-02T08:10:01+01:00", "2026-03-02T08:11:00+01:00", None, None) in got
     assert ("screen", "2026-03-02T09:30:00+01:00", "2026-03-02T09:30:20+01:00", None, None) in got
-    assert ("plugged", "2026-03-01T22:00:00+01:00", "2026-03-02T06:30:00+01:00", "wireless",
-            None) in got
+    assert (
+        "plugged",
+        "2026-03-01T22:00:00+01:00",
+        "2026-03-02T06:30:00+01:00",
+        "wireless",
+        None,
+    ) in got
     assert ("battery", "2026-03-02T08:00:00+01:00", None, "57", None) in got
     assert ("battery", "2026-03-02T12:00:00+01:00", None, "48", None) in got
-    assert ("unlocked", "2026-03-05T09:00:00+09:00", "2026-03-05T09:15:00+09:00", None, None) \
-        in got  # each row keeps its own ZSECONDSFROMGMT
+    assert (
+        "unlocked",
+        "2026-03-05T09:00:00+09:00",
+        "2026-03-05T09:15:00+09:00",
+        None,
+        None,
+    ) in got  # each row keeps its own ZSECONDSFROMGMT
     assert sum(1 for g in got if g[0] == "unlocked") == 4
     assert not any(g[0] == "timezone" for g in got)  # no home zone given: offsets only
     assert all(r[5] == "knowledgec" and r[6].startswith("ZOBJECT:") for r in rows(result))
@@ -73,8 +93,10 @@ def test_missing_streams_are_reported_not_guessed(tmp_path) -> None:
 def test_home_zone_turns_travel_into_timezone_rows(tmp_path) -> None:
     result = import_knowledgec(build(tmp_path), timezone="Europe/Paris")
     moves = [(r[0], r[3]) for r in rows(result) if r[2] == "timezone"]
-    assert moves == [("2026-03-05T09:00:00+09:00", "Etc/GMT-9"),
-                     ("2026-03-06T09:00:00+01:00", "Europe/Paris")]
+    assert moves == [
+        ("2026-03-05T09:00:00+09:00", "Etc/GMT-9"),
+        ("2026-03-06T09:00:00+01:00", "Europe/Paris"),
+    ]
 
 
 def test_mixed_devices_need_a_choice(tmp_path) -> None:

@@ -36,8 +36,18 @@ def test_imported_powerlog_replays_and_calibrates(tmp_path):
             pl.add("PLSpringBoardAgent_EventForward_SBLock", at(day, hour, 10), Locked=1)
     runs = [(1, at(2 + k % 2, 7 + k), at(2 + k % 2, 7 + k, 1), 1) for k in range(4)]
     tasks = bgsql(tmp_path / "x.BGSQL", runs, {1: ("io.a", "io.a.r")})
-    code, _, err = run_cli("trace", "import", "powerlog", str(pl.close()), "--bgsql", str(tasks),
-                           "--timezone", "Europe/Paris", "-o", str(tmp_path / "pl.csv"))
+    code, _, err = run_cli(
+        "trace",
+        "import",
+        "powerlog",
+        str(pl.close()),
+        "--bgsql",
+        str(tasks),
+        "--timezone",
+        "Europe/Paris",
+        "-o",
+        str(tmp_path / "pl.csv"),
+    )
     assert code == 0, err
     (tmp_path / "phone.yaml").write_text(SCENARIO)
     code, out, err = run_cli("check", str(tmp_path / "phone.yaml"))

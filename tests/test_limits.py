@@ -39,17 +39,26 @@ def _variants(n: int) -> str:
 
 
 def _daily(n: int, days: str = "400d") -> str:
-    entries = "".join(f'      - {{screen: "{i // 60 % 24:02d}:{i % 60:02d}", for: 1s}}\n'
-                      for i in range(n))
-    return (f"bgreplay: 1\nstart: 2026-03-02T00:00\nduration: {days}\n"
-            f"device:\n  timeline:\n    daily:\n{entries}")
+    entries = "".join(
+        f'      - {{screen: "{i // 60 % 24:02d}:{i % 60:02d}", for: 1s}}\n' for i in range(n)
+    )
+    return (
+        f"bgreplay: 1\nstart: 2026-03-02T00:00\nduration: {days}\n"
+        f"device:\n  timeline:\n    daily:\n{entries}"
+    )
 
 
 def _parquet_rows(n: int) -> bytes:
-    frame = pl.DataFrame({"start": ["2026-03-02T08:00"] * n, "end": [None] * n,
-                          "kind": ["battery"] * n, "value": ["50"] * n, "subject": [None] * n},
-                         schema=dict.fromkeys(("start", "end", "kind", "value", "subject"),
-                                              pl.String))
+    frame = pl.DataFrame(
+        {
+            "start": ["2026-03-02T08:00"] * n,
+            "end": [None] * n,
+            "kind": ["battery"] * n,
+            "value": ["50"] * n,
+            "subject": [None] * n,
+        },
+        schema=dict.fromkeys(("start", "end", "kind", "value", "subject"), pl.String),
+    )
     buf = io.BytesIO()
     frame.write_parquet(buf)
     return buf.getvalue()
@@ -69,46 +78,91 @@ def _trace_scenario(name: str) -> str:
 
 # name -> (files, argv): each exceeds its limit by a little
 CASES: dict[str, tuple[Callable[[], dict[str, bytes | str]], list[str]]] = {
-    "file size": (lambda: {"scenario.yaml": HEAD + "description: " + "x" * limits.MAX_BYTES},
-                  ["validate", "scenario.yaml"]),
-    "expanded values": (lambda: {"scenario.yaml": HEAD + "x: &a [" + ", ".join(["1"] * 1000)
-                                 + "]\ny: [" + ", ".join(["*a"] * 200) + "]\n"},
-                        ["validate", "scenario.yaml"]),
-    "nesting": (lambda: {"scenario.yaml": HEAD + "x: " + "[" * 101 + "]" * 101 + "\n"},
-                ["validate", "scenario.yaml"]),
-    "duration": (lambda: {"scenario.yaml": HEAD.replace("7d", "401d")},
-                 ["validate", "scenario.yaml"]),
-    "any duration": (lambda: {"scenario.yaml": HEAD + "apps:\n  io.x:\n    tasks:\n      "
-                              "io.x.refresh: {type: refresh, earliest_begin: 3651d}\n"},
-                     ["validate", "scenario.yaml"]),
-    "apps": (lambda: {"scenario.yaml": HEAD + _apps(limits.MAX_APPS + 1)},
-             ["validate", "scenario.yaml"]),
+    "file size": (
+        lambda: {"scenario.yaml": HEAD + "description: " + "x" * limits.MAX_BYTES},
+        ["validate", "scenario.yaml"],
+    ),
+    "expanded values": (
+        lambda: {
+            "scenario.yaml": HEAD
+            + "x: &a ["
+            + ", ".join(["1"] * 1000)
+            + "]\ny: ["
+            + ", ".join(["*a"] * 200)
+            + "]\n"
+        },
+        ["validate", "scenario.yaml"],
+    ),
+    "nesting": (
+        lambda: {"scenario.yaml": HEAD + "x: " + "[" * 101 + "]" * 101 + "\n"},
+        ["validate", "scenario.yaml"],
+    ),
+    "duration": (
+        lambda: {"scenario.yaml": HEAD.replace("7d", "401d")},
+        ["validate", "scenario.yaml"],
+    ),
+    "any duration": (
+        lambda: {
+            "scenario.yaml": HEAD + "apps:\n  io.x:\n    tasks:\n      "
+            "io.x.refresh: {type: refresh, earliest_begin: 3651d}\n"
+        },
+        ["validate", "scenario.yaml"],
+    ),
+    "apps": (
+        lambda: {"scenario.yaml": HEAD + _apps(limits.MAX_APPS + 1)},
+        ["validate", "scenario.yaml"],
+    ),
     "tasks": (lambda: {"scenario.yaml": HEAD + _apps(3, 67)}, ["validate", "scenario.yaml"]),
-    "variants": (lambda: {"scenario.yaml": HEAD + _variants(limits.MAX_VARIANTS + 1)},
-                 ["validate", "scenario.yaml"]),
-    "changes per hour": (lambda: {"scenario.yaml": HEAD + _apps(1, rate=61)},
-                         ["validate", "scenario.yaml"]),
-    "content changes": (lambda: {"scenario.yaml": HEAD.replace("7d", "400d")
-                                 + _apps(2, rate=60)}, ["validate", "scenario.yaml"]),
-    "trace rows": (lambda: {"trace.parquet": _parquet_rows(limits.MAX_TRACE_ROWS + 1)},
-                   ["validate", "trace.parquet"]),
+    "variants": (
+        lambda: {"scenario.yaml": HEAD + _variants(limits.MAX_VARIANTS + 1)},
+        ["validate", "scenario.yaml"],
+    ),
+    "changes per hour": (
+        lambda: {"scenario.yaml": HEAD + _apps(1, rate=61)},
+        ["validate", "scenario.yaml"],
+    ),
+    "content changes": (
+        lambda: {"scenario.yaml": HEAD.replace("7d", "400d") + _apps(2, rate=60)},
+        ["validate", "scenario.yaml"],
+    ),
+    "trace rows": (
+        lambda: {"trace.parquet": _parquet_rows(limits.MAX_TRACE_ROWS + 1)},
+        ["validate", "trace.parquet"],
+    ),
     "inline rows": (lambda: {"scenario.yaml": _daily(2_500)}, ["validate", "scenario.yaml"]),
-    "trace generate days": (lambda: {}, ["trace", "generate", "--persona", "office_worker",
-                                         "--days", "401", "-o", "week.csv"]),
-    "trace columns": (lambda: {"trace.csv": ",".join(f"c{i}" for i in range(40)) + "\n"},
-                      ["validate", "trace.csv"]),
-    "trace lines": (lambda: {"lines.csv": "start,end,kind,value,subject\n" + ",,,,\n" * 1_000_001},
-                    ["validate", "lines.csv"]),
-    "trace cell": (lambda: {"cell.csv": "start,end,kind,value,subject\n2026-03-02T08:00,"
-                            "2026-03-02T09:00,app,,io.x" + "x" * 300 + "\n"},
-                   ["validate", "cell.csv"]),
-    "trace text": (lambda: {"trace.parquet": (ROOT / "tests" / "data" /
-                                              "decodes-to-8gb.parquet").read_bytes()},
-                   ["validate", "trace.parquet"]),
-    "database size": (lambda: {"knowledgeC.db.gz": _gzip_bomb(600_000)},
-                      ["trace", "import", "knowledgec", "knowledgeC.db.gz", "-o", "device.csv"]),
-    "replay work": (lambda: {"scenario.yaml": aggressive_scenario(100, 100)},
-                    ["run", "-q", "scenario.yaml"]),
+    "trace generate days": (
+        lambda: {},
+        ["trace", "generate", "--persona", "office_worker", "--days", "401", "-o", "week.csv"],
+    ),
+    "trace columns": (
+        lambda: {"trace.csv": ",".join(f"c{i}" for i in range(40)) + "\n"},
+        ["validate", "trace.csv"],
+    ),
+    "trace lines": (
+        lambda: {"lines.csv": "start,end,kind,value,subject\n" + ",,,,\n" * 1_000_001},
+        ["validate", "lines.csv"],
+    ),
+    "trace cell": (
+        lambda: {
+            "cell.csv": "start,end,kind,value,subject\n2026-03-02T08:00,"
+            "2026-03-02T09:00,app,,io.x" + "x" * 300 + "\n"
+        },
+        ["validate", "cell.csv"],
+    ),
+    "trace text": (
+        lambda: {
+            "trace.parquet": (ROOT / "tests" / "data" / "decodes-to-8gb.parquet").read_bytes()
+        },
+        ["validate", "trace.parquet"],
+    ),
+    "database size": (
+        lambda: {"knowledgeC.db.gz": _gzip_bomb(600_000)},
+        ["trace", "import", "knowledgec", "knowledgeC.db.gz", "-o", "device.csv"],
+    ),
+    "replay work": (
+        lambda: {"scenario.yaml": aggressive_scenario(100, 100)},
+        ["run", "-q", "scenario.yaml"],
+    ),
 }
 
 
@@ -135,11 +189,10 @@ def test_each_limit_is_a_clear_error_shown_in_the_docs(tmp_path, name, doc):
 
 
 def test_at_the_limits_the_scenario_loads(tmp_path):
-    text = (HEAD.replace("7d", "400d") + _apps(limits.MAX_APPS, rate=0.1) + _variants(3))
+    text = HEAD.replace("7d", "400d") + _apps(limits.MAX_APPS, rate=0.1) + _variants(3)
     (tmp_path / "apps.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "tasks.yaml").write_text(HEAD + _apps(2, 100, rate=60), encoding="utf-8")
-    (tmp_path / "variants.yaml").write_text(HEAD + _variants(limits.MAX_VARIANTS),
-                                            encoding="utf-8")
+    (tmp_path / "variants.yaml").write_text(HEAD + _variants(limits.MAX_VARIANTS), encoding="utf-8")
     with inside(tmp_path):
         for name in ("apps.yaml", "tasks.yaml", "variants.yaml"):
             outcome = run_in_process(["validate", name])
@@ -156,19 +209,30 @@ def test_at_the_row_limit_a_trace_loads(tmp_path, monkeypatch):
         monkeypatch.setattr(module, "MAX_TRACE_ROWS", 1_000)
     (tmp_path / "ok.parquet").write_bytes(_parquet_rows(1_000))
     (tmp_path / "big.parquet").write_bytes(_parquet_rows(1_001))
-    (tmp_path / "ok.csv").write_text("start,end,kind,value,subject\n"
-                                     + "2026-03-02T08:00,,battery,50,\n" * 1_000)
-    (tmp_path / "big.csv").write_text("start,end,kind,value,subject\n"
-                                      + "2026-03-02T08:00,,battery,50,\n" * 1_001)
-    (tmp_path / "two.yaml").write_text(_trace_scenario("ok.csv") + "  timeline:\n    events:\n"
-                                       "      - {at: 2026-03-02T09:00, boot: true}\n")
+    (tmp_path / "ok.csv").write_text(
+        "start,end,kind,value,subject\n" + "2026-03-02T08:00,,battery,50,\n" * 1_000
+    )
+    (tmp_path / "big.csv").write_text(
+        "start,end,kind,value,subject\n" + "2026-03-02T08:00,,battery,50,\n" * 1_001
+    )
+    (tmp_path / "two.yaml").write_text(
+        _trace_scenario("ok.csv") + "  timeline:\n    events:\n"
+        "      - {at: 2026-03-02T09:00, boot: true}\n"
+    )
     (tmp_path / "daily.yaml").write_text(_daily(2, "400d"))  # 2 x 403 days of rows
     with inside(tmp_path):
-        codes = {name: run_in_process(["validate", name]).code
-                 for name in ("ok.parquet", "big.parquet", "ok.csv", "big.csv", "two.yaml",
-                              "daily.yaml")}
-    assert codes == {"ok.parquet": 0, "big.parquet": 2, "ok.csv": 0, "big.csv": 2,
-                     "two.yaml": 2, "daily.yaml": 0}
+        codes = {
+            name: run_in_process(["validate", name]).code
+            for name in ("ok.parquet", "big.parquet", "ok.csv", "big.csv", "two.yaml", "daily.yaml")
+        }
+    assert codes == {
+        "ok.parquet": 0,
+        "big.parquet": 2,
+        "ok.csv": 0,
+        "big.csv": 2,
+        "two.yaml": 2,
+        "daily.yaml": 0,
+    }
 
 
 def test_a_csv_trace_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):

@@ -36,8 +36,14 @@ pytestmark = pytest.mark.skipif(
 
 def bgreplay(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    return subprocess.run([sys.executable, "-m", "bgreplay", *args], capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bgreplay", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
 
 
 def lint_json(path: Path) -> tuple[int, list[dict]]:
@@ -80,8 +86,7 @@ def test_main_scenarios_have_no_errors(name: str) -> None:
 
 
 def test_text_output_one_line_per_finding_grouped_then_a_count() -> None:
-    files = [str(SCENARIOS / "pitfalls" / n) for n in ("never-completes.yaml",
-                                                        "refresh-80mb.yaml")]
+    files = [str(SCENARIOS / "pitfalls" / n) for n in ("never-completes.yaml", "refresh-80mb.yaml")]
     done = bgreplay("lint", *files)
     assert done.returncode == 0, done.stderr
     assert "\x1b[" not in done.stdout

@@ -11,8 +11,13 @@ from bgreplay.errors import Location
 from bgreplay.scenario.lint import Finding
 
 FINDINGS = [
-    Finding("BGR005", "warning", Location("a.yaml", 12, 9), "submitted on every [launch]",
-            "submit on app_background"),
+    Finding(
+        "BGR005",
+        "warning",
+        Location("a.yaml", 12, 9),
+        "submitted on every [launch]",
+        "submit on app_background",
+    ),
     Finding("BGR001", "error", Location("a.yaml", 20, 7), "not permitted", "add it"),
 ]
 
@@ -21,15 +26,17 @@ def test_plain_text(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monk
     monkeypatch.setattr(cli, "_use_colour", lambda: False)
     cli._print_text([("a.yaml", FINDINGS), ("b.yaml", [])])
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == ("a.yaml:12:9  BGR005 warning  submitted on every [launch] \u2014 "
-                      "submit on app_background")
+    assert out[0] == (
+        "a.yaml:12:9  BGR005 warning  submitted on every [launch] \u2014 submit on app_background"
+    )
     assert out[1] == "a.yaml:20:7  BGR001 error  not permitted \u2014 add it"
     assert "b.yaml: no findings" in out
     assert out[-1] == "2 findings in 2 files: 1 error, 1 warning, 0 info"
 
 
-def test_colour_only_when_asked(capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_colour_only_when_asked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cli, "_use_colour", lambda: True)
     cli._print_text([("a.yaml", FINDINGS)])
     out = capsys.readouterr().out
@@ -44,5 +51,12 @@ def test_no_color_disables_colour(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_json_rows() -> None:
     rows = json.loads(cli._as_json([("a.yaml", FINDINGS)]))
-    assert rows[1] == {"file": "a.yaml", "line": 20, "column": 7, "rule": "BGR001",
-                       "severity": "error", "message": "not permitted", "advice": "add it"}
+    assert rows[1] == {
+        "file": "a.yaml",
+        "line": 20,
+        "column": 7,
+        "rule": "BGR001",
+        "severity": "error",
+        "message": "not permitted",
+        "advice": "add it",
+    }

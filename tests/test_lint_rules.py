@@ -64,9 +64,12 @@ def app(*tasks: Task, **kw) -> App:
 
 def scenario(*apps: App, timeline: InlineTimeline | None = None, **device: object) -> Scenario:
     return Scenario(
-        name="t", start=datetime(2026, 3, 2), duration_ms=7 * DAY,
+        name="t",
+        start=datetime(2026, 3, 2),
+        duration_ms=7 * DAY,
         device=Device(timeline=timeline, **device),  # type: ignore[arg-type]
-        apps=apps, source=SourceMap("s.yaml", EchoPaths()),
+        apps=apps,
+        source=SourceMap("s.yaml", EchoPaths()),
     )
 
 
@@ -78,8 +81,11 @@ def good() -> Scenario:
         handler=handler(network=NetworkUse(requests=1, bytes=40 * 1024)),
     )
     processing = task(
-        "processing", "processing", earliest_begin=EarliestBegin(delay_ms=4 * HOUR),
-        requires_network=True, requires_external_power=True,
+        "processing",
+        "processing",
+        earliest_begin=EarliestBegin(delay_ms=4 * HOUR),
+        requires_network=True,
+        requires_external_power=True,
         handler=handler(work_ms=5 * MINUTE, cpu=0.9, memory_mb=45),
     )
     return scenario(app(refresh, processing), persona=PersonaRef("office_worker"))
@@ -132,8 +138,11 @@ def test_bgr001_wildcard_permits_its_children() -> None:
 
 @pytest.mark.parametrize(
     ("kind", "modes", "missing"),
-    [("refresh", ("processing",), "fetch"), ("processing", ("fetch",), "processing"),
-     ("health_research", ("fetch",), "processing")],
+    [
+        ("refresh", ("processing",), "fetch"),
+        ("processing", ("fetch",), "processing"),
+        ("health_research", ("fetch",), "processing"),
+    ],
 )
 def test_bgr002_missing_background_mode(kind: str, modes: tuple[str, ...], missing: str) -> None:
     s = scenario(app(task("t", kind), background_modes=modes, entitlements=("healthresearch",)))
@@ -247,9 +256,14 @@ def test_bgr009_boundaries_and_other_types() -> None:
     assert findings(scenario(app(task(handler=handler(duration=exactly)))), "BGR009") == []
     over = DurationDist(kind="uniform", min_ms=20 * SECOND, max_ms=45 * SECOND)  # p90 42.5 s
     assert only(scenario(app(task(handler=handler(duration=over)))), "BGR009").location.file == (
-        path("handler", "duration", "max"))
-    long_processing = task("p", "processing", requires_external_power=True,
-                           handler=handler(duration=DurationDist(fixed_ms=HOUR)))
+        path("handler", "duration", "max")
+    )
+    long_processing = task(
+        "p",
+        "processing",
+        requires_external_power=True,
+        handler=handler(duration=DurationDist(fixed_ms=HOUR)),
+    )
     assert findings(scenario(app(long_processing)), "BGR009") == []
 
 
@@ -288,8 +302,11 @@ def test_bgr011_work_counts_as_run_length() -> None:
 
 @pytest.mark.parametrize(
     "variant",
-    [{"requires_external_power": True}, {"handler": Handler(cpu=0.8, work_ms=HOUR)},
-     {"handler": Handler(cpu=0.9, duration=DurationDist(fixed_ms=60 * SECOND))}],
+    [
+        {"requires_external_power": True},
+        {"handler": Handler(cpu=0.8, work_ms=HOUR)},
+        {"handler": Handler(cpu=0.9, duration=DurationDist(fixed_ms=60 * SECOND))},
+    ],
 )
 def test_bgr011_quiet(variant: dict) -> None:
     base = task("p", "processing", handler=handler(cpu=0.9, work_ms=HOUR))
@@ -328,8 +345,12 @@ def test_bgr013_refresh_payload_over_100_kb() -> None:
     assert f.location.file == path("handler", "network", "bytes")
     ok = task(handler=handler(network=NetworkUse(requests=1, bytes=100_000)))  # 100KB
     assert findings(scenario(app(ok)), "BGR013") == []
-    bulk = task("p", "processing", requires_external_power=True,
-                handler=handler(network=NetworkUse(requests=1, bytes=50 * 1024 * 1024)))
+    bulk = task(
+        "p",
+        "processing",
+        requires_external_power=True,
+        handler=handler(network=NetworkUse(requests=1, bytes=50 * 1024 * 1024)),
+    )
     assert findings(scenario(app(bulk)), "BGR013") == []
 
 
@@ -346,8 +367,12 @@ def test_bgr014_several_requests() -> None:
 
 
 def _cp(every_ms: int) -> Task:
-    return task("export.*", "continued_processing", submit=Submit(when=("user_action",)),
-                handler=handler(progress_every_ms=every_ms))
+    return task(
+        "export.*",
+        "continued_processing",
+        submit=Submit(when=("user_action",)),
+        handler=handler(progress_every_ms=every_ms),
+    )
 
 
 def test_bgr015_progress_every_30s_or_more() -> None:
@@ -390,14 +415,20 @@ def test_bgr018_beyond_21_hours() -> None:
     f = only(scenario(app(late)), "BGR018")
     assert f.severity == "info"
     assert f.location.file == path("earliest_begin")
-    assert findings(scenario(app(task(earliest_begin=EarliestBegin(delay_ms=21 * HOUR)))),
-                    "BGR018") == []
+    assert (
+        findings(scenario(app(task(earliest_begin=EarliestBegin(delay_ms=21 * HOUR)))), "BGR018")
+        == []
+    )
 
 
 def test_bgr018_processing_start_delay_counts() -> None:
     # 21 h + the 450 s processing start delay puts start_after past the horizon (F29, F30).
-    p = task("p", "processing", requires_external_power=True,
-             earliest_begin=EarliestBegin(delay_ms=21 * HOUR))
+    p = task(
+        "p",
+        "processing",
+        requires_external_power=True,
+        earliest_begin=EarliestBegin(delay_ms=21 * HOUR),
+    )
     assert only(scenario(app(p)), "BGR018").location.file == path("earliest_begin", name="p")
     at = task(earliest_begin=EarliestBegin(at_ms_of_day=3 * HOUR))
     assert findings(scenario(app(at)), "BGR018") == []
@@ -407,8 +438,9 @@ def test_bgr018_processing_start_delay_counts() -> None:
 
 
 def _event(kind: str, **kw) -> TimelineEvent:
-    return TimelineEvent(at=datetime(2026, 3, 4, 13, 0), kind=kind,
-                         location=Location("s.yaml", 40, 7), **kw)
+    return TimelineEvent(
+        at=datetime(2026, 3, 4, 13, 0), kind=kind, location=Location("s.yaml", 40, 7), **kw
+    )
 
 
 def test_bgr019_force_quit_of_an_app_with_tasks() -> None:
@@ -426,8 +458,12 @@ def test_bgr019_quiet_for_other_apps() -> None:
 
 
 def test_bgr020_low_power_mode_event_and_daily() -> None:
-    daily = DailyEntry(kind="low_power_mode", start_ms_of_day=13 * HOUR, length_ms=5 * HOUR,
-                       location=Location("s.yaml", 30, 7))
+    daily = DailyEntry(
+        kind="low_power_mode",
+        start_ms_of_day=13 * HOUR,
+        length_ms=5 * HOUR,
+        location=Location("s.yaml", 30, 7),
+    )
     tl = InlineTimeline(daily=(daily,), events=(_event("low_power_mode", length_ms=5 * HOUR),))
     found = findings(scenario(app(task()), timeline=tl), "BGR020")
     assert [f.location.line for f in found] == [30, 40]
@@ -447,21 +483,32 @@ def test_bgr020_quiet_without_tasks_or_lpm() -> None:
 
 
 def test_findings_sorted_by_location() -> None:
-    lines = {("apps", BUNDLE, "tasks", f"{BUNDLE}.refresh", "handler", "memory_mb"): 20,
-             ("apps", BUNDLE, "tasks", f"{BUNDLE}.refresh", "submit", "when"): 12,
-             ("apps", BUNDLE, "registers"): 5}
+    lines = {
+        ("apps", BUNDLE, "tasks", f"{BUNDLE}.refresh", "handler", "memory_mb"): 20,
+        ("apps", BUNDLE, "tasks", f"{BUNDLE}.refresh", "submit", "when"): 12,
+        ("apps", BUNDLE, "registers"): 5,
+    }
     locations = {k: Location("s.yaml", v, 9) for k, v in lines.items()}
     bad = task(submit=Submit(when=("app_launch",)), handler=handler(memory_mb=80))
     s = replace(scenario(app(bad, registers=())), source=SourceMap("s.yaml", locations))
     assert [(f.location.line, f.rule) for f in lint_scenario(s)] == [
-        (5, "BGR003"), (12, "BGR005"), (20, "BGR010")]
+        (5, "BGR003"),
+        (12, "BGR005"),
+        (20, "BGR010"),
+    ]
 
 
 def test_every_finding_has_one_line_advice_and_cites_a_source() -> None:
-    bad = task(submit=Submit(when=("handler_end",)), handler=handler(
-        expiration_handler=False, completes="never", memory_mb=80,
-        network=NetworkUse(requests=3, bytes=300 * 1024),
-        duration=DurationDist(fixed_ms=45 * SECOND)))
+    bad = task(
+        submit=Submit(when=("handler_end",)),
+        handler=handler(
+            expiration_handler=False,
+            completes="never",
+            memory_mb=80,
+            network=NetworkUse(requests=3, bytes=300 * 1024),
+            duration=DurationDist(fixed_ms=45 * SECOND),
+        ),
+    )
     found = lint_scenario(scenario(app(bad, registers=()), model="simulator"))
     assert len({f.rule for f in found}) == 10  # BGR023 too: the device has no trace
     for f in found:
@@ -479,8 +526,11 @@ def test_docs_table_lists_every_rule_with_its_severity() -> None:
     from pathlib import Path
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "lint.md").read_text()
-    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in doc.splitlines()
-            if line.startswith("| BGR")}
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2]
+        for line in doc.splitlines()
+        if line.startswith("| BGR")
+    }
     assert set(rows) >= set(RULES)
     for rule_id, rule in RULES.items():
         assert rule.severity in rows[rule_id], rule_id
@@ -490,8 +540,9 @@ def test_docs_table_lists_every_rule_with_its_severity() -> None:
 
 
 def _daily(kind: str, value: str | None = None) -> DailyEntry:
-    return DailyEntry(kind=kind, start_ms_of_day=0, length_ms=DAY, value=value,
-                      location=Location("s.yaml", 30, 7))
+    return DailyEntry(
+        kind=kind, start_ms_of_day=0, length_ms=DAY, value=value, location=Location("s.yaml", 30, 7)
+    )
 
 
 def test_bgr021_a_fetching_handler_and_a_network_requirement_on_a_timeline_without_network():
@@ -500,8 +551,10 @@ def test_bgr021_a_fetching_handler_and_a_network_requirement_on_a_timeline_witho
     plain = task("index", "processing")
     tl = InlineTimeline(daily=(_daily("unlocked"), _daily("network", "none")))
     found = findings(scenario(app(fetch, needs, plain), timeline=tl), "BGR023")
-    assert [f.location.file for f in found] == [path("handler", "network"),
-                                                path("requires_network", name="sync")]
+    assert [f.location.file for f in found] == [
+        path("handler", "network"),
+        path("requires_network", name="sync"),
+    ]
     assert {f.severity for f in found} == {"warning"}
     assert "inline timeline has no wifi or cellular network entry" in found[0].message
     assert "{network: wifi" in found[0].advice
@@ -512,10 +565,13 @@ def test_bgr021_a_device_without_any_trace():
     assert "device has no trace at all" in f.message
 
 
-@pytest.mark.parametrize("device", [
-    {"timeline": InlineTimeline(daily=(_daily("network", "cellular"),))},
-    {"persona": PersonaRef("office_worker")},
-])
+@pytest.mark.parametrize(
+    "device",
+    [
+        {"timeline": InlineTimeline(daily=(_daily("network", "cellular"),))},
+        {"persona": PersonaRef("office_worker")},
+    ],
+)
 def test_bgr021_quiet_when_the_device_can_have_a_network(device):
     fetch = task(handler=handler(network=NetworkUse()))
     assert findings(scenario(app(fetch), **device), "BGR023") == []

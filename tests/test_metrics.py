@@ -46,11 +46,31 @@ def _table():
 
 # -- the frame ---------------------------------------------------------------------------------
 
+
 def test_frame_has_exactly_the_spec_columns_and_types():
     frame = events_frame(result(), variant="every-launch", device=3)
-    assert frame.columns == ["seq", "time", "t", "variant", "device", "app", "task", "task_type",
-                             "event", "reason", "run", "value", "detail", "request", "origin",
-                             "cause", "energy", "missed_changes", "backlog_s", "fetched"]
+    assert frame.columns == [
+        "seq",
+        "time",
+        "t",
+        "variant",
+        "device",
+        "app",
+        "task",
+        "task_type",
+        "event",
+        "reason",
+        "run",
+        "value",
+        "detail",
+        "request",
+        "origin",
+        "cause",
+        "energy",
+        "missed_changes",
+        "backlog_s",
+        "fetched",
+    ]
     assert dict(frame.schema) == EVENT_SCHEMA
     assert frame.height == len(events())
     assert set(frame["variant"]) == {"every-launch"}
@@ -70,8 +90,7 @@ def test_time_is_iso_with_the_offset_in_force_at_each_instant():
 def test_time_shows_milliseconds_and_negative_offsets():
     evts = (Event(0, 1_500, "unlocked"), Event(1, 3 * H, "locked"))
     frame = events_frame(result(offsets=((0, -5 * H - 30 * 60_000),), evts=evts))
-    assert frame["time"].to_list() == ["2026-03-01T17:30:01.500-05:30",
-                                       "2026-03-01T20:30:00-05:30"]
+    assert frame["time"].to_list() == ["2026-03-01T17:30:01.500-05:30", "2026-03-01T20:30:00-05:30"]
     assert frame["t"].to_list() == [1.5, 3 * 3600.0]
 
 
@@ -97,6 +116,7 @@ def test_frame_is_vectorised_enough_for_a_year():
 
 # -- the metrics -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("key", list(EXPECTED), ids=lambda k: f"{k[0]}:{k[1]}")
 def test_metric_has_the_hand_computed_value(table, key):
     expected, got = EXPECTED[key], table[key]
@@ -111,11 +131,16 @@ def test_metric_has_the_hand_computed_value(table, key):
 def test_throttled_spans_end_at_the_requests_next_event(table):
     # 1 h application (to the next throttled), 1 h threshold (to launched), 2 h energy_budget
     # (to replaced), 8 h application (to the end of the replay).
-    by_policy = {k[1]: v for k, v in table.items()
-                 if k[0] == FILM_REFRESH and k[1].startswith("throttled_time.")}
-    assert by_policy == {"throttled_time.application": 32400.0,
-                         "throttled_time.threshold": 3600.0,
-                         "throttled_time.energy_budget": 7200.0}
+    by_policy = {
+        k[1]: v
+        for k, v in table.items()
+        if k[0] == FILM_REFRESH and k[1].startswith("throttled_time.")
+    }
+    assert by_policy == {
+        "throttled_time.application": 32400.0,
+        "throttled_time.threshold": 3600.0,
+        "throttled_time.energy_budget": 7200.0,
+    }
     assert sum(by_policy.values()) == table[(FILM_REFRESH, "throttled_time")]
 
 
@@ -132,8 +157,10 @@ def test_metric_frame_is_tidy_and_ordered():
     assert targets == [FILM_REFRESH, "io.x.film.processing", NEWS_REFRESH, FILM, NEWS, "device"]
     dists = metrics.filter(pl.col("kind") == "distribution")
     assert dists["value"].null_count() == dists.height
-    assert metrics.filter(pl.col("kind") == "scalar")["values"].null_count() == \
-        metrics.filter(pl.col("kind") == "scalar").height
+    assert (
+        metrics.filter(pl.col("kind") == "scalar")["values"].null_count()
+        == metrics.filter(pl.col("kind") == "scalar").height
+    )
     again = compute_metrics(events_frame(result()), scenario())
     assert again.equals(metrics)  # deterministic order
 
@@ -159,6 +186,7 @@ def test_plugged_before_the_start_counts_from_zero():
 
 
 # -- registry helpers --------------------------------------------------------------------------
+
 
 def test_registry_entries_are_complete():
     for m in METRICS.values():
@@ -186,10 +214,20 @@ def test_split_key():
     assert split_key("kills") == ("kills", None)
 
 
-@pytest.mark.parametrize(("agg", "expected"), [
-    ("min", 1.0), ("max", 10.0), ("avg", 4.0), ("med", 3.0), ("p(50)", 3.0),
-    ("p(0)", 1.0), ("p(100)", 10.0), ("p(90)", 7.6), ("count", 5.0),
-])
+@pytest.mark.parametrize(
+    ("agg", "expected"),
+    [
+        ("min", 1.0),
+        ("max", 10.0),
+        ("avg", 4.0),
+        ("med", 3.0),
+        ("p(50)", 3.0),
+        ("p(0)", 1.0),
+        ("p(100)", 10.0),
+        ("p(90)", 7.6),
+        ("count", 5.0),
+    ],
+)
 def test_aggregations(agg, expected):
     assert aggregate([3.0, 1.0, 10.0, 2.0, 4.0], agg) == pytest.approx(expected)
 
@@ -208,12 +246,23 @@ def test_summary_flattens_distributions():
     assert "launch_delay" not in flat[FILM_REFRESH]
 
 
-@pytest.mark.parametrize(("value", "unit", "text"), [
-    (45.0, "seconds", "45s"), (12.345, "seconds", "12.35s"), (8000.0, "seconds", "2h13m"),
-    (93600.0, "seconds", "1d2h"), (3600.0, "seconds", "1h"), (0.0, "seconds", "0s"),
-    (2.0, "count", "2"), (2 / 3, "ratio", "0.67"), (42.0, "percent", "42%"),
-    (8.0, "hours", "8h"), (None, "seconds", "n/a"), (math.nan, "count", "n/a"),
-])
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (45.0, "seconds", "45s"),
+        (12.345, "seconds", "12.35s"),
+        (8000.0, "seconds", "2h13m"),
+        (93600.0, "seconds", "1d2h"),
+        (3600.0, "seconds", "1h"),
+        (0.0, "seconds", "0s"),
+        (2.0, "count", "2"),
+        (2 / 3, "ratio", "0.67"),
+        (42.0, "percent", "42%"),
+        (8.0, "hours", "8h"),
+        (None, "seconds", "n/a"),
+        (math.nan, "count", "n/a"),
+    ],
+)
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
 
@@ -224,10 +273,12 @@ def test_format_duration_negative():
 
 # -- docs --------------------------------------------------------------------------------------
 
+
 def test_docs_metrics_md_is_generated_from_the_registry():
     committed = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     assert committed == render_metrics_markdown(), (
         "docs/metrics.md is stale: run  .venv/bin/python -m bgreplay.analysis.metrics_doc "
-        "> docs/metrics.md")
+        "> docs/metrics.md"
+    )
     for mdef in METRICS.values():
         assert f"`{mdef.name}`" in committed

@@ -23,14 +23,25 @@ from fuzz.cases import inside, run_in_process
 PACKAGE = ROOT / "bgreplay"
 FLAGSHIP = ROOT / "scenarios" / "pixar-film-tracker.yaml"
 OLD = b'{"old": "file, byte for byte"}\n'
-WRITERS = ("write_parquet", "write_csv", "write_ndjson", "write_json", "write_ipc",
-           "write_avro", "sink_parquet", "sink_csv", "sink_ipc", "sink_ndjson")
+WRITERS = (
+    "write_parquet",
+    "write_csv",
+    "write_ndjson",
+    "write_json",
+    "write_ipc",
+    "write_avro",
+    "sink_parquet",
+    "sink_csv",
+    "sink_ipc",
+    "sink_ndjson",
+)
 # Writes that are not outputs, both into private temporary folders: the gunzipped copy of a .gz
 # database, and fleet's per-chunk parts (concatenated into --out through atomic_path).
 NOT_OUTPUTS = {("trace/importers/__init__.py", "_gunzip_sqlite"), ("fleet/run.py", "write")}
 
 
 # --- the audit -----------------------------------------------------------------------------------
+
 
 def _atomic_names(func: ast.AST) -> set[str]:
     """Names bound by ``with atomic_path(...) as NAME`` / ``atomic_writer(...) as NAME``."""
@@ -39,9 +50,12 @@ def _atomic_names(func: ast.AST) -> set[str]:
         if isinstance(node, ast.With):
             for item in node.items:
                 call = item.context_expr
-                if (isinstance(call, ast.Call) and getattr(call.func, "id", getattr(
-                        call.func, "attr", "")) in ("atomic_path", "atomic_writer")
-                        and isinstance(item.optional_vars, ast.Name)):
+                if (
+                    isinstance(call, ast.Call)
+                    and getattr(call.func, "id", getattr(call.func, "attr", ""))
+                    in ("atomic_path", "atomic_writer")
+                    and isinstance(item.optional_vars, ast.Name)
+                ):
                     names.add(item.optional_vars.id)
     return names
 
@@ -62,8 +76,11 @@ def _raw_writes(path: Path) -> list[str]:
         if name in ("write_text", "write_bytes"):
             found.append(f"{where}: {name}()")
         elif name == "open":
-            mode = node.args[1] if len(node.args) > 1 else next(
-                (k.value for k in node.keywords if k.arg == "mode"), None)
+            mode = (
+                node.args[1]
+                if len(node.args) > 1
+                else next((k.value for k in node.keywords if k.arg == "mode"), None)
+            )
             text = mode.value if isinstance(mode, ast.Constant) else ""
             if isinstance(text, str) and set(text) & set("wax+"):
                 found.append(f"{where}: open(..., {text!r})")
@@ -78,16 +95,21 @@ def test_every_file_bgreplay_writes_goes_through_fsutil():
     """A static audit: outside ``fsutil.py``, no ``open(..., "w")``, ``write_text``,
     ``write_bytes`` or polars writer with a path — only into an ``atomic_path`` /
     ``atomic_writer`` temporary. A new writer that bypasses it fails here."""
-    found = [hit for p in sorted(PACKAGE.rglob("*.py")) if p.name != "fsutil.py"
-             for hit in _raw_writes(p)]
+    found = [
+        hit
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if p.name != "fsutil.py"
+        for hit in _raw_writes(p)
+    ]
     assert not found, "non-atomic writes:\n" + "\n".join(found)
 
 
 def test_the_audit_catches_a_plain_write(tmp_path):  # noqa: ARG001 - unread here; its callers pass it
     sample = PACKAGE / "_audit_sample.py"
     try:
-        sample.write_text("def f(frame, out):\n    frame.write_parquet(out)\n"
-                          "    open(out, 'w').write('x')\n")
+        sample.write_text(
+            "def f(frame, out):\n    frame.write_parquet(out)\n    open(out, 'w').write('x')\n"
+        )
         assert len(_raw_writes(sample)) == 2
     finally:
         sample.unlink()
@@ -99,13 +121,13 @@ def old_baseline(tmp_path_factory) -> bytes:
     folder = tmp_path_factory.mktemp("old-baseline")
     (folder / "h.yaml").write_bytes((ROOT / "scenarios" / "health-study.yaml").read_bytes())
     with inside(folder):
-        outcome = run_in_process(["check", "h.yaml", "--baseline", "b.json",
-                                  "--update-baseline"])
+        outcome = run_in_process(["check", "h.yaml", "--baseline", "b.json", "--update-baseline"])
     assert outcome.code == 0, outcome.stderr
     return (folder / "b.json").read_bytes()
 
 
 # --- a full disk ---------------------------------------------------------------------------------
+
 
 def _small_files_only() -> None:  # pragma: no cover - runs in the child
     """Files above 4 KB cannot be written (EFBIG): a disk that fills up mid-write."""
@@ -114,25 +136,50 @@ def _small_files_only() -> None:  # pragma: no cover - runs in the child
 
 def _bgreplay(args: list[str], cwd: Path, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    return subprocess.run([sys.executable, "-m", "bgreplay", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "bgreplay", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        **kw,
+    )
 
 
 FULL_DISK = {  # command -> (argv, output file, exit 2 with a message: the commands we own)
-    "check --update-baseline": (["check", "s.yaml", "--baseline", "out.json",
-                                 "--update-baseline"], "out.json", True),
-    "trace generate csv": (["trace", "generate", "--persona", "heavy_user", "--days", "30",
-                            "-o", "out.csv"], "out.csv", True),
-    "trace generate parquet": (["trace", "generate", "--persona", "heavy_user", "--days", "30",
-                                "-o", "out.parquet"], "out.parquet", True),
-    "run --out jsonl": (["run", "s.yaml", "--format", "jsonl", "--out", "out.jsonl"],
-                        "out.jsonl", False),
-    "run --out parquet": (["run", "s.yaml", "--format", "parquet", "--out", "out.parquet"],
-                          "out.parquet", False),
+    "check --update-baseline": (
+        ["check", "s.yaml", "--baseline", "out.json", "--update-baseline"],
+        "out.json",
+        True,
+    ),
+    "trace generate csv": (
+        ["trace", "generate", "--persona", "heavy_user", "--days", "30", "-o", "out.csv"],
+        "out.csv",
+        True,
+    ),
+    "trace generate parquet": (
+        ["trace", "generate", "--persona", "heavy_user", "--days", "30", "-o", "out.parquet"],
+        "out.parquet",
+        True,
+    ),
+    "run --out jsonl": (
+        ["run", "s.yaml", "--format", "jsonl", "--out", "out.jsonl"],
+        "out.jsonl",
+        False,
+    ),
+    "run --out parquet": (
+        ["run", "s.yaml", "--format", "parquet", "--out", "out.parquet"],
+        "out.parquet",
+        False,
+    ),
     "run --svg": (["run", "s.yaml", "--svg", "out.svg"], "out.svg", False),
     "run --html": (["run", "s.yaml", "--html", "out.html"], "out.html", False),
-    "compare --out": (["compare", "s.yaml", "--format", "json", "--out", "out.json"],
-                      "out.json", False),
+    "compare --out": (
+        ["compare", "s.yaml", "--format", "json", "--out", "out.json"],
+        "out.json",
+        False,
+    ),
 }
 
 
@@ -161,8 +208,7 @@ def test_no_space_left_in_process(tmp_path, monkeypatch, old_baseline):
 
     monkeypatch.setattr(os, "fsync", full)
     with inside(tmp_path):
-        outcome = run_in_process(["check", "s.yaml", "--baseline", "out.json",
-                                  "--update-baseline"])
+        outcome = run_in_process(["check", "s.yaml", "--baseline", "out.json", "--update-baseline"])
     assert outcome.code == 2, outcome.stderr
     assert "out.json" in outcome.stderr and "No space left on device" in outcome.stderr
     assert (tmp_path / "out.json").read_bytes() == old_baseline
@@ -171,8 +217,10 @@ def test_no_space_left_in_process(tmp_path, monkeypatch, old_baseline):
 
 # --- interrupted mid-write -----------------------------------------------------------------------
 
-STOPPED = {signal.SIGINT: (130, "bgreplay: interrupted\n"),  # exit code, stderr
-           signal.SIGTERM: (143, "bgreplay: terminated\n")}
+STOPPED = {
+    signal.SIGINT: (130, "bgreplay: interrupted\n"),  # exit code, stderr
+    signal.SIGTERM: (143, "bgreplay: terminated\n"),
+}
 PAUSE_IN_FSYNC = textwrap.dedent("""
     import os, sys, time
     real_fsync = os.fsync
@@ -188,15 +236,28 @@ PAUSE_IN_FSYNC = textwrap.dedent("""
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_killing_check_update_baseline_mid_write_keeps_the_old_baseline(tmp_path, sig,
-                                                                       old_baseline):
+def test_killing_check_update_baseline_mid_write_keeps_the_old_baseline(
+    tmp_path, sig, old_baseline
+):
     (tmp_path / "s.yaml").write_bytes(FLAGSHIP.read_bytes())
     baseline = tmp_path / "baseline.json"
     baseline.write_bytes(old_baseline)
-    proc = subprocess.Popen([sys.executable, "-c", PAUSE_IN_FSYNC, "check",
-                             "s.yaml", "--baseline", "baseline.json", "--update-baseline"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            PAUSE_IN_FSYNC,
+            "check",
+            "s.yaml",
+            "--baseline",
+            "baseline.json",
+            "--update-baseline",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr.readline() == "writing\n", proc.communicate()
     temps = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert temps, "the new baseline should be in a temporary file at this point"
@@ -232,33 +293,54 @@ AT_WORK_THEN_MAIN = textwrap.dedent("""
 """)
 REPLAYING = "bgreplay.engine.engine:Replay.advance"
 LONG = {  # command -> (argv, outputs that must not appear when interrupted, where it is at work)
-    "check": (["check", "long.yaml", "--baseline", "b.json", "--update-baseline", "--junit",
-               "j.xml"], ("b.json", "j.xml"), REPLAYING),
-    "run": (["run", "s.yaml", "--set", "duration=400d", "--format", "parquet", "--out",
-             "e.parquet"], ("e.parquet",), REPLAYING),
-    "compare": (["compare", "s.yaml", "--set", "duration=120d", "--out", "c.txt"], ("c.txt",),
-                REPLAYING),
-    "trace generate": (["trace", "generate", "--persona", "heavy_user", "--days", "400", "-o",
-                        "t.parquet"], ("t.parquet",),
-                       "bgreplay.trace.persona_trace:generate_trace"),
-    "fleet": (["fleet", "s.yaml", "--devices", "60", "--jobs", "2", "--out", "f.parquet"],
-              ("f.parquet",), "bgreplay.fleet.run:_Parts.write"),  # a first chunk is replayed
+    "check": (
+        ["check", "long.yaml", "--baseline", "b.json", "--update-baseline", "--junit", "j.xml"],
+        ("b.json", "j.xml"),
+        REPLAYING,
+    ),
+    "run": (
+        ["run", "s.yaml", "--set", "duration=400d", "--format", "parquet", "--out", "e.parquet"],
+        ("e.parquet",),
+        REPLAYING,
+    ),
+    "compare": (
+        ["compare", "s.yaml", "--set", "duration=120d", "--out", "c.txt"],
+        ("c.txt",),
+        REPLAYING,
+    ),
+    "trace generate": (
+        ["trace", "generate", "--persona", "heavy_user", "--days", "400", "-o", "t.parquet"],
+        ("t.parquet",),
+        "bgreplay.trace.persona_trace:generate_trace",
+    ),
+    "fleet": (
+        ["fleet", "s.yaml", "--devices", "60", "--jobs", "2", "--out", "f.parquet"],
+        ("f.parquet",),
+        "bgreplay.fleet.run:_Parts.write",
+    ),  # a first chunk is replayed
 }
 WORKERS_STARTING = "bgreplay.fleet.executors:LocalExecutor.submit"
 
 
-def _interrupt(tmp_path: Path, argv: list[str], at_work: str,
-               sig: int = signal.SIGINT) -> tuple[int, str, list[str]]:
+def _interrupt(
+    tmp_path: Path, argv: list[str], at_work: str, sig: int = signal.SIGINT
+) -> tuple[int, str, list[str]]:
     """Send ``sig`` as soon as the command reaches ``at_work`` (``module:Class.method``)."""
     text = FLAGSHIP.read_text(encoding="utf-8")
     (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
-    (tmp_path / "long.yaml").write_text(text.replace("duration: 7d", "duration: 400d"),
-                                        encoding="utf-8")
+    (tmp_path / "long.yaml").write_text(
+        text.replace("duration: 7d", "duration: 400d"), encoding="utf-8"
+    )
     before = sorted(p.name for p in tmp_path.iterdir())
-    proc = subprocess.Popen([sys.executable, "-c", AT_WORK_THEN_MAIN, at_work, *argv], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True,
-                            env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", AT_WORK_THEN_MAIN, at_work, *argv],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"},
+    )
     assert proc.stderr.readline() == "working\n", proc.communicate()
     os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C (or `timeout`)
     _, stderr = proc.communicate(timeout=60)
@@ -312,9 +394,14 @@ def test_a_signal_during_start_up(tmp_path, after, sig):
     start-up, before bgreplay's first line, is out of its reach.)"""
     argv, _, _ = LONG["run"]
     (tmp_path / "s.yaml").write_bytes(FLAGSHIP.read_bytes())
-    proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "bgreplay", *argv],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "NO_COLOR": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-m", "bgreplay", *argv],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     for line in proc.stderr:
         if line.rpartition("|")[2].strip() == after:
             break
@@ -332,7 +419,15 @@ def test_a_folder_that_does_not_exist_is_bad_input_not_a_bug(tmp_path):
     from conftest import run_cli
 
     target = tmp_path / "missing" / "events.jsonl"
-    code, _, err = run_cli("run", "scenarios/pixar-film-tracker.yaml", "--days", "1",
-                           "--format", "jsonl", "--out", str(target))
+    code, _, err = run_cli(
+        "run",
+        "scenarios/pixar-film-tracker.yaml",
+        "--days",
+        "1",
+        "--format",
+        "jsonl",
+        "--out",
+        str(target),
+    )
     assert code == 2 and "Traceback" not in err and "fix:" in err
     assert not target.parent.exists()

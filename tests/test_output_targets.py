@@ -75,9 +75,12 @@ def test_dash_means_standard_output(tmp_path):
 
 
 def test_dash_for_parquet_writes_the_bytes_to_stdout(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "bgreplay", "run", str(SMALL), "--format",
-                           "parquet", "--out", "-"], capture_output=True, cwd=tmp_path,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay", "run", str(SMALL), "--format", "parquet", "--out", "-"],
+        capture_output=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout[:4] == b"PAR1" and done.stdout[-4:] == b"PAR1"
     assert not (tmp_path / "-").exists()
@@ -100,18 +103,23 @@ def test_a_symbolic_link_loop_is_bad_input(tmp_path):
     assert outcome.code == 2 and "symbolic links" in outcome.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["run", "s.yaml", "--format", "jsonl", "--out", "s.yaml"],
-    ["run", "s.yaml", "--html", "s.yaml"],
-    ["check", "s.yaml", "--junit", "s.yaml"],
-    ["run", "s.yaml", "--format", "csv", "--out", "week.csv"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "s.yaml", "--format", "jsonl", "--out", "s.yaml"],
+        ["run", "s.yaml", "--html", "s.yaml"],
+        ["check", "s.yaml", "--junit", "s.yaml"],
+        ["run", "s.yaml", "--format", "csv", "--out", "week.csv"],
+    ],
+)
 def test_an_input_of_the_command_is_never_overwritten(tmp_path, args):
     (tmp_path / "s.yaml").write_text(SMALL.read_text())
     if "week.csv" in args:
         (tmp_path / "week.csv").write_bytes((ROOT / "traces" / "commuter-week.csv").read_bytes())
-        (tmp_path / "s.yaml").write_text("bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 2d\n"
-                                         "timezone: Europe/Paris\ndevice:\n  trace: week.csv\n")
+        (tmp_path / "s.yaml").write_text(
+            "bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 2d\n"
+            "timezone: Europe/Paris\ndevice:\n  trace: week.csv\n"
+        )
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     outcome = _run(tmp_path, *args)
     assert outcome.code == 2, outcome.stderr
@@ -133,12 +141,20 @@ def test_a_temporary_file_left_by_a_killed_writer_is_removed_by_the_next_write(t
 
 def test_a_closed_pipe_keeps_the_exit_code_and_the_files(tmp_path):
     """``run … --html | head -1`` and ``check | head -1``: exit 0 and every file written."""
-    script = (f"{sys.executable} -m bgreplay run {FLAGSHIP} --html r.html --svg r.svg | head -1;"
-              " echo rc=${PIPESTATUS[0]};"
-              f"{sys.executable} -m bgreplay check {FLAGSHIP} --junit j.xml | head -1;"
-              " echo rc=${PIPESTATUS[0]}")
-    done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "COLUMNS": "100"})
+    script = (
+        f"{sys.executable} -m bgreplay run {FLAGSHIP} --html r.html --svg r.svg | head -1;"
+        " echo rc=${PIPESTATUS[0]};"
+        f"{sys.executable} -m bgreplay check {FLAGSHIP} --junit j.xml | head -1;"
+        " echo rc=${PIPESTATUS[0]}"
+    )
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "100"},
+    )
     codes = [line for line in done.stdout.splitlines() if line.startswith("rc=")]
     assert codes == ["rc=0", "rc=0"], (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr, done.stderr
@@ -147,11 +163,21 @@ def test_a_closed_pipe_keeps_the_exit_code_and_the_files(tmp_path):
 
 
 def test_a_closed_pipe_does_not_hide_failed_expectations(tmp_path):
-    (tmp_path / "f.yaml").write_text(SMALL.read_text() + "expect:\n  io.cocoabytes.filmtracker"
-                                     ".refresh:\n    launches_per_day: \">= 1000\"\n")
-    done = subprocess.run(["bash", "-c", f"{sys.executable} -m bgreplay check f.yaml | head -1;"
-                           " echo rc=${PIPESTATUS[0]}"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+    (tmp_path / "f.yaml").write_text(
+        SMALL.read_text() + "expect:\n  io.cocoabytes.filmtracker"
+        '.refresh:\n    launches_per_day: ">= 1000"\n'
+    )
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"{sys.executable} -m bgreplay check f.yaml | head -1; echo rc=${{PIPESTATUS[0]}}",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.stdout.splitlines()[-1] == "rc=1", (done.stdout, done.stderr)
 
 
@@ -159,10 +185,24 @@ def test_two_baseline_updates_at_once_both_land(tmp_path):
     """Two ``check --update-baseline`` on one file at the same moment: each keeps its entry."""
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.yaml").write_bytes(SMALL.read_bytes())
-    procs = [subprocess.Popen([sys.executable, "-m", "bgreplay", "check", f"{name}.yaml",
-                               "--baseline", "base.json", "--update-baseline"], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-             for name in ("a", "b", "c")]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bgreplay",
+                "check",
+                f"{name}.yaml",
+                "--baseline",
+                "base.json",
+                "--update-baseline",
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for name in ("a", "b", "c")
+    ]
     for proc in procs:
         assert proc.wait(120) == 0, proc.stderr.read()
     import json
@@ -175,10 +215,16 @@ def test_two_baseline_updates_at_once_both_land(tmp_path):
 def test_the_lock_waits_for_another_process(tmp_path):
     from bgreplay.fsutil import exclusive
 
-    code = ("import sys, time\nfrom bgreplay.fsutil import exclusive\n"
-            "with exclusive(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(0.6)\n")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "base.json")],
-                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    code = (
+        "import sys, time\nfrom bgreplay.fsutil import exclusive\n"
+        "with exclusive(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(0.6)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "base.json")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert holder.stdout.readline().strip() == "held"
     began = time.monotonic()
     with exclusive(tmp_path / "base.json"):

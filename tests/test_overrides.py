@@ -56,16 +56,23 @@ def test_glob_segments_match_every_key(path: Path) -> None:
 
 
 def test_value_is_yaml(path: Path) -> None:
-    s = load_scenario(path, overrides=["apps/io.x/tasks/io.x.refresh/submit/when=[app_launch, "
-                                       "handler_end]", "seed=42"])
+    s = load_scenario(
+        path,
+        overrides=["apps/io.x/tasks/io.x.refresh/submit/when=[app_launch, handler_end]", "seed=42"],
+    )
     assert s.task("io.x.refresh").submit.when == ("app_launch", "handler_end")
     assert s.seed == 42
 
 
 def test_literal_keys_are_created_inside_fixed_schema_maps(path: Path) -> None:
-    s = load_scenario(path, overrides=[
-        "scheduler/params/expiration_grace=7s", "device/battery/start=50",
-        "apps/io.x/tasks/io.x.processing/handler/memory_mb=40"])
+    s = load_scenario(
+        path,
+        overrides=[
+            "scheduler/params/expiration_grace=7s",
+            "device/battery/start=50",
+            "apps/io.x/tasks/io.x.processing/handler/memory_mb=40",
+        ],
+    )
     assert dict(s.scheduler.params) == {"expiration_grace": 7000}
     assert s.device.battery_start == 50.0
     assert s.task("io.x.processing").handler.memory_mb == 40.0
@@ -76,8 +83,10 @@ def test_literal_keys_are_created_inside_fixed_schema_maps(path: Path) -> None:
     [
         ("apps/*/tasks/*refrsh/earliest_begin=15m", "'*refrsh' matches nothing"),
         ("apps/io.z/tasks/io.z.r/type=refresh", "there is no app 'io.z'"),
-        ("apps/io.x/tasks/io.x.refrsh/earliest_begin=15m",
-         "there is no task 'io.x.refrsh' at apps/io.x/tasks — did you mean 'io.x.refresh'?"),
+        (
+            "apps/io.x/tasks/io.x.refrsh/earliest_begin=15m",
+            "there is no task 'io.x.refrsh' at apps/io.x/tasks — did you mean 'io.x.refresh'?",
+        ),
         ("apps/io.x/tasks/io.x.refresh/earliest_begin/at=03:00", "not a mapping"),
         ("variants/fast/seed=1", "cannot change 'variants'"),
         ("seed", "PATH=VALUE"),
@@ -114,8 +123,9 @@ def test_variant_selection(path: Path) -> None:
 
 
 def test_set_applies_after_the_variant(path: Path) -> None:
-    s = load_scenario(path, variant="short-delay",
-                      overrides=["apps/io.x/tasks/io.x.refresh/earliest_begin=1h"])
+    s = load_scenario(
+        path, variant="short-delay", overrides=["apps/io.x/tasks/io.x.refresh/earliest_begin=1h"]
+    )
     assert [t.earliest_begin.delay_ms for t in s.tasks] == [60 * M, None, 15 * M]
 
 

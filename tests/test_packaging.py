@@ -28,13 +28,22 @@ def test_version_comes_from_the_package_metadata():
 
 
 def test_shell_completion_is_offered_and_completes():
-    done = subprocess.run([sys.executable, "-m", "bgreplay", "--show-completion", "bash"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay", "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and "_BGREPLAY_COMPLETE" in done.stdout
-    env = {"_BGREPLAY_COMPLETE": "complete_bash", "COMP_WORDS": "bgreplay run --ev",
-           "COMP_CWORD": "2", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "bgreplay"], capture_output=True, text=True,
-                          timeout=60, env=env)
+    env = {
+        "_BGREPLAY_COMPLETE": "complete_bash",
+        "COMP_WORDS": "bgreplay run --ev",
+        "COMP_CWORD": "2",
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bgreplay"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert done.stdout.split() == ["--events"], done.stderr
 
 
@@ -42,8 +51,12 @@ def test_shell_completion_is_offered_and_completes():
 def dist(tmp_path_factory):
     """The sdist and the wheel, built as a release would be (no network: --no-isolation)."""
     out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out),
-                           str(ROOT)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "deprecated" not in done.stderr.lower(), done.stderr
     return out
@@ -67,15 +80,36 @@ def test_the_sdist_runs_its_own_tests(dist, tmp_path):
     with tarfile.open(sdist) as tar:
         tar.extractall(tmp_path, filter="data")
     top = next(tmp_path.iterdir())
-    for needed in ("tests/conftest.py", "tests/fixtures_sqlite.py", "tests/cases",
-                   "scenarios/pixar-film-tracker.yaml", "traces/commuter-week.csv",
-                   "fuzz/cases.py", "docs/limits.md", "LICENSE"):
+    for needed in (
+        "tests/conftest.py",
+        "tests/fixtures_sqlite.py",
+        "tests/cases",
+        "scenarios/pixar-film-tracker.yaml",
+        "traces/commuter-week.csv",
+        "fuzz/cases.py",
+        "docs/limits.md",
+        "LICENSE",
+    ):
         assert (top / needed).exists(), needed
     # a few quick test files, run from the unpacked sdist with its own package first
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "tests/test_durations.py", "tests/test_scenario_yamlnodes.py",
-                           "tests/test_lint_rules.py"], cwd=top, capture_output=True, text=True,
-                          timeout=300, env={"PYTHONPATH": str(top), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_durations.py",
+            "tests/test_scenario_yamlnodes.py",
+            "tests/test_lint_rules.py",
+        ],
+        cwd=top,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(top), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert "[100%]" in done.stdout
 
@@ -96,24 +130,35 @@ def _workflow() -> str:
 
 
 def test_the_readme_workflow_passes_actionlint(tmp_path):
-    actionlint = shutil.which("actionlint", path=str(ROOT / ".venv" / "bin")) or \
-        shutil.which("actionlint")
+    actionlint = shutil.which("actionlint", path=str(ROOT / ".venv" / "bin")) or shutil.which(
+        "actionlint"
+    )
     if actionlint is None:
         pytest.skip("actionlint is not installed (make installs it with the dev extra)")
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "bgreplay.yml").write_text(_workflow())
     bindir = str(ROOT / ".venv" / "bin")
-    done = subprocess.run([actionlint, "-shellcheck", shutil.which("shellcheck", path=bindir)
-                           or "", str(workflows / "bgreplay.yml")], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            actionlint,
+            "-shellcheck",
+            shutil.which("shellcheck", path=bindir) or "",
+            str(workflows / "bgreplay.yml"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_readme_workflow_maps_ci_variables_and_pins_a_real_ref():
     workflow = yaml.safe_load(_workflow())
-    install = next(s for s in workflow["jobs"]["bgreplay"]["steps"]
-                   if s.get("name") == "Install bgreplay")
+    install = next(
+        s for s in workflow["jobs"]["bgreplay"]["steps"] if s.get("name") == "Install bgreplay"
+    )
     assert install["env"]["BGREPLAY_REPO"] == "${{ vars.BGREPLAY_REPO }}"
     assert "@v0.1.0" not in README  # no such tag exists
 
@@ -129,10 +174,23 @@ def test_trace_generate_says_which_zone_it_used(tmp_path):
     from fuzz.cases import inside
 
     with inside(tmp_path):
-        quiet = run_in_process(["trace", "generate", "--persona", "office_worker", "--days", "1",
-                                "--timezone", "Europe/Paris", "-o", "a.csv"])
-        said = run_in_process(["trace", "generate", "--persona", "office_worker", "--days", "1",
-                               "-o", "b.csv"])
+        quiet = run_in_process(
+            [
+                "trace",
+                "generate",
+                "--persona",
+                "office_worker",
+                "--days",
+                "1",
+                "--timezone",
+                "Europe/Paris",
+                "-o",
+                "a.csv",
+            ]
+        )
+        said = run_in_process(
+            ["trace", "generate", "--persona", "office_worker", "--days", "1", "-o", "b.csv"]
+        )
     assert quiet.code == said.code == 0
     assert "--timezone" not in quiet.stderr
     assert "no --timezone given: the trace's wall times are UTC" in said.stderr

@@ -28,18 +28,42 @@ APPS = [("io.cocoabytes.filmtracker", None), ("io.example.news", None), ("io.exa
 #                     peak; T§3.10: traveller 0.35
 #   charged overnight T§3.5: 64 % charge overnight; T§3.10 night-charge probability per persona
 RANGES = {
-    "office_worker": {"interactions": (50, 90), "screen_min": (100, 200),
-                      "wifi_share": (0.45, 0.70), "charged": 0.75},
-    "heavy_user": {"interactions": (80, 160), "screen_min": (180, 330),
-                   "wifi_share": (0.50, 0.80), "charged": 0.60},
-    "light_user": {"interactions": (10, 50), "screen_min": (20, 90),
-                   "wifi_share": (0.40, 0.70), "charged": 0.55},
-    "shift_worker": {"interactions": (40, 85), "screen_min": (90, 200),
-                     "wifi_share": (0.40, 0.70), "charged": 0.65},
-    "traveller": {"interactions": (55, 110), "screen_min": (120, 250),
-                  "wifi_share": (0.20, 0.50), "charged": 0.45},
-    "never_opens": {"interactions": (40, 90), "screen_min": (80, 160),
-                    "wifi_share": (0.45, 0.70), "charged": 0.60},
+    "office_worker": {
+        "interactions": (50, 90),
+        "screen_min": (100, 200),
+        "wifi_share": (0.45, 0.70),
+        "charged": 0.75,
+    },
+    "heavy_user": {
+        "interactions": (80, 160),
+        "screen_min": (180, 330),
+        "wifi_share": (0.50, 0.80),
+        "charged": 0.60,
+    },
+    "light_user": {
+        "interactions": (10, 50),
+        "screen_min": (20, 90),
+        "wifi_share": (0.40, 0.70),
+        "charged": 0.55,
+    },
+    "shift_worker": {
+        "interactions": (40, 85),
+        "screen_min": (90, 200),
+        "wifi_share": (0.40, 0.70),
+        "charged": 0.65,
+    },
+    "traveller": {
+        "interactions": (55, 110),
+        "screen_min": (120, 250),
+        "wifi_share": (0.20, 0.50),
+        "charged": 0.45,
+    },
+    "never_opens": {
+        "interactions": (40, 90),
+        "screen_min": (80, 160),
+        "wifi_share": (0.45, 0.70),
+        "charged": 0.60,
+    },
 }
 
 
@@ -53,8 +77,9 @@ def _stats(name: str, seed: int, days: int = 28) -> pl.DataFrame:
 def test_28_days_fall_inside_the_published_ranges(name: str, seed: int) -> None:
     stats = _stats(name, seed)
     assert stats.height == 28
-    for column, (lo, hi) in ((c, RANGES[name][c]) for c in
-                             ("interactions", "screen_min", "wifi_share")):
+    for column, (lo, hi) in (
+        (c, RANGES[name][c]) for c in ("interactions", "screen_min", "wifi_share")
+    ):
         mean, median = stats[column].mean(), stats[column].median()
         assert lo <= mean <= hi, f"{name} {column} mean {mean:.2f} outside {lo}-{hi}"
         assert lo <= median <= hi, f"{name} {column} median {median:.2f} outside {lo}-{hi}"
@@ -66,10 +91,20 @@ def test_28_days_fall_inside_the_published_ranges(name: str, seed: int) -> None:
 
 
 def test_app_opens_follow_the_rank_law_and_explicit_rates() -> None:
-    trace = generate_trace("office_worker", 28, START, "UTC", 1,
-                           [("io.first", None), ("io.second", None), ("io.fixed", 10.0)])
-    opens = pl.DataFrame([r._asdict() for r in trace.records]).filter(
-        pl.col("kind") == "app").group_by("subject").len()
+    trace = generate_trace(
+        "office_worker",
+        28,
+        START,
+        "UTC",
+        1,
+        [("io.first", None), ("io.second", None), ("io.fixed", 10.0)],
+    )
+    opens = (
+        pl.DataFrame([r._asdict() for r in trace.records])
+        .filter(pl.col("kind") == "app")
+        .group_by("subject")
+        .len()
+    )
     count = dict(opens.iter_rows())
     assert count["io.first"] > count["io.second"] > 0  # rank 3 above rank 4 (T§3.4)
     assert 0.8 * 280 <= count["io.fixed"] <= 1.2 * 280  # 10 opens a day, as asked
@@ -105,15 +140,21 @@ def _check_invariants(trace) -> None:
             assert k >= 0 and unlocked[k].start <= a.start and a.end <= unlocked[k].end, a
     network = by_key[("network", None)]
     assert network[0].start == trace.start_ms and network[-1].end == trace.end_ms
-    assert all(a.end == b.start and a.value != b.value
-               for a, b in zip(network, network[1:], strict=False))
+    assert all(
+        a.end == b.start and a.value != b.value for a, b in zip(network, network[1:], strict=False)
+    )
     assert {r.value for r in network} <= {"wifi", "cellular", "none"}
 
 
 @pytest.mark.parametrize("name", sorted(PERSONAS))
-@pytest.mark.parametrize("zone,start", [("Europe/Paris", datetime(2026, 3, 20, 7, 30)),
-                                        ("America/New_York", datetime(2026, 10, 25)),
-                                        ("Asia/Kolkata", datetime(2026, 1, 1))])
+@pytest.mark.parametrize(
+    "zone,start",
+    [
+        ("Europe/Paris", datetime(2026, 3, 20, 7, 30)),
+        ("America/New_York", datetime(2026, 10, 25)),
+        ("Asia/Kolkata", datetime(2026, 1, 1)),
+    ],
+)
 def test_rows_are_sorted_non_overlapping_and_apps_lie_inside_unlocked(name, zone, start) -> None:
     _check_invariants(generate_trace(name, 16, start, zone, 5, APPS))
 
@@ -131,10 +172,14 @@ def test_traveller_changes_time_zone_and_rows_follow_it() -> None:
     assert {m.value for m in moves} - {"Europe/Paris"}
     frame = trace.frame()
     for move in moves[:2]:
-        row = frame.filter(pl.col("kind") == "timezone").filter(
-            pl.col("value") == move.value).row(0, named=True)
+        row = (
+            frame.filter(pl.col("kind") == "timezone")
+            .filter(pl.col("value") == move.value)
+            .row(0, named=True)
+        )
         offset = ZoneInfo(move.value).utcoffset(
-            datetime.fromisoformat(row["start"]).replace(tzinfo=None))
+            datetime.fromisoformat(row["start"]).replace(tzinfo=None)
+        )
         assert datetime.fromisoformat(row["start"]).utcoffset() == offset
     assert any(r.kind == "network" and r.value == "none" for r in trace.records)  # the flight
     _check_invariants(trace)
@@ -152,8 +197,9 @@ def test_a_short_trace_is_the_start_of_a_long_one() -> None:
     short = generate_trace("shift_worker", 7, START, "Europe/Paris", 9, APPS)
     long = generate_trace("shift_worker", 28, START, "Europe/Paris", 9, APPS)
     cut = short.start_ms + 5 * 86_400_000
-    assert [r for r in short.records if (r.end or r.start) < cut] == \
-        [r for r in long.records if (r.end or r.start) < cut]
+    assert [r for r in short.records if (r.end or r.start) < cut] == [
+        r for r in long.records if (r.end or r.start) < cut
+    ]
 
 
 def test_adding_an_app_does_not_move_another_apps_opens() -> None:
@@ -237,5 +283,6 @@ def test_a_year_is_generated_without_trouble() -> None:
     assert trace.end_ms - trace.start_ms == 365 * 86_400_000 + 0  # DST shifts cancel over a year
     assert len(trace.records) > 40_000
     first, last = trace.records[0], trace.records[-1]
-    assert datetime.fromtimestamp(last.start / 1000) - datetime.fromtimestamp(first.start / 1000) \
-        > timedelta(days=364)
+    assert datetime.fromtimestamp(last.start / 1000) - datetime.fromtimestamp(
+        first.start / 1000
+    ) > timedelta(days=364)

@@ -23,9 +23,23 @@ def _cli(monkeypatch, capsys):
 
     return run
 
-GENERATE = ["trace", "generate", "--persona", "office_worker", "--days", "3", "--start",
-            "2026-03-02T00:00", "--timezone", "Europe/Paris", "--app", "io.cocoabytes.filmtracker",
-            "--app", "io.example.news:4"]
+
+GENERATE = [
+    "trace",
+    "generate",
+    "--persona",
+    "office_worker",
+    "--days",
+    "3",
+    "--start",
+    "2026-03-02T00:00",
+    "--timezone",
+    "Europe/Paris",
+    "--app",
+    "io.cocoabytes.filmtracker",
+    "--app",
+    "io.example.news:4",
+]
 
 
 def test_generate_is_byte_identical_and_atomic(tmp_path) -> None:
@@ -49,8 +63,16 @@ def test_generate_is_byte_identical_and_atomic(tmp_path) -> None:
 
 
 def test_bad_options_exit_2_with_a_fix_and_no_traceback(tmp_path) -> None:
-    code, _, err = run_cli("trace", "generate", "--persona", "ofice_worker", "--app", "io.x:abc",
-                           "-o", str(tmp_path / "x.csv"))
+    code, _, err = run_cli(
+        "trace",
+        "generate",
+        "--persona",
+        "ofice_worker",
+        "--app",
+        "io.x:abc",
+        "-o",
+        str(tmp_path / "x.csv"),
+    )
     assert code == 2 and "did you mean 'office_worker'" in err and "Traceback" not in err
     bad = tmp_path / "bad.csv"
     bad.write_text("start,end,kind,value,subject\n2026-03-02T25:00,,boot,,\n")
@@ -62,13 +84,28 @@ def test_bad_options_exit_2_with_a_fix_and_no_traceback(tmp_path) -> None:
 def test_personas_lists_parameters_with_sources(cli) -> None:
     code, out, err = cli("personas")
     assert code == 0, err
-    for name in ("office_worker", "heavy_user", "light_user", "shift_worker", "traveller",
-                 "never_opens", "T§3.1", "T§3.5", "night_charge_p"):
+    for name in (
+        "office_worker",
+        "heavy_user",
+        "light_user",
+        "shift_worker",
+        "traveller",
+        "never_opens",
+        "T§3.1",
+        "T§3.5",
+        "night_charge_p",
+    ):
         assert name in out
     code, out, _ = cli("personas", "--format", "json")
     doc = json.loads(out)
-    assert set(doc) == {"office_worker", "heavy_user", "light_user", "shift_worker",
-                        "traveller", "never_opens"}
+    assert set(doc) == {
+        "office_worker",
+        "heavy_user",
+        "light_user",
+        "shift_worker",
+        "traveller",
+        "never_opens",
+    }
     param = doc["office_worker"]["parameters"]["sessions_median"]
     assert param["value"] == 70.0 and "T§3.1" in param["source"]
     code, out, _ = cli("personas", "traveller")
@@ -78,7 +115,12 @@ def test_personas_lists_parameters_with_sources(cli) -> None:
 
 
 def test_every_trace_command_has_an_example(cli) -> None:
-    for args in (["trace", "generate"], ["trace", "show"], ["trace", "import", "knowledgec"],
-                 ["trace", "import", "powerlog"], ["personas"]):
+    for args in (
+        ["trace", "generate"],
+        ["trace", "show"],
+        ["trace", "import", "knowledgec"],
+        ["trace", "import", "powerlog"],
+        ["personas"],
+    ):
         code, out, _ = cli(*args, "--help")
         assert code == 0 and "Example:" in out, args

@@ -43,8 +43,7 @@ def test_day_stats_of_a_small_trace() -> None:
 
 
 def test_day_stats_accepts_frames_traces_and_naive_times() -> None:
-    frame = pl.DataFrame(ROWS, schema=["start", "end", "kind", "value", "subject"],
-                         orient="row")
+    frame = pl.DataFrame(ROWS, schema=["start", "end", "kind", "value", "subject"], orient="row")
     assert day_stats(frame).equals(day_stats(ROWS))
     naive = [(s[:19], e and e[:19], k, v, sub) for s, e, k, v, sub in ROWS]
     assert day_stats(naive).equals(day_stats(ROWS))
@@ -56,19 +55,29 @@ def test_day_stats_accepts_frames_traces_and_naive_times() -> None:
 def test_iso_keeps_the_wall_clock_and_offset() -> None:
     assert iso(1772434800000, 3_600_000) == "2026-03-02T08:00:00+01:00"
     assert iso(1772434800250, -19_800_000) == "2026-03-02T01:30:00.250-05:30"
-    rows = [TraceRow(1772434800000, 1772434860000, "unlocked"),
-            TraceRow(1772434800000, None, "boot", offset=32_400_000)]
+    rows = [
+        TraceRow(1772434800000, 1772434860000, "unlocked"),
+        TraceRow(1772434800000, None, "boot", offset=32_400_000),
+    ]
     frame = to_frame(rows, Offsets([(0, 3_600_000)]), source="test")
-    assert frame.row(0) == ("2026-03-02T08:00:00+01:00", "2026-03-02T08:01:00+01:00",
-                            "unlocked", None, None, "test", None)
+    assert frame.row(0) == (
+        "2026-03-02T08:00:00+01:00",
+        "2026-03-02T08:01:00+01:00",
+        "unlocked",
+        None,
+        None,
+        "test",
+        None,
+    )
     assert frame.row(1)[:2] == ("2026-03-02T16:00:00+09:00", None)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_same_inputs_same_bytes(tmp_path, suffix: str) -> None:
     def write(name: str, seed: int) -> bytes:
-        trace = generate_trace("traveller", 14, datetime(2026, 3, 2), "Europe/Paris", seed,
-                               [("io.a", None)])
+        trace = generate_trace(
+            "traveller", 14, datetime(2026, 3, 2), "Europe/Paris", seed, [("io.a", None)]
+        )
         return write_trace(tmp_path / f"{name}{suffix}", trace.frame()).read_bytes()
 
     assert write("a", 1) == write("b", 1)

@@ -35,8 +35,9 @@ DAYS = 5
 UPPER = {"prewarm_chance": 1.0, "prewarm_launch_code_share": 1.0, "process_residency": 0}
 
 
-def _replay(submit: Submit, intervals=None, points=(), days: int = DAYS, history="repeat",
-            **params):
+def _replay(
+    submit: Submit, intervals=None, points=(), days: int = DAYS, history="repeat", **params
+):
     sc = scenario(app(refresh(submit=submit)), days=days, device=Device(history=history))
     return run(sc, timeline(intervals or daily_life(days), points, days=days), **params)
 
@@ -94,16 +95,16 @@ def test_a_prewarmed_process_is_used_by_the_open_that_follows():
 
 
 def test_a_prewarm_without_the_launch_code_leaves_the_submit_to_the_open():
-    without = _replay(ON_LAUNCH, **{**UPPER, "prewarm_launch_code_share": 0.0,
-                                    "process_residency": 2 * H})
+    without = _replay(
+        ON_LAUNCH, **{**UPPER, "prewarm_launch_code_share": 0.0, "process_residency": 2 * H}
+    )
     assert {p.reason for p in of(without, "prewarmed")} == {"no_launch_code"}
     assert not _prewarm_submits(without)
     at_opens = {e.t for e in of(without, "submitted")} | {e.t for e in of(without, "replaced")}
     assert {e.t for e in of(without, "app_opened") if e.reason == "prewarmed"} <= at_opens
     # ... and one that ran it does not submit again at the open: the launch happened once
     with_code = _replay(ON_LAUNCH, **{**UPPER, "process_residency": 2 * H})
-    submits = {e.t for e in of(with_code, "submitted")} | {e.t for e in of(with_code,
-                                                                             "replaced")}
+    submits = {e.t for e in of(with_code, "submitted")} | {e.t for e in of(with_code, "replaced")}
     assert not {e.t for e in of(with_code, "app_opened") if e.reason == "prewarmed"} & submits
 
 
@@ -112,8 +113,9 @@ def test_submit_on_launch_at_the_upper_bound_misses_the_refresh_before_opens():
     submit replaces the request just before dasd meant to run it."""
     on_launch, on_background = _replay(ON_LAUNCH, **UPPER), _replay(ON_BACKGROUND, **UPPER)
     assert len(of(on_launch, "launched")) < len(of(on_background, "launched")) / 2
-    stale = [sum(e.t - e.fetched_at for e in of(r, "app_opened")) for r in (on_launch,
-                                                                           on_background)]
+    stale = [
+        sum(e.t - e.fetched_at for e in of(r, "app_opened")) for r in (on_launch, on_background)
+    ]
     assert stale[0] > 2 * stale[1]
     # without pre-warming the two triggers are alike: each replaces the request (F14)
     alike = [_replay(s, prewarm_lead=0) for s in (ON_LAUNCH, ON_BACKGROUND)]
@@ -140,12 +142,24 @@ def test_no_prewarm_before_the_predictor_has_seen_an_open():
 
 def test_no_prewarm_while_the_app_is_in_use_or_force_quit():
     # day 2: the app is open from 06:00 to 08:00, over the 06:30 pre-warm for the 07:31 open
-    long_session = [i for i in daily_life(DAYS) if not (i.start // D == 1 and i.start % D < 8 * H
-                                                         and i.kind in ("app", "unlocked"))]
-    long_session += [replace(long_session[0], start=D + 6 * H, end=D + 8 * H, kind="unlocked",
-                             value=None, subject=None),
-                     replace(long_session[0], start=D + 6 * H, end=D + 8 * H, kind="app",
-                             value=None, subject="io.x")]
+    long_session = [
+        i
+        for i in daily_life(DAYS)
+        if not (i.start // D == 1 and i.start % D < 8 * H and i.kind in ("app", "unlocked"))
+    ]
+    long_session += [
+        replace(
+            long_session[0],
+            start=D + 6 * H,
+            end=D + 8 * H,
+            kind="unlocked",
+            value=None,
+            subject=None,
+        ),
+        replace(
+            long_session[0], start=D + 6 * H, end=D + 8 * H, kind="app", value=None, subject="io.x"
+        ),
+    ]
     busy = _replay(ON_LAUNCH, long_session, **UPPER)
     assert not [p for p in of(busy, "prewarmed") if D + 6 * H <= p.t < D + 8 * H]
     # force quit on day 3 at 10:00: no pre-warm until the user opens the app again (F47)
@@ -162,8 +176,11 @@ def test_prewarms_never_depend_on_the_trace_ahead():
     params = {"prewarm_chance": 0.5, "process_residency": 3 * H}
     full = _replay(ON_LAUNCH, history="none", **params)
     for cut in (D + 7 * H, 2 * D + 11 * H + 30 * M, 3 * D + 20 * H):
-        kept = [i if i.end <= cut else replace(i, end=DAYS * D)
-                for i in daily_life(DAYS) if i.start < cut]
+        kept = [
+            i if i.end <= cut else replace(i, end=DAYS * D)
+            for i in daily_life(DAYS)
+            if i.start < cut
+        ]
         cut_run = _replay(ON_LAUNCH, kept, history="none", **params)
         before = [e for e in full.events if e.t < cut]
         assert [e for e in cut_run.events if e.t < cut] == before
@@ -171,12 +188,26 @@ def test_prewarms_never_depend_on_the_trace_ahead():
 
 
 def test_explain_and_profiles_name_the_prewarm(run_cli):
-    upper = [arg for name, value in (("prewarm_chance", "1"), ("prewarm_launch_code_share", "1"),
-                                     ("process_residency", "0s"))
-             for arg in ("--set", f"scheduler/params/{name}={value}")]
-    code, out, err = run_cli("explain", "scenarios/pixar-film-tracker.yaml", "--variant",
-                             "every-launch", "--task", "io.cocoabytes.filmtracker.refresh",
-                             "--at", "2026-03-03T07:40", *upper)
+    upper = [
+        arg
+        for name, value in (
+            ("prewarm_chance", "1"),
+            ("prewarm_launch_code_share", "1"),
+            ("process_residency", "0s"),
+        )
+        for arg in ("--set", f"scheduler/params/{name}={value}")
+    ]
+    code, out, err = run_cli(
+        "explain",
+        "scenarios/pixar-film-tracker.yaml",
+        "--variant",
+        "every-launch",
+        "--task",
+        "io.cocoabytes.filmtracker.refresh",
+        "--at",
+        "2026-03-03T07:40",
+        *upper,
+    )
     assert code == 0, err
     text = " ".join(out.split())
     assert re.search(r"submitted at Tue 03-03 07:00 \(app_launch, pre-warm launch \(F93\)", text)

@@ -14,7 +14,7 @@ FLAGSHIP = ROOT / "scenarios" / "pixar-film-tracker.yaml"
 
 def _readme_scenario() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## What a scenario says"):]
+    section = text[text.index("## What a scenario says") :]
     return re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
 
 

@@ -33,8 +33,7 @@ apps:
 """
 
 
-def test_a_handler_without_a_network_fails_with_no_network_everywhere(write_scenario,
-                                                                       run_cli):
+def test_a_handler_without_a_network_fails_with_no_network_everywhere(write_scenario, run_cli):
     path = str(write_scenario(NO_NETWORK))
     code, out, err = run_cli("run", path, "--events")
     assert code == 0, err
@@ -44,8 +43,9 @@ def test_a_handler_without_a_network_fails_with_no_network_everywhere(write_scen
     assert code == 0, err
     rows = [json.loads(line) for line in out.splitlines()]
     completed = [r for r in rows if r["event"] == "completed"]
-    assert completed and all(r["reason"] == "failure" and r["detail"].startswith("no network")
-                             for r in completed)
+    assert completed and all(
+        r["reason"] == "failure" and r["detail"].startswith("no network") for r in completed
+    )
     launched = next(r for r in rows if r["event"] == "launched")
     during = f"{int(launched['t']) + 5}s"  # five seconds into the run: since the start
     code, out, err = run_cli("explain", path, "--task", "io.x.refresh", "--at", during)
@@ -56,9 +56,14 @@ def test_a_handler_without_a_network_fails_with_no_network_everywhere(write_scen
 
 
 def test_explain_groups_evaluations_by_request_and_says_what_became_of_each(run_cli):
-    code, out, err = run_cli("explain", "scenarios/pixar-film-tracker.yaml",
-                             "--task", "io.cocoabytes.filmtracker.refresh", "--at",
-                             "2026-03-04T08:30")
+    code, out, err = run_cli(
+        "explain",
+        "scenarios/pixar-film-tracker.yaml",
+        "--task",
+        "io.cocoabytes.filmtracker.refresh",
+        "--at",
+        "2026-03-04T08:30",
+    )
     assert code == 0, err
     lines = out.splitlines()
     headers = [i for i, line in enumerate(lines) if line.startswith("── request ")]
@@ -71,8 +76,13 @@ def test_explain_groups_evaluations_by_request_and_says_what_became_of_each(run_
     assert "request 16: submitted Tue 03-03 21:45 (app_background)" in out
     assert "request 16 launched at Wed 03-04 07:45" in out
     assert "not re-scored from Wed 03-04 10:10" in out  # why ticks are missing
-    code, out, err = run_cli("explain", "scenarios/pitfalls/submit-on-every-launch.yaml",
-                             "--task", "io.cocoabytes.filmtracker.refresh", "--at",
-                             "2026-03-03T06:40")
+    code, out, err = run_cli(
+        "explain",
+        "scenarios/pitfalls/submit-on-every-launch.yaml",
+        "--task",
+        "io.cocoabytes.filmtracker.refresh",
+        "--at",
+        "2026-03-03T06:40",
+    )
     assert code == 0, err
     assert "was replaced at" in out or "launched at" in out

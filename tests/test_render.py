@@ -39,12 +39,16 @@ def block_lines(text: str, heading: str) -> list[str]:
 
 # -- golden files -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("case", "options"), [
-    ("run.txt", {}),
-    ("events.txt", {"events": True}),
-    ("quiet.txt", {"quiet": True}),
-    ("mornings.txt", {"window": Window(daily=(6 * H + 30 * M, 9 * H + 30 * M))}),
-])
+
+@pytest.mark.parametrize(
+    ("case", "options"),
+    [
+        ("run.txt", {}),
+        ("events.txt", {"events": True}),
+        ("quiet.txt", {"quiet": True}),
+        ("mornings.txt", {"window": Window(daily=(6 * H + 30 * M, 9 * H + 30 * M))}),
+    ],
+)
 def test_news_goldens(request, case, options):
     text = render(rf.news_result(), lint=rf.findings(), **options)
     check_golden(request, f"render-news/{case}", text)
@@ -52,23 +56,29 @@ def test_news_goldens(request, case, options):
 
 def test_news_summary_json_golden(request):
     doc = summary_document(rf.news_result(), lint=rf.findings())
-    check_golden(request, "render-news/summary.json",
-                 json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    check_golden(
+        request, "render-news/summary.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    )
 
 
-@pytest.mark.parametrize(("case", "make"), [
-    ("render-dst/spring-forward.txt", rf.dst_result),
-    ("render-dst/fall-back.txt", rf.fall_back_result),
-])
+@pytest.mark.parametrize(
+    ("case", "make"),
+    [
+        ("render-dst/spring-forward.txt", rf.dst_result),
+        ("render-dst/fall-back.txt", rf.fall_back_result),
+    ],
+)
 def test_dst_goldens(request, case, make):
     check_golden(request, case, render(make()))
 
 
 # -- layout -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("width", [40, 60, 80, 100, 120, 160])
-@pytest.mark.parametrize("options", [{}, {"events": True}, {"quiet": True},
-                                     {"window": Window(start=10 * H, end=34 * H)}])
+@pytest.mark.parametrize(
+    "options", [{}, {"events": True}, {"quiet": True}, {"window": Window(start=10 * H, end=34 * H)}]
+)
 def test_no_line_is_wider_than_the_console(width, options):
     for result in (rf.news_result(), rf.fall_back_result()):
         text = render(result, width, lint=rf.findings(), **options)
@@ -89,7 +99,7 @@ def test_day_lanes_are_96_cells_at_15_minutes():
     lane = next(line for line in lines if line.startswith("pwr "))
     assert len(lane) == 100  # plugged until midnight: the lane reaches the last cell
     assert lane[4:32] == "█" * 28  # 00:00-07:00
-    assert lane[4 + 92:] == "█" * 4  # 23:00-24:00
+    assert lane[4 + 92 :] == "█" * 4  # 23:00-24:00
 
 
 def test_plain_output_has_no_escape_codes_and_colour_output_has_them(monkeypatch):
@@ -110,16 +120,19 @@ def test_plain_output_has_no_escape_codes_and_colour_output_has_them(monkeypatch
     assert ESC.search(coloured)
     bare = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
     assert [line.rstrip() for line in bare.splitlines()] == render(
-        rf.news_result(), lint=rf.findings()).splitlines()  # same layout, colour only added
+        rf.news_result(), lint=rf.findings()
+    ).splitlines()  # same layout, colour only added
 
 
 def test_non_terminal_output_is_plain_without_trailing_spaces():
     assert theme.wants_plain(io.StringIO())
-    assert not [line for line in render(rf.news_result(), events=True).splitlines()
-                if line != line.rstrip()]
+    assert not [
+        line for line in render(rf.news_result(), events=True).splitlines() if line != line.rstrip()
+    ]
 
 
 # -- DST ------------------------------------------------------------------------------------------
+
 
 def test_spring_forward_day_has_23_hours():
     text = render(rf.dst_result())
@@ -149,6 +162,7 @@ def test_a_25_hour_day_at_100_columns_uses_20_minute_cells():
 
 # -- windows --------------------------------------------------------------------------------------
 
+
 def test_daily_window_zooms_with_finer_cells_on_every_day():
     view = build_timeline(rf.news_result(), 100, Window(daily=(7 * H, 8 * H)))
     assert view.grid.cell_ms == M  # one hour in 1-minute cells
@@ -157,7 +171,7 @@ def test_daily_window_zooms_with_finer_cells_on_every_day():
     assert "07:00–08:00" in text
     lane = next(line for line in block_lines(text, "Mon 2026-03-02") if line.startswith("unl"))
     pad = view.grid.label_width + 1
-    assert lane[pad + 29:pad + 41].rstrip() == " " + "█" * 10  # the 07:30 open, ten minutes
+    assert lane[pad + 29 : pad + 41].rstrip() == " " + "█" * 10  # the 07:30 open, ten minutes
 
 
 def test_absolute_window_is_split_at_local_midnight():
@@ -168,6 +182,7 @@ def test_absolute_window_is_split_at_local_midnight():
 
 
 # -- lanes and legend -----------------------------------------------------------------------------
+
 
 def test_task_lanes_show_every_kind_of_mark():
     text = render(rf.news_result())
@@ -187,10 +202,15 @@ def test_task_lanes_show_every_kind_of_mark():
 
 def test_legend_maps_every_throttle_letter_drawn():
     text = render(rf.news_result())
-    legend = text[text.index("Legend"):text.index("Tasks")]
-    for letter, title in (("S", "Score below threshold"), ("B", "Battery level"),
-                          ("A", "Application"), ("L", "Low Power Mode"), ("Q", "App switcher"),
-                          ("C", "Critically low battery")):
+    legend = text[text.index("Legend") : text.index("Tasks")]
+    for letter, title in (
+        ("S", "Score below threshold"),
+        ("B", "Battery level"),
+        ("A", "Application"),
+        ("L", "Low Power Mode"),
+        ("Q", "App switcher"),
+        ("C", "Critically low battery"),
+    ):
         assert f"{letter} {title}" in legend
     assert "ref io.example.news.refresh (refresh)" in legend
 
@@ -198,14 +218,22 @@ def test_legend_maps_every_throttle_letter_drawn():
 def test_header_names_everything_and_lint_findings_one_line_each():
     lines = render(rf.news_result(), lint=rf.findings()).splitlines()
     head = "\n".join(lines[:12])
-    for fact in ("News digest — two days", "scenarios/news-digest.yaml", "ios-26",
-                 "iPhone · iOS 26.1", "Mon 2026-03-02 00:00 → Wed 2026-03-04 00:00 Europe/Paris "
-                 "(2 days)", "seed     11", "variant  base", "2 findings"):
+    for fact in (
+        "News digest — two days",
+        "scenarios/news-digest.yaml",
+        "ios-26",
+        "iPhone · iOS 26.1",
+        "Mon 2026-03-02 00:00 → Wed 2026-03-04 00:00 Europe/Paris (2 days)",
+        "seed     11",
+        "variant  base",
+        "2 findings",
+    ):
         assert fact in head
     assert sum(1 for line in lines if line.lstrip().startswith(("BGR008", "BGR013"))) == 2
 
 
 # -- summaries ------------------------------------------------------------------------------------
+
 
 def test_summary_numbers_come_from_the_metrics():
     result = rf.news_result()
@@ -217,8 +245,10 @@ def test_summary_numbers_come_from_the_metrics():
     assert refresh["submit_errors_by_code"] == {"unavailable": 1}
     assert refresh["kills_by_reason"] == {"watchdog": 1}
     assert refresh["expirations"] == 2 and refresh["failures"] == 1
-    assert refresh["throttled_by_policy"]["app_switcher"] == table[
-        (rf.REFRESH, "throttled_time.app_switcher")]
+    assert (
+        refresh["throttled_by_policy"]["app_switcher"]
+        == table[(rf.REFRESH, "throttled_time.app_switcher")]
+    )
     app = got["apps"][0]
     assert app["opens"] == 6
     assert app["staleness_max"] == 36600.0

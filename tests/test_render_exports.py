@@ -37,14 +37,34 @@ def test_html_page_is_self_contained_with_its_data(tmp_path):
     assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", page)
     data = _data(page)
     assert [lane["label"] for lane in data["lanes"]] == [
-        "unlocked", "plugged", "network", "lpm/heat", "battery", "refresh", "processing"]
+        "unlocked",
+        "plugged",
+        "network",
+        "lpm/heat",
+        "battery",
+        "refresh",
+        "processing",
+    ]
     assert len(data["days"]) == 2 and data["duration"] == 2 * rf.D
     kinds = {e[2] for e in data["events"]}
-    assert {"submitted", "launched", "completed_success", "completed_failure", "expired",
-            "killed", "submit_failed", "device_force quit"} <= kinds
+    assert {
+        "submitted",
+        "launched",
+        "completed_success",
+        "completed_failure",
+        "expired",
+        "killed",
+        "submit_failed",
+        "device_force quit",
+    } <= kinds
     meanings = {m["meaning"] for m in data["marks"]}
-    assert {"throttled: Battery level", "throttled: App switcher", "pending", "running",
-            "io.example.news in use"} <= meanings
+    assert {
+        "throttled: Battery level",
+        "throttled: App switcher",
+        "pending",
+        "running",
+        "io.example.news in use",
+    } <= meanings
     assert "Freshness at open" in page and "BGR013" in page
     path = tmp_path / "timeline.html"
     write_html(rf.news_result(), path)
@@ -75,9 +95,11 @@ def test_progress_bar_replays_the_same(monkeypatch, tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(
         "bgreplay: 1\nname: p\nstart: 2026-03-02T00:00\nduration: 3d\n"
-        "device:\n  timeline:\n    daily:\n      - {unlocked: \"08:00\", for: 10m, app: io.x}\n"
+        'device:\n  timeline:\n    daily:\n      - {unlocked: "08:00", for: 10m, app: io.x}\n'
         "apps:\n  io.x:\n    background_modes: [fetch]\n    permitted_identifiers: [io.x.r]\n"
-        "    tasks:\n      io.x.r: {type: refresh, earliest_begin: 1h}\n", encoding="utf-8")
+        "    tasks:\n      io.x.r: {type: refresh, earliest_begin: 1h}\n",
+        encoding="utf-8",
+    )
     scenario = api.load_scenario(path)
     timeline = api.load_timeline(scenario)
     clock = iter(range(0, 1000, 2))  # every call to the clock is two seconds later
@@ -96,8 +118,7 @@ def test_html_runs_are_bars_from_launch_to_end_with_their_duration():
     assert (end - start, took) == (36_000, "36s")  # launch to the kill, not a point
     assert "run #3" in text and "after expiring" in text and "watchdog" in text
     assert runs[(processing, "success")][4] == "3m40s"
-    assert {outcome for _, _, _, outcome, _, _ in data["runs"]} == {"success", "failure",
-                                                                     "killed"}
+    assert {outcome for _, _, _, outcome, _, _ in data["runs"]} == {"success", "failure", "killed"}
 
 
 def test_html_day_summary_lists_launches_throttling_and_staleness_at_each_open():

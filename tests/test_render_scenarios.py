@@ -14,10 +14,13 @@ from bgreplay.render.report import render_run
 from bgreplay.render.theme import make_console
 
 
-@pytest.mark.parametrize(("scenario", "case"), [
-    ("scenarios/pixar-film-tracker.yaml", "flagship/run.txt"),
-    ("scenarios/spring-forward.yaml", "spring-forward/run.txt"),
-])
+@pytest.mark.parametrize(
+    ("scenario", "case"),
+    [
+        ("scenarios/pixar-film-tracker.yaml", "flagship/run.txt"),
+        ("scenarios/spring-forward.yaml", "spring-forward/run.txt"),
+    ],
+)
 def test_scenario_report_golden(request, scenario, case):
     loaded = api.load_scenario(scenario)
     result = api.replay(loaded)

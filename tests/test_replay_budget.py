@@ -35,14 +35,17 @@ def flagship():
     return api.load_scenario(ROOT / "scenarios" / "pixar-film-tracker.yaml")
 
 
-@pytest.mark.parametrize("work,at_ms,refused", [
-    (MAX_REPLAY_WORK // 40, 1 * 3_600_000, False),  # early: a burst says little
-    (MAX_REPLAY_WORK // 16, 1 * 3_600_000, True),  # a real pace, far too fast for 7 days
-    (MAX_REPLAY_WORK // 2, 5 * DAY, False),  # on course for about 0.7 of the budget
-    (MAX_REPLAY_WORK // 2, 3 * DAY, False),  # about 1.2 of it: runs on, to the limit itself
-    (MAX_REPLAY_WORK // 2, 1 * DAY, True),  # about 3.5 of it
-    (MAX_REPLAY_WORK + 1, 7 * DAY - 1, True),  # over the budget itself
-])
+@pytest.mark.parametrize(
+    "work,at_ms,refused",
+    [
+        (MAX_REPLAY_WORK // 40, 1 * 3_600_000, False),  # early: a burst says little
+        (MAX_REPLAY_WORK // 16, 1 * 3_600_000, True),  # a real pace, far too fast for 7 days
+        (MAX_REPLAY_WORK // 2, 5 * DAY, False),  # on course for about 0.7 of the budget
+        (MAX_REPLAY_WORK // 2, 3 * DAY, False),  # about 1.2 of it: runs on, to the limit itself
+        (MAX_REPLAY_WORK // 2, 1 * DAY, True),  # about 3.5 of it
+        (MAX_REPLAY_WORK + 1, 7 * DAY - 1, True),  # over the budget itself
+    ],
+)
 def test_the_budget_refuses_by_pace_and_by_total(flagship, work, at_ms, refused):
     from bgreplay.api import check_replay_work
 

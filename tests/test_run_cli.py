@@ -76,8 +76,13 @@ def scenario_path(tmp_path_factory) -> Path:
 
 def bgreplay(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
-    return subprocess.run([sys.executable, "-c", BOOT, *args], capture_output=True, cwd=cwd or ROOT,
-                          env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", BOOT, *args],
+        capture_output=True,
+        cwd=cwd or ROOT,
+        env=env,
+        timeout=60,
+    )
 
 
 def expected_frame(path: Path, **load) -> pl.DataFrame:
@@ -109,6 +114,7 @@ def _cli(capsys, monkeypatch):
 
 # -- machine formats (subprocess round trips) ---------------------------------------------------
 
+
 def test_jsonl_round_trip(scenario_path):
     done = bgreplay("run", str(scenario_path), "--format", "jsonl")
     assert done.returncode == 0, done.stderr
@@ -128,8 +134,9 @@ def test_csv_round_trip_with_a_variant(scenario_path):
 
 def test_parquet_round_trip_needs_out(scenario_path, tmp_path):
     out = tmp_path / "events.parquet"
-    done = bgreplay("run", str(scenario_path), "--format", "parquet", "--out", str(out),
-                    "--seed", "5")
+    done = bgreplay(
+        "run", str(scenario_path), "--format", "parquet", "--out", str(out), "--seed", "5"
+    )
     assert done.returncode == 0, done.stderr
     assert b"events to" in done.stderr and done.stdout == b""
     assert pl.read_parquet(out).equals(expected_frame(scenario_path, overrides=["seed=5"]))
@@ -151,13 +158,25 @@ def test_text_in_a_pipe_is_plain_and_fits_100_columns(scenario_path):
 
 # -- options (in process) -------------------------------------------------------------------------
 
+
 def test_days_seed_and_profile_become_overrides(cli, scenario_path):
-    code, out, _ = cli("run", str(scenario_path), "--days", "1", "--seed", "9",
-                       "--profile", "ideal", "--quiet")
+    code, out, _ = cli(
+        "run", str(scenario_path), "--days", "1", "--seed", "9", "--profile", "ideal", "--quiet"
+    )
     assert code == 0
     assert "Tasks" in out and "Legend" not in out and "seed" not in out
-    code, out, _ = cli("run", str(scenario_path), "--days", "1", "--seed", "9",
-                       "--profile", "ideal", "--format", "json")
+    code, out, _ = cli(
+        "run",
+        str(scenario_path),
+        "--days",
+        "1",
+        "--seed",
+        "9",
+        "--profile",
+        "ideal",
+        "--format",
+        "json",
+    )
     doc = json.loads(out)
     assert doc["scenario"]["seed"] == 9
     assert doc["scenario"]["profile"] == "ideal"
@@ -167,16 +186,20 @@ def test_days_seed_and_profile_become_overrides(cli, scenario_path):
 
 
 def test_set_overrides_and_unknown_paths_are_input_errors(cli, scenario_path):
-    code, out, _ = cli("run", str(scenario_path), "--quiet", "--set",
-                       "apps/io.x.news/tasks/*refresh/earliest_begin=30m")
+    code, out, _ = cli(
+        "run",
+        str(scenario_path),
+        "--quiet",
+        "--set",
+        "apps/io.x.news/tasks/*refresh/earliest_begin=30m",
+    )
     assert code == 0
     code, _, err = cli("run", str(scenario_path), "--set", "apps/nope/x=1")
     assert code == 2 and "nope" in err
 
 
 def test_events_table_and_window(cli, scenario_path):
-    code, out, _ = cli("run", str(scenario_path), "--events", "--from", "07:00",
-                       "--to", "08:00")
+    code, out, _ = cli("run", str(scenario_path), "--events", "--from", "07:00", "--to", "08:00")
     assert code == 0
     assert "Task events" in out and "Legend" not in out
     times = re.findall(r"^(\d\d):(\d\d):\d\d ", out, flags=re.M)
@@ -184,18 +207,22 @@ def test_events_table_and_window(cli, scenario_path):
 
 
 def test_timeline_window_of_instants(cli, scenario_path):
-    code, out, _ = cli("run", str(scenario_path), "--from", "2026-03-02T20:00",
-                       "--to", "2026-03-03T02:00")
+    code, out, _ = cli(
+        "run", str(scenario_path), "--from", "2026-03-02T20:00", "--to", "2026-03-03T02:00"
+    )
     assert code == 0
     assert "Mon 2026-03-02  20:00–24:00" in out and "Tue 2026-03-03  00:00–02:00" in out
 
 
-@pytest.mark.parametrize(("start", "end", "message"), [
-    ("soon", None, "is not a duration"),
-    ("2026-03-02T09:00", "2026-03-02T08:00", "is not before"),
-    ("2026-04-01T00:00", None, "outside the replay"),
-    ("07:00", "07:00", "empty window"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("soon", None, "is not a duration"),
+        ("2026-03-02T09:00", "2026-03-02T08:00", "is not before"),
+        ("2026-04-01T00:00", None, "outside the replay"),
+        ("07:00", "07:00", "empty window"),
+    ],
+)
 def test_bad_windows_exit_2(cli, scenario_path, start, end, message):
     args = ["run", str(scenario_path), "--from", start] + (["--to", end] if end else [])
     code, _, err = cli(*args)
@@ -215,8 +242,7 @@ def test_text_out_is_written_atomically_and_plain(cli, scenario_path, tmp_path):
 
 def test_json_to_out(cli, scenario_path, tmp_path):
     out = tmp_path / "summary.json"
-    code, _, _ = cli("run", str(scenario_path), "--format", "json", "--out",
-                     str(out))
+    code, _, _ = cli("run", str(scenario_path), "--format", "json", "--out", str(out))
     assert code == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["scenario"]["name"] == "Tiny news reader"
@@ -225,13 +251,16 @@ def test_json_to_out(cli, scenario_path, tmp_path):
 
 # -- window parsing -------------------------------------------------------------------------------
 
+
 def test_parse_window_forms(scenario_path):
     scenario = api.load_scenario(scenario_path)
     clock = api.load_timeline(scenario).clock
     parse = run_cli.parse_window
     assert parse(None, None, scenario, clock) is None
-    assert parse("07:00", "09:30", scenario, clock).daily == (7 * HOUR_MS, 9 * HOUR_MS + 30 *
-                                                              MINUTE_MS)
+    assert parse("07:00", "09:30", scenario, clock).daily == (
+        7 * HOUR_MS,
+        9 * HOUR_MS + 30 * MINUTE_MS,
+    )
     assert parse("22:00", "06:00", scenario, clock).daily == (22 * HOUR_MS, 6 * HOUR_MS)
     assert parse("1d", "1d6h", scenario, clock).start == DAY_MS
     w = parse("2026-03-02T23:00+00:00", None, scenario, clock)  # midnight in Paris
@@ -242,8 +271,9 @@ def test_parse_window_forms(scenario_path):
 
 def test_svg_and_html_files(cli, scenario_path, tmp_path):
     svg, page = tmp_path / "run.svg", tmp_path / "run.html"
-    code, out, err = cli("run", str(scenario_path), "--quiet", "--svg", str(svg),
-                         "--html", str(page))
+    code, out, err = cli(
+        "run", str(scenario_path), "--quiet", "--svg", str(svg), "--html", str(page)
+    )
     assert code == 0 and "Tasks" in out
     assert f"wrote the report as SVG to {svg}" in err
     assert f"wrote the HTML report to {page}" in err
@@ -254,9 +284,9 @@ def test_svg_and_html_files(cli, scenario_path, tmp_path):
 
 # -- real scenarios -------------------------------------------------------------------------------
 
+
 def test_flagship_scenario_fits_100_columns(cli):
-    code, out, err = cli("run", str(ROOT / "scenarios" / "pixar-film-tracker.yaml"), "--days",
-                         "2")
+    code, out, err = cli("run", str(ROOT / "scenarios" / "pixar-film-tracker.yaml"), "--days", "2")
     assert code == 0, err
     assert "\x1b[" not in out
     assert max(len(line) for line in out.splitlines()) <= 100
@@ -269,6 +299,10 @@ def test_dst_scenario_has_a_23_hour_day(cli, tmp_path):
     code, out, _ = cli("run", str(path))
     assert code == 0
     assert "Sun 2026-03-29  23 h · UTC+01:00 → UTC+02:00, clocks forward at 02:00" in out
-    axis = out.splitlines()[out.splitlines().index(next(
-        line for line in out.splitlines() if line.startswith("Sun 2026-03-29"))) + 1]
+    axis = out.splitlines()[
+        out.splitlines().index(
+            next(line for line in out.splitlines() if line.startswith("Sun 2026-03-29"))
+        )
+        + 1
+    ]
     assert axis.split() == [f"{h:02d}" for h in range(24) if h != 2]

@@ -52,13 +52,19 @@ def test_every_value_says_where_it_comes_from(scanned):
         body = result.scenario.split("\napps:\n", 1)[1]
         for line in body.splitlines():
             text = line.strip()
-            if not text or text.startswith("#") or text.endswith(":") or text in (
-                    "tasks:", "submit:", "handler:") or text.startswith("when:"):
+            if (
+                not text
+                or text.startswith("#")
+                or text.endswith(":")
+                or text in ("tasks:", "submit:", "handler:")
+                or text.startswith("when:")
+            ):
                 continue
             assert "  # " in line, f"{name}: no comment on {line!r}"
             note = line.split("  # ", 1)[1]
-            assert "guess" in note or ":" in note or "(binary, no line)" in note, \
+            assert "guess" in note or ":" in note or "(binary, no line)" in note, (
                 f"{name}: no file:line on {line!r}"
+            )
 
 
 def test_same_code_same_file(scanned):
@@ -82,20 +88,24 @@ def test_sarif_for_code_scanning(request, cli):
     check_golden(request, "scan/uikit-appdelegate/findings.sarif", out)
 
 
-@pytest.mark.parametrize(("name", "code"), [
-    ("uikit-appdelegate", 1),  # BGR002, BGR003: errors
-    ("scenedelegate", 1),  # BGR004 on a deployment target of iOS 16
-    ("swiftui-app", 0),  # a guess note only
-    ("objc-app", 0),  # warnings only
-])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("uikit-appdelegate", 1),  # BGR002, BGR003: errors
+        ("scenedelegate", 1),  # BGR004 on a deployment target of iOS 16
+        ("swiftui-app", 0),  # a guess note only
+        ("objc-app", 0),  # warnings only
+    ],
+)
 def test_lint_exit_codes_follow_lint(name, code, cli):
     assert cli("scan", f"tests/apps/{name}", "--lint")[0] == code
     assert cli("lint", f"tests/apps/{name}", "--format", "json")[0] == code
 
 
 def test_lint_mixes_folders_and_scenarios(cli):
-    code, out, _ = cli("lint", "tests/apps/objc-app", "scenarios/pixar-film-tracker.yaml",
-                           "--format", "json")
+    code, out, _ = cli(
+        "lint", "tests/apps/objc-app", "scenarios/pixar-film-tracker.yaml", "--format", "json"
+    )
     rows = json.loads(out)
     assert code == 0
     assert {r["rule"] for r in rows} >= {"BGR006", "BGR007"}

@@ -11,9 +11,12 @@ import yaml
 from bgreplay.scan import scan_folder
 from bgreplay.scan.xcode import NotAProject, parse_openstep, read_xcconfig
 
-PLIST = {"CFBundleIdentifier": "io.x", "CFBundlePackageType": "APPL",
-         "BGTaskSchedulerPermittedIdentifiers": ["io.x.refresh", "io.x.work"],
-         "UIBackgroundModes": ["fetch", "processing"]}
+PLIST = {
+    "CFBundleIdentifier": "io.x",
+    "CFBundlePackageType": "APPL",
+    "BGTaskSchedulerPermittedIdentifiers": ["io.x.refresh", "io.x.work"],
+    "UIBackgroundModes": ["fetch", "processing"],
+}
 
 
 def scan_app(tmp_path, files: dict[str, str]):
@@ -44,33 +47,39 @@ final class Planner {{
 """
 
 
-@pytest.mark.parametrize(("expression", "expected"), [
-    ("Date(timeIntervalSinceNow: 2 * 60 * 60)", "2h"),
-    (".now + 3600", "1h"),
-    ("Date.now + 90", "1m30s"),
-    ("Date().addingTimeInterval(TimeInterval(15 * 60))", "15m"),
-    ("Date.now.addingTimeInterval(45 * 60)", "45m"),
-    ("Calendar.current.date(byAdding: .hour, value: 3, to: Date())", "3h"),
-    ("Calendar.current.date(byAdding: .day, value: 1, to: .now)", "1d"),
-    ("Date(timeInterval: 1200, since: Date())", "20m"),
-    ("Date().advanced(by: 600)", "10m"),
-    ("Date(timeIntervalSinceNow: Self.delay)", "30m"),
-    ("Date(timeIntervalSinceNow: 1.5 * 3600)", "1h30m"),
-    ("nil", None),
-])
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("Date(timeIntervalSinceNow: 2 * 60 * 60)", "2h"),
+        (".now + 3600", "1h"),
+        ("Date.now + 90", "1m30s"),
+        ("Date().addingTimeInterval(TimeInterval(15 * 60))", "15m"),
+        ("Date.now.addingTimeInterval(45 * 60)", "45m"),
+        ("Calendar.current.date(byAdding: .hour, value: 3, to: Date())", "3h"),
+        ("Calendar.current.date(byAdding: .day, value: 1, to: .now)", "1d"),
+        ("Date(timeInterval: 1200, since: Date())", "20m"),
+        ("Date().advanced(by: 600)", "10m"),
+        ("Date(timeIntervalSinceNow: Self.delay)", "30m"),
+        ("Date(timeIntervalSinceNow: 1.5 * 3600)", "1h30m"),
+        ("nil", None),
+    ],
+)
 def test_swift_earliest_begin_forms(tmp_path, expression, expected):
     doc, findings = scan_app(tmp_path, {"Planner.swift": swift_request(expression)})
     assert task(doc)["earliest_begin"] == expected
     assert not [f for f in findings if f.rule == "BGS002"]
 
 
-@pytest.mark.parametrize(("expression", "expected"), [
-    ("[NSDate dateWithTimeIntervalSinceNow:15 * 60]", "15m"),
-    ("[[NSDate date] dateByAddingTimeInterval:3600]", "1h"),
-    ("[[NSDate alloc] initWithTimeIntervalSinceNow:7200]", "2h"),
-    ("[NSDate dateWithTimeInterval:60 * 60 * 4 sinceDate:[NSDate date]]", "4h"),
-    ("kDelay", "20m"),
-])
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("[NSDate dateWithTimeIntervalSinceNow:15 * 60]", "15m"),
+        ("[[NSDate date] dateByAddingTimeInterval:3600]", "1h"),
+        ("[[NSDate alloc] initWithTimeIntervalSinceNow:7200]", "2h"),
+        ("[NSDate dateWithTimeInterval:60 * 60 * 4 sinceDate:[NSDate date]]", "4h"),
+        ("kDelay", "20m"),
+    ],
+)
 def test_objc_earliest_begin_forms(tmp_path, expression, expected):
     source = f"""#define kDelay [NSDate dateWithTimeIntervalSinceNow:1200]
 @implementation Planner
@@ -92,21 +101,26 @@ def test_a_computed_date_is_a_marked_guess(tmp_path):
     assert task(doc)["earliest_begin"] == "15m"
     notes = [f for f in findings if f.rule == "BGS002"]
     assert notes and notes[0].location.line == 7 and "not a constant" in notes[0].message
-    assert "earliest_begin: 15m  # guess: earliestBeginDate is not a constant at Planner.swift:7" \
+    assert (
+        "earliest_begin: 15m  # guess: earliestBeginDate is not a constant at Planner.swift:7"
         in scan_folder(tmp_path).scenario
+    )
 
 
-@pytest.mark.parametrize("identifier", [
-    '"io.x.refresh"',
-    "Ids.refresh",
-    "Ids.Nested.deep",
-    "TaskKind.refresh.rawValue",
-    "Ids.computed",
-    'Ids.prefix + ".refresh"',
-    '"\\(Ids.prefix).refresh"',
-    '"\\(Bundle.main.bundleIdentifier!).refresh"',
-    "String(Ids.refresh)",
-])
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        '"io.x.refresh"',
+        "Ids.refresh",
+        "Ids.Nested.deep",
+        "TaskKind.refresh.rawValue",
+        "Ids.computed",
+        'Ids.prefix + ".refresh"',
+        '"\\(Ids.prefix).refresh"',
+        '"\\(Bundle.main.bundleIdentifier!).refresh"',
+        "String(Ids.refresh)",
+    ],
+)
 def test_identifier_constants_are_resolved(tmp_path, identifier):
     ids = """enum Ids {
     static let prefix = "io.x"
@@ -172,21 +186,49 @@ struct FilmApp: App {{
 """
 
 
-@pytest.mark.parametrize(("init", "phase", "handler", "when", "pending"), [
-    ("", "if new == .background { Self.schedule() }", "task.setTaskCompleted(success: true)",
-     ["app_background"], False),
-    ("Self.schedule()", "", "task.setTaskCompleted(success: true)", ["app_launch"], False),
-    ("BGTaskScheduler.shared.getPendingTaskRequests { r in if r.isEmpty { Self.schedule() } }",
-     "", "task.setTaskCompleted(success: true)", ["app_launch"], True),
-    ("", "if new == .active { Self.schedule() }", "task.setTaskCompleted(success: true)",
-     ["app_launch"], False),
-    ("", "switch new { case .background: Self.schedule()\n default: break }",
-     "Self.schedule(); task.setTaskCompleted(success: true)", ["app_background", "handler_start"],
-     False),
-    ("", "", "task.setTaskCompleted(success: true); Self.schedule()", ["handler_end"], None),
-    ("", "", "Task { do { try await work(); Self.schedule(); task.setTaskCompleted(success: true) }"
-     " catch { task.setTaskCompleted(success: false) } }", ["handler_success"], None),
-])
+@pytest.mark.parametrize(
+    ("init", "phase", "handler", "when", "pending"),
+    [
+        (
+            "",
+            "if new == .background { Self.schedule() }",
+            "task.setTaskCompleted(success: true)",
+            ["app_background"],
+            False,
+        ),
+        ("Self.schedule()", "", "task.setTaskCompleted(success: true)", ["app_launch"], False),
+        (
+            "BGTaskScheduler.shared.getPendingTaskRequests { r in if r.isEmpty { Self.schedule() } }",
+            "",
+            "task.setTaskCompleted(success: true)",
+            ["app_launch"],
+            True,
+        ),
+        (
+            "",
+            "if new == .active { Self.schedule() }",
+            "task.setTaskCompleted(success: true)",
+            ["app_launch"],
+            False,
+        ),
+        (
+            "",
+            "switch new { case .background: Self.schedule()\n default: break }",
+            "Self.schedule(); task.setTaskCompleted(success: true)",
+            ["app_background", "handler_start"],
+            False,
+        ),
+        ("", "", "task.setTaskCompleted(success: true); Self.schedule()", ["handler_end"], None),
+        (
+            "",
+            "",
+            "Task { do { try await work(); Self.schedule(); task.setTaskCompleted(success: true) }"
+            " catch { task.setTaskCompleted(success: false) } }",
+            ["handler_success"],
+            None,
+        ),
+    ],
+)
 def test_submit_triggers(tmp_path, init, phase, handler, when, pending):
     source = TRIGGER_APP.format(init=init, phase=phase, handler=handler)
     doc, findings = scan_app(tmp_path, {"FilmApp.swift": source})
@@ -197,22 +239,43 @@ def test_submit_triggers(tmp_path, init, phase, handler, when, pending):
     assert bool(launches) == ("app_launch" in when and not pending)
 
 
-@pytest.mark.parametrize(("handler", "completes", "missing_lines", "expiration"), [
-    ("task.expirationHandler = { }\ntask.setTaskCompleted(success: true)", "always", [], True),
-    ("guard let t = task as? BGAppRefreshTask else { return }\nt.setTaskCompleted(success: true)",
-     "always", [], False),
-    ("if ready { task.setTaskCompleted(success: true) }", "on_success", [6], False),
-    ("if !ready {\nreturn\n}\ntask.setTaskCompleted(success: true)", "on_success", [6], False),
-    ("defer { task.setTaskCompleted(success: true) }\nif !ready { return }\nwork()", "always",
-     [], False),
-    ("fetch { ok in\nswitch ok {\ncase true: task.setTaskCompleted(success: true)\n"
-     "case false: break\n}\n}", "on_success", [10], False),
-    ("Task {\ndo { try await work(); task.setTaskCompleted(success: true) }\n"
-     "catch { print(error) }\n}", "on_success", [8], False),
-    ("print(task)", "never", [6], False),
-    ("self.current = task", "always", [], True),  # kept for later: unknown, not a finding
-    ("Helper.finish(task)", "always", [], True),
-])
+@pytest.mark.parametrize(
+    ("handler", "completes", "missing_lines", "expiration"),
+    [
+        ("task.expirationHandler = { }\ntask.setTaskCompleted(success: true)", "always", [], True),
+        (
+            "guard let t = task as? BGAppRefreshTask else { return }\nt.setTaskCompleted(success: true)",
+            "always",
+            [],
+            False,
+        ),
+        ("if ready { task.setTaskCompleted(success: true) }", "on_success", [6], False),
+        ("if !ready {\nreturn\n}\ntask.setTaskCompleted(success: true)", "on_success", [6], False),
+        (
+            "defer { task.setTaskCompleted(success: true) }\nif !ready { return }\nwork()",
+            "always",
+            [],
+            False,
+        ),
+        (
+            "fetch { ok in\nswitch ok {\ncase true: task.setTaskCompleted(success: true)\n"
+            "case false: break\n}\n}",
+            "on_success",
+            [10],
+            False,
+        ),
+        (
+            "Task {\ndo { try await work(); task.setTaskCompleted(success: true) }\n"
+            "catch { print(error) }\n}",
+            "on_success",
+            [8],
+            False,
+        ),
+        ("print(task)", "never", [6], False),
+        ("self.current = task", "always", [], True),  # kept for later: unknown, not a finding
+        ("Helper.finish(task)", "always", [], True),
+    ],
+)
 def test_launch_handler_paths(tmp_path, handler, completes, missing_lines, expiration):
     source = f"""import BackgroundTasks
 final class Delegate: UIResponder, UIApplicationDelegate {{
@@ -262,8 +325,10 @@ final class Scenes: UIResponder, UIWindowSceneDelegate {
 
 
 def test_openstep_property_lists():
-    doc = parse_openstep('// !$*UTF8*$!\n{ a = "x \\"y\\""; /* c */ b = (1, two, "3",);\n'
-                         "c = { d = path/to/File.swift; }; }")
+    doc = parse_openstep(
+        '// !$*UTF8*$!\n{ a = "x \\"y\\""; /* c */ b = (1, two, "3",);\n'
+        "c = { d = path/to/File.swift; }; }"
+    )
     assert doc == {"a": 'x "y"', "b": ["1", "two", "3"], "c": {"d": "path/to/File.swift"}}
     assert doc.lines == {"a": 2, "b": 2, "c": 3}
     for bad in ("{ a = ; }", "{ a = b", "(a, b)", "{ a = b; } }", "{" * 100 + "}" * 100):
@@ -272,7 +337,9 @@ def test_openstep_property_lists():
 
 
 def test_xcconfig_settings():
-    settings = read_xcconfig("Base.xcconfig", "// c\nA = 1 // note\nB[sdk=iphoneos*] = $(A).x\n"
-                                              "#include \"Other.xcconfig\"\n")
+    settings = read_xcconfig(
+        "Base.xcconfig",
+        '// c\nA = 1 // note\nB[sdk=iphoneos*] = $(A).x\n#include "Other.xcconfig"\n',
+    )
     assert {k: v.value for k, v in settings.items()} == {"A": "1", "B": "$(A).x"}
     assert settings["B"].loc.line == 3

@@ -22,7 +22,8 @@ from bgreplay.scan import scan_folder
 def _cli(monkeypatch, capsys):
     return in_process(monkeypatch, capsys, ROOT)
 
-APP = '''import BackgroundTasks
+
+APP = """import BackgroundTasks
 import UIKit
 
 @main
@@ -42,9 +43,13 @@ class AppDelegate: UIResponder, UIApplicationDelegate {
         try? BGTaskScheduler.shared.submit(request)
     }
 }
-'''
-PLIST = {"CFBundleIdentifier": "io.x", "CFBundlePackageType": "APPL",
-         "BGTaskSchedulerPermittedIdentifiers": ["io.x.refresh"], "UIBackgroundModes": ["fetch"]}
+"""
+PLIST = {
+    "CFBundleIdentifier": "io.x",
+    "CFBundlePackageType": "APPL",
+    "BGTaskSchedulerPermittedIdentifiers": ["io.x.refresh"],
+    "UIBackgroundModes": ["fetch"],
+}
 
 
 def make_app(root, plist: bool = True):
@@ -105,14 +110,15 @@ def test_unparseable_huge_and_deep_sources_are_notes(tmp_path):
     app = make_app(tmp_path / "app")
     # files that use the API are parsed; their damage is a note with line and column
     (app / "Broken.swift").write_text(
-        "func broken() {\n  let r = BGAppRefreshTaskRequest(identifier: {{{ ]]] @@@\n")
+        "func broken() {\n  let r = BGAppRefreshTaskRequest(identifier: {{{ ]]] @@@\n"
+    )
     (app / "Binary.m").write_bytes(b"BGProcessingTaskRequest" + bytes(range(256)) * 8)
-    (app / "Huge.swift").write_text("let r = BGAppRefreshTaskRequest(identifier: \"a\")\n"
-                                    * 30_000)
+    (app / "Huge.swift").write_text('let r = BGAppRefreshTaskRequest(identifier: "a")\n' * 30_000)
     depth = 4000
     (app / "Deep.swift").write_text(
-        "func deep() {\n  let r = BGAppRefreshTaskRequest(identifier: \"io.x.deep\")\n"
-        "  r.earliestBeginDate = " + "(" * depth + "1" + ")" * depth + "\n}\n")
+        'func deep() {\n  let r = BGAppRefreshTaskRequest(identifier: "io.x.deep")\n'
+        "  r.earliestBeginDate = " + "(" * depth + "1" + ")" * depth + "\n}\n"
+    )
     result = scan_folder(app)
     found = notes(result)
     assert any("Broken.swift:1:1" in n and "could not read the code" in n for n in found)
@@ -147,8 +153,10 @@ def test_binary_info_plist_is_read(tmp_path):
     app = make_app(tmp_path / "app", plist=False)
     (app / "Info.plist").write_bytes(plistlib.dumps(PLIST, fmt=plistlib.FMT_BINARY))
     result = scan_folder(app)
-    assert "io.x.refresh  # BGTaskSchedulerPermittedIdentifiers at Info.plist (binary" in \
-        result.scenario
+    assert (
+        "io.x.refresh  # BGTaskSchedulerPermittedIdentifiers at Info.plist (binary"
+        in result.scenario
+    )
     assert not notes(result, "BGS004")
 
 
@@ -160,11 +168,14 @@ def test_unwritable_output_is_exit_2(tmp_path, cli):
 
 def test_without_the_parsers_the_message_says_how_to_install(tmp_path):
     app = make_app(tmp_path / "app")
-    script = ("import sys; sys.modules['tree_sitter_swift'] = None\n"
-              "from bgreplay.cli.app import main\n"
-              f"sys.exit(main(['scan', {str(app)!r}]))\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60)
+    script = (
+        "import sys; sys.modules['tree_sitter_swift'] = None\n"
+        "from bgreplay.cli.app import main\n"
+        f"sys.exit(main(['scan', {str(app)!r}]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert_clean_exit_2(done.returncode, done.stderr, "tree-sitter", "pip install 'bgreplay[scan]'")
 
 
@@ -177,19 +188,51 @@ def test_five_thousand_files_in_well_under_twenty_seconds(tmp_path):
     assert elapsed < 20, f"{elapsed:.1f} s"
 
 
-SWIFTISH = st.sampled_from([
-    "func f() {", "}", "{", "(", ")", "let x = ", "\"io.x.refresh\"", "BGTaskScheduler.shared",
-    ".register(forTaskWithIdentifier: ", ", using: nil) { task in ", "task.setTaskCompleted(",
-    "success: true)", "guard let t = task as? BGAppRefreshTask else { return }", "return",
-    "BGAppRefreshTaskRequest(identifier: ", ".earliestBeginDate = ", "Date(timeIntervalSinceNow: ",
-    "60 * 60", "try? BGTaskScheduler.shared.submit(r)", "if ", "else ", "switch x { case .a: ",
-    "default: break }", "do {", "} catch {", "\n", " ", "@main struct A: App {", "init() {",
-    ".backgroundTask(.appRefresh(", "\\(", "\"", "#if DEBUG", "#endif", "defer {", "Task {",
-])
+SWIFTISH = st.sampled_from(
+    [
+        "func f() {",
+        "}",
+        "{",
+        "(",
+        ")",
+        "let x = ",
+        '"io.x.refresh"',
+        "BGTaskScheduler.shared",
+        ".register(forTaskWithIdentifier: ",
+        ", using: nil) { task in ",
+        "task.setTaskCompleted(",
+        "success: true)",
+        "guard let t = task as? BGAppRefreshTask else { return }",
+        "return",
+        "BGAppRefreshTaskRequest(identifier: ",
+        ".earliestBeginDate = ",
+        "Date(timeIntervalSinceNow: ",
+        "60 * 60",
+        "try? BGTaskScheduler.shared.submit(r)",
+        "if ",
+        "else ",
+        "switch x { case .a: ",
+        "default: break }",
+        "do {",
+        "} catch {",
+        "\n",
+        " ",
+        "@main struct A: App {",
+        "init() {",
+        ".backgroundTask(.appRefresh(",
+        "\\(",
+        '"',
+        "#if DEBUG",
+        "#endif",
+        "defer {",
+        "Task {",
+    ]
+)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(SWIFTISH, max_size=60), st.binary(max_size=200))
 def test_any_source_text_gives_a_result_not_a_traceback(tmp_path, words, noise):
     folder = tmp_path / f"f{abs(hash((tuple(words), noise)))}"

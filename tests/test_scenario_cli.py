@@ -61,56 +61,100 @@ def validate(tmp_path: Path, run_cli, text: str) -> str:
 CASES = {
     # SPEC §4.1 — the format version, checked first
     "bgreplay missing": (edit(("bgreplay: 1\n", "")), "1:1", "missing the format version"),
-    "bgreplay not 1": (edit(("bgreplay: 1", "bgreplay: 2")), "1:11",
-                       "unsupported format version"),
+    "bgreplay not 1": (edit(("bgreplay: 1", "bgreplay: 2")), "1:11", "unsupported format version"),
     # SPEC §4.1 — duration, time zone, start
-    "duration too short": (edit(("duration: 2d", "duration: 30m")), "4:11",
-                           "duration 30m is outside 1h..400d"),
-    "duration too long": (edit(("duration: 2d", "duration: 401d")), "4:11",
-                          "outside 1h..400d"),
-    "unknown time zone": (edit(("Europe/Paris", "Europe/Pariss")), "5:11",
-                          "unknown time zone 'Europe/Pariss' — did you mean 'Europe/Paris'?"),
-    "start unparsable": (edit(("start: 2026-03-02T00:00", "start: 2026-13-02T00:00")), "3:8",
-                         "not a valid date and time"),
+    "duration too short": (
+        edit(("duration: 2d", "duration: 30m")),
+        "4:11",
+        "duration 30m is outside 1h..400d",
+    ),
+    "duration too long": (edit(("duration: 2d", "duration: 401d")), "4:11", "outside 1h..400d"),
+    "unknown time zone": (
+        edit(("Europe/Paris", "Europe/Pariss")),
+        "5:11",
+        "unknown time zone 'Europe/Pariss' — did you mean 'Europe/Paris'?",
+    ),
+    "start unparsable": (
+        edit(("start: 2026-03-02T00:00", "start: 2026-13-02T00:00")),
+        "3:8",
+        "not a valid date and time",
+    ),
     # SPEC §4.1 — trace xor persona (persona on line 9, after trace on line 8)
-    "trace and persona": (edit(('  ios: "26.1"\n', '  ios: "26.1"\n  trace: t.csv\n'
-                                '  persona: office_worker\n')), "9:3",
-                          "either device.trace or device.persona"),
+    "trace and persona": (
+        edit(('  ios: "26.1"\n', '  ios: "26.1"\n  trace: t.csv\n  persona: office_worker\n')),
+        "9:3",
+        "either device.trace or device.persona",
+    ),
     # SPEC §4.1 — refresh requests have no network/power properties (line 16, after line 15)
     "requires_network on refresh": (
-        edit((REFRESH_EB, REFRESH_EB + "        requires_network: true\n")), "16:9",
-        "BGAppRefreshTaskRequest has no such property"),
+        edit((REFRESH_EB, REFRESH_EB + "        requires_network: true\n")),
+        "16:9",
+        "BGAppRefreshTaskRequest has no such property",
+    ),
     "requires_external_power on refresh": (
-        edit((REFRESH_EB, REFRESH_EB + "        requires_external_power: false\n")), "16:9",
-        "BGAppRefreshTaskRequest has no such property"),
+        edit((REFRESH_EB, REFRESH_EB + "        requires_external_power: false\n")),
+        "16:9",
+        "BGAppRefreshTaskRequest has no such property",
+    ),
     # SPEC §4.1 — continued processing: iOS 26, user action, wildcard identifier (F100, F101)
-    "continued needs ios 26": (edit(('"26.1"', '"18.0"'), add=EXPORT), "21:15",
-                               "continued_processing needs iOS 26"),
+    "continued needs ios 26": (
+        edit(('"26.1"', '"18.0"'), add=EXPORT),
+        "21:15",
+        "continued_processing needs iOS 26",
+    ),
     "continued needs user_action": (
-        edit(add=EXPORT.replace("[user_action]", "[app_background]")), "22:24",
-        "submitted from a person's action"),
-    "continued needs a wildcard": (edit((", io.x.export.*]", "]"), add=EXPORT), "20:7",
-                                   "wildcard permitted identifier"),
+        edit(add=EXPORT.replace("[user_action]", "[app_background]")),
+        "22:24",
+        "submitted from a person's action",
+    ),
+    "continued needs a wildcard": (
+        edit((", io.x.export.*]", "]"), add=EXPORT),
+        "20:7",
+        "wildcard permitted identifier",
+    ),
     # SPEC §4.1 — health research needs iOS 17 (F96)
     "health research needs ios 17": (
-        edit(('"26.1"', '"16.4"'), add="      io.x.study: {type: health_research}\n"), "20:26",
-        "health_research needs iOS 17"),
+        edit(('"26.1"', '"16.4"'), add="      io.x.study: {type: health_research}\n"),
+        "20:26",
+        "health_research needs iOS 17",
+    ),
     # SPEC §4.1 — positive durations, probabilities in [0, 1], memory above 0 (all on line 16)
-    "duration must be positive": (edit(("duration: 5s", "duration: 0s")), "16:29",
-                                  "must be positive"),
-    "probability above 1": (edit(("success_rate: 0.9", "success_rate: 1.5")), "16:47",
-                            "1.5 is outside 0..1"),
-    "memory not above 0": (edit(("memory_mb: 30", "memory_mb: 0")), "16:63",
-                           "expected a number above 0, got 0"),
+    "duration must be positive": (
+        edit(("duration: 5s", "duration: 0s")),
+        "16:29",
+        "must be positive",
+    ),
+    "probability above 1": (
+        edit(("success_rate: 0.9", "success_rate: 1.5")),
+        "16:47",
+        "1.5 is outside 0..1",
+    ),
+    "memory not above 0": (
+        edit(("memory_mb: 30", "memory_mb: 0")),
+        "16:63",
+        "expected a number above 0, got 0",
+    ),
     # common mistakes
-    "typo in a key": (edit(("earliest_begin:", "earliest_begn:")), "15:9",
-                      "unknown key 'earliest_begn' — did you mean 'earliest_begin'?"),
-    "duration without unit": (edit(("earliest_begin: 1h", "earliest_begin: 90")), "15:25",
-                              "90 has no unit"),
-    "broken yaml": (edit(("name: cli test", "name: cli: test")), "2:10",
-                    "YAML syntax error: mapping values are not allowed"),
-    "duplicate key": (edit(add="duration: 3d\n"), "20:1",
-                      "duplicate key 'duration' (first written at line 4)"),
+    "typo in a key": (
+        edit(("earliest_begin:", "earliest_begn:")),
+        "15:9",
+        "unknown key 'earliest_begn' — did you mean 'earliest_begin'?",
+    ),
+    "duration without unit": (
+        edit(("earliest_begin: 1h", "earliest_begin: 90")),
+        "15:25",
+        "90 has no unit",
+    ),
+    "broken yaml": (
+        edit(("name: cli test", "name: cli: test")),
+        "2:10",
+        "YAML syntax error: mapping values are not allowed",
+    ),
+    "duplicate key": (
+        edit(add="duration: 3d\n"),
+        "20:1",
+        "duplicate key 'duration' (first written at line 4)",
+    ),
 }
 
 
@@ -133,15 +177,20 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path, run_cli) -> None:
 
 
 def test_several_problems_are_listed_together_in_file_order(tmp_path: Path, run_cli) -> None:
-    text = edit(("Europe/Paris", "Europe/Pariss"), ("earliest_begin:", "earliest_begn:"),
-                ("memory_mb: 30", "memory_mb: 0"))
+    text = edit(
+        ("Europe/Paris", "Europe/Pariss"),
+        ("earliest_begin:", "earliest_begn:"),
+        ("memory_mb: 30", "memory_mb: 0"),
+    )
     err = validate(tmp_path, run_cli, text)
     places = [line.split(": error")[0] for line in err.splitlines() if ": error" in line]
     assert places == ["scenario.yaml:5:11", "scenario.yaml:15:9", "scenario.yaml:16:63"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("bgreplay.trace.build") is None,
-                    reason="the trace loader has not landed yet")
+@pytest.mark.skipif(
+    importlib.util.find_spec("bgreplay.trace.build") is None,
+    reason="the trace loader has not landed yet",
+)
 def test_a_valid_scenario_passes(tmp_path: Path, run_cli) -> None:
     (tmp_path / "scenario.yaml").write_text(BASE)
     code, out, err = run_cli("validate", "scenario.yaml", cwd=tmp_path)

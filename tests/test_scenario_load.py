@@ -128,11 +128,20 @@ def full(tmp_path: Path):
 def test_top_level_and_device(full, tmp_path: Path) -> None:
     s = full
     assert (s.name, s.description, s.seed, s.timezone) == (
-        "Pixar film tracker — a commuter's week", "free text", 7, "Europe/Paris")
+        "Pixar film tracker — a commuter's week",
+        "free text",
+        7,
+        "Europe/Paris",
+    )
     assert s.start == datetime(2026, 3, 2) and s.duration_ms == 7 * D
     d = s.device
     assert (d.model, d.ios, d.memory_limit_mb, d.gpu, d.background_app_refresh) == (
-        "ipad", "26.1", 3072.0, True, False)  # gpu defaults to true on iPad
+        "ipad",
+        "26.1",
+        3072.0,
+        True,
+        False,
+    )  # gpu defaults to true on iPad
     assert (d.battery_start, d.history, d.persona) == (55.0, 14, None)
     assert d.trace == (tmp_path / "traces" / "week.csv").resolve()
     assert (s.variant, s.variant_names) == ("base", ("every-launch", "short-delay"))
@@ -166,7 +175,8 @@ def test_inline_timeline(full) -> None:
         ("user_action", None, None, "io.cocoabytes.filmtracker.export.hd"),
     ]
     assert events[0].at == datetime(2026, 3, 4, 13) and events[4].at.utcoffset() == timedelta(
-        hours=9)
+        hours=9
+    )
     assert events[6].app == "io.other"
 
 
@@ -180,20 +190,29 @@ def test_apps_tasks_and_handlers(full) -> None:
     assert refresh.earliest_begin == EarliestBegin(delay_ms=2 * H)
     assert refresh.submit == Submit(("app_background", "handler_end"), True)
     assert refresh.handler == Handler(
-        duration=DurationDist("lognormal", median_ms=5 * S, p90_ms=20 * S), success_rate=0.98,
-        completes="on_success", expiration_handler=False, on_expiration="ignore",
-        cancel_latency_ms=2 * S, memory_mb=30.0, cpu=0.3,
-        network=NetworkUse(requests=2, bytes=200_000))
+        duration=DurationDist("lognormal", median_ms=5 * S, p90_ms=20 * S),
+        success_rate=0.98,
+        completes="on_success",
+        expiration_handler=False,
+        on_expiration="ignore",
+        cancel_latency_ms=2 * S,
+        memory_mb=30.0,
+        cpu=0.3,
+        network=NetworkUse(requests=2, bytes=200_000),
+    )
     assert processing.earliest_begin == EarliestBegin(at_ms_of_day=3 * H)
     assert processing.requires_network and processing.requires_external_power
     assert processing.handler.work_ms == 40 * M and processing.handler.checkpoint
     assert processing.handler.duration == DurationDist("uniform", min_ms=2 * S, max_ms=9 * S)
     assert (export.strategy, export.title, export.subtitle, export.resources) == (
-        "fail", "Exporting", "io.cocoabytes.filmtracker.export.hd", ("gpu",))
+        "fail",
+        "Exporting",
+        "io.cocoabytes.filmtracker.export.hd",
+        ("gpu",),
+    )
     assert export.handler.progress_every_ms == 10 * S
     [study] = health.tasks
-    assert (study.type, study.protection, study.submit) == ("health_research", "complete",
-                                                           Submit())
+    assert (study.type, study.protection, study.submit) == ("health_research", "complete", Submit())
     assert health.registers == "all" and health.changes_per_hour == 1.0
 
 
@@ -210,17 +229,25 @@ def test_scheduler_and_expectations(full) -> None:
 
 
 def test_source_map_points_at_keys(full) -> None:
-    loc = full.source.at("apps", "io.cocoabytes.filmtracker", "tasks",
-                         "io.cocoabytes.filmtracker.refresh", "handler", "memory_mb")
+    loc = full.source.at(
+        "apps",
+        "io.cocoabytes.filmtracker",
+        "tasks",
+        "io.cocoabytes.filmtracker.refresh",
+        "handler",
+        "memory_mb",
+    )
     assert (loc.line, loc.column) == (62, 11)
     # an unwritten key falls back to its nearest written ancestor
-    loc = full.source.at("apps", "io.cocoabytes.health", "tasks", "io.cocoabytes.health.study",
-                         "handler")
+    loc = full.source.at(
+        "apps", "io.cocoabytes.health", "tasks", "io.cocoabytes.health.study", "handler"
+    )
     assert (loc.line, loc.column) == (80, 7)
 
 
 def test_defaults_of_a_minimal_scenario(write_scenario) -> None:
-    path = write_scenario("""\
+    path = write_scenario(
+        """\
         bgreplay: 1
         start: 2026-03-02T00:00
         duration: 1d
@@ -228,18 +255,34 @@ def test_defaults_of_a_minimal_scenario(write_scenario) -> None:
           io.x:
             tasks:
               io.x.refresh: {type: refresh}
-        """, name="minimal.yaml")
+        """,
+        name="minimal.yaml",
+    )
     s = load_scenario(path)
     assert (s.name, s.seed, s.timezone, s.description) == ("minimal", 0, "UTC", "")
     d = s.device
     assert (d.model, d.ios, d.memory_limit_mb, d.gpu, d.background_app_refresh) == (
-        "iphone", "26.1", 2048.0, False, True)
+        "iphone",
+        "26.1",
+        2048.0,
+        False,
+        True,
+    )
     assert (d.battery_start, d.history, d.trace, d.persona, d.timeline) == (
-        80.0, "repeat", None, None, None)
+        80.0,
+        "repeat",
+        None,
+        None,
+        None,
+    )
     [app] = s.apps
     assert (app.background_modes, app.permitted_identifiers, app.entitlements) == ((), (), ())
     assert (app.registers, app.registration, app.changes_per_hour, app.on_open) == (
-        "all", "at_launch", 1.0, "sync")
+        "all",
+        "at_launch",
+        1.0,
+        "sync",
+    )
     [task] = app.tasks
     assert task.earliest_begin.is_null and task.submit == Submit(("app_background",), False)
     assert task.handler == Handler()
@@ -257,13 +300,17 @@ def test_persona_takes_the_scenario_seed_unless_given(write_scenario) -> None:
 
 
 def test_start_with_an_offset_becomes_scenario_local(write_scenario) -> None:
-    s = load_scenario(write_scenario(
-        "bgreplay: 1\nstart: 2026-03-02T00:00Z\nduration: 1d\ntimezone: Asia/Tokyo\n"))
+    s = load_scenario(
+        write_scenario(
+            "bgreplay: 1\nstart: 2026-03-02T00:00Z\nduration: 1d\ntimezone: Asia/Tokyo\n"
+        )
+    )
     assert s.start == datetime(2026, 3, 2, 9, 0)
 
 
 def test_task_key_without_bundle_prefix_is_a_warning(write_scenario) -> None:
-    s = load_scenario(write_scenario("""\
+    s = load_scenario(
+        write_scenario("""\
         bgreplay: 1
         start: 2026-03-02T00:00
         duration: 1d
@@ -271,7 +318,8 @@ def test_task_key_without_bundle_prefix_is_a_warning(write_scenario) -> None:
           io.x:
             tasks:
               com.other.refresh: {type: refresh}
-        """))
+        """)
+    )
     [w] = s.warnings
     assert "does not start with its app's bundle id 'io.x'" in w.message
     assert (w.location.line, w.location.column) == (7, 7)
@@ -279,8 +327,11 @@ def test_task_key_without_bundle_prefix_is_a_warning(write_scenario) -> None:
 
 def test_profile_file_resolves_against_the_scenario(tmp_path: Path, write_scenario) -> None:
     (tmp_path / "mine.yaml").write_text("base: ios-26\n")
-    s = load_scenario(write_scenario(
-        "bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 1d\nscheduler: {profile: mine.yaml}\n"))
+    s = load_scenario(
+        write_scenario(
+            "bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 1d\nscheduler: {profile: mine.yaml}\n"
+        )
+    )
     assert s.scheduler.profile == str((tmp_path / "mine.yaml").resolve())
 
 
@@ -307,51 +358,91 @@ HEAD = "bgreplay: 1\nstart: 2026-03-02T00:00\nduration: 1d\n"
         ("device: {persona: {name: office_workr}}\n", "did you mean 'office_worker'"),
         ("device: {timeline: {daily: [{unlocked: '07:30'}]}}\n", "needs for:"),
         ("device: {timeline: {daily: [{unlocked: '07:30', for: 25h}]}}\n", "longer than a day"),
-        ("device: {timeline: {daily: [{network: wlan, during: '08:00-09:00'}]}}\n",
-         "not a network value"),
+        (
+            "device: {timeline: {daily: [{network: wlan, during: '08:00-09:00'}]}}\n",
+            "not a network value",
+        ),
         ("device: {timeline: {daily: [{network: wifi}]}}\n", "needs a time"),
         ("device: {timeline: {daily: [{plugged: '07:00-07:00'}]}}\n", "same time"),
-        ("device: {timeline: {daily: [{unlocked: '07:00-08:00', days: [mon, fry]}]}}\n",
-         "not a day"),
-        ("device: {timeline: {daily: [{unlocked: '07:00-08:00', plugged: '07:00-08:00'}]}}\n",
-         "exactly one channel key"),
+        (
+            "device: {timeline: {daily: [{unlocked: '07:00-08:00', days: [mon, fry]}]}}\n",
+            "not a day",
+        ),
+        (
+            "device: {timeline: {daily: [{unlocked: '07:00-08:00', plugged: '07:00-08:00'}]}}\n",
+            "exactly one channel key",
+        ),
         ("device: {timeline: {daily: [{boot: true}]}}\n", "cannot be used here"),
-        ("device: {timeline: {daily: [{screen: '07:00-08:00', app: io.x}]}}\n",
-         "'app' is not used with screen"),
+        (
+            "device: {timeline: {daily: [{screen: '07:00-08:00', app: io.x}]}}\n",
+            "'app' is not used with screen",
+        ),
         ("device: {timeline: {events: [{force_quit: io.x}]}}\n", "needs at:"),
-        ("device: {timeline: {events: [{at: '2026-03-02T08:00', boot: false}]}}\n",
-         "write boot: true"),
-        ("device: {timeline: {events: [{at: '2026-03-02T08:00', thermal: serious}]}}\n",
-         "needs for:"),
-        ("device: {timeline: {events: [{at: '2026-03-02T08:00', unlocked: true}]}}\n",
-         "give its length"),
-        ("device: {timeline: {events: [{at: '2026-03-02T08:00', battery: 101}]}}\n",
-         "outside 0..100"),
-        ("device: {timeline: {events: [{at: '2026-03-02T08:00', timezone: Mars/Base}]}}\n",
-         "unknown time zone"),
-        ("device: {timeline: {events: [{at: '2026-03-02T08:00', boot: true, for: 1m}]}}\n",
-         "point event"),
-        ("device: {timeline: {events: [{at: '2026-03-02T08:00', lowpower: 1h}]}}\n",
-         "did you mean 'low_power_mode'"),
+        (
+            "device: {timeline: {events: [{at: '2026-03-02T08:00', boot: false}]}}\n",
+            "write boot: true",
+        ),
+        (
+            "device: {timeline: {events: [{at: '2026-03-02T08:00', thermal: serious}]}}\n",
+            "needs for:",
+        ),
+        (
+            "device: {timeline: {events: [{at: '2026-03-02T08:00', unlocked: true}]}}\n",
+            "give its length",
+        ),
+        (
+            "device: {timeline: {events: [{at: '2026-03-02T08:00', battery: 101}]}}\n",
+            "outside 0..100",
+        ),
+        (
+            "device: {timeline: {events: [{at: '2026-03-02T08:00', timezone: Mars/Base}]}}\n",
+            "unknown time zone",
+        ),
+        (
+            "device: {timeline: {events: [{at: '2026-03-02T08:00', boot: true, for: 1m}]}}\n",
+            "point event",
+        ),
+        (
+            "device: {timeline: {events: [{at: '2026-03-02T08:00', lowpower: 1h}]}}\n",
+            "did you mean 'low_power_mode'",
+        ),
         ("expect: {io.x: {opens: 3}}\n", "expected a check"),
         ("apps: {io.x: {background_modes: [fetc]}}\n", "did you mean 'fetch'"),
         ("apps: {io.x: {registers: some}}\n", "'all' or a list"),
-        ("apps: {io.x: {tasks: {io.x.r: {type: refresh, handler: {duration: {median: 9s, "
-         "p90: 2s}}}}}}\n", "p90 is below the median"),
-        ("apps: {io.x: {tasks: {io.x.r: {type: refresh, handler: {duration: {mean: 9s}}}}}}\n",
-         "{median, p90} or {min, max}"),
-        ("apps: {io.x: {tasks: {io.x.r: {type: refresh, handler: {network: {requests: 0}}}}}}\n",
-         "outside 1.."),
-        ("apps: {io.x: {tasks: {io.x.r: {type: refresh, handler: {work: 40m}}}}}\n",
-         "'work' applies only to processing-family tasks"),
-        ("apps: {io.x: {tasks: {io.x.r: {type: processing, handler: {progress_every: 5s}}}}}\n",
-         "'progress_every' applies only to continued_processing"),
-        ("apps: {io.x: {tasks: {io.x.r: {type: refresh, protection: none}}}}\n",
-         "BGAppRefreshTaskRequest has no such property"),
-        ("apps: {io.x: {tasks: {io.x.r: {type: refresh, submit: {when: [launch]}}}}}\n",
-         "not a submit trigger"),
-        ("apps: {io.x: {tasks: {io.x.r: {type: refresh}}}, io.y: {tasks: {io.x.r: "
-         "{type: refresh}}}}\n", "also declared under app 'io.x'"),
+        (
+            "apps: {io.x: {tasks: {io.x.r: {type: refresh, handler: {duration: {median: 9s, "
+            "p90: 2s}}}}}}\n",
+            "p90 is below the median",
+        ),
+        (
+            "apps: {io.x: {tasks: {io.x.r: {type: refresh, handler: {duration: {mean: 9s}}}}}}\n",
+            "{median, p90} or {min, max}",
+        ),
+        (
+            "apps: {io.x: {tasks: {io.x.r: {type: refresh, handler: {network: {requests: 0}}}}}}\n",
+            "outside 1..",
+        ),
+        (
+            "apps: {io.x: {tasks: {io.x.r: {type: refresh, handler: {work: 40m}}}}}\n",
+            "'work' applies only to processing-family tasks",
+        ),
+        (
+            "apps: {io.x: {tasks: {io.x.r: {type: processing, handler: {progress_every: 5s}}}}}\n",
+            "'progress_every' applies only to continued_processing",
+        ),
+        (
+            "apps: {io.x: {tasks: {io.x.r: {type: refresh, protection: none}}}}\n",
+            "BGAppRefreshTaskRequest has no such property",
+        ),
+        (
+            "apps: {io.x: {tasks: {io.x.r: {type: refresh, submit: {when: [launch]}}}}}\n",
+            "not a submit trigger",
+        ),
+        (
+            "apps: {io.x: {tasks: {io.x.r: {type: refresh}}}, io.y: {tasks: {io.x.r: "
+            "{type: refresh}}}}\n",
+            "also declared under app 'io.x'",
+        ),
         ("apps: {io.x: {tasks: {io.x.r: {earliest_begin: 1h}}}}\n", "missing required key"),
     ],
 )

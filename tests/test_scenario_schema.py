@@ -41,13 +41,15 @@ def validator():
 
 
 def _errors(validator, data) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in validator.iter_errors(data)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(data)
+    ]
 
 
 def test_the_reference_page_is_up_to_date():
     assert DOC.read_text(encoding="utf-8") == api.scenario_reference(), (
-        "docs/scenario.md is stale: run `bgreplay schema --format markdown > docs/scenario.md`")
+        "docs/scenario.md is stale: run `bgreplay schema --format markdown > docs/scenario.md`"
+    )
 
 
 def test_the_shipped_json_schema_is_up_to_date(run_cli):
@@ -55,7 +57,8 @@ def test_the_shipped_json_schema_is_up_to_date(run_cli):
     assert code == 0, err
     assert json.loads(out) == api.scenario_schema()
     assert SCHEMA_FILE.read_text(encoding="utf-8") == out, (
-        "docs/scenario.schema.json is stale: run `bgreplay schema > docs/scenario.schema.json`")
+        "docs/scenario.schema.json is stale: run `bgreplay schema > docs/scenario.schema.json`"
+    )
 
 
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: str(p.relative_to(ROOT)))
@@ -76,7 +79,8 @@ def _in_scenarios_folder(tmp_path: Path, name: str, text: str) -> Path:
 
 @pytest.mark.parametrize("name,text", examples(), ids=[n for n, _ in examples()])
 def test_every_example_of_the_page_loads_lints_clean_and_matches_the_json_schema(
-        tmp_path, validator, name, text):
+    tmp_path, validator, name, text
+):
     path = _in_scenarios_folder(tmp_path, name, text)
     warnings = api.validate_file(path)
     assert warnings == [], [w.render() for w in warnings]
@@ -128,17 +132,27 @@ apps:
 """
 _APP = ("apps", "io.example.app")
 _IDLE = ("apps", "io.example.idle")  # app-level keys: an app whose tasks need none of them
-_TASK_FOR = {"": "refresh", "processing family": "sync", "health_research": "study",
-             "continued_processing": "export.video"}
+_TASK_FOR = {
+    "": "refresh",
+    "processing family": "sync",
+    "health_research": "study",
+    "continued_processing": "export.video",
+}
 
 
 def _paths(section: S.Section, key: S.Key) -> list[tuple[str, ...]]:
     task = (*_APP, "tasks", f"io.example.app.{_TASK_FOR[key.only]}")
     where = {
-        "scenario": (), "device": ("device",), "battery": ("device", "battery"),
-        "persona": ("device", "persona"), "timeline": ("device", "timeline"),
-        "app": _IDLE, "content": (*_IDLE, "content"),
-        "task": task, "submit": (*task, "submit"), "handler": (*task, "handler"),
+        "scenario": (),
+        "device": ("device",),
+        "battery": ("device", "battery"),
+        "persona": ("device", "persona"),
+        "timeline": ("device", "timeline"),
+        "app": _IDLE,
+        "content": (*_IDLE, "content"),
+        "task": task,
+        "submit": (*task, "submit"),
+        "handler": (*task, "handler"),
         "network_use": (*_APP, "tasks", "io.example.app.sync", "handler", "network"),
         "scheduler": ("scheduler",),
     }

@@ -28,11 +28,18 @@ def test_keys_and_values_keep_line_and_column() -> None:
 
 
 def test_scalars_stay_as_written_where_yaml_1_1_would_surprise() -> None:
-    node = parse_text('t: 12:30\nd: 2026-03-02\nv: 26.1\nn: none\nb: true\ni: 0x10\nz: ~\n', "f")
+    node = parse_text("t: 12:30\nd: 2026-03-02\nv: 26.1\nn: none\nb: true\ni: 0x10\nz: ~\n", "f")
     assert node is not None
     m = {k: v.value for k, v in node.map.items()}
-    assert m == {"t": "12:30", "d": "2026-03-02", "v": 26.1, "n": "none", "b": True, "i": 16,
-                 "z": None}
+    assert m == {
+        "t": "12:30",
+        "d": "2026-03-02",
+        "v": 26.1,
+        "n": "none",
+        "b": True,
+        "i": 16,
+        "z": None,
+    }
     assert node.map["v"].text() == "26.1"
 
 

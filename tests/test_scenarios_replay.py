@@ -19,7 +19,6 @@ def test_bundled_scenario_replays_cleanly(path):
         scenario = api.load_scenario(path, variant=variant)
         result = api.replay(scenario)
         tasks = {t.id: t for t in scenario.tasks}
-        violations = check_invariants(result.events, tasks,
-                                      ipad=scenario.device.model == "ipad")
+        violations = check_invariants(result.events, tasks, ipad=scenario.device.model == "ipad")
         assert not violations, "\n".join(map(str, violations[:5]))
         assert result.events, "a replay always records the device's day"

@@ -64,8 +64,11 @@ def test_sensitivity_replays_both_ends_and_names_what_moves_a_metric(write_scena
     assert delay.movers[0].param == "processing_start_delay"
     assert (delay.movers[0].at_low, delay.movers[0].at_high) == (225.0, 900.0)
     # a parameter the scenario sets is the user's statement, not an unknown
-    pinned = api.sensitivity(path, metrics=["begin_delay.p50"],
-                             overrides=["scheduler/params/processing_start_delay=450s"])
+    pinned = api.sensitivity(
+        path,
+        metrics=["begin_delay.p50"],
+        overrides=["scheduler/params/processing_start_delay=450s"],
+    )
     assert "processing_start_delay" in pinned.fixed_by_scenario
     assert pinned.rows[0].low == pinned.rows[0].high == 450.0
 
@@ -78,17 +81,21 @@ def test_a_robust_expectation_fails_at_the_end_where_it_does_not_hold(write_scen
     texts = {r.text: r.robust_text for r in failed}
     assert "processing_start_delay=3m45s: 3m45s" in texts["p(50) >= 5m"]
     assert "processing_start_delay=15m: 15m" in texts["p(50) <= 14m"]
-    loose = write_scenario(NIGHTLY.replace('["p(50) >= 5m", "p(50) <= 14m"]',
-                                           '["p(50) >= 3m", "p(50) <= 16m"]'), "loose.yaml")
+    loose = write_scenario(
+        NIGHTLY.replace('["p(50) >= 5m", "p(50) <= 14m"]', '["p(50) >= 3m", "p(50) <= 16m"]'),
+        "loose.yaml",
+    )
     assert api.check([loose]).exit_code == 0
 
 
 def test_compare_sensitivity_from_the_shell(write_scenario, run_cli):
     path = str(write_scenario(NIGHTLY))
-    code, out, err = run_cli("compare", path, "--sensitivity", "--metric", "begin_delay.p50",
-                             "--jobs", "2")
+    code, out, err = run_cli(
+        "compare", path, "--sensitivity", "--metric", "begin_delay.p50", "--jobs", "2"
+    )
     assert code == 0, err
     assert "processing_start_delay 3m45s: 3m45s, 15m: 15m" in out
-    code, _, err = run_cli("compare", path, "--sensitivity", "--vary",
-                           "apps/*/tasks/*/earliest_begin=1h,2h")
+    code, _, err = run_cli(
+        "compare", path, "--sensitivity", "--vary", "apps/*/tasks/*/earliest_begin=1h,2h"
+    )
     assert code == 2 and "--sensitivity" in err

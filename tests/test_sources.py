@@ -11,13 +11,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "docs" / "sources.md"
-SHIPPED = sorted([*(ROOT / "bgreplay").rglob("*.py"), *(ROOT / "bgreplay").rglob("*.yaml"),
-                  *(ROOT / "docs").glob("*.md"), ROOT / "README.md", ROOT / "traces" / "README.md",
-                  *(ROOT / "scenarios").rglob("*.yaml")])
+SHIPPED = sorted(
+    [
+        *(ROOT / "bgreplay").rglob("*.py"),
+        *(ROOT / "bgreplay").rglob("*.yaml"),
+        *(ROOT / "docs").glob("*.md"),
+        ROOT / "README.md",
+        ROOT / "traces" / "README.md",
+        *(ROOT / "scenarios").rglob("*.yaml"),
+    ]
+)
 
 _CITATION = re.compile(
     r"(?<![\w§])(?:(FO\d{1,2})|(F\d{1,3})(?![\w.])|(F§\d+(?:\.\d+)*)|(T§ ?\d+(?:\.\d+)*)"
-    r"|SPEC (§\d+(?:\.\d+)*)|(?<![TF])(§ ?\d+(?:\.\d+)*))")
+    r"|SPEC (§\d+(?:\.\d+)*)|(?<![TF])(§ ?\d+(?:\.\d+)*))"
+)
 
 
 def citations(text: str) -> set[str]:
@@ -31,14 +39,26 @@ def citations(text: str) -> set[str]:
 
 
 def listed() -> set[str]:
-    ids = re.findall(r"^\| (F\d+|FO\d+|F§[\d.]+|T§[\d.]+|SPEC §[\d.]+) \|", SOURCES.read_text(
-        encoding="utf-8"), re.M)
+    ids = re.findall(
+        r"^\| (F\d+|FO\d+|F§[\d.]+|T§[\d.]+|SPEC §[\d.]+) \|",
+        SOURCES.read_text(encoding="utf-8"),
+        re.M,
+    )
     return set(ids)
 
 
 def test_citation_pattern_reads_the_forms_bgreplay_writes():
     assert citations("(F47, F48) F73–F74, FO5; F§2.3, T§3.1 and SPEC §4.8 (§6.7)") == {
-        "F47", "F48", "F73", "F74", "FO5", "F§2.3", "T§3.1", "SPEC §4.8", "SPEC §6.7"}
+        "F47",
+        "F48",
+        "F73",
+        "F74",
+        "FO5",
+        "F§2.3",
+        "T§3.1",
+        "SPEC §4.8",
+        "SPEC §6.7",
+    }
     assert citations("0xF1 iOS 26.1 F1.5 AF12") == set()
 
 
@@ -54,9 +74,18 @@ def test_every_citation_printed_by_lint_explain_profiles_personas_and_help_is_li
     code, out, err = run_cli("lint", "--format", "json", *scenarios)
     assert code in (0, 1), err
     printed += [f"{f['message']} {f['advice']}" for f in json.loads(out)]
-    for args in (["profiles", "--format", "json"], ["personas", "--format", "json"],
-                 ["explain", "scenarios/pixar-film-tracker.yaml", "--task",
-                  "io.cocoabytes.filmtracker.processing", "--at", "2026-03-02T22:00"]):
+    for args in (
+        ["profiles", "--format", "json"],
+        ["personas", "--format", "json"],
+        [
+            "explain",
+            "scenarios/pixar-film-tracker.yaml",
+            "--task",
+            "io.cocoabytes.filmtracker.processing",
+            "--at",
+            "2026-03-02T22:00",
+        ],
+    ):
         code, out, err = run_cli(*args)
         assert code == 0, err
         printed.append(out)

@@ -29,7 +29,7 @@ def flagship(tmp_path_factory):
     unlocked = axis + 1
     column = text[axis].index("08")
     assert text[unlocked].startswith("unl") and text[unlocked][column] == "█"  # the 08:00 open
-    assert not text[unlocked][column - 4:column].strip()  # nothing in the hour before
+    assert not text[unlocked][column - 4 : column].strip()  # nothing in the hour before
     path = tmp_path_factory.mktemp("svg") / "flagship.svg"
     svg = _svg(lines, 100, "flagship")
     path.write_text(svg, encoding="utf-8")
@@ -40,11 +40,11 @@ def flagship(tmp_path_factory):
 def _first_ink(png: Path, row: int, from_x: float) -> int:
     """The first x at or right of ``from_x`` where the line ``row`` has something drawn."""
     width, _, rows, bpp = read_png(png)
-    background = rows[1][bpp:2 * bpp][:3]
+    background = rows[1][bpp : 2 * bpp][:3]
     top, bottom = int(line_top(row)) + 2, int(line_top(row) + LINE_HEIGHT) - 2
     for x in range(int(from_x), width):
         for y in range(top, bottom):
-            pixel = rows[y][x * bpp:x * bpp + 3]
+            pixel = rows[y][x * bpp : x * bpp + 3]
             if sum(abs(a - b) for a, b in zip(pixel, background, strict=True)) > 90:
                 return x
     return width
@@ -58,27 +58,46 @@ def _check_axis(png: Path, axis: int, unlocked: int, column: int) -> None:
     assert abs(block - expected) <= 2, f"08:00 block at x={block}, not {expected}"
 
 
-@pytest.mark.skipif(RSVG is None, reason="rsvg-convert is not installed "
-                    "(apt-get install librsvg2-bin; .ci/run installs it)")
+@pytest.mark.skipif(
+    RSVG is None,
+    reason="rsvg-convert is not installed (apt-get install librsvg2-bin; .ci/run installs it)",
+)
 def test_the_hour_axis_lines_up_in_librsvg(flagship, tmp_path):
     path, _, _, axis, unlocked, column = flagship
     png = tmp_path / "rsvg.png"
-    done = subprocess.run([RSVG, "-o", str(png), str(path)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [RSVG, "-o", str(png), str(path)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     _check_axis(png, axis, unlocked, column)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed "
-                    "(apt-get install chromium; .ci/run installs it)")
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Chromium is not installed (apt-get install chromium; .ci/run installs it)",
+)
 def test_the_hour_axis_lines_up_in_chromium(flagship, tmp_path):
     path, width, height, axis, unlocked, column = flagship
     png = tmp_path / "chromium.png"
-    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-                           "--hide-scrollbars", "--no-first-run", "--disable-sync",
-                           "--disable-background-networking", "--disable-component-update",
-                           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
-                           f"--window-size={width},{height}", path.as_uri()],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={png}",
+            f"--window-size={width},{height}",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0 and png.exists(), done.stderr[-2000:]
     _check_axis(png, axis, unlocked, column)

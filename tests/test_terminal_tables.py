@@ -15,16 +15,32 @@ from terminal import in_terminal
 
 FLAGSHIP = "scenarios/pixar-film-tracker.yaml"
 SHORT = ("--set", "duration=2d")
-VARY = ("--vary", "apps/*/tasks/*refresh/submit/when=[app_launch],[app_background]",
-        "--vary", "apps/*/tasks/*refresh/earliest_begin=15m,1h,2h")
+VARY = (
+    "--vary",
+    "apps/*/tasks/*refresh/submit/when=[app_launch],[app_background]",
+    "--vary",
+    "apps/*/tasks/*refresh/earliest_begin=15m,1h,2h",
+)
 COMMANDS = {
     "compare": ("compare", FLAGSHIP, *SHORT, *VARY),
-    "fleet": ("fleet", FLAGSHIP, *SHORT, "--devices", "3", "--jobs", "1", "--vary",
-              "apps/*/tasks/*refresh/submit/when=[app_launch],[app_background]"),
+    "fleet": (
+        "fleet",
+        FLAGSHIP,
+        *SHORT,
+        "--devices",
+        "3",
+        "--jobs",
+        "1",
+        "--vary",
+        "apps/*/tasks/*refresh/submit/when=[app_launch],[app_background]",
+    ),
     "profiles": ("profiles",),
     "trace-show": ("trace", "show", "traces/commuter-week.csv"),
-    "lint": ("lint", "scenarios/pitfalls/never-completes.yaml",
-             "scenarios/pitfalls/submit-on-every-launch.yaml"),
+    "lint": (
+        "lint",
+        "scenarios/pitfalls/never-completes.yaml",
+        "scenarios/pitfalls/submit-on-every-launch.yaml",
+    ),
     "help": ("--help",),
     "compare-help": ("compare", "--help"),
 }
@@ -61,8 +77,11 @@ def _piped_cells(name: str) -> set[str]:
         code, plain, err = run_cli(*COMMANDS[name])
         assert code == 0, err
         tables = plain.split("\n\n")[0] if name == "compare" else plain.split("\n\n", 1)[1]
-        _PIPED[name] = {cell for line in tables.splitlines()
-                        for cell in re.split(r"\s{2,}", line.strip())
-                        if cell and not cell.endswith(":") and cell not in _HEADERS}
+        _PIPED[name] = {
+            cell
+            for line in tables.splitlines()
+            for cell in re.split(r"\s{2,}", line.strip())
+            if cell and not cell.endswith(":") and cell not in _HEADERS
+        }
         assert len(_PIPED[name]) > 20
     return _PIPED[name]

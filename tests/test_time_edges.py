@@ -32,8 +32,10 @@ def replay(tmp_path: Path, head: str, earliest: str = "null", files: dict | None
     for name, text in (files or {}).items():
         (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
     path = tmp_path / "s.yaml"
-    path.write_text("bgreplay: 1\n" + textwrap.dedent(head) + APP.replace("EARLIEST", earliest),
-                    encoding="utf-8")
+    path.write_text(
+        "bgreplay: 1\n" + textwrap.dedent(head) + APP.replace("EARLIEST", earliest),
+        encoding="utf-8",
+    )
     scenario = api.load_scenario(path)
     result = api.replay(scenario)
     assert not check_invariants(result.events, {t.id: t for t in scenario.tasks})
@@ -61,34 +63,52 @@ def daily(zone: str, start: str, at: str, days: int = 3) -> str:
 
 # --- DST: a daily 02:30 on the spring-forward and fall-back days ------------------------------
 
+
 def test_paris_spring_forward_moves_a_daily_0230_forward_by_the_gap(tmp_path):
     frame = replay(tmp_path, daily("Europe/Paris", "2026-03-28T00:00", "02:30"))
-    assert times(frame, "unlocked") == ["2026-03-28T02:30:00+01:00", "2026-03-29T03:30:00+02:00",
-                                        "2026-03-30T02:30:00+02:00"]
+    assert times(frame, "unlocked") == [
+        "2026-03-28T02:30:00+01:00",
+        "2026-03-29T03:30:00+02:00",
+        "2026-03-30T02:30:00+02:00",
+    ]
     # `for: 10m` is elapsed time: ten real minutes, also across the change
-    assert times(frame, "locked") == ["2026-03-28T02:40:00+01:00", "2026-03-29T03:40:00+02:00",
-                                      "2026-03-30T02:40:00+02:00"]
+    assert times(frame, "locked") == [
+        "2026-03-28T02:40:00+01:00",
+        "2026-03-29T03:40:00+02:00",
+        "2026-03-30T02:40:00+02:00",
+    ]
 
 
 def test_paris_fall_back_plays_a_daily_0230_once_at_its_first_occurrence(tmp_path):
     frame = replay(tmp_path, daily("Europe/Paris", "2026-10-24T00:00", "02:30"))
-    assert times(frame, "unlocked") == ["2026-10-24T02:30:00+02:00", "2026-10-25T02:30:00+02:00",
-                                        "2026-10-26T02:30:00+01:00"]
+    assert times(frame, "unlocked") == [
+        "2026-10-24T02:30:00+02:00",
+        "2026-10-25T02:30:00+02:00",
+        "2026-10-26T02:30:00+01:00",
+    ]
 
 
 def test_new_york_spring_forward_and_fall_back(tmp_path):
     spring = replay(tmp_path, daily("America/New_York", "2026-03-07T00:00", "02:30"))
-    assert times(spring, "unlocked") == ["2026-03-07T02:30:00-05:00",
-                                         "2026-03-08T03:30:00-04:00",
-                                         "2026-03-09T02:30:00-04:00"]
+    assert times(spring, "unlocked") == [
+        "2026-03-07T02:30:00-05:00",
+        "2026-03-08T03:30:00-04:00",
+        "2026-03-09T02:30:00-04:00",
+    ]
     # New York falls back from 02:00 EDT to 01:00 EST: 01:30 happens twice (the first one is
     # played), 02:30 only once
     fall = replay(tmp_path, daily("America/New_York", "2026-10-31T00:00", "01:30"))
-    assert times(fall, "unlocked") == ["2026-10-31T01:30:00-04:00", "2026-11-01T01:30:00-04:00",
-                                       "2026-11-02T01:30:00-05:00"]
+    assert times(fall, "unlocked") == [
+        "2026-10-31T01:30:00-04:00",
+        "2026-11-01T01:30:00-04:00",
+        "2026-11-02T01:30:00-05:00",
+    ]
     fall = replay(tmp_path, daily("America/New_York", "2026-10-31T00:00", "02:30"))
-    assert times(fall, "unlocked") == ["2026-10-31T02:30:00-04:00", "2026-11-01T02:30:00-05:00",
-                                       "2026-11-02T02:30:00-05:00"]
+    assert times(fall, "unlocked") == [
+        "2026-10-31T02:30:00-04:00",
+        "2026-11-01T02:30:00-05:00",
+        "2026-11-02T02:30:00-05:00",
+    ]
 
 
 def test_trace_file_wall_times_follow_the_same_rule(tmp_path):
@@ -119,8 +139,10 @@ def test_earliest_begin_at_a_clock_time_on_the_fall_back_night(tmp_path):
 def test_earliest_begin_at_a_clock_time_in_the_spring_forward_gap(tmp_path):
     head = daily("Europe/Paris", "2026-03-28T00:00", "01:45", days=2)
     path = tmp_path / "s.yaml"
-    path.write_text("bgreplay: 1\n" + textwrap.dedent(head)
-                    + APP.replace("EARLIEST", '{at: "02:30"}'), encoding="utf-8")
+    path.write_text(
+        "bgreplay: 1\n" + textwrap.dedent(head) + APP.replace("EARLIEST", '{at: "02:30"}'),
+        encoding="utf-8",
+    )
     scenario = api.load_scenario(path)
     result = api.replay(scenario)
     assert not check_invariants(result.events, {t.id: t for t in scenario.tasks})
@@ -129,6 +151,7 @@ def test_earliest_begin_at_a_clock_time_in_the_spring_forward_gap(tmp_path):
 
 
 # --- travel ------------------------------------------------------------------------------------
+
 
 def test_travel_changes_the_offset_and_the_device_clock(tmp_path):
     head = """\
@@ -144,14 +167,20 @@ def test_travel_changes_the_offset_and_the_device_clock(tmp_path):
         """
     frame = replay(tmp_path, head, earliest='{at: "03:00"}')
     # daily entries are wall times of the scenario's zone: 20:00 Paris is 14:00 in New York
-    assert times(frame, "unlocked") == ["2026-03-02T20:00:00+01:00", "2026-03-03T14:00:00-05:00",
-                                        "2026-03-04T14:00:00-05:00"]
+    assert times(frame, "unlocked") == [
+        "2026-03-02T20:00:00+01:00",
+        "2026-03-03T14:00:00-05:00",
+        "2026-03-04T14:00:00-05:00",
+    ]
     # `earliest_begin: {at: 03:00}` is the device's clock: Paris before the trip, New York after
-    assert times(frame, "launched", "io.x") == ["2026-03-03T03:00:00+01:00",
-                                                "2026-03-04T03:00:00-05:00"]
+    assert times(frame, "launched", "io.x") == [
+        "2026-03-03T03:00:00+01:00",
+        "2026-03-04T03:00:00-05:00",
+    ]
 
 
 # --- leap day ----------------------------------------------------------------------------------
+
 
 def test_a_scenario_across_the_2028_leap_day(tmp_path):
     head = """\
@@ -166,11 +195,16 @@ def test_a_scenario_across_the_2028_leap_day(tmp_path):
               - {at: "2028-02-29T12:00", boot: true}
         """
     frame = replay(tmp_path, head, earliest="2h")
-    assert times(frame, "unlocked") == ["2028-02-28T08:00:00+01:00", "2028-02-29T08:00:00+01:00",
-                                        "2028-03-01T08:00:00+01:00"]
+    assert times(frame, "unlocked") == [
+        "2028-02-28T08:00:00+01:00",
+        "2028-02-29T08:00:00+01:00",
+        "2028-03-01T08:00:00+01:00",
+    ]
     assert times(frame, "boot") == ["2028-02-29T12:00:00+01:00"]
-    assert times(frame, "launched", "io.x")[:2] == ["2028-02-28T10:10:00+01:00",
-                                                    "2028-02-29T10:10:00+01:00"]
+    assert times(frame, "launched", "io.x")[:2] == [
+        "2028-02-28T10:10:00+01:00",
+        "2028-02-29T10:10:00+01:00",
+    ]
 
 
 def test_there_is_no_leap_day_in_2027(tmp_path):
@@ -182,6 +216,7 @@ def test_there_is_no_leap_day_in_2027(tmp_path):
 
 
 # --- the first instant -------------------------------------------------------------------------
+
 
 def test_a_start_that_is_not_midnight(tmp_path):
     head = """\

@@ -18,13 +18,16 @@ def ms(*args: int) -> int:
     return int(datetime(*args, tzinfo=UTC).timestamp() * 1000)
 
 
-@pytest.mark.parametrize(("wall", "zone", "utc"), [
-    (datetime(2026, 3, 29, 2, 30), "Europe/Paris", ms(2026, 3, 29, 1, 30)),  # gap: -> 03:30
-    (datetime(2026, 10, 25, 2, 30), "Europe/Paris", ms(2026, 10, 25, 0, 30)),  # first 02:30
-    (datetime(2026, 3, 8, 2, 30), "America/New_York", ms(2026, 3, 8, 7, 30)),  # gap: -> 03:30
-    (datetime(2026, 11, 1, 1, 30), "America/New_York", ms(2026, 11, 1, 5, 30)),  # first, EDT
-    (datetime(2026, 3, 2, 7, 30), "UTC", ms(2026, 3, 2, 7, 30)),
-])
+@pytest.mark.parametrize(
+    ("wall", "zone", "utc"),
+    [
+        (datetime(2026, 3, 29, 2, 30), "Europe/Paris", ms(2026, 3, 29, 1, 30)),  # gap: -> 03:30
+        (datetime(2026, 10, 25, 2, 30), "Europe/Paris", ms(2026, 10, 25, 0, 30)),  # first 02:30
+        (datetime(2026, 3, 8, 2, 30), "America/New_York", ms(2026, 3, 8, 7, 30)),  # gap: -> 03:30
+        (datetime(2026, 11, 1, 1, 30), "America/New_York", ms(2026, 11, 1, 5, 30)),  # first, EDT
+        (datetime(2026, 3, 2, 7, 30), "UTC", ms(2026, 3, 2, 7, 30)),
+    ],
+)
 def test_wall_times_gap_forward_repeat_first(wall: datetime, zone: str, utc: int) -> None:
     assert local_to_utc_ms(wall, zone) == utc
 
@@ -61,11 +64,11 @@ def test_new_york_both_transitions_in_one_year() -> None:
 
 def test_travel_to_tokyo_then_home_across_paris_dst() -> None:
     start = datetime(2026, 3, 26)  # Thursday, CET
-    clock = build_clock(start, "Europe/Paris", 10 * DAY,
-                        [(2 * DAY, "Asia/Tokyo"), (6 * DAY, "Europe/Paris")])
+    clock = build_clock(
+        start, "Europe/Paris", 10 * DAY, [(2 * DAY, "Asia/Tokyo"), (6 * DAY, "Europe/Paris")]
+    )
     assert clock.offsets == ((0, H), (2 * DAY, 9 * H), (6 * DAY, 2 * H))  # no CEST in Tokyo
-    assert clock.zones == ((0, "Europe/Paris"), (2 * DAY, "Asia/Tokyo"),
-                           (6 * DAY, "Europe/Paris"))
+    assert clock.zones == ((0, "Europe/Paris"), (2 * DAY, "Asia/Tokyo"), (6 * DAY, "Europe/Paris"))
     assert clock.zone_at(3 * DAY) == "Asia/Tokyo" and clock.zone_at(0) == "Europe/Paris"
     # Saturday 00:00 CET = 08:00 in Tokyo; the local day moves on with the zone
     assert clock.ms_of_day(2 * DAY - 1) == DAY - 1 and clock.weekday(2 * DAY - 1) == 4
@@ -81,11 +84,16 @@ def test_a_move_before_the_replay_sets_the_starting_zone() -> None:
 
 
 def test_timeline_clock_follows_an_inline_timezone_event() -> None:
-    event = TimelineEvent(datetime(2026, 3, 28, 12), "timezone", value="Asia/Tokyo",
-                          location=Location("s.yaml", 9, 7))
-    scenario = Scenario(name="trip", start=datetime(2026, 3, 26), duration_ms=7 * DAY,
-                        timezone="Europe/Paris",
-                        device=Device(timeline=InlineTimeline(events=(event,))))
+    event = TimelineEvent(
+        datetime(2026, 3, 28, 12), "timezone", value="Asia/Tokyo", location=Location("s.yaml", 9, 7)
+    )
+    scenario = Scenario(
+        name="trip",
+        start=datetime(2026, 3, 26),
+        duration_ms=7 * DAY,
+        timezone="Europe/Paris",
+        device=Device(timeline=InlineTimeline(events=(event,))),
+    )
     timeline = load_timeline(scenario)
     moved = ms(2026, 3, 28, 11) - timeline.clock.start_utc_ms
     assert timeline.clock.offsets == ((0, H), (moved, 9 * H))

@@ -20,8 +20,15 @@ FILM = "io.cocoabytes.filmtracker"
 
 
 def week(name: str, zone: str) -> Timeline:
-    return load_timeline(Scenario(name=name, start=datetime(2026, 3, 2), duration_ms=7 * DAY,
-                                  timezone=zone, device=Device(trace=TRACES / name)))
+    return load_timeline(
+        Scenario(
+            name=name,
+            start=datetime(2026, 3, 2),
+            duration_ms=7 * DAY,
+            timezone=zone,
+            device=Device(trace=TRACES / name),
+        )
+    )
 
 
 def test_both_traces_validate_standalone() -> None:
@@ -37,8 +44,12 @@ def test_commuter_week_loads_as_a_scenario_trace() -> None:
     first = timeline.intervals[0]
     assert first.start == 0 and first.kind == "network"  # Sunday night rows are clipped
     film = [i for i in timeline.of_kind("app") if i.subject == FILM]
-    weekday_mornings = [i for i in film if timeline.clock.weekday(i.start) < 5
-                        and 7 * H <= timeline.clock.ms_of_day(i.start) < 8 * H]
+    weekday_mornings = [
+        i
+        for i in film
+        if timeline.clock.weekday(i.start) < 5
+        and 7 * H <= timeline.clock.ms_of_day(i.start) < 8 * H
+    ]
     assert len(weekday_mornings) == 5
     assert {timeline.clock.weekday(i.start) for i in timeline.of_kind("low_power_mode")} == {2}
     charging = timeline.of_kind("plugged")
@@ -51,16 +62,18 @@ def test_night_shift_week_loads_across_the_us_spring_forward() -> None:
     clock = timeline.clock
     assert [o // H for _, o in clock.offsets] == [-5, -4]
     assert clock.weekday(clock.offsets[1][0]) == 6  # Sunday 2026-03-08, 03:00 EDT
-    daytime_charge = [i for i in timeline.of_kind("plugged")
-                      if 7 * H <= clock.ms_of_day(i.start) < 8 * H]
+    daytime_charge = [
+        i for i in timeline.of_kind("plugged") if 7 * H <= clock.ms_of_day(i.start) < 8 * H
+    ]
     assert len(daytime_charge) >= 4  # sleeps (and charges) by day on work days
     night_use = [i for i in timeline.of_kind("unlocked") if clock.ms_of_day(i.start) < 6 * H]
     assert len(night_use) >= 10
 
 
 def test_night_shift_parquet_matches_its_generator() -> None:
-    spec = importlib.util.spec_from_file_location("make_night_shift",
-                                                  TRACES / "make_night_shift.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_night_shift", TRACES / "make_night_shift.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

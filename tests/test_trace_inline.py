@@ -20,15 +20,25 @@ def ms(*args: int) -> int:
 
 
 def daily(kind: str, start_h: float, length_ms: int, line: int = 5, **kw: object) -> DailyEntry:
-    return DailyEntry(kind, int(start_h * H), length_ms, location=Location("s.yaml", line, 9),
-                      **kw)  # type: ignore[arg-type]
+    return DailyEntry(kind, int(start_h * H), length_ms, location=Location("s.yaml", line, 9), **kw)  # type: ignore[arg-type]
 
 
-def replay(*entries: DailyEntry, events: tuple[TimelineEvent, ...] = (),
-           start: datetime = datetime(2026, 3, 2), days: int = 7, zone: str = "Europe/Paris",
-           seed: int = 0) -> Timeline:
-    scenario = Scenario(name="t", start=start, duration_ms=days * DAY, timezone=zone, seed=seed,
-                        device=Device(timeline=InlineTimeline(tuple(entries), events)))
+def replay(
+    *entries: DailyEntry,
+    events: tuple[TimelineEvent, ...] = (),
+    start: datetime = datetime(2026, 3, 2),
+    days: int = 7,
+    zone: str = "Europe/Paris",
+    seed: int = 0,
+) -> Timeline:
+    scenario = Scenario(
+        name="t",
+        start=start,
+        duration_ms=days * DAY,
+        timezone=zone,
+        seed=seed,
+        device=Device(timeline=InlineTimeline(tuple(entries), events)),
+    )
     return load_timeline(scenario)
 
 
@@ -46,13 +56,19 @@ def test_days_select_weekdays_only() -> None:
 def test_range_across_midnight_covers_the_first_morning() -> None:
     timeline = replay(daily("plugged", 23, 8 * H), days=3)
     assert spans(timeline, "plugged") == [
-        (0, 7 * H), (23 * H, DAY + 7 * H), (DAY + 23 * H, 2 * DAY + 7 * H),
-        (2 * DAY + 23 * H, 3 * DAY)]  # clipped at both ends of the replay
+        (0, 7 * H),
+        (23 * H, DAY + 7 * H),
+        (DAY + 23 * H, 2 * DAY + 7 * H),
+        (2 * DAY + 23 * H, 3 * DAY),
+    ]  # clipped at both ends of the replay
 
 
 def test_unlocked_with_app_adds_the_app_interval_and_bar_per_app() -> None:
-    timeline = replay(daily("unlocked", 7.5, 10 * M, app="io.x"),
-                      daily("bar", 0, 2 * H, line=6, subject="io.y"), days=1)
+    timeline = replay(
+        daily("unlocked", 7.5, 10 * M, app="io.x"),
+        daily("bar", 0, 2 * H, line=6, subject="io.y"),
+        days=1,
+    )
     assert [(i.kind, i.subject, i.start, i.end) for i in timeline.intervals] == [
         ("bar", "io.y", 0, 2 * H),
         ("app", "io.x", 7 * H + 30 * M, 7 * H + 40 * M),
@@ -62,17 +78,22 @@ def test_unlocked_with_app_adds_the_app_interval_and_bar_per_app() -> None:
 
 
 def test_whole_day_entries_are_seamless_across_dst() -> None:
-    timeline = replay(daily("network", 0, DAY, value="wifi"), start=datetime(2026, 3, 27),
-                      days=3)
+    timeline = replay(daily("network", 0, DAY, value="wifi"), start=datetime(2026, 3, 27), days=3)
     assert spans(timeline, "network") == [(0, 3 * DAY)]  # one interval, though Sunday has 23 h
     assert timeline.clock.ms_of_day(3 * DAY) == H  # the replay ends at Monday 01:00 CEST
 
 
 def jitter_starts(seed: int, *extra: DailyEntry) -> list[int]:
-    timeline = replay(daily("unlocked", 12.5, 15 * M, jitter_ms=20 * M), *extra, days=28,
-                      seed=seed, start=datetime(2026, 1, 5))  # four weeks without DST
-    return [s for s, _ in spans(timeline, "unlocked")
-            if timeline.clock.ms_of_day(s) >= 12 * H - 30 * M]
+    timeline = replay(
+        daily("unlocked", 12.5, 15 * M, jitter_ms=20 * M),
+        *extra,
+        days=28,
+        seed=seed,
+        start=datetime(2026, 1, 5),
+    )  # four weeks without DST
+    return [
+        s for s, _ in spans(timeline, "unlocked") if timeline.clock.ms_of_day(s) >= 12 * H - 30 * M
+    ]
 
 
 def test_jitter_is_seeded_bounded_and_independent_per_entry() -> None:
@@ -120,25 +141,34 @@ def test_events_points_intervals_naive_and_aware() -> None:
     events = (
         TimelineEvent(datetime(2026, 3, 4, 13), "force_quit", subject="io.x", location=loc),
         TimelineEvent(datetime(2026, 3, 5, 10), "low_power_mode", 8 * H, location=loc),
-        TimelineEvent(datetime(2026, 3, 6, 14, tzinfo=timezone(timedelta(hours=5))), "thermal",
-                      45 * M, value="serious", location=loc),
+        TimelineEvent(
+            datetime(2026, 3, 6, 14, tzinfo=timezone(timedelta(hours=5))),
+            "thermal",
+            45 * M,
+            value="serious",
+            location=loc,
+        ),
         TimelineEvent(datetime(2026, 3, 7, 3, 10), "boot", location=loc),
         TimelineEvent(datetime(2026, 3, 3, 9), "unlocked", 5 * M, app="io.x", location=loc),
     )
     timeline = replay(events=events)
     start = timeline.clock.start_utc_ms
     assert [(p.kind, p.t + start) for p in timeline.points] == [
-        ("force_quit", ms(2026, 3, 4, 12)), ("boot", ms(2026, 3, 7, 2, 10))]
+        ("force_quit", ms(2026, 3, 4, 12)),
+        ("boot", ms(2026, 3, 7, 2, 10)),
+    ]
     assert [(i.kind, i.start + start, i.end - i.start) for i in timeline.intervals] == [
-        ("app", ms(2026, 3, 3, 8), 5 * M), ("unlocked", ms(2026, 3, 3, 8), 5 * M),
-        ("low_power_mode", ms(2026, 3, 5, 9), 8 * H), ("thermal", ms(2026, 3, 6, 9), 45 * M)]
+        ("app", ms(2026, 3, 3, 8), 5 * M),
+        ("unlocked", ms(2026, 3, 3, 8), 5 * M),
+        ("low_power_mode", ms(2026, 3, 5, 9), 8 * H),
+        ("thermal", ms(2026, 3, 6, 9), 45 * M),
+    ]
 
 
 def test_event_shape_errors_point_at_the_entry() -> None:
     loc = Location("s.yaml", 21, 7)
     with pytest.raises(InputError, match=r"s\.yaml:21:7: error: thermal is an interval"):
-        replay(events=(TimelineEvent(datetime(2026, 3, 3), "thermal", value="fair",
-                                     location=loc),))
+        replay(events=(TimelineEvent(datetime(2026, 3, 3), "thermal", value="fair", location=loc),))
     with pytest.raises(InputError, match=r"s\.yaml:21:7: error: boot is a point event"):
         replay(events=(TimelineEvent(datetime(2026, 3, 3), "boot", 5 * M, location=loc),))
 
@@ -151,8 +181,11 @@ def test_inline_values_are_checked_like_file_rows() -> None:
 
 def test_overlapping_daily_entries_name_both_yaml_lines() -> None:
     with pytest.raises(InputError) as caught:
-        replay(daily("network", 8, 2 * H, value="wifi", line=5),
-               daily("network", 9, 2 * H, value="cellular", line=6), days=2)
+        replay(
+            daily("network", 8, 2 * H, value="wifi", line=5),
+            daily("network", 9, 2 * H, value="cellular", line=6),
+            days=2,
+        )
     text = str(caught.value)
     assert "s.yaml:6:9: error (start): network interval 2026-03-02 09:00 CET" in text
     assert "at s.yaml:5:9 (daily entry, 2026-03-02)" in text

@@ -37,8 +37,14 @@ FILM = "io.cocoabytes.filmtracker"
 CHAT = "com.example.chat"
 NEWS = "com.example.news"
 MUSIC = "com.example.podcasts"
-WORK_NIGHTS = (date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4),
-               date(2026, 3, 5), date(2026, 3, 8))  # evenings a shift starts
+WORK_NIGHTS = (
+    date(2026, 3, 1),
+    date(2026, 3, 2),
+    date(2026, 3, 3),
+    date(2026, 3, 4),
+    date(2026, 3, 5),
+    date(2026, 3, 8),
+)  # evenings a shift starts
 OFF_NIGHTS = (date(2026, 3, 6), date(2026, 3, 7))
 OUT = ROOT / "traces" / "night-shift-week.parquet"
 
@@ -56,14 +62,22 @@ class Week:
         hours, minutes = map(int, hhmm.split(":"))
         jitter = self.rng.randint(-spread, spread) if spread else 0
         return datetime(day.year, day.month, day.day) + timedelta(
-            hours=hours, minutes=minutes + jitter)
+            hours=hours, minutes=minutes + jitter
+        )
 
-    def interval(self, start: datetime, end: datetime, kind: str, value: str | None = None,
-                 subject: str | None = None) -> None:
+    def interval(
+        self,
+        start: datetime,
+        end: datetime,
+        kind: str,
+        value: str | None = None,
+        subject: str | None = None,
+    ) -> None:
         self.rows.append((start, end, kind, value, subject))
 
-    def point(self, t: datetime, kind: str, value: str | None = None,
-              subject: str | None = None) -> None:
+    def point(
+        self, t: datetime, kind: str, value: str | None = None, subject: str | None = None
+    ) -> None:
         self.rows.append((t, None, kind, value, subject))
 
     def session(self, start: datetime, minutes: int, apps: tuple[str, ...] = ()) -> None:
@@ -160,15 +174,26 @@ def iso(local: datetime) -> str:
 
 
 def frame(rows: list[Row]) -> pl.DataFrame:
-    ordered = sorted(rows, key=lambda r: (local_to_utc_ms(r[0], ZONE), r[2] != "unlocked",
-                                          r[2], r[4] or "", r[1] or r[0]))
-    return pl.DataFrame({
-        "start": [iso(r[0]) for r in ordered],
-        "end": [iso(r[1]) if r[1] else None for r in ordered],
-        "kind": [r[2] for r in ordered],
-        "value": [r[3] for r in ordered],
-        "subject": [r[4] for r in ordered],
-    }, schema=dict.fromkeys(("start", "end", "kind", "value", "subject"), pl.String))
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            local_to_utc_ms(r[0], ZONE),
+            r[2] != "unlocked",
+            r[2],
+            r[4] or "",
+            r[1] or r[0],
+        ),
+    )
+    return pl.DataFrame(
+        {
+            "start": [iso(r[0]) for r in ordered],
+            "end": [iso(r[1]) if r[1] else None for r in ordered],
+            "kind": [r[2] for r in ordered],
+            "value": [r[3] for r in ordered],
+            "subject": [r[4] for r in ordered],
+        },
+        schema=dict.fromkeys(("start", "end", "kind", "value", "subject"), pl.String),
+    )
 
 
 if __name__ == "__main__":

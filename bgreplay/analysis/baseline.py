@@ -81,8 +81,9 @@ class Tolerances:
         name, _ = split_key(key)
         chosen = self.default
         for pattern, tol in self.overrides:
-            if pattern in (key, name) or (_is_glob(pattern) and (
-                    fnmatchcase(key, pattern) or fnmatchcase(name, pattern))):
+            if pattern in (key, name) or (
+                _is_glob(pattern) and (fnmatchcase(key, pattern) or fnmatchcase(name, pattern))
+            ):
                 chosen = tol
         return chosen
 
@@ -112,8 +113,10 @@ def _parse_tolerance(text: str) -> Tolerance:
 
 def parse_tolerances(specs: Sequence[str]) -> Tolerances:
     """``--tolerance`` options: ``5%`` sets the default, ``METRIC=10%`` one metric's."""
-    fix = ("write --tolerance 5% (relative), --tolerance kills=0 (absolute) or "
-           "--tolerance launch_delay=30s")
+    fix = (
+        "write --tolerance 5% (relative), --tolerance kills=0 (absolute) or "
+        "--tolerance launch_delay=30s"
+    )
     default, overrides, problems = Tolerance(0.05), [], []
     for spec in specs:
         pattern, eq, value = spec.rpartition("=")
@@ -129,9 +132,13 @@ def parse_tolerances(specs: Sequence[str]) -> Tolerances:
         if not _is_glob(pattern) and metric_def(split_key(pattern)[0]) is None:
             close = difflib.get_close_matches(pattern, metric_names(), n=1)
             hint = f" — did you mean '{close[0]}'?" if close else ""
-            problems.append(Problem(Location("--tolerance"),
-                                    f"unknown metric '{pattern}' in '{spec}'{hint}",
-                                    "see docs/metrics.md for metric names"))
+            problems.append(
+                Problem(
+                    Location("--tolerance"),
+                    f"unknown metric '{pattern}' in '{spec}'{hint}",
+                    "see docs/metrics.md for metric names",
+                )
+            )
             continue
         overrides.append((pattern, tol))
     if problems:
@@ -140,6 +147,7 @@ def parse_tolerances(specs: Sequence[str]) -> Tolerances:
 
 
 # -- snapshots and comparison ------------------------------------------------------------------
+
 
 def _clean(value: float | None) -> float | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -150,8 +158,10 @@ def _clean(value: float | None) -> float | None:
 def snapshot(metrics: pl.DataFrame) -> Snapshot:
     """What a baseline stores for one replay: every scalar, and p50/p90/max/count of each
     distribution, rounded to 6 decimals."""
-    return {target: {key: _clean(v) for key, v in sorted(entry.items())}
-            for target, entry in sorted(summary(metrics).items())}
+    return {
+        target: {key: _clean(v) for key, v in sorted(entry.items())}
+        for target, entry in sorted(summary(metrics).items())
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +203,18 @@ class Change:
         return f"{old} → {new}"
 
     def to_dict(self) -> dict:
-        return {"scenario": self.scenario, "variant": self.variant, "target": self.target,
-                "metric": self.key, "old": self.old, "new": self.new, "change": self.text,
-                "direction": self.direction, "tolerance": self.tolerance,
-                "missing": self.missing or None}
+        return {
+            "scenario": self.scenario,
+            "variant": self.variant,
+            "target": self.target,
+            "metric": self.key,
+            "old": self.old,
+            "new": self.new,
+            "change": self.text,
+            "direction": self.direction,
+            "tolerance": self.tolerance,
+            "missing": self.missing or None,
+        }
 
 
 def _moved(old: float | None, new: float | None, tol: Tolerance, unit: str) -> bool:
@@ -205,8 +223,14 @@ def _moved(old: float | None, new: float | None, tol: Tolerance, unit: str) -> b
     return not tol.allows(old, new, unit)
 
 
-def compare_snapshots(old: Snapshot, new: Snapshot, tolerances: Tolerances, *,
-                      scenario: str = "", variant: str = "base") -> list[Change]:
+def compare_snapshots(
+    old: Snapshot,
+    new: Snapshot,
+    tolerances: Tolerances,
+    *,
+    scenario: str = "",
+    variant: str = "base",
+) -> list[Change]:
     """Every metric of ``new`` that moved beyond tolerance from ``old``, in a stable order.
 
     A family member absent on one side (``throttled_time.thermal`` never happened) counts as 0.
@@ -233,6 +257,7 @@ def compare_snapshots(old: Snapshot, new: Snapshot, tolerances: Tolerances, *,
 
 
 # -- the file ----------------------------------------------------------------------------------
+
 
 def scenario_key(path: str | os.PathLike[str], baseline_path: str | os.PathLike[str]) -> str:
     """A scenario's key in the baseline: its path relative to the baseline file's folder, so the
@@ -270,10 +295,14 @@ def read_baseline(path: str | os.PathLike[str], *, missing_ok: bool = False) -> 
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(Problem(Location(str(p), exc.lineno, exc.colno),
-                                 f"not valid JSON: {exc.msg}", fix)) from None
-    if not isinstance(doc, dict) or doc.get("bgreplay_baseline") != BASELINE_VERSION \
-            or not isinstance(doc.get("scenarios"), dict):
+        raise InputError(
+            Problem(Location(str(p), exc.lineno, exc.colno), f"not valid JSON: {exc.msg}", fix)
+        ) from None
+    if (
+        not isinstance(doc, dict)
+        or doc.get("bgreplay_baseline") != BASELINE_VERSION
+        or not isinstance(doc.get("scenarios"), dict)
+    ):
         raise InputError(Problem(where, "not a bgreplay baseline (version 1)", fix))
     return Baseline(p, _validated(doc["scenarios"], where, fix))
 
@@ -284,16 +313,25 @@ def _validated(raw: Mapping, where: Location, fix: str) -> dict[str, dict[str, S
 
     for scen, variants in raw.items():
         shape_ok = isinstance(variants, dict) and all(
-            isinstance(snap, dict) and all(
+            isinstance(snap, dict)
+            and all(
                 isinstance(entry, dict) and all(ok_value(v) for v in entry.values())
-                for entry in snap.values())
-            for snap in variants.values())
+                for entry in snap.values()
+            )
+            for snap in variants.values()
+        )
         if not shape_ok:
             raise InputError(Problem(where, f"malformed entry for scenario '{scen}'", fix))
-    return {s: {v: {t: {k: (None if x is None else float(x)) for k, x in e.items()}
-                    for t, e in snap.items()}
-                for v, snap in variants.items()}
-            for s, variants in raw.items()}
+    return {
+        s: {
+            v: {
+                t: {k: (None if x is None else float(x)) for k, x in e.items()}
+                for t, e in snap.items()
+            }
+            for v, snap in variants.items()
+        }
+        for s, variants in raw.items()
+    }
 
 
 def render_baseline(scenarios: Mapping[str, Mapping[str, Snapshot]]) -> str:
@@ -301,8 +339,9 @@ def render_baseline(scenarios: Mapping[str, Mapping[str, Snapshot]]) -> str:
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_baseline(path: str | os.PathLike[str],
-                   entries: Mapping[str, Mapping[str, Snapshot]]) -> None:
+def write_baseline(
+    path: str | os.PathLike[str], entries: Mapping[str, Mapping[str, Snapshot]]
+) -> None:
     """Write the baseline atomically. Scenarios in ``entries`` replace their old entry whole
     (every variant); other scenarios in the file are kept. The file is read again, merged and
     written under an exclusive lock, so two updates at once (two CI jobs) both land."""
@@ -313,7 +352,11 @@ def write_baseline(path: str | os.PathLike[str],
                 merged[scen] = dict(variants)
             write_atomic(path, render_baseline(merged))
     except OSError as exc:  # a full disk or a read-only folder: the old file is untouched
-        raise InputError(Problem(
-            Location(str(path)), f"cannot write the baseline ({exc.strerror or exc}); the "
-            "previous file is unchanged", "free some disk space, or check the folder exists "
-            "and is writable")) from None
+        raise InputError(
+            Problem(
+                Location(str(path)),
+                f"cannot write the baseline ({exc.strerror or exc}); the "
+                "previous file is unchanged",
+                "free some disk space, or check the folder exists and is writable",
+            )
+        ) from None

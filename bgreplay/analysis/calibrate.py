@@ -109,32 +109,44 @@ def _advice(c: TaskCalibration, task, throttled: dict[str, int]) -> list[str]:
     if seen and ours < 0.8 * seen:
         top = max(throttled, key=throttled.get) if throttled else None
         if top == "energy_budget":
-            advice.append("the replay spends the energy budget sooner than the device: raise "
-                          "energy_capacity or energy_refill")
+            advice.append(
+                "the replay spends the energy budget sooner than the device: raise "
+                "energy_capacity or energy_refill"
+            )
         elif top == "threshold":
-            advice.append("the replay holds requests back on score: lower min_run_score, or "
-                          "widen predictor_window / app_jitter_max so predicted use is found")
+            advice.append(
+                "the replay holds requests back on score: lower min_run_score, or "
+                "widen predictor_window / app_jitter_max so predicted use is found"
+            )
         elif top:
-            advice.append(f"most replayed requests were blocked by {top}; check that the trace "
-                          "has that channel right (plugged, network, Low Power Mode)")
+            advice.append(
+                f"most replayed requests were blocked by {top}; check that the trace "
+                "has that channel right (plugged, network, Low Power Mode)"
+            )
         else:
             advice.append("the replay launches less than the device: lower min_run_score")
     elif ours > 1.25 * max(seen, 1):
-        advice.append("the replay launches more than the device: raise min_run_score, or lower "
-                      "energy_refill")
+        advice.append(
+            "the replay launches more than the device: raise min_run_score, or lower energy_refill"
+        )
     if c.observed_on_battery and (c.replayed_on_battery or 0) < c.observed_on_battery - 0.2:
         if task is not None and task.type == "processing":
-            advice.append("the device ran processing on battery, which an iPhone never does "
-                          "(F34): is it an iPad? set device.model: ipad")
+            advice.append(
+                "the device ran processing on battery, which an iPhone never does "
+                "(F34): is it an iPad? set device.model: ipad"
+            )
         else:
-            advice.append("the device ran more on battery: lower battery_weight or "
-                          "critical_battery")
+            advice.append(
+                "the device ran more on battery: lower battery_weight or critical_battery"
+            )
     peak_seen, peak_ours = _peak(c.observed_hours), _peak(c.replayed_hours)
     if peak_seen is not None and peak_ours is not None and peak_seen != peak_ours:
-        advice.append(f"the device launches most around {peak_seen * 4:02d}-"
-                      f"{peak_seen * 4 + 4:02d} h, the replay around {peak_ours * 4:02d}-"
-                      f"{peak_ours * 4 + 4:02d} h: adjust app_prediction_offset or "
-                      "predictor_window")
+        advice.append(
+            f"the device launches most around {peak_seen * 4:02d}-"
+            f"{peak_seen * 4 + 4:02d} h, the replay around {peak_ours * 4:02d}-"
+            f"{peak_ours * 4 + 4:02d} h: adjust app_prediction_offset or "
+            "predictor_window"
+        )
     if not advice:
         advice.append("the replay is within 20 % of the device: no change suggested")
     return advice

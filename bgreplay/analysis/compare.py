@@ -93,8 +93,10 @@ def parse_vary(text: str) -> tuple[str, list[str]]:
 
 def parse_variant(text: str) -> Column:
     """``NAME=PATH=VALUE[;PATH=VALUE]`` → a column with those overrides."""
-    fix = "write --variant NAME=PATH=VALUE[;PATH=VALUE], e.g. --variant 'late=apps/*/tasks/*/" \
-          "earliest_begin=4h'"
+    fix = (
+        "write --variant NAME=PATH=VALUE[;PATH=VALUE], e.g. --variant 'late=apps/*/tasks/*/"
+        "earliest_begin=4h'"
+    )
     name, eq, rest = text.partition("=")
     if not eq or not name.strip() or "/" in name:
         raise _bad("--variant", text, "expected NAME=PATH=VALUE", fix)
@@ -110,8 +112,10 @@ def vary_columns(varies: Sequence[str]) -> list[Column]:
     """The cartesian product of every ``--vary`` option, named ``key=value`` per option."""
     parsed = [parse_vary(v) for v in varies]
     lasts = [p.rstrip("/").rsplit("/", 1)[-1] for p, _ in parsed]
-    labels = [last if lasts.count(last) == 1 else path
-              for last, (path, _) in zip(lasts, parsed, strict=True)]
+    labels = [
+        last if lasts.count(last) == 1 else path
+        for last, (path, _) in zip(lasts, parsed, strict=True)
+    ]
     columns = []
     for combo in itertools.product(*(vals for _, vals in parsed)):
         name = " ".join(f"{label}={v}" for label, v in zip(labels, combo, strict=True))
@@ -120,8 +124,9 @@ def vary_columns(varies: Sequence[str]) -> list[Column]:
     return columns
 
 
-def plan_columns(variant_names: Sequence[str], variants: Sequence[str] = (),
-                 varies: Sequence[str] = ()) -> list[Column]:
+def plan_columns(
+    variant_names: Sequence[str], variants: Sequence[str] = (), varies: Sequence[str] = ()
+) -> list[Column]:
     """Every column of the comparison, in order; duplicate names are bad input."""
     columns = vary_columns(varies) if varies else [Column("base")]
     columns += [Column(n, n) for n in variant_names]
@@ -129,13 +134,19 @@ def plan_columns(variant_names: Sequence[str], variants: Sequence[str] = (),
     seen: set[str] = set()
     for col in columns:
         if col.name in seen:
-            raise InputError(Problem(Location("--variant"), f"two columns named '{col.name}'",
-                                     "give each --variant a name of its own"))
+            raise InputError(
+                Problem(
+                    Location("--variant"),
+                    f"two columns named '{col.name}'",
+                    "give each --variant a name of its own",
+                )
+            )
         seen.add(col.name)
     return columns
 
 
 # -- rows --------------------------------------------------------------------------------------
+
 
 def parse_row(spec: str) -> tuple[str, str | None]:
     """``launch_delay.p90`` → (``launch_delay``, ``p(90)``); a distribution without a suffix
@@ -145,17 +156,26 @@ def parse_row(spec: str) -> tuple[str, str | None]:
     if mdef is None:
         import difflib
 
-        keys = metric_names() + [f"{m}.{a}" for m in metric_names()
-                                 if metric_def(m).kind == "distribution"
-                                 for a in ("p50", "p90", "max", "count")]
+        keys = metric_names() + [
+            f"{m}.{a}"
+            for m in metric_names()
+            if metric_def(m).kind == "distribution"
+            for a in ("p50", "p90", "max", "count")
+        ]
         close = difflib.get_close_matches(spec, keys, n=1)
         hint = f" — did you mean '{close[0]}'?" if close else ""
-        raise InputError(Problem(Location("--metric"), f"unknown metric '{spec}'{hint}",
-                                 "see docs/metrics.md; aggregate a distribution with a suffix: "
-                                 "launch_delay.p90, staleness_at_open.max"))
+        raise InputError(
+            Problem(
+                Location("--metric"),
+                f"unknown metric '{spec}'{hint}",
+                "see docs/metrics.md; aggregate a distribution with a suffix: "
+                "launch_delay.p90, staleness_at_open.max",
+            )
+        )
     if mdef.kind == "scalar" and agg is not None:
-        raise InputError(Problem(Location("--metric"), f"'{name}' is a single number",
-                                 f"write --metric {name}"))
+        raise InputError(
+            Problem(Location("--metric"), f"'{name}' is a single number", f"write --metric {name}")
+        )
     if mdef.kind == "distribution" and agg is None:
         agg = "p(50)"
     return name, agg
@@ -212,14 +232,23 @@ class Comparison:
         names = [c.name for c in self.columns]
         out = {
             "scenario": self.path,
-            "columns": [{"name": c.name, "variant": c.variant, "overrides": list(c.overrides)}
-                        for c in self.columns],
-            "rows": [{"target": r.target, "metric": r.metric, "unit": r.unit,
-                      "better": r.better,
-                      "values": dict(zip(names, r.values, strict=True)),
-                      "deltas": dict(zip(names, r.deltas, strict=True)),
-                      "best": [names[i] for i in sorted(r.best)],
-                      **_spread_dict(r, names)} for r in self.rows],
+            "columns": [
+                {"name": c.name, "variant": c.variant, "overrides": list(c.overrides)}
+                for c in self.columns
+            ],
+            "rows": [
+                {
+                    "target": r.target,
+                    "metric": r.metric,
+                    "unit": r.unit,
+                    "better": r.better,
+                    "values": dict(zip(names, r.values, strict=True)),
+                    "deltas": dict(zip(names, r.deltas, strict=True)),
+                    "best": [names[i] for i in sorted(r.best)],
+                    **_spread_dict(r, names),
+                }
+                for r in self.rows
+            ],
         }
         if self.fleet is not None:
             out["fleet"] = self.fleet
@@ -228,24 +257,44 @@ class Comparison:
     def to_frame(self) -> pl.DataFrame:
         """Tidy: one line per (row, column), for CSV."""
         records = [
-            {"target": r.target, "metric": r.metric, "unit": r.unit, "column": c.name,
-             "value": r.values[i], "delta": r.deltas[i], "best": i in r.best}
-            for r in self.rows for i, c in enumerate(self.columns)
+            {
+                "target": r.target,
+                "metric": r.metric,
+                "unit": r.unit,
+                "column": c.name,
+                "value": r.values[i],
+                "delta": r.deltas[i],
+                "best": i in r.best,
+            }
+            for r in self.rows
+            for i, c in enumerate(self.columns)
         ]
-        return pl.DataFrame(records, schema={
-            "target": pl.String, "metric": pl.String, "unit": pl.String, "column": pl.String,
-            "value": pl.Float64, "delta": pl.Float64, "best": pl.Boolean})
+        return pl.DataFrame(
+            records,
+            schema={
+                "target": pl.String,
+                "metric": pl.String,
+                "unit": pl.String,
+                "column": pl.String,
+                "value": pl.Float64,
+                "delta": pl.Float64,
+                "best": pl.Boolean,
+            },
+        )
 
 
 def _spread_dict(row: Row, names: list[str]) -> dict:
     if row.spread is None:
         return {}
-    return {"p10": dict(zip(names, (lo for lo, _ in row.spread), strict=True)),
-            "p90": dict(zip(names, (hi for _, hi in row.spread), strict=True))}
+    return {
+        "p10": dict(zip(names, (lo for lo, _ in row.spread), strict=True)),
+        "p90": dict(zip(names, (hi for _, hi in row.spread), strict=True)),
+    }
 
 
-def build_rows(tables: Sequence[dict], targets: dict[str, list[str]],
-               rows: Sequence[tuple[str, str | None]]) -> list[Row]:
+def build_rows(
+    tables: Sequence[dict], targets: dict[str, list[str]], rows: Sequence[tuple[str, str | None]]
+) -> list[Row]:
     """One row per (metric spec, target of its scope), measured in each column's table."""
     out = []
     for name, agg in rows:
@@ -281,27 +330,40 @@ def run_compare(
     common = list(overrides)
     base = load(path, overrides=common)
     columns = plan_columns(base.variant_names if scenario_variants else (), variants, vary)
-    scenarios = [base if c.variant is None and not c.overrides
-                 else load(path, variant=c.variant, overrides=common + list(c.overrides))
-                 for c in columns]
+    scenarios = [
+        base
+        if c.variant is None and not c.overrides
+        else load(path, variant=c.variant, overrides=common + list(c.overrides))
+        for c in columns
+    ]
     tables = []
     for col, scenario in zip(columns, scenarios, strict=True):
         result = replay(scenario)
         frame = events_frame(result, variant=col.name)
         tables.append(lookup(compute_metrics(frame, scenario, result.profile)))
-    targets = {"task": [t.id for t in base.tasks], "app": [a.bundle for a in base.apps],
-               "device": ["device"]}
+    targets = {
+        "task": [t.id for t in base.tasks],
+        "app": [a.bundle for a in base.apps],
+        "device": ["device"],
+    }
     return Comparison(str(path), columns, build_rows(tables, targets, rows))
 
 
 # -- compare --fleet ---------------------------------------------------------------------------
 
-def fleet_rows(quantiles: pl.DataFrame, columns: Sequence[Column], targets: dict[str, list[str]],
-               rows: Sequence[tuple[str, str | None]]) -> list[Row]:
+
+def fleet_rows(
+    quantiles: pl.DataFrame,
+    columns: Sequence[Column],
+    targets: dict[str, list[str]],
+    rows: Sequence[tuple[str, str | None]],
+) -> list[Row]:
     """Rows whose cells are the median across the fleet's devices, with p10-p90 as spread
     (``quantiles`` as made by ``bgreplay.fleet.aggregate.quantiles``)."""
-    found = {(r["variant"], r["target"], r["metric"]): (r["p10"], r["p50"], r["p90"])
-             for r in quantiles.iter_rows(named=True)}
+    found = {
+        (r["variant"], r["target"], r["metric"]): (r["p10"], r["p50"], r["p90"])
+        for r in quantiles.iter_rows(named=True)
+    }
     out = []
     for name, agg in rows:
         mdef = metric_def(name)
@@ -309,9 +371,16 @@ def fleet_rows(quantiles: pl.DataFrame, columns: Sequence[Column], targets: dict
         absent = (0.0, 0.0, 0.0) if mdef.family and agg is None else (None, None, None)
         for target in targets[mdef.scope]:
             stats = [found.get((c.name, target, key), absent) for c in columns]
-            out.append(Row(target, key, "count" if agg == "count" else mdef.unit,
-                           "none" if agg == "count" else mdef.better,
-                           tuple(s[1] for s in stats), tuple((s[0], s[2]) for s in stats)))
+            out.append(
+                Row(
+                    target,
+                    key,
+                    "count" if agg == "count" else mdef.unit,
+                    "none" if agg == "count" else mdef.better,
+                    tuple(s[1] for s in stats),
+                    tuple((s[0], s[2]) for s in stats),
+                )
+            )
     scope_order = {t: i for i, t in enumerate(targets["task"] + targets["app"] + ["device"])}
     return sorted(out, key=lambda r: scope_order.get(r.target, len(scope_order)))
 
@@ -334,10 +403,13 @@ def run_fleet_compare(
     base = load(path, overrides=list(overrides))
     columns = plan_columns(base.variant_names if scenario_variants else (), variants, vary)
     result = fleet(columns=columns, metrics=specs)
-    targets = {"task": [t.id for t in base.tasks], "app": [a.bundle for a in base.apps],
-               "device": ["device"]}
+    targets = {
+        "task": [t.id for t in base.tasks],
+        "app": [a.bundle for a in base.apps],
+        "device": ["device"],
+    }
     meta = result.meta
-    summary = {k: meta[k] for k in ("devices", "seed", "persona_mix", "allocation",
-                                     "device_seed")}
-    return Comparison(str(path), columns, fleet_rows(result.quantiles, columns, targets, rows),
-                      fleet=summary)
+    summary = {k: meta[k] for k in ("devices", "seed", "persona_mix", "allocation", "device_seed")}
+    return Comparison(
+        str(path), columns, fleet_rows(result.quantiles, columns, targets, rows), fleet=summary
+    )

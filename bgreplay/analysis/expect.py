@@ -52,9 +52,11 @@ _SYNTAX = re.compile(
     r"^\s*(?:(?P<agg>[a-z][a-z0-9.]*(?:\(\s*[^)]*\))?)\s*)?(?P<op><=|>=|==|!=|<|>)\s*(?P<value>\S+)\s*$"
 )
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?(?:e-?\d+)?$", re.IGNORECASE)
-GRAMMAR_FIX = ('write "OP VALUE" for a number (">= 3") or "AGG OP VALUE" for a distribution '
-               '("p(90) < 3h"); AGG is min, max, avg, med, p(N), at(N) or count; '
-               "OP is <, <=, >, >=, == or !=")
+GRAMMAR_FIX = (
+    'write "OP VALUE" for a number (">= 3") or "AGG OP VALUE" for a distribution '
+    '("p(90) < 3h"); AGG is min, max, avg, med, p(N), at(N) or count; '
+    "OP is <, <=, >, >=, == or !="
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +113,10 @@ class ExpectationResult:
         """Where a robust expectation fails: ``app_cap=0.45: 4.1, ...`` (empty when it holds)."""
         if not self.not_robust:
             return ""
-        shown = ", ".join(f"{name}={value}: {format_value(measured, self.expectation.unit)}"
-                          for name, value, measured in self.not_robust[:3])
+        shown = ", ".join(
+            f"{name}={value}: {format_value(measured, self.expectation.unit)}"
+            for name, value, measured in self.not_robust[:3]
+        )
         more = len(self.not_robust) - 3
         return f"not robust: {shown}" + (f" and {more} more" if more > 0 else "")
 
@@ -127,6 +131,7 @@ class ExpectationResult:
 
 
 # -- parsing -----------------------------------------------------------------------------------
+
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -144,17 +149,21 @@ def parse_value(text: str, mdef: MetricDef, agg: str | None) -> float:
             return float(raw[:-1]) / 100.0
         if unit == "percent":
             return float(raw[:-1])
-        raise ValueError(f"'{raw}' is a percentage, but {_what(mdef, agg)} is a {unit}",
-                         "write a plain number")
+        raise ValueError(
+            f"'{raw}' is a percentage, but {_what(mdef, agg)} is a {unit}", "write a plain number"
+        )
     if unit in ("seconds", "hours"):
         try:
             ms = parse_duration(raw, allow_zero=True)
         except FormatError as exc:
-            raise ValueError(f"'{raw}' is not a number or a duration: {exc.message}",
-                             exc.fix) from None
+            raise ValueError(
+                f"'{raw}' is not a number or a duration: {exc.message}", exc.fix
+            ) from None
         return ms / 1000.0 / (3600.0 if unit == "hours" else 1.0)
-    raise ValueError(f"'{raw}' is not a number ({_what(mdef, agg)} is a {unit})",
-                     "write a plain number, e.g. 3 or 0.5")
+    raise ValueError(
+        f"'{raw}' is not a number ({_what(mdef, agg)} is a {unit})",
+        "write a plain number, e.g. 3 or 0.5",
+    )
 
 
 def _what(mdef: MetricDef, agg: str | None) -> str:
@@ -184,8 +193,9 @@ def _scope_mismatch(target: str, scope: str, mdef: MetricDef, scenario) -> tuple
     return message, "put it under one of the tasks: " + (", ".join(tasks) or "(none)")
 
 
-def parse_expectation(target: str, metric: str, text: str, scenario,
-                      location: Location = Location("")) -> Expectation:
+def parse_expectation(
+    target: str, metric: str, text: str, scenario, location: Location = Location("")
+) -> Expectation:
     """Check one written expectation against the scenario and the metric registry."""
     path = f"expect/{target}/{metric}"
 
@@ -195,15 +205,19 @@ def parse_expectation(target: str, metric: str, text: str, scenario,
     scope = _target_scope(target, scenario)
     if scope is None:
         names = [*(t.id for t in scenario.tasks), *(a.bundle for a in scenario.apps), "device"]
-        raise fail(f"unknown task or app '{target}'{_did_you_mean(target, names)}",
-                   "expect names a task identifier, a bundle id or `device`: " + ", ".join(names))
+        raise fail(
+            f"unknown task or app '{target}'{_did_you_mean(target, names)}",
+            "expect names a task identifier, a bundle id or `device`: " + ", ".join(names),
+        )
     mdef = metric_def(metric)
     if mdef is None:
         others = metric_names()
         mine = metric_names(scope)
-        raise fail(f"unknown {scope} metric '{metric}'"
-                   f"{_did_you_mean(metric, mine) or _did_you_mean(metric, others)}",
-                   f"{scope} metrics: " + ", ".join(mine) + " (see docs/metrics.md)")
+        raise fail(
+            f"unknown {scope} metric '{metric}'"
+            f"{_did_you_mean(metric, mine) or _did_you_mean(metric, others)}",
+            f"{scope} metrics: " + ", ".join(mine) + " (see docs/metrics.md)",
+        )
     if mdef.scope != scope:
         raise fail(*_scope_mismatch(target, scope, mdef, scenario))
     match = _SYNTAX.match(text)
@@ -211,20 +225,25 @@ def parse_expectation(target: str, metric: str, text: str, scenario,
         raise fail(f"cannot read the check '{text}'", GRAMMAR_FIX)
     raw_agg, op, raw_value = match["agg"], match["op"], match["value"]
     # The written form is strict (k6's ``p(90)``); ``p90`` is only the key form of baselines.
-    written = bool(raw_agg) and ("(" in raw_agg or raw_agg in ("min", "max", "avg", "med",
-                                                                "count"))
+    written = bool(raw_agg) and ("(" in raw_agg or raw_agg in ("min", "max", "avg", "med", "count"))
     agg = normalise_aggregation(raw_agg) if written else None
     if raw_agg and agg is None:
-        hint = (f'write p({raw_agg[1:]})' if re.fullmatch(r"p\d+(\.\d+)?", raw_agg)
-                else "use min, max, avg, med, p(N) with 0 <= N <= 100, or count")
+        hint = (
+            f"write p({raw_agg[1:]})"
+            if re.fullmatch(r"p\d+(\.\d+)?", raw_agg)
+            else "use min, max, avg, med, p(N) with 0 <= N <= 100, or count"
+        )
         raise fail(f"unknown aggregation '{raw_agg}' in '{text}'", hint)
     if mdef.kind == "distribution" and agg is None:
-        raise fail(f"'{metric}' is a distribution: say which aggregation to check",
-                   f'e.g. "p(90) {op} {raw_value}", "max {op} {raw_value}" or '
-                   f'"count {op} {raw_value}"')
+        raise fail(
+            f"'{metric}' is a distribution: say which aggregation to check",
+            f'e.g. "p(90) {op} {raw_value}", "max {op} {raw_value}" or "count {op} {raw_value}"',
+        )
     if mdef.kind == "scalar" and agg is not None:
-        raise fail(f"'{metric}' is a single number; the aggregation '{raw_agg}' does not apply",
-                   f'write "{op} {raw_value}"')
+        raise fail(
+            f"'{metric}' is a single number; the aggregation '{raw_agg}' does not apply",
+            f'write "{op} {raw_value}"',
+        )
     try:
         threshold = parse_value(raw_value, mdef, agg)
     except ValueError as exc:
@@ -238,9 +257,12 @@ def parse_expectations(scenario) -> tuple[Expectation, ...]:
     parsed, problems = [], []
     for spec in scenario.expect:
         try:
-            parsed.append(replace(parse_expectation(spec.target, spec.metric, spec.text,
-                                                    scenario, spec.location),
-                                  robust=getattr(spec, "robust", False)))
+            parsed.append(
+                replace(
+                    parse_expectation(spec.target, spec.metric, spec.text, scenario, spec.location),
+                    robust=getattr(spec, "robust", False),
+                )
+            )
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -250,8 +272,8 @@ def parse_expectations(scenario) -> tuple[Expectation, ...]:
 
 # -- evaluation --------------------------------------------------------------------------------
 
-def evaluate(expectations: Sequence[Expectation],
-             metrics: pl.DataFrame) -> list[ExpectationResult]:
+
+def evaluate(expectations: Sequence[Expectation], metrics: pl.DataFrame) -> list[ExpectationResult]:
     """Measure each expectation in a ``compute_metrics`` frame; no data fails."""
     table = lookup(metrics)
     results = []
@@ -263,6 +285,7 @@ def evaluate(expectations: Sequence[Expectation],
 
 
 # -- bgreplay check ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class ReplayCheck:
@@ -316,8 +339,13 @@ class _Planned:
     expectations: tuple[Expectation, ...]
 
 
-def _plan(paths: Sequence[str], load: Callable, with_all_variants: bool,
-          overrides: Sequence[str] = (), variant: str | None = None) -> list[_Planned]:
+def _plan(
+    paths: Sequence[str],
+    load: Callable,
+    with_all_variants: bool,
+    overrides: Sequence[str] = (),
+    variant: str | None = None,
+) -> list[_Planned]:
     """Load every scenario and variant and parse every expectation before anything runs.
     ``variant`` checks that variant alone (with the expectations it has, its own or the
     base's); ``overrides`` (``PATH=VALUE``) apply to every scenario."""
@@ -332,10 +360,10 @@ def _plan(paths: Sequence[str], load: Callable, with_all_variants: bool,
         names = [n for n in base.variant_names if with_all_variants or n in own]
         for name in ["base", *names] if variant is None else [variant]:
             try:
-                scenario = base if name == "base" else load(path, variant=name,
-                                                             overrides=overrides)
-                exps = parse_expectations(scenario) if name in ("base", variant) or name in own \
-                    else ()
+                scenario = base if name == "base" else load(path, variant=name, overrides=overrides)
+                exps = (
+                    parse_expectations(scenario) if name in ("base", variant) or name in own else ()
+                )
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -350,12 +378,14 @@ def _robust(results, scenario, replay, load_timeline) -> tuple[ExpectationResult
     (as ``compare --sensitivity``) and fail where the expectation does not hold."""
     from bgreplay.analysis.sensitivity import robust_failures
 
-    failures = robust_failures([r.expectation for r in results], scenario,
-                               load_timeline(scenario), replay=replay)
+    failures = robust_failures(
+        [r.expectation for r in results], scenario, load_timeline(scenario), replay=replay
+    )
     out = []
     for r in results:
-        mine = tuple((s.param, s.text, measured) for e, s, measured in failures
-                     if e is r.expectation)
+        mine = tuple(
+            (s.param, s.text, measured) for e, s, measured in failures if e is r.expectation
+        )
         out.append(replace(r, passed=r.passed and not mine, not_robust=mine))
     return tuple(out)
 
@@ -389,31 +419,43 @@ def run_check(
     from bgreplay.analysis.metrics import compute_metrics
 
     if update_baseline and not baseline:
-        raise InputError("--update-baseline needs --baseline FILE",
-                         fix="e.g. bgreplay check scenarios/*.yaml --baseline ci/baseline.json "
-                             "--update-baseline")
+        raise InputError(
+            "--update-baseline needs --baseline FILE",
+            fix="e.g. bgreplay check scenarios/*.yaml --baseline ci/baseline.json "
+            "--update-baseline",
+        )
     tols = bl.parse_tolerances(tolerances)
     stored = bl.read_baseline(baseline, missing_ok=update_baseline) if baseline else None
-    planned = _plan(paths, load, with_all_variants=baseline is not None, overrides=overrides,
-                    variant=variant)
+    planned = _plan(
+        paths, load, with_all_variants=baseline is not None, overrides=overrides, variant=variant
+    )
     if stored is not None and not update_baseline:
-        missing = [p for p in planned
-                   if stored.get(bl.scenario_key(p.path, baseline), p.variant) is None]
+        missing = [
+            p for p in planned if stored.get(bl.scenario_key(p.path, baseline), p.variant) is None
+        ]
         if missing:
-            raise InputError([Problem(
-                Location(str(baseline)),
-                f"no baseline for {p.path} (variant {p.variant})",
-                "record it with --update-baseline (and commit the baseline file)")
-                for p in missing])
+            raise InputError(
+                [
+                    Problem(
+                        Location(str(baseline)),
+                        f"no baseline for {p.path} (variant {p.variant})",
+                        "record it with --update-baseline (and commit the baseline file)",
+                    )
+                    for p in missing
+                ]
+            )
     if load_timeline is None and any(e.robust for p in planned for e in p.expectations):
-        raise InputError("robust: true needs the scenario's trace loader",
-                         fix="call bgreplay.api.check, which passes it")
+        raise InputError(
+            "robust: true needs the scenario's trace loader",
+            fix="call bgreplay.api.check, which passes it",
+        )
     checks, entries = [], {}
     for plan in planned:
         started = time.perf_counter()
         result = replay(plan.scenario)
-        metrics = compute_metrics(events_frame(result, variant=plan.variant), plan.scenario,
-                                  result.profile)
+        metrics = compute_metrics(
+            events_frame(result, variant=plan.variant), plan.scenario, result.profile
+        )
         results = tuple(evaluate(plan.expectations, metrics))
         if any(e.robust for e in plan.expectations):
             results = _robust(results, plan.scenario, replay, load_timeline)
@@ -423,11 +465,26 @@ def run_check(
             snap = bl.snapshot(metrics)
             entries.setdefault(key, {})[plan.variant] = snap
             if not update_baseline:
-                changes = tuple(bl.compare_snapshots(stored.get(key, plan.variant), snap, tols,
-                                                     scenario=plan.path, variant=plan.variant))
-        checks.append(ReplayCheck(plan.path, plan.variant, getattr(plan.scenario, "name", ""),
-                                  results, changes, time.perf_counter() - started,
-                                  getattr(plan.scenario, "observation", None)))
+                changes = tuple(
+                    bl.compare_snapshots(
+                        stored.get(key, plan.variant),
+                        snap,
+                        tols,
+                        scenario=plan.path,
+                        variant=plan.variant,
+                    )
+                )
+        checks.append(
+            ReplayCheck(
+                plan.path,
+                plan.variant,
+                getattr(plan.scenario, "name", ""),
+                results,
+                changes,
+                time.perf_counter() - started,
+                getattr(plan.scenario, "observation", None),
+            )
+        )
     if update_baseline and baseline is not None:
         bl.write_baseline(baseline, entries)
     return CheckReport(tuple(checks), baseline, update_baseline)

@@ -57,20 +57,37 @@ def explain(result: ReplayResult, task_id: str, at: int | None = None) -> Explan
         if omitted:
             half = WHOLE_REPLAY_SHOWN // 2
             shown = shown[:half] + shown[-half:]
-        return Explanation(task_id, None, shown, _overall(result, task_id, events), omitted,
-                           _items(result, events, shown, omitted, gaps=False))
+        return Explanation(
+            task_id,
+            None,
+            shown,
+            _overall(result, task_id, events),
+            omitted,
+            _items(result, events, shown, omitted, gaps=False),
+        )
     near = [e for e in result.evaluations if abs(e.t - at) <= 2 * 3_600_000]
     later = next((e for e in result.evaluations if e.t > at and e.launched), None)
     if later is not None and later not in near:
         near.append(later)
     near.sort(key=lambda e: (abs(e.t - at), e.t))
     shown = tuple(sorted(near[:24], key=lambda e: e.t))
-    return Explanation(task_id, at, shown, _at(result, task_id, events, at),
-                       items=_items(result, events, shown, 0, gaps=True))
+    return Explanation(
+        task_id,
+        at,
+        shown,
+        _at(result, task_id, events, at),
+        items=_items(result, events, shown, 0, gaps=True),
+    )
 
 
-def _items(result: ReplayResult, events: list[Event], shown: tuple[Evaluation, ...],
-           omitted: int, *, gaps: bool) -> tuple[tuple[str, object], ...]:
+def _items(
+    result: ReplayResult,
+    events: list[Event],
+    shown: tuple[Evaluation, ...],
+    omitted: int,
+    *,
+    gaps: bool,
+) -> tuple[tuple[str, object], ...]:
     """The evaluations grouped by request: a header when a new request is scored, what became
     of a request after its last evaluation shown, and — around one moment — why re-scores were
     skipped between two evaluations of one request."""
@@ -85,14 +102,23 @@ def _items(result: ReplayResult, events: list[Event], shown: tuple[Evaluation, .
     for k, ev in enumerate(shown):
         prev = shown[k - 1] if k else None
         if omitted and k == half:
-            out.append(("omitted", f"… {omitted:,} more verdict changes between "
-                        f"{local_label(result, prev.t)} and {local_label(result, ev.t)}; "
-                        f"--at TIME shows the evaluations around one moment"))
+            out.append(
+                (
+                    "omitted",
+                    f"… {omitted:,} more verdict changes between "
+                    f"{local_label(result, prev.t)} and {local_label(result, ev.t)}; "
+                    f"--at TIME shows the evaluations around one moment",
+                )
+            )
         if prev is None or prev.request != ev.request:
             sub = submit_of(ev)
-            how = (f"submitted {local_label(result, sub.t)} ({sub.reason}"
-                   + (f", {PREWARM_NOTE}" if sub.origin == PREWARM else "") + ")"
-                   if sub is not None else "submitted before the window shown")
+            how = (
+                f"submitted {local_label(result, sub.t)} ({sub.reason}"
+                + (f", {PREWARM_NOTE}" if sub.origin == PREWARM else "")
+                + ")"
+                if sub is not None
+                else "submitted before the window shown"
+            )
             out.append(("request", f"request {ev.request}: {how}"))
         elif gaps and ev.t - prev.t > _rescore(result) + 1000:
             out.append(("gap", _gap(result, prev, ev)))
@@ -114,12 +140,16 @@ def _gap(result: ReplayResult, prev: Evaluation, ev: Evaluation) -> str:
     if prev.reason == "rate_limit":
         return span + "the rate limit lifts at a set time, and the request was scored then"
     if prev.reason in state_only:
-        return (span + f"{title(prev.reason)} held it, which only a "
-                "change of the device or the app lifts; none came before")
+        return (
+            span + f"{title(prev.reason)} held it, which only a "
+            "change of the device or the app lifts; none came before"
+        )
     if prev.reason == "threshold":
-        return (span + "its score could not reach the threshold sooner — no predicted use of "
-                "the app, and no relaxing of the threshold, before then — so the 15-minute "
-                "re-scores in between were skipped (they would have said the same)")
+        return (
+            span + "its score could not reach the threshold sooner — no predicted use of "
+            "the app, and no relaxing of the threshold, before then — so the 15-minute "
+            "re-scores in between were skipped (they would have said the same)"
+        )
     return span + "nothing that could change its verdict happened in between"
 
 
@@ -135,8 +165,10 @@ def _fate(result: ReplayResult, last: Evaluation, ends: list[Event]) -> str:
         return f"request {last.request} launched at {when}"
     if end.event == "replaced":
         note = f", {PREWARM_NOTE}" if end.origin == PREWARM else ""
-        return (f"request {last.request} was replaced at {when} by a new submit "
-                f"({end.reason}{note}), which restarted its earliest_begin (F14)")
+        return (
+            f"request {last.request} was replaced at {when} by a new submit "
+            f"({end.reason}{note}), which restarted its earliest_begin (F14)"
+        )
     return f"request {last.request} was cancelled at {when} ({end.reason})"
 
 
@@ -157,39 +189,49 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
     running = _running_at(before)
     if running is not None:
         end = next((e for e in after if e.run == running.run and e.event in _END_EVENTS), None)
-        text = (f"At {label} the task was running: run {running.run} launched at "
-                f"{local_label(result, running.t)}")
+        text = (
+            f"At {label} the task was running: run {running.run} launched at "
+            f"{local_label(result, running.t)}"
+        )
         if end is not None:
             text += f" and {end.event} ({end.reason}) at {local_label(result, end.t)}"
             if _cause(end):
                 text += f": {_cause(end)}"
         if running.cause == "early_expiry":
-            text += (". The system gave this run a few seconds, not the 30 s maximum: the "
-                     "expiration handler may be called early (F3), and field logs show most "
-                     "expirations 2-5 s in (FO8)")
+            text += (
+                ". The system gave this run a few seconds, not the 30 s maximum: the "
+                "expiration handler may be called early (F3), and field logs show most "
+                "expirations 2-5 s in (FO8)"
+            )
         return text + "."
     submitted = _pending_since(before)
     if submitted is None:
         return _nothing_pending(result, label, before, after)
     start_after = submitted.t + int((submitted.value or 0) * 1000)
     launch = next((e for e in after if e.event == "launched"), None)
-    tail = (f" The task launched at {local_label(result, launch.t)}." if launch
-            else " It did not launch before the end of the replay.")
+    tail = (
+        f" The task launched at {local_label(result, launch.t)}."
+        if launch
+        else " It did not launch before the end of the replay."
+    )
     if start_after > at:
         trigger = submitted.reason
         if submitted.origin == PREWARM:
             trigger += f", {PREWARM_NOTE}: the app's launch code ran ahead of a predicted open"
-        return (f"At {label} the request submitted at {local_label(result, submitted.t)} "
-                f"({trigger}) was not yet eligible: iOS starts it no earlier than "
-                f"{local_label(result, start_after)} (earliest_begin plus dasd's start delay, "
-                f"F26, F29).{tail}")
+        return (
+            f"At {label} the request submitted at {local_label(result, submitted.t)} "
+            f"({trigger}) was not yet eligible: iOS starts it no earlier than "
+            f"{local_label(result, start_after)} (earliest_begin plus dasd's start delay, "
+            f"F26, F29).{tail}"
+        )
     throttle = next((e for e in reversed(before) if e.event == "throttled"), None)
     if throttle is None or throttle.t < submitted.t:
         return f"At {label} the request was pending and had not been evaluated yet.{tail}"
     reason = throttle.reason or "threshold"
     known = REASONS.get(reason)
     text = f"Blocked by {title(reason)}: " + (
-        known.explain(result.profile) if known is not None else throttle.detail or reason)
+        known.explain(result.profile) if known is not None else throttle.detail or reason
+    )
     change = _next_change(result, reason, at, task_id)
     if change:
         text += f"; {change}"
@@ -225,23 +267,28 @@ def _pending_since(before: list[Event]) -> Event | None:
     return pending
 
 
-def _nothing_pending(result: ReplayResult, label: str, before: list[Event],
-                     after: list[Event]) -> str:
+def _nothing_pending(
+    result: ReplayResult, label: str, before: list[Event], after: list[Event]
+) -> str:
     text = f"No request was pending at {label}."
     last = before[-1] if before else None
     if last is None:
         text += " The app had not submitted this task yet."
     elif last.event == "submit_failed":
-        text += (f" The last submit, at {local_label(result, last.t)}, failed with "
-                 f"{last.reason}: {last.detail}.")
+        text += (
+            f" The last submit, at {local_label(result, last.t)}, failed with "
+            f"{last.reason}: {last.detail}."
+        )
     elif last.event == "app_crashed":
         text += f" The app crashed at {local_label(result, last.t)}: {last.detail}."
     elif last.event in _END_EVENTS or last.event == "expired":
         cause = f": {_cause(last)}" if _cause(last) else ""
-        text += (f" The last run ended at {local_label(result, last.t)} ({last.event}, "
-                 f"{last.reason}{cause}) and nothing submitted a new request — one request "
-                 "gives at most one launch (F28); schedule the next one at the start of the "
-                 "handler.")
+        text += (
+            f" The last run ended at {local_label(result, last.t)} ({last.event}, "
+            f"{last.reason}{cause}) and nothing submitted a new request — one request "
+            "gives at most one launch (F28); schedule the next one at the start of the "
+            "handler."
+        )
     nxt = next((e for e in after if e.event == "submitted"), None)
     if nxt is not None:
         text += f" The next request was submitted at {local_label(result, nxt.t)} ({nxt.reason})."
@@ -278,8 +325,16 @@ def _next_change(result: ReplayResult, reason: str, at: int, task_id: str) -> st
     elif reason == "application":
         found, what = first("app", field="end"), "the app left the foreground at"
     elif reason == "rate_limit":
-        lifted = next((e for e in result.events if e.task == task_id and e.t >= at
-                       and e.event in ("launched", "throttled", "replaced")), None)
+        lifted = next(
+            (
+                e
+                for e in result.events
+                if e.task == task_id
+                and e.t >= at
+                and e.event in ("launched", "throttled", "replaced")
+            ),
+            None,
+        )
         found = lifted.t if lifted is not None else None
         what = "the spacing since its last launch ended, and the request was scored again, at"
     return f"{what} {local_label(result, found)}" if found is not None else ""
@@ -290,20 +345,30 @@ def _overall(result: ReplayResult, task_id: str, events: list[Event]) -> str:  #
     submits = sum(e.event == "submitted" for e in events)
     launches = [e for e in events if e.event == "launched"]
     ok = sum(e.event == "completed" and e.reason == "success" for e in events)
-    text = (f"Over {days:g} days the task was submitted {submits} times and launched "
-            f"{len(launches)} times ({ok} successful).")
+    text = (
+        f"Over {days:g} days the task was submitted {submits} times and launched "
+        f"{len(launches)} times ({ok} successful)."
+    )
     blocked = _blocked_time(result, events)
     if blocked:
         reason, ms = max(blocked.items(), key=lambda kv: kv[1])
-        text += (f" While pending it was held back longest by {title(reason)}"
-                 f" ({ms / 3_600_000:.1f} h): {why(result, reason)}.")
+        text += (
+            f" While pending it was held back longest by {title(reason)}"
+            f" ({ms / 3_600_000:.1f} h): {why(result, reason)}."
+        )
     replaced = [e for e in events if e.event == "replaced"]
     if len(replaced) > len(launches):  # the requests were replaced more often than they ran
         prewarms = sum(e.origin == PREWARM for e in replaced)
-        text += (f" {len(replaced)} submits replaced the pending request and restarted its "
-                 "earliest_begin (F14)" + (f", {prewarms} of them at pre-warm launches just "
-                                          "before predicted opens (F93)" if prewarms else "")
-                 + ".")
+        text += (
+            f" {len(replaced)} submits replaced the pending request and restarted its "
+            "earliest_begin (F14)"
+            + (
+                f", {prewarms} of them at pre-warm launches just before predicted opens (F93)"
+                if prewarms
+                else ""
+            )
+            + "."
+        )
     causes = [_cause(e) for e in events if e.event == "completed" and _cause(e)]
     for cause in dict.fromkeys(causes):
         n = causes.count(cause)

@@ -81,11 +81,15 @@ def _iso_times(t_ms: pl.Series, start_utc_ms: int, offsets: Sequence[tuple[int, 
     points = sorted(offsets) or [(0, 0)]
     starts = pl.Series([p[0] for p in points], dtype=pl.Int64)
     index = (starts.search_sorted(t_ms, side="right").cast(pl.Int64) - 1).clip(lower_bound=0)
-    frame = pl.DataFrame({
-        "t": t_ms,
-        "off": pl.Series([p[1] for p in points], dtype=pl.Int64).gather(index),
-        "suffix": pl.Series([_offset_text(p[1]) for p in points], dtype=pl.String).gather(index),
-    })
+    frame = pl.DataFrame(
+        {
+            "t": t_ms,
+            "off": pl.Series([p[1] for p in points], dtype=pl.Int64).gather(index),
+            "suffix": pl.Series([_offset_text(p[1]) for p in points], dtype=pl.String).gather(
+                index
+            ),
+        }
+    )
     local = (pl.col("t") + start_utc_ms + pl.col("off")).cast(pl.Datetime("ms"))
     if ((t_ms + start_utc_ms) % 1000 != 0).any():  # UTC offsets are whole minutes
         clock = local.dt.strftime("%Y-%m-%dT%H:%M:%S%.3f").str.replace(r"\.000$", "")
@@ -128,8 +132,11 @@ def spec_detail(e: Event) -> str | None:
 
 def records_frame(events: Sequence[Event]) -> pl.DataFrame:
     """The raw records as columns (``t`` still integer ms), without time formatting."""
-    columns = dict(zip(Event._fields, zip(*events, strict=True), strict=True)) if events else {
-        name: () for name in Event._fields}
+    columns = (
+        dict(zip(Event._fields, zip(*events, strict=True), strict=True))
+        if events
+        else {name: () for name in Event._fields}
+    )
     data = {name: list(columns[name]) for name in _SPEC_FIELDS}
     data["value"] = [spec_value(e) for e in events]
     data["detail"] = [spec_detail(e) for e in events]
@@ -145,8 +152,21 @@ def records_frame(events: Sequence[Event]) -> pl.DataFrame:
 def spec_rows(result: ReplayResult) -> list[tuple]:
     """The event log's SPEC §7 record columns, one tuple per event in ``seq`` order (``t`` in
     integer ms): what the event log says, whatever the engine's own record layout."""
-    return [(e.seq, e.t, e.event, e.app, e.task, e.task_type, e.reason, e.run, spec_value(e),
-             spec_detail(e)) for e in result.events]
+    return [
+        (
+            e.seq,
+            e.t,
+            e.event,
+            e.app,
+            e.task,
+            e.task_type,
+            e.reason,
+            e.run,
+            spec_value(e),
+            spec_detail(e),
+        )
+        for e in result.events
+    ]
 
 
 def events_frame(result: ReplayResult, variant: str = "base", device: int = 0) -> pl.DataFrame:

@@ -139,8 +139,11 @@ class _Checker:
             self.bad(e, "one-launch", f"{e.task}: launched without a pending request (F28)")
         self.pending[e.task] = 0
         if e.task in self.running_task:
-            self.bad(e, "one-run", f"{e.task}: a second run while run "
-                                   f"{self.running_task[e.task]} is in progress")
+            self.bad(
+                e,
+                "one-run",
+                f"{e.task}: a second run while run {self.running_task[e.task]} is in progress",
+            )
         if e.run in self.running or e.run in self.ended:
             self.bad(e, "run-number", f"run {e.run} launched twice")
         self.running[e.run] = e
@@ -148,11 +151,24 @@ class _Checker:
         if simulated:
             return
         quit_at = self.force_quit.get(e.app)
-        if e.task_type == "continued_processing" and quit_at is not None and \
-                self.submitted_at.get(e.task, -1) >= quit_at:
+        if (
+            e.task_type == "continued_processing"
+            and quit_at is not None
+            and self.submitted_at.get(e.task, -1) >= quit_at
+        ):
             quit_at = None  # submitted by a user action since: the user is in the app
-        _check_launch(e, self.tasks.get(e.task), self.bad, self.unlocked, self.plugged,
-                      self.network, self.foreground, self.boot_at, quit_at is not None, self.ipad)
+        _check_launch(
+            e,
+            self.tasks.get(e.task),
+            self.bad,
+            self.unlocked,
+            self.plugged,
+            self.network,
+            self.foreground,
+            self.boot_at,
+            quit_at is not None,
+            self.ipad,
+        )
         _check_vetoes(e, (self.lpm, self.plugged, self.thermal, self.bar_off), self.bad)
 
     def _run_end(self, e: Event) -> None:
@@ -167,12 +183,16 @@ class _Checker:
                 self.bad(e, "runtime", f"run {e.run}: value {e.value}s is not its runtime")
 
 
-_TASK_HANDLERS = {"submitted": "_submitted", "replaced": "_replaced", "cancelled": "_cancelled",
-                  "throttled": "_throttled", "launched": "_launched"}
+_TASK_HANDLERS = {
+    "submitted": "_submitted",
+    "replaced": "_replaced",
+    "cancelled": "_cancelled",
+    "throttled": "_throttled",
+    "launched": "_launched",
+}
 
 
-def _check_launch(e, task, bad, unlocked, plugged, network, foreground, boot_at, quit,
-                  ipad):
+def _check_launch(e, task, bad, unlocked, plugged, network, foreground, boot_at, quit, ipad):
     if quit:
         bad(e, "app-switcher", f"{e.task} launched after a force quit (F47)")
     if e.task_type != "continued_processing":

@@ -41,6 +41,7 @@ Better = Literal["higher", "lower", "none"]
 DAY_S = 86_400.0
 FRESH_WITHIN_S = 3_600.0  # SPEC §8: fresh_open_ratio counts opens with staleness below 1 h
 
+
 def _throttle_reasons() -> tuple[str, ...]:
     """What a ``throttled`` event's reason may be: a policy's short name or an engine state."""
     from bgreplay.engine.policies import REASONS
@@ -74,100 +75,305 @@ class MetricDef:
         return self.name.split(".", 1)[0]
 
 
-def _m(name: str, scope: Scope, kind: Kind, unit: Unit, better: Better, doc: str,
-       members: tuple[str, ...] | None = None) -> MetricDef:
-    return MetricDef(name, scope, kind, unit, better, doc, family=members is not None,
-                     members=members or ())
+def _m(
+    name: str,
+    scope: Scope,
+    kind: Kind,
+    unit: Unit,
+    better: Better,
+    doc: str,
+    members: tuple[str, ...] | None = None,
+) -> MetricDef:
+    return MetricDef(
+        name, scope, kind, unit, better, doc, family=members is not None, members=members or ()
+    )
 
 
 METRICS: dict[str, MetricDef] = {
     m.name: m
     for m in (
-        _m("submits", "task", "scalar", "count", "none",
-           "Requests accepted by `submit` (`submitted` events); failed submits are not counted."),
-        _m("submit_errors", "task", "scalar", "count", "lower",
-           "Submits that failed (`submit_failed`: unavailable, notPermitted, "
-           "tooManyPendingTaskRequests, immediateRunIneligible)."),
-        _m("replaced", "task", "scalar", "count", "lower",
-           "Pending requests replaced by a new submit of the same identifier (resets the timer, "
-           "F14)."),
-        _m("launches", "task", "scalar", "count", "higher",
-           "Runs launched (organic and simulated)."),
-        _m("launches_per_day", "task", "scalar", "count", "higher",
-           "`launches` divided by the replay's length in days."),
-        _m("completions", "task", "scalar", "count", "higher",
-           "Runs that called `setTaskCompleted` (`completed`, success or failure)."),
-        _m("successes", "task", "scalar", "count", "higher",
-           "Runs completed with success."),
-        _m("failures", "task", "scalar", "count", "lower",
-           "Runs completed with failure (including completion after expiration)."),
-        _m("expirations", "task", "scalar", "count", "lower",
-           "Runs whose expiration handler was called (`expired`)."),
-        _m("kills", "task", "scalar", "count", "lower",
-           "Runs killed by the system (`killed`, any reason)."),
-        _m("kills.<reason>", "task", "scalar", "count", "lower",
-           "Runs killed for one reason: " + ", ".join(KILL_REASONS) + ".", KILL_REASONS),
-        _m("throttled_time", "task", "scalar", "seconds", "lower",
-           "Time pending past `start_after` while blocked: from each `throttled` event to the "
-           "request's next event (`throttled`, `launched`, `replaced`, `cancelled`, "
-           "`submitted`) or the end of the replay."),
-        _m("throttled_time.<policy>", "task", "scalar", "seconds", "lower",
-           "`throttled_time` while the given policy blocked the request (`threshold` = score "
-           "below threshold; `device_off`, `already_running` = engine states). Zero when it "
-           "never blocked the request. Policies: " + ", ".join(_throttle_reasons()) + ".",
-           _throttle_reasons()),
-        _m("launch_delay", "task", "distribution", "seconds", "lower",
-           "Per launch: launch time − `start_after`."),
-        _m("begin_delay", "task", "distribution", "seconds", "lower",
-           "Per organic launch: launch time − the request's earliest begin date (`launch_delay` "
-           "plus dasd's start delay for the task type, F29, F31)."),
-        _m("launch_spacing", "task", "distribution", "seconds", "none",
-           "Time between consecutive organic launches of the task (dasd's rate limit, F68)."),
-        _m("launches_by_day", "task", "distribution", "count", "none",
-           "Launches in each 24-hour day of the replay, in order; `at(N)` is day N."),
-        _m("launches_by_week", "task", "distribution", "count", "none",
-           "Launches in each 7-day week of the replay, in order (a last partial week counts); "
-           "`at(N)` is week N."),
-        _m("runtime", "task", "distribution", "seconds", "none",
-           "Per run: launch to its end (`completed` or `killed`)."),
-        _m("time_to_expiration", "task", "distribution", "seconds", "none",
-           "Per expired run: launch to the expiration (`expired`), whatever expired it."),
-        _m("energy", "task", "scalar", "units", "lower",
-           "Energy-budget units spent by the task's runs on battery (§6.6; the `energy` of "
-           "`completed` / `killed` in the event log). Runs while plugged in cost nothing."),
-        _m("opens", "app", "scalar", "count", "none",
-           "Foreground opens (`app_opened`)."),
-        _m("staleness_at_open", "app", "distribution", "seconds", "lower",
-           "Per open: open time − last fetch completion, measured before the open's own sync. "
-           "Opens before any fetch (no staleness) are left out."),
-        _m("fresh_open_ratio", "app", "scalar", "ratio", "higher",
-           "Share of opens with staleness below `fresh_within` (1 h); an open with no fetch yet "
-           "is not fresh. No data when the app was never opened."),
-        _m("missed_changes_at_open", "app", "distribution", "count", "lower",
-           "Per open: server changes not fetched yet (the `missed_changes` of `app_opened`)."),
-        _m("background_runtime", "app", "scalar", "seconds", "none",
-           "Total runtime of all the app's background runs."),
-        _m("prewarms", "app", "scalar", "count", "none",
-           "Pre-warm launches of the app's process (`prewarmed`, F93)."),
-        _m("prewarms_per_open", "app", "scalar", "ratio", "none",
-           "`prewarms` divided by `opens`. No data when the app was never opened."),
-        _m("prewarmed_start_share", "app", "scalar", "ratio", "none",
-           "Share of app starts (opens that found no process in memory, or one a pre-warm "
-           "started) that a pre-warm started (`app_opened` reason `prewarmed` against "
-           "`cold`); resumes of a process in memory are not starts (FO5)."),
-        _m("prewarm_launch_code_share", "app", "scalar", "ratio", "none",
-           "Share of pre-warms that ran the app's launch code (`prewarmed` reason "
-           "`launch_code`, FO7). No data without pre-warms."),
-        _m("prewarm_to_open", "app", "distribution", "seconds", "none",
-           "Per pre-warmed start: time from the pre-warm to the open that used it (FO6)."),
-        _m("crashes", "app", "scalar", "count", "lower",
-           "App crashes (`app_crashed`: no launch handler registered, late registration)."),
-        _m("unlocks_per_day", "device", "scalar", "count", "none",
-           "`unlocked` events divided by the replay's length in days."),
-        _m("plugged_hours_per_day", "device", "scalar", "hours", "none",
-           "Hours on external power (from `plugged` / `unplugged` events) per day."),
-        _m("min_battery", "device", "scalar", "percent", "higher",
-           "Lowest battery level seen (`battery` events). No data without battery events."),
+        _m(
+            "submits",
+            "task",
+            "scalar",
+            "count",
+            "none",
+            "Requests accepted by `submit` (`submitted` events); failed submits are not counted.",
+        ),
+        _m(
+            "submit_errors",
+            "task",
+            "scalar",
+            "count",
+            "lower",
+            "Submits that failed (`submit_failed`: unavailable, notPermitted, "
+            "tooManyPendingTaskRequests, immediateRunIneligible).",
+        ),
+        _m(
+            "replaced",
+            "task",
+            "scalar",
+            "count",
+            "lower",
+            "Pending requests replaced by a new submit of the same identifier (resets the timer, "
+            "F14).",
+        ),
+        _m(
+            "launches",
+            "task",
+            "scalar",
+            "count",
+            "higher",
+            "Runs launched (organic and simulated).",
+        ),
+        _m(
+            "launches_per_day",
+            "task",
+            "scalar",
+            "count",
+            "higher",
+            "`launches` divided by the replay's length in days.",
+        ),
+        _m(
+            "completions",
+            "task",
+            "scalar",
+            "count",
+            "higher",
+            "Runs that called `setTaskCompleted` (`completed`, success or failure).",
+        ),
+        _m("successes", "task", "scalar", "count", "higher", "Runs completed with success."),
+        _m(
+            "failures",
+            "task",
+            "scalar",
+            "count",
+            "lower",
+            "Runs completed with failure (including completion after expiration).",
+        ),
+        _m(
+            "expirations",
+            "task",
+            "scalar",
+            "count",
+            "lower",
+            "Runs whose expiration handler was called (`expired`).",
+        ),
+        _m(
+            "kills",
+            "task",
+            "scalar",
+            "count",
+            "lower",
+            "Runs killed by the system (`killed`, any reason).",
+        ),
+        _m(
+            "kills.<reason>",
+            "task",
+            "scalar",
+            "count",
+            "lower",
+            "Runs killed for one reason: " + ", ".join(KILL_REASONS) + ".",
+            KILL_REASONS,
+        ),
+        _m(
+            "throttled_time",
+            "task",
+            "scalar",
+            "seconds",
+            "lower",
+            "Time pending past `start_after` while blocked: from each `throttled` event to the "
+            "request's next event (`throttled`, `launched`, `replaced`, `cancelled`, "
+            "`submitted`) or the end of the replay.",
+        ),
+        _m(
+            "throttled_time.<policy>",
+            "task",
+            "scalar",
+            "seconds",
+            "lower",
+            "`throttled_time` while the given policy blocked the request (`threshold` = score "
+            "below threshold; `device_off`, `already_running` = engine states). Zero when it "
+            "never blocked the request. Policies: " + ", ".join(_throttle_reasons()) + ".",
+            _throttle_reasons(),
+        ),
+        _m(
+            "launch_delay",
+            "task",
+            "distribution",
+            "seconds",
+            "lower",
+            "Per launch: launch time − `start_after`.",
+        ),
+        _m(
+            "begin_delay",
+            "task",
+            "distribution",
+            "seconds",
+            "lower",
+            "Per organic launch: launch time − the request's earliest begin date (`launch_delay` "
+            "plus dasd's start delay for the task type, F29, F31).",
+        ),
+        _m(
+            "launch_spacing",
+            "task",
+            "distribution",
+            "seconds",
+            "none",
+            "Time between consecutive organic launches of the task (dasd's rate limit, F68).",
+        ),
+        _m(
+            "launches_by_day",
+            "task",
+            "distribution",
+            "count",
+            "none",
+            "Launches in each 24-hour day of the replay, in order; `at(N)` is day N.",
+        ),
+        _m(
+            "launches_by_week",
+            "task",
+            "distribution",
+            "count",
+            "none",
+            "Launches in each 7-day week of the replay, in order (a last partial week counts); "
+            "`at(N)` is week N.",
+        ),
+        _m(
+            "runtime",
+            "task",
+            "distribution",
+            "seconds",
+            "none",
+            "Per run: launch to its end (`completed` or `killed`).",
+        ),
+        _m(
+            "time_to_expiration",
+            "task",
+            "distribution",
+            "seconds",
+            "none",
+            "Per expired run: launch to the expiration (`expired`), whatever expired it.",
+        ),
+        _m(
+            "energy",
+            "task",
+            "scalar",
+            "units",
+            "lower",
+            "Energy-budget units spent by the task's runs on battery (§6.6; the `energy` of "
+            "`completed` / `killed` in the event log). Runs while plugged in cost nothing.",
+        ),
+        _m("opens", "app", "scalar", "count", "none", "Foreground opens (`app_opened`)."),
+        _m(
+            "staleness_at_open",
+            "app",
+            "distribution",
+            "seconds",
+            "lower",
+            "Per open: open time − last fetch completion, measured before the open's own sync. "
+            "Opens before any fetch (no staleness) are left out.",
+        ),
+        _m(
+            "fresh_open_ratio",
+            "app",
+            "scalar",
+            "ratio",
+            "higher",
+            "Share of opens with staleness below `fresh_within` (1 h); an open with no fetch yet "
+            "is not fresh. No data when the app was never opened.",
+        ),
+        _m(
+            "missed_changes_at_open",
+            "app",
+            "distribution",
+            "count",
+            "lower",
+            "Per open: server changes not fetched yet (the `missed_changes` of `app_opened`).",
+        ),
+        _m(
+            "background_runtime",
+            "app",
+            "scalar",
+            "seconds",
+            "none",
+            "Total runtime of all the app's background runs.",
+        ),
+        _m(
+            "prewarms",
+            "app",
+            "scalar",
+            "count",
+            "none",
+            "Pre-warm launches of the app's process (`prewarmed`, F93).",
+        ),
+        _m(
+            "prewarms_per_open",
+            "app",
+            "scalar",
+            "ratio",
+            "none",
+            "`prewarms` divided by `opens`. No data when the app was never opened.",
+        ),
+        _m(
+            "prewarmed_start_share",
+            "app",
+            "scalar",
+            "ratio",
+            "none",
+            "Share of app starts (opens that found no process in memory, or one a pre-warm "
+            "started) that a pre-warm started (`app_opened` reason `prewarmed` against "
+            "`cold`); resumes of a process in memory are not starts (FO5).",
+        ),
+        _m(
+            "prewarm_launch_code_share",
+            "app",
+            "scalar",
+            "ratio",
+            "none",
+            "Share of pre-warms that ran the app's launch code (`prewarmed` reason "
+            "`launch_code`, FO7). No data without pre-warms.",
+        ),
+        _m(
+            "prewarm_to_open",
+            "app",
+            "distribution",
+            "seconds",
+            "none",
+            "Per pre-warmed start: time from the pre-warm to the open that used it (FO6).",
+        ),
+        _m(
+            "crashes",
+            "app",
+            "scalar",
+            "count",
+            "lower",
+            "App crashes (`app_crashed`: no launch handler registered, late registration).",
+        ),
+        _m(
+            "unlocks_per_day",
+            "device",
+            "scalar",
+            "count",
+            "none",
+            "`unlocked` events divided by the replay's length in days.",
+        ),
+        _m(
+            "plugged_hours_per_day",
+            "device",
+            "scalar",
+            "hours",
+            "none",
+            "Hours on external power (from `plugged` / `unplugged` events) per day.",
+        ),
+        _m(
+            "min_battery",
+            "device",
+            "scalar",
+            "percent",
+            "higher",
+            "Lowest battery level seen (`battery` events). No data without battery events.",
+        ),
     )
 }
 """The registry, in display order."""
@@ -175,7 +381,8 @@ METRICS: dict[str, MetricDef] = {
 FAMILIES: dict[str, MetricDef] = {m.stem: m for m in METRICS.values() if m.family}
 AGG_RE = re.compile(r"^(min|max|avg|med|count|p\(\s*(\d+(?:\.\d+)?)\s*\)|at\(\s*([1-9]\d*)\s*\))$")
 _KEY_AGG_RE = re.compile(
-    r"^(?P<name>.+?)\.(?P<agg>min|max|avg|med|count|p\d+(?:\.\d+)?|at[1-9]\d*)$")
+    r"^(?P<name>.+?)\.(?P<agg>min|max|avg|med|count|p\d+(?:\.\d+)?|at[1-9]\d*)$"
+)
 SUMMARY_AGGS = ("p(50)", "p(90)", "max", "count")  # what baselines and comparisons keep
 
 
@@ -209,6 +416,7 @@ def metric_names(scope: str | None = None) -> list[str]:
 
 
 # -- aggregations ------------------------------------------------------------------------------
+
 
 def normalise_aggregation(agg: str) -> str | None:
     """Canonical form (``p(90)``, ``max`` ...) of an aggregation, or None if it is not one.
@@ -282,13 +490,18 @@ def agg_unit(metric: MetricDef, agg: str | None) -> Unit:
 
 # -- computation -------------------------------------------------------------------------------
 
-def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float,
-                start_delays: dict[str, float]) -> pl.DataFrame:
+
+def _task_frame(
+    frame: pl.DataFrame, tasks: list[str], days: float, end_s: float, start_delays: dict[str, float]
+) -> pl.DataFrame:
     ev, reason = pl.col("event"), pl.col("reason")
     tf = frame.filter(pl.col("task").is_not_null())
     organic = (ev == "launched") & (reason == "organic")
-    kill_reasons = list(dict.fromkeys(
-        [*KILL_REASONS, *tf.filter(ev == "killed")["reason"].drop_nulls().unique().sort()]))
+    kill_reasons = list(
+        dict.fromkeys(
+            [*KILL_REASONS, *tf.filter(ev == "killed")["reason"].drop_nulls().unique().sort()]
+        )
+    )
     counts = tf.group_by("task").agg(
         submits=(ev == "submitted").sum(),
         submit_errors=(ev == "submit_failed").sum(),
@@ -301,8 +514,14 @@ def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float
         kills=(ev == "killed").sum(),
         **{f"kills.{r}": ((ev == "killed") & (reason == r)).sum() for r in kill_reasons},
         launch_delay=pl.col("value").filter(ev == "launched").drop_nulls(),
-        begin_delay=(pl.col("value") + pl.col("task_type").replace_strict(
-            start_delays, default=None, return_dtype=pl.Float64)).filter(organic).drop_nulls(),
+        begin_delay=(
+            pl.col("value")
+            + pl.col("task_type").replace_strict(
+                start_delays, default=None, return_dtype=pl.Float64
+            )
+        )
+        .filter(organic)
+        .drop_nulls(),
         launch_spacing=pl.col("t").filter(organic).diff().drop_nulls(),
         runtime=pl.col("value").filter(ev.is_in(RUN_ENDS)).drop_nulls(),
         time_to_expiration=pl.col("value").filter(ev == "expired").drop_nulls(),
@@ -313,32 +532,70 @@ def _task_frame(frame: pl.DataFrame, tasks: list[str], days: float, end_s: float
         .sort(["t", "seq"])
         .with_columns(end=pl.col("t").shift(-1).over("task").fill_null(end_s))
         .filter(ev == "throttled")
-        .with_columns(span=(pl.col("end") - pl.col("t")).clip(lower_bound=0.0),
-                      policy=reason.fill_null("unknown"))
+        .with_columns(
+            span=(pl.col("end") - pl.col("t")).clip(lower_bound=0.0),
+            policy=reason.fill_null("unknown"),
+        )
     )
     total = spans.group_by("task").agg(throttled_time=pl.col("span").sum())
     by_policy = spans.group_by("task", "policy").agg(pl.col("span").sum())
     base = pl.DataFrame({"task": tasks}, schema={"task": pl.String})
     wide = base.join(counts, on="task", how="left").join(total, on="task", how="left")
-    count_cols = ["submits", "submit_errors", "replaced", "launches", "completions", "successes",
-                  "failures", "expirations", "kills", *[f"kills.{r}" for r in kill_reasons]]
+    count_cols = [
+        "submits",
+        "submit_errors",
+        "replaced",
+        "launches",
+        "completions",
+        "successes",
+        "failures",
+        "expirations",
+        "kills",
+        *[f"kills.{r}" for r in kill_reasons],
+    ]
     wide = wide.with_columns(
         *[pl.col(c).fill_null(0).cast(pl.Float64) for c in count_cols],
         pl.col("throttled_time").fill_null(0.0),
         pl.col("energy").fill_null(0.0),
         launches_per_day=pl.col("launches").fill_null(0).cast(pl.Float64) / days,
     )
-    scalars = ["submits", "submit_errors", "replaced", "launches", "launches_per_day",
-               "completions", "successes", "failures", "expirations", "kills",
-               *[f"kills.{r}" for r in kill_reasons], "throttled_time", "energy"]
+    scalars = [
+        "submits",
+        "submit_errors",
+        "replaced",
+        "launches",
+        "launches_per_day",
+        "completions",
+        "successes",
+        "failures",
+        "expirations",
+        "kills",
+        *[f"kills.{r}" for r in kill_reasons],
+        "throttled_time",
+        "energy",
+    ]
     wide = wide.join(_launches_by(tf, tasks, end_s), on="task", how="left")
-    rows = _tidy(wide, "task", "task", scalars,
-                 ["launch_delay", "begin_delay", "launch_spacing", "launches_by_day",
-                  "launches_by_week", "runtime", "time_to_expiration"])
+    rows = _tidy(
+        wide,
+        "task",
+        "task",
+        scalars,
+        [
+            "launch_delay",
+            "begin_delay",
+            "launch_spacing",
+            "launches_by_day",
+            "launches_by_week",
+            "runtime",
+            "time_to_expiration",
+        ],
+    )
     policy_rows = base.join(by_policy, on="task", how="inner").select(
-        scope=pl.lit("task"), target=pl.col("task"),
+        scope=pl.lit("task"),
+        target=pl.col("task"),
         metric=pl.lit("throttled_time.") + pl.col("policy"),
-        value=pl.col("span"), values=pl.lit(None, dtype=pl.List(pl.Float64)),
+        value=pl.col("span"),
+        values=pl.lit(None, dtype=pl.List(pl.Float64)),
     )
     return pl.concat([rows, policy_rows])
 
@@ -354,9 +611,14 @@ def _launches_by(tf: pl.DataFrame, tasks: list[str], end_s: float) -> pl.DataFra
             if task in counts:
                 counts[task][min(int(t // span), buckets - 1)] += 1.0
         columns[name] = [counts[task] for task in tasks]
-    return pl.DataFrame(columns, schema={"task": pl.String, "launches_by_day":
-                                         pl.List(pl.Float64), "launches_by_week":
-                                         pl.List(pl.Float64)})
+    return pl.DataFrame(
+        columns,
+        schema={
+            "task": pl.String,
+            "launches_by_day": pl.List(pl.Float64),
+            "launches_by_week": pl.List(pl.Float64),
+        },
+    )
 
 
 def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> pl.DataFrame:
@@ -368,7 +630,9 @@ def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> p
         opens=opened.sum(),
         fresh=(opened & stale.is_not_null() & (stale < fresh_within_s)).sum(),
         staleness_at_open=stale.filter(opened).drop_nulls(),
-        missed_changes_at_open=pl.col("missed_changes").filter(opened).cast(pl.Float64)
+        missed_changes_at_open=pl.col("missed_changes")
+        .filter(opened)
+        .cast(pl.Float64)
         .drop_nulls(),
         background_runtime=pl.col("value").filter(ev.is_in(RUN_ENDS)).drop_nulls().sum(),
         crashes=(ev == "app_crashed").sum(),
@@ -379,20 +643,38 @@ def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> p
     )
     counts = counts.join(_prewarm_to_open(af), on="app", how="left")
     base = pl.DataFrame({"app": apps}, schema={"app": pl.String})
-    wide = base.join(counts, on="app", how="left").with_columns(
-        *[pl.col(c).fill_null(0).cast(pl.Float64)
-          for c in ("opens", "crashes", "prewarms", "with_code", "prewarmed_starts", "starts")],
-        pl.col("background_runtime").fill_null(0.0).cast(pl.Float64),
-    ).with_columns(
-        fresh_open_ratio=_share(pl.col("fresh").fill_null(0), pl.col("opens")),
-        prewarms_per_open=_share(pl.col("prewarms"), pl.col("opens")),
-        prewarmed_start_share=_share(pl.col("prewarmed_starts"), pl.col("starts")),
-        prewarm_launch_code_share=_share(pl.col("with_code"), pl.col("prewarms")),
+    wide = (
+        base.join(counts, on="app", how="left")
+        .with_columns(
+            *[
+                pl.col(c).fill_null(0).cast(pl.Float64)
+                for c in ("opens", "crashes", "prewarms", "with_code", "prewarmed_starts", "starts")
+            ],
+            pl.col("background_runtime").fill_null(0.0).cast(pl.Float64),
+        )
+        .with_columns(
+            fresh_open_ratio=_share(pl.col("fresh").fill_null(0), pl.col("opens")),
+            prewarms_per_open=_share(pl.col("prewarms"), pl.col("opens")),
+            prewarmed_start_share=_share(pl.col("prewarmed_starts"), pl.col("starts")),
+            prewarm_launch_code_share=_share(pl.col("with_code"), pl.col("prewarms")),
+        )
     )
-    return _tidy(wide, "app", "app", ["opens", "fresh_open_ratio", "background_runtime",
-                                      "crashes", "prewarms", "prewarms_per_open",
-                                      "prewarmed_start_share", "prewarm_launch_code_share"],
-                 ["staleness_at_open", "missed_changes_at_open", "prewarm_to_open"])
+    return _tidy(
+        wide,
+        "app",
+        "app",
+        [
+            "opens",
+            "fresh_open_ratio",
+            "background_runtime",
+            "crashes",
+            "prewarms",
+            "prewarms_per_open",
+            "prewarmed_start_share",
+            "prewarm_launch_code_share",
+        ],
+        ["staleness_at_open", "missed_changes_at_open", "prewarm_to_open"],
+    )
 
 
 def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
@@ -403,15 +685,16 @@ def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
 def _prewarm_to_open(af: pl.DataFrame) -> pl.DataFrame:
     """Per app: for each open a pre-warm started, the time since that pre-warm."""
     ev = pl.col("event")
-    marks = af.filter((ev == "prewarmed") | ((ev == "app_opened") & (pl.col("reason") ==
-                                                                      "prewarmed")))
+    marks = af.filter(
+        (ev == "prewarmed") | ((ev == "app_opened") & (pl.col("reason") == "prewarmed"))
+    )
     return (
         marks.sort(["t", "seq"])
-        .with_columns(since=pl.when(ev == "prewarmed").then(pl.col("t")).forward_fill()
-                      .over("app"))
+        .with_columns(since=pl.when(ev == "prewarmed").then(pl.col("t")).forward_fill().over("app"))
         .group_by("app")
-        .agg(prewarm_to_open=(pl.col("t") - pl.col("since")).filter(ev == "app_opened")
-             .drop_nulls())
+        .agg(
+            prewarm_to_open=(pl.col("t") - pl.col("since")).filter(ev == "app_opened").drop_nulls()
+        )
     )
 
 
@@ -437,15 +720,21 @@ def _device_frame(frame: pl.DataFrame, days: float, end_s: float) -> pl.DataFram
             "plugged_hours_per_day": [plugged_s / 3600.0 / days],
             "min_battery": [float(battery.min()) if battery.len() else None],
         },
-        schema={"target": pl.String, "unlocks_per_day": pl.Float64,
-                "plugged_hours_per_day": pl.Float64, "min_battery": pl.Float64},
+        schema={
+            "target": pl.String,
+            "unlocks_per_day": pl.Float64,
+            "plugged_hours_per_day": pl.Float64,
+            "min_battery": pl.Float64,
+        },
     )
-    return _tidy(wide, "device", "target",
-                 ["unlocks_per_day", "plugged_hours_per_day", "min_battery"], [])
+    return _tidy(
+        wide, "device", "target", ["unlocks_per_day", "plugged_hours_per_day", "min_battery"], []
+    )
 
 
-def _tidy(wide: pl.DataFrame, scope: str, key: str, scalars: list[str],
-          dists: list[str]) -> pl.DataFrame:
+def _tidy(
+    wide: pl.DataFrame, scope: str, key: str, scalars: list[str], dists: list[str]
+) -> pl.DataFrame:
     """Wide per-target columns → long (scope, target, metric, value, values) rows."""
     order = pl.DataFrame({key: wide[key], "_pos": pl.int_range(0, wide.height, eager=True)})
     parts = []
@@ -464,14 +753,22 @@ def _tidy(wide: pl.DataFrame, scope: str, key: str, scalars: list[str],
         )
     long = pl.concat(parts).join(order, on=key, how="left")
     return long.sort("_pos", maintain_order=True).select(
-        scope=pl.lit(scope), target=pl.col(key), metric=pl.col("metric"),
-        value=pl.col("value"), values=pl.col("values"),
+        scope=pl.lit(scope),
+        target=pl.col(key),
+        metric=pl.col("metric"),
+        value=pl.col("value"),
+        values=pl.col("values"),
     )
 
 
 METRICS_SCHEMA = {
-    "scope": pl.String, "target": pl.String, "metric": pl.String, "kind": pl.String,
-    "unit": pl.String, "value": pl.Float64, "values": pl.List(pl.Float64),
+    "scope": pl.String,
+    "target": pl.String,
+    "metric": pl.String,
+    "kind": pl.String,
+    "unit": pl.String,
+    "value": pl.Float64,
+    "values": pl.List(pl.Float64),
 }
 
 
@@ -489,15 +786,19 @@ def compute_metrics(
     days = end_s / DAY_S
     tasks = [t.id for t in scenario.tasks]
     apps = [a.bundle for a in scenario.apps]
-    long = pl.concat([
-        _task_frame(frame, tasks, days, end_s, _start_delays(profile)),
-        _app_frame(frame, apps, fresh_within_s),
-        _device_frame(frame, days, end_s),
-    ])
+    long = pl.concat(
+        [
+            _task_frame(frame, tasks, days, end_s, _start_delays(profile)),
+            _app_frame(frame, apps, fresh_within_s),
+            _device_frame(frame, days, end_s),
+        ]
+    )
     defs = [metric_def(m, strict=False) for m in long["metric"]]
     targets = {name: i for i, name in enumerate([*tasks, *apps, "device"])}
-    order = [(targets.get(t, len(targets)), *_metric_rank(m))
-             for t, m in zip(long["target"], long["metric"], strict=True)]
+    order = [
+        (targets.get(t, len(targets)), *_metric_rank(m))
+        for t, m in zip(long["target"], long["metric"], strict=True)
+    ]
     perm = sorted(range(len(order)), key=order.__getitem__)
     return (
         long.with_columns(
@@ -516,8 +817,11 @@ def _start_delays(profile) -> dict[str, float]:
     processing = (profile or {}).get("processing_start_delay")
     if refresh is None or processing is None:
         return {}
-    return {"refresh": refresh / 1000, "processing": processing / 1000,
-            "health_research": processing / 1000}
+    return {
+        "refresh": refresh / 1000,
+        "processing": processing / 1000,
+        "health_research": processing / 1000,
+    }
 
 
 _POSITION = {name: i for i, name in enumerate(METRICS)}
@@ -561,8 +865,9 @@ def measure(table: dict, target: str, metric: str, agg: str | None) -> float | N
     return aggregate(value if isinstance(value, list) else [], agg)
 
 
-def summary(metrics: pl.DataFrame,
-            aggs: Iterable[str] = SUMMARY_AGGS) -> dict[str, dict[str, float | None]]:
+def summary(
+    metrics: pl.DataFrame, aggs: Iterable[str] = SUMMARY_AGGS
+) -> dict[str, dict[str, float | None]]:
     """target → {key: number}: scalars by name, distributions as ``name.p50`` ... ``name.count``."""
     out: dict[str, dict[str, float | None]] = {}
     aggs = tuple(aggs)

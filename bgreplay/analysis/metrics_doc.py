@@ -21,8 +21,12 @@ def render_metrics_markdown() -> str:
         "",
     ]
     for scope, title in (("task", "Per task"), ("app", "Per app"), ("device", "Device")):
-        lines += [f"## {title}", "", "| metric | kind | unit | better | meaning |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"## {title}",
+            "",
+            "| metric | kind | unit | better | meaning |",
+            "|---|---|---|---|---|",
+        ]
         for m in METRICS.values():
             if m.scope == scope:
                 lines.append(f"| `{m.name}` | {m.kind} | {m.unit} | {m.better} | {m.doc} |")

@@ -67,20 +67,30 @@ class Sensitivity:
     def to_dict(self) -> dict:
         return {
             "scenario": self.path,
-            "parameters": [{"name": s.param, "end": s.end, "value": s.text}
-                           for s in self.swings],
+            "parameters": [{"name": s.param, "end": s.end, "value": s.text} for s in self.swings],
             "fixed_by_scenario": list(self.fixed_by_scenario),
             "not_read": list(self.not_read),
-            "rows": [{"target": r.target, "metric": r.key, "unit": r.unit, "base": r.base,
-                      "low": r.low, "high": r.high,
-                      "movers": [{"param": m.param, "at_low": m.at_low, "at_high": m.at_high}
-                                 for m in r.movers]}
-                     for r in self.rows],
+            "rows": [
+                {
+                    "target": r.target,
+                    "metric": r.key,
+                    "unit": r.unit,
+                    "base": r.base,
+                    "low": r.low,
+                    "high": r.high,
+                    "movers": [
+                        {"param": m.param, "at_low": m.at_low, "at_high": m.at_high}
+                        for m in r.movers
+                    ],
+                }
+                for r in self.rows
+            ],
         }
 
 
-def swings(params_read: frozenset[str], fixed: Sequence[str]) -> tuple[list[Swing], list[str],
-                                                                    list[str]]:
+def swings(
+    params_read: frozenset[str], fixed: Sequence[str]
+) -> tuple[list[Swing], list[str], list[str]]:
     """The replays to run: both ends of every uncertain parameter the base replay read and the
     scenario does not set (an end equal to the default is the base replay itself)."""
     from bgreplay.engine.profiles import PARAMETERS
@@ -104,8 +114,7 @@ def swings(params_read: frozenset[str], fixed: Sequence[str]) -> tuple[list[Swin
 def with_param(scenario, name: str, value: object):
     """The scenario with one profile parameter set (already in the engine's unit)."""
     params = {**scenario.scheduler.params, name: value}
-    return replace(scenario, scheduler=replace(scenario.scheduler,
-                                               params=MappingProxyType(params)))
+    return replace(scenario, scheduler=replace(scenario.scheduler, params=MappingProxyType(params)))
 
 
 def measure_rows(result, scenario, rows: Sequence[tuple]) -> dict[tuple[str, str], float | None]:
@@ -117,8 +126,9 @@ def measure_rows(result, scenario, rows: Sequence[tuple]) -> dict[tuple[str, str
     out = {}
     for metric, agg, scope in rows:
         for target in _targets(scenario, scope):
-            out[(target, metric if agg is None else f"{metric}.{agg_key(agg)}")] = \
-                measure(table, target, metric, agg)
+            out[(target, metric if agg is None else f"{metric}.{agg_key(agg)}")] = measure(
+                table, target, metric, agg
+            )
     return out
 
 
@@ -143,17 +153,32 @@ def _replay_and_measure(scenario, timeline, swing: Swing | None, rows, replay):
     return measure_rows(replay(sc, timeline), sc, rows)
 
 
-def _run_chunk(path: str, overrides: tuple[str, ...], chunk: list[Swing], rows,
-               load: Callable, load_timeline: Callable, replay: Callable) -> list[dict]:
+def _run_chunk(
+    path: str,
+    overrides: tuple[str, ...],
+    chunk: list[Swing],
+    rows,
+    load: Callable,
+    load_timeline: Callable,
+    replay: Callable,
+) -> list[dict]:
     """In a worker process: load the scenario once, replay its share of the swings."""
     scenario = load(path, overrides=list(overrides))
     timeline = load_timeline(scenario)
     return [_replay_and_measure(scenario, timeline, s, rows, replay) for s in chunk]
 
 
-def replay_swings(scenario, timeline, found: Sequence[Swing], rows, *, replay: Callable,
-                  load: Callable | None = None, load_timeline: Callable | None = None,
-                  jobs: int = 1) -> list[dict]:
+def replay_swings(
+    scenario,
+    timeline,
+    found: Sequence[Swing],
+    rows,
+    *,
+    replay: Callable,
+    load: Callable | None = None,
+    load_timeline: Callable | None = None,
+    jobs: int = 1,
+) -> list[dict]:
     """The chosen rows measured at every swing, in the order of ``found``; with ``jobs`` > 1
     (and a scenario read from a file) the replays run in that many local processes, each
     loading the scenario itself (same numbers)."""
@@ -165,8 +190,12 @@ def replay_swings(scenario, timeline, found: Sequence[Swing], rows, *, replay: C
     executor = LocalExecutor(jobs)
     chunks = [list(found[i::jobs]) for i in range(jobs)]
     try:
-        handles = [executor.submit(_run_chunk, str(path), scenario.overrides, c, rows, load,
-                                   load_timeline, replay) for c in chunks]
+        handles = [
+            executor.submit(
+                _run_chunk, str(path), scenario.overrides, c, rows, load, load_timeline, replay
+            )
+            for c in chunks
+        ]
         parts = [executor.result(h) for h in handles]
     finally:
         executor.close()
@@ -177,9 +206,16 @@ def replay_swings(scenario, timeline, found: Sequence[Swing], rows, *, replay: C
     return out
 
 
-def run_sensitivity(path: str, *, load: Callable, replay: Callable, load_timeline: Callable,
-                    metrics: Sequence[str] = (), overrides: Sequence[str] = (),
-                    jobs: int = 1) -> Sensitivity:
+def run_sensitivity(
+    path: str,
+    *,
+    load: Callable,
+    replay: Callable,
+    load_timeline: Callable,
+    metrics: Sequence[str] = (),
+    overrides: Sequence[str] = (),
+    jobs: int = 1,
+) -> Sensitivity:
     """Replay ``path`` at both ends of every uncertain parameter it reads (module docstring)."""
     rows = [_row(m) for m in (metrics or DEFAULT_ROWS)]
     scenario = load(path, overrides=list(overrides))
@@ -187,14 +223,28 @@ def run_sensitivity(path: str, *, load: Callable, replay: Callable, load_timelin
     base_result = replay(scenario, timeline, record_params=True)
     base = measure_rows(base_result, scenario, rows)
     found, fixed, unread = swings(base_result.params_read, tuple(scenario.scheduler.params))
-    measured = replay_swings(scenario, timeline, found, rows, replay=replay, load=load,
-                             load_timeline=load_timeline, jobs=jobs)
-    return Sensitivity(str(path), tuple(found), _ranges(base, found, measured, rows, scenario),
-                       tuple(fixed), tuple(unread))
+    measured = replay_swings(
+        scenario,
+        timeline,
+        found,
+        rows,
+        replay=replay,
+        load=load,
+        load_timeline=load_timeline,
+        jobs=jobs,
+    )
+    return Sensitivity(
+        str(path),
+        tuple(found),
+        _ranges(base, found, measured, rows, scenario),
+        tuple(fixed),
+        tuple(unread),
+    )
 
 
-def _ranges(base: dict, found: Sequence[Swing], measured: Sequence[dict], rows,
-            scenario) -> tuple[MetricRange, ...]:
+def _ranges(
+    base: dict, found: Sequence[Swing], measured: Sequence[dict], rows, scenario
+) -> tuple[MetricRange, ...]:
     from bgreplay.analysis.metrics import agg_unit, metric_def
 
     units = {}
@@ -210,17 +260,26 @@ def _ranges(base: dict, found: Sequence[Swing], measured: Sequence[dict], rows,
             by_param.setdefault(swing.param, {})[swing.end] = m.get(key)
         movers = []
         for param, ends in by_param.items():
-            effect = max((abs(v - value) for v in ends.values()
-                          if v is not None and value is not None), default=0.0)
+            effect = max(
+                (abs(v - value) for v in ends.values() if v is not None and value is not None),
+                default=0.0,
+            )
             if any(v is None for v in ends.values()) != (value is None):
                 effect = float("inf")  # the metric appears or vanishes
             if effect > 0:
-                movers.append(Mover(param, ends.get("low", value), ends.get("high", value),
-                                    effect))
+                movers.append(Mover(param, ends.get("low", value), ends.get("high", value), effect))
         movers.sort(key=lambda m: (-m.effect, m.param))
-        out.append(MetricRange(key[0], key[1], units[key], value,
-                               min(values) if values else None, max(values) if values else None,
-                               tuple(movers)))
+        out.append(
+            MetricRange(
+                key[0],
+                key[1],
+                units[key],
+                value,
+                min(values) if values else None,
+                max(values) if values else None,
+                tuple(movers),
+            )
+        )
     return tuple(out)
 
 

@@ -59,9 +59,13 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
-    _version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
-                                  help="Print the version and which engine replays (compiled "
-                                       "or pure Python), then exit."),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Print the version and which engine replays (compiled or pure Python), then exit.",
+    ),
 ) -> None:
     """Replay simulated iPhone days through a model of the iOS background-task scheduler.
 
@@ -93,8 +97,9 @@ def _unwrap_help(group: typer.Typer) -> None:
             _unwrap_help(sub.typer_instance)
     if group.registered_callback is not None:
         callback = group.registered_callback
-        callback.help = _unwrapped(callback.help or (callback.callback.__doc__
-                                                     if callback.callback else None))
+        callback.help = _unwrapped(
+            callback.help or (callback.callback.__doc__ if callback.callback else None)
+        )
 
 
 _unwrap_help(app)
@@ -133,8 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # a full disk, a missing folder, no permission: the environment
         if _state["debug"]:
             traceback.print_exc()
-        _err(f"bgreplay: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ") +
-             "\n    fix: check the path, its permissions and the free space")
+        _err(
+            f"bgreplay: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
+            + "\n    fix: check the path, its permissions and the free space"
+        )
         code = exitcodes.BAD_INPUT
     except Exception as exc:  # the boundary: usage errors, then bugs reported briefly
         if _is_usage_error(exc):
@@ -155,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         if _state["debug"]:
             traceback.print_exc()
-        _err(f"bgreplay: internal error ({type(exc).__name__}). This is a bug in bgreplay; "
-             "re-run with --debug and report it with the input that triggers it.")
+        _err(
+            f"bgreplay: internal error ({type(exc).__name__}). This is a bug in bgreplay; "
+            "re-run with --debug and report it with the input that triggers it."
+        )
         code = exitcodes.INTERNAL_ERROR
     else:
         code = result if isinstance(result, int) else exitcodes.OK

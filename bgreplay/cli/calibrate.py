@@ -37,27 +37,41 @@ def register(app: typer.Typer) -> None:
             raise InputError(
                 f"{scenario_path}: the trace has no bg_task_observed rows to compare with",
                 fix="import a sysdiagnose with its .BGSQL: bgreplay trace import powerlog "
-                    "CurrentPowerlog.PLSQL --bgsql FILE.BGSQL -o trace.csv")
+                "CurrentPowerlog.PLSQL --bgsql FILE.BGSQL -o trace.csv",
+            )
         if fmt == "json":
             typer.echo(json.dumps([asdict(c) for c in report], indent=2))
             return 0
         console = Console()
         for c in report:
-            console.print(f"[bold]{c.task}[/bold]  observed {c.observed_total} launches, "
-                          f"replayed {c.replayed_total}")
-            days = Table("", *[f"d{i + 1}" for i in range(len(c.observed_per_day))],
-                         show_edge=False, title="launches per day", title_justify="left")
+            console.print(
+                f"[bold]{c.task}[/bold]  observed {c.observed_total} launches, "
+                f"replayed {c.replayed_total}"
+            )
+            days = Table(
+                "",
+                *[f"d{i + 1}" for i in range(len(c.observed_per_day))],
+                show_edge=False,
+                title="launches per day",
+                title_justify="left",
+            )
             days.add_row("device", *map(str, c.observed_per_day))
             days.add_row("replay", *map(str, c.replayed_per_day))
             console.print(days)
-            hours = Table("", *[f"{i * 24 // BINS:02d}-{(i + 1) * 24 // BINS:02d}h"
-                                for i in range(BINS)],
-                          show_edge=False, title="time of day", title_justify="left")
+            hours = Table(
+                "",
+                *[f"{i * 24 // BINS:02d}-{(i + 1) * 24 // BINS:02d}h" for i in range(BINS)],
+                show_edge=False,
+                title="time of day",
+                title_justify="left",
+            )
             hours.add_row("device", *map(str, c.observed_hours))
             hours.add_row("replay", *map(str, c.replayed_hours))
             console.print(hours)
-            share = ("n/a" if c.observed_on_battery is None else f"{c.observed_on_battery:.0%}",
-                     "n/a" if c.replayed_on_battery is None else f"{c.replayed_on_battery:.0%}")
+            share = (
+                "n/a" if c.observed_on_battery is None else f"{c.observed_on_battery:.0%}",
+                "n/a" if c.replayed_on_battery is None else f"{c.replayed_on_battery:.0%}",
+            )
             console.print(f"launched on battery: device {share[0]}, replay {share[1]}")
             for line in c.advice:
                 console.print(f"  → {line}")

@@ -29,8 +29,13 @@ def expand_paths(patterns: list[str]) -> list[str]:
         if any(c in pattern for c in "*?["):
             matches = sorted(glob.glob(pattern, recursive=True))
             if not matches:
-                problems.append(Problem(Location(pattern), "no file matches this pattern",
-                                        "check the path, or quote it differently"))
+                problems.append(
+                    Problem(
+                        Location(pattern),
+                        "no file matches this pattern",
+                        "check the path, or quote it differently",
+                    )
+                )
             out.extend(matches)
         else:
             out.append(pattern)
@@ -48,9 +53,16 @@ def _title(check) -> str:
 
 
 def _rows(check) -> list[tuple[str, str, str, str, str]]:
-    return [(PASS if r.passed else FAIL, r.target, r.metric, r.shown_text,
-             r.measured_text + (f"  {r.robust_text}" if r.not_robust else ""))
-            for r in check.results]
+    return [
+        (
+            PASS if r.passed else FAIL,
+            r.target,
+            r.metric,
+            r.shown_text,
+            r.measured_text + (f"  {r.robust_text}" if r.not_robust else ""),
+        )
+        for r in check.results
+    ]
 
 
 def _change_row(ch) -> tuple[str, ...]:
@@ -76,8 +88,10 @@ def _summary(report) -> str:
 
 def _plain_table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return [indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-            for r in rows]
+    return [
+        indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in rows
+    ]
 
 
 def print_plain(report) -> None:
@@ -107,15 +121,21 @@ def print_rich(report) -> None:
             continue
         table = Table(title=escape(_title(check)), title_justify="left", title_style="bold")
         for name in ("", "target", "metric", "expectation", "measured"):
-            table.add_column(name, justify="right" if name == "measured" else "left",
-                             no_wrap=name in ("target", "metric"))
+            table.add_column(
+                name,
+                justify="right" if name == "measured" else "left",
+                no_wrap=name in ("target", "metric"),
+            )
         for mark, *rest in rows:
             style = "green" if mark == PASS else "bold red"
             table.add_row(f"[{style}]{mark}[/{style}]", *(escape(c) for c in rest))
         console.print(table)
     if report.regressions:
-        table = Table(title=f"baseline {escape(str(report.baseline))}: beyond tolerance",
-                      title_justify="left", title_style="bold red")
+        table = Table(
+            title=f"baseline {escape(str(report.baseline))}: beyond tolerance",
+            title_justify="left",
+            title_style="bold red",
+        )
         for name in ("scenario", "target", "metric", "old → new", ""):
             table.add_column(name)
         for row in (_change_row(c) for c in report.regressions):
@@ -128,26 +148,42 @@ def print_rich(report) -> None:
 def report_json(report) -> dict:
     return {
         "passed": report.exit_code == 0,
-        "summary": {"passed": report.passed, "failed": report.failed,
-                    "regressions": len(report.regressions)},
+        "summary": {
+            "passed": report.passed,
+            "failed": report.failed,
+            "regressions": len(report.regressions),
+        },
         "checks": [
             {
-                "scenario": c.path, "variant": c.variant, "name": c.name,
+                "scenario": c.path,
+                "variant": c.variant,
+                "name": c.name,
                 "expectations": [
-                    {"target": r.target, "metric": r.metric, "expectation": r.text,
-                     "measured": r.measured, "measured_text": r.measured_text,
-                     "passed": r.passed, "location": str(r.expectation.location),
-                     "robust": r.expectation.robust,
-                     "not_robust": [{"param": name, "value": value, "measured": measured}
-                                    for name, value, measured in r.not_robust]}
+                    {
+                        "target": r.target,
+                        "metric": r.metric,
+                        "expectation": r.text,
+                        "measured": r.measured,
+                        "measured_text": r.measured_text,
+                        "passed": r.passed,
+                        "location": str(r.expectation.location),
+                        "robust": r.expectation.robust,
+                        "not_robust": [
+                            {"param": name, "value": value, "measured": measured}
+                            for name, value, measured in r.not_robust
+                        ],
+                    }
                     for r in c.results
                 ],
                 "regressions": [ch.to_dict() for ch in c.changes],
             }
             for c in report.checks
         ],
-        "baseline": ({"file": str(report.baseline), "updated": report.baseline_updated}
-                     if report.baseline else None),
+        "baseline": (
+            {"file": str(report.baseline), "updated": report.baseline_updated}
+            if report.baseline
+            else None
+        ),
     }
 
 
@@ -161,8 +197,9 @@ def junit_xml(report) -> str:
         suite_name = _title(check)
         cases = []
         for r in check.results:
-            case = ET.Element("testcase", classname=suite_name,
-                              name=f"{r.target} {r.metric} {r.text}", time="0")
+            case = ET.Element(
+                "testcase", classname=suite_name, name=f"{r.target} {r.metric} {r.text}", time="0"
+            )
             if not r.passed:
                 failure = ET.SubElement(case, "failure", message=r.message, type="expectation")
                 failure.text = f"{r.expectation.location}: {r.target} {r.metric}: {r.message}"
@@ -171,14 +208,24 @@ def junit_xml(report) -> str:
             case = ET.Element("testcase", classname=suite_name, name="baseline", time="0")
             if check.changes:
                 failure = ET.SubElement(
-                    case, "failure", type="regression",
-                    message=f"{len(check.changes)} metric(s) beyond tolerance")
+                    case,
+                    "failure",
+                    type="regression",
+                    message=f"{len(check.changes)} metric(s) beyond tolerance",
+                )
                 failure.text = "\n".join(f"{c.target} {c.key}: {c.text}" for c in check.changes)
             cases.append(case)
         n_fail = sum(1 for c in cases if c.find("failure") is not None)
-        suite = ET.SubElement(root, "testsuite", name=suite_name, tests=str(len(cases)),
-                              failures=str(n_fail), errors="0", skipped="0",
-                              time=f"{check.seconds:.3f}")
+        suite = ET.SubElement(
+            root,
+            "testsuite",
+            name=suite_name,
+            tests=str(len(cases)),
+            failures=str(n_fail),
+            errors="0",
+            skipped="0",
+            time=f"{check.seconds:.3f}",
+        )
         suite.extend(cases)
         total += len(cases)
         failures += n_fail
@@ -188,32 +235,46 @@ def junit_xml(report) -> str:
     root.set("errors", "0")
     root.set("time", f"{seconds:.3f}")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") \
-        + "\n"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def check(
         scenarios: list[str] = typer.Argument(
-            ..., help="Scenario files or glob patterns (quoted globs are expanded, sorted)."),
-        fmt: Format = typer.Option(Format.text, "--format",
-                                   help="text: a pass/fail table; json: the whole report."),
-        junit: str | None = typer.Option(None, "--junit", metavar="FILE",
-                                         help="Also write a JUnit XML report to FILE."),
+            ..., help="Scenario files or glob patterns (quoted globs are expanded, sorted)."
+        ),
+        fmt: Format = typer.Option(
+            Format.text, "--format", help="text: a pass/fail table; json: the whole report."
+        ),
+        junit: str | None = typer.Option(
+            None, "--junit", metavar="FILE", help="Also write a JUnit XML report to FILE."
+        ),
         baseline: str | None = typer.Option(
-            None, "--baseline", metavar="FILE",
-            help="Compare every metric with a stored baseline (JSON)."),
+            None,
+            "--baseline",
+            metavar="FILE",
+            help="Compare every metric with a stored baseline (JSON).",
+        ),
         update_baseline: bool = typer.Option(
-            False, "--update-baseline", help="Write the current metrics to the --baseline file."),
+            False, "--update-baseline", help="Write the current metrics to the --baseline file."
+        ),
         tolerance: list[str] = typer.Option(
-            [], "--tolerance", metavar="[METRIC=]TOL",
+            [],
+            "--tolerance",
+            metavar="[METRIC=]TOL",
             help="Allowed move against the baseline: 5% (default), kills=0, launch_delay=30s. "
-                 "Repeatable."),
-        set_: list[str] = typer.Option([], "--set", metavar="PATH=VALUE",
-                                       help="Override a value of every scenario (repeatable)."),
-        variant: str | None = typer.Option(None, "--variant", metavar="NAME",
-                                           help="Check this variant alone."),
+            "Repeatable.",
+        ),
+        set_: list[str] = typer.Option(
+            [],
+            "--set",
+            metavar="PATH=VALUE",
+            help="Override a value of every scenario (repeatable).",
+        ),
+        variant: str | None = typer.Option(
+            None, "--variant", metavar="NAME", help="Check this variant alone."
+        ),
     ) -> int:
         """Replay scenarios and check their `expect` thresholds (and a baseline).
 
@@ -226,17 +287,25 @@ def register(app: typer.Typer) -> None:
         from bgreplay import api
         from bgreplay.fsutil import write_atomic
 
-        report = api.check(expand_paths(scenarios), baseline=baseline,
-                           update_baseline=update_baseline, tolerances=tolerance,
-                           overrides=set_, variant=variant)
+        report = api.check(
+            expand_paths(scenarios),
+            baseline=baseline,
+            update_baseline=update_baseline,
+            tolerances=tolerance,
+            overrides=set_,
+            variant=variant,
+        )
         if junit:
             try:
                 write_atomic(junit, junit_xml(report))
                 typer.echo(f"wrote the JUnit report to {junit}", err=True)
             except OSError as exc:  # a full disk or a missing folder: not a bug in bgreplay
-                raise InputError(Problem(
-                    Location(junit), f"cannot write the JUnit report ({exc.strerror or exc})",
-                    "free some disk space, or check the folder exists and is writable"),
+                raise InputError(
+                    Problem(
+                        Location(junit),
+                        f"cannot write the JUnit report ({exc.strerror or exc})",
+                        "free some disk space, or check the folder exists and is writable",
+                    ),
                 ) from None
         if fmt is Format.json:
             typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))

@@ -36,11 +36,15 @@ def _cells(comparison) -> list[list[str]]:
 
 
 def _legend(comparison, reference: str | None = None) -> str:
-    text = (f"{BEST} better value; (Δ) change against '{reference or comparison.columns[0].name}'. "
-            f"Scenario: {comparison.path}")
+    text = (
+        f"{BEST} better value; (Δ) change against '{reference or comparison.columns[0].name}'. "
+        f"Scenario: {comparison.path}"
+    )
     if comparison.fleet is not None:
-        text += (f"\nCells: medians across {comparison.fleet['devices']} generated devices "
-                 f"(seed {comparison.fleet['seed']}); --format json adds p10 and p90.")
+        text += (
+            f"\nCells: medians across {comparison.fleet['devices']} generated devices "
+            f"(seed {comparison.fleet['seed']}); --format json adds p10 and p90."
+        )
     return text
 
 
@@ -48,8 +52,7 @@ def render_plain(comparison) -> str:
     header = ["target", "metric", *(c.name for c in comparison.columns)]
     rows = [header, *_cells(comparison)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-             for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     return "\n".join([*lines, "", _legend(comparison)])
 
 
@@ -72,29 +75,43 @@ def rich_layouts(comparison) -> list:
 
     def full() -> list:
         header = [Col("target"), Col("metric"), *(Col(n, True) for n in names)]
-        rows = [[row[0], row[1], *(value(r, i) for i in range(len(names)))]
-                for r, row in enumerate(cells)]
+        rows = [
+            [row[0], row[1], *(value(r, i) for i in range(len(names)))]
+            for r, row in enumerate(cells)
+        ]
         return [title(comparison.path), whole_table(header, rows), _note(comparison, names[0])]
 
     def per_target(size: int) -> list:
         out: list = [title(comparison.path), Text()]
         for target in targets:
             for part in groups(len(names), size):
-                rows = [[cells[r][1], *(value(r, i) for i in part)]
-                        for r in range(len(cells)) if cells[r][0] == target]
+                rows = [
+                    [cells[r][1], *(value(r, i) for i in part)]
+                    for r in range(len(cells))
+                    if cells[r][0] == target
+                ]
                 header = [Col("metric"), *(Col(labels[i], True) for i in part)]
                 out += [title(target), whole_table(header, rows), Text()]
         return [*out, *legend(labels, names), _note(comparison, labels[0])]
 
     def lettered() -> list:
         header = [Col("target"), Col("metric"), *(Col(label, True) for label in labels)]
-        rows = [[row[0], row[1], *(value(r, i) for i in range(len(names)))]
-                for r, row in enumerate(cells)]
-        return [title(comparison.path), whole_table(header, rows), *legend(labels, names),
-                _note(comparison, labels[0])]
+        rows = [
+            [row[0], row[1], *(value(r, i) for i in range(len(names)))]
+            for r, row in enumerate(cells)
+        ]
+        return [
+            title(comparison.path),
+            whole_table(header, rows),
+            *legend(labels, names),
+            _note(comparison, labels[0]),
+        ]
 
-    return [full, lettered, *((lambda size=size: per_target(size))
-                              for size in range(len(names), 0, -1))]
+    return [
+        full,
+        lettered,
+        *((lambda size=size: per_target(size)) for size in range(len(names), 0, -1)),
+    ]
 
 
 def _note(comparison, reference: str):
@@ -118,24 +135,34 @@ def _sensitivity_cells(sens) -> list[list[str]]:
 
     body = []
     for row in sens.rows:
-        span = "(no change)" if row.low == row.high else \
-            f"{row.formatted(row.low)} – {row.formatted(row.high)}"
+        span = (
+            "(no change)"
+            if row.low == row.high
+            else f"{row.formatted(row.low)} – {row.formatted(row.high)}"
+        )
         movers = "; ".join(
             f"{m.param} {PARAMETERS[m.param].format(PARAMETERS[m.param].low)}: "
             f"{row.formatted(m.at_low)}, {PARAMETERS[m.param].format(PARAMETERS[m.param].high)}: "
             f"{row.formatted(m.at_high)}"
-            for m in row.movers[:MOVERS_SHOWN])
+            for m in row.movers[:MOVERS_SHOWN]
+        )
         body.append([row.target, row.key, row.formatted(row.base), span, movers])
     return body
 
 
 def _sensitivity_legend(sens) -> str:
-    return (f"Each uncertain parameter (bgreplay profiles: range) replayed at both ends, one at a "
-            f"time: {len(sens.swings)} replays of {sens.path}. 'moved most by' gives each "
-            f"parameter's value at its low and high end and the metric there. Not read by this "
-            f"scenario (no effect): {len(sens.not_read)} parameters"
-            + (f"; set by the scenario: {', '.join(sens.fixed_by_scenario)}"
-               if sens.fixed_by_scenario else "") + ".")
+    return (
+        f"Each uncertain parameter (bgreplay profiles: range) replayed at both ends, one at a "
+        f"time: {len(sens.swings)} replays of {sens.path}. 'moved most by' gives each "
+        f"parameter's value at its low and high end and the metric there. Not read by this "
+        f"scenario (no effect): {len(sens.not_read)} parameters"
+        + (
+            f"; set by the scenario: {', '.join(sens.fixed_by_scenario)}"
+            if sens.fixed_by_scenario
+            else ""
+        )
+        + "."
+    )
 
 
 SENSITIVITY_HEADER = ["target", "metric", "base", "range", "moved most by"]
@@ -144,8 +171,10 @@ SENSITIVITY_HEADER = ["target", "metric", "base", "range", "moved most by"]
 def render_sensitivity_plain(sens) -> str:
     rows = [SENSITIVITY_HEADER, *_sensitivity_cells(sens)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(SENSITIVITY_HEADER) - 1)]
-    lines = ["  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]).rstrip()
-             for r in rows]
+    lines = [
+        "  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]).rstrip()
+        for r in rows
+    ]
     return "\n".join([*lines, "", _sensitivity_legend(sens)])
 
 
@@ -161,8 +190,10 @@ def sensitivity_layouts(sens) -> list:
 
     def table(header: list[str], rows: list[list[str]]):
         out = whole_table([Col(h, h in ("base", "range")) for h in header[:-1]], [])
-        out.add_column(header[-1], min_width=max((len(w) for r in rows for w in r[-1].split()),
-                                                 default=len(header[-1])))
+        out.add_column(
+            header[-1],
+            min_width=max((len(w) for r in rows for w in r[-1].split()), default=len(header[-1])),
+        )
         for r in rows:
             out.add_row(*r)
         return out
@@ -199,41 +230,69 @@ def register(app: typer.Typer) -> None:
     def compare(
         scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
         variant: list[str] = typer.Option(
-            [], "--variant", metavar="NAME=OVERRIDES",
+            [],
+            "--variant",
+            metavar="NAME=OVERRIDES",
             help="An extra column: the base scenario with these overrides, written "
-                 "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable."),
+            "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable.",
+        ),
         vary: list[str] = typer.Option(
-            [], "--vary", metavar="PATH=V1,V2,...",
+            [],
+            "--vary",
+            metavar="PATH=V1,V2,...",
             help="One column per value (YAML; commas inside [] or {} do not split); repeat for "
-                 "the cartesian product. The first combination becomes the reference column."),
+            "the cartesian product. The first combination becomes the reference column.",
+        ),
         no_scenario_variants: bool = typer.Option(
-            False, "--no-scenario-variants",
-            help="Skip the scenario's own `variants` (only the base or --vary, and --variant)."),
+            False,
+            "--no-scenario-variants",
+            help="Skip the scenario's own `variants` (only the base or --vary, and --variant).",
+        ),
         set_: list[str] = typer.Option(
-            [], "--set", metavar="PATH=VALUE",
-            help="An override applied to every column (repeatable), as for `run --set`."),
+            [],
+            "--set",
+            metavar="PATH=VALUE",
+            help="An override applied to every column (repeatable), as for `run --set`.",
+        ),
         metric: list[str] = typer.Option(
-            [], "--metric", metavar="NAME",
-            help="A row metric, e.g. launches_per_day or launch_delay.p90. Repeatable."),
-        fmt: Format = typer.Option(Format.text, "--format",
-                                   help="text: a table; json; csv: one line per row and column."),
-        out: str | None = typer.Option(None, "--out", metavar="FILE",
-                                       help="Write the output to FILE (atomically)."),
+            [],
+            "--metric",
+            metavar="NAME",
+            help="A row metric, e.g. launches_per_day or launch_delay.p90. Repeatable.",
+        ),
+        fmt: Format = typer.Option(
+            Format.text, "--format", help="text: a table; json; csv: one line per row and column."
+        ),
+        out: str | None = typer.Option(
+            None, "--out", metavar="FILE", help="Write the output to FILE (atomically)."
+        ),
         fleet: int | None = typer.Option(
-            None, "--fleet", metavar="N",
+            None,
+            "--fleet",
+            metavar="N",
             help="Compare over N generated devices (as `bgreplay fleet`): cells are medians "
-                 "across devices."),
+            "across devices.",
+        ),
         persona_mix: str | None = typer.Option(
-            None, "--persona-mix", metavar="NAME=W,...",
-            help="With --fleet: the personas and weights (as for `bgreplay fleet`)."),
+            None,
+            "--persona-mix",
+            metavar="NAME=W,...",
+            help="With --fleet: the personas and weights (as for `bgreplay fleet`).",
+        ),
         jobs: int | None = typer.Option(
-            None, "--jobs", "-j", metavar="J",
-            help="With --fleet or --sensitivity: worker processes \\[default: every core]."),
+            None,
+            "--jobs",
+            "-j",
+            metavar="J",
+            help="With --fleet or --sensitivity: worker processes \\[default: every core].",
+        ),
         sensitivity: bool = typer.Option(
-            False, "--sensitivity",
+            False,
+            "--sensitivity",
             help="Instead of columns: replay the scenario at the low and high end of every "
-                 "model parameter that is not documented (its range in `bgreplay profiles`) "
-                 "and show, per metric, the range and the parameters that move it most."),
+            "model parameter that is not documented (its range in `bgreplay profiles`) "
+            "and show, per metric, the range and the parameters that move it most.",
+        ),
     ) -> int:
         """Replay the base scenario and its variants side by side, with deltas.
 
@@ -253,11 +312,24 @@ def register(app: typer.Typer) -> None:
         from bgreplay.fsutil import write_atomic
 
         if sensitivity:
-            return _sensitivity(scenario, set_, metric, fmt, out, jobs,
-                                clash=bool(vary or variant or fleet or no_scenario_variants))
+            return _sensitivity(
+                scenario,
+                set_,
+                metric,
+                fmt,
+                out,
+                jobs,
+                clash=bool(vary or variant or fleet or no_scenario_variants),
+            )
         if fleet is None:
-            comparison = api.compare(scenario, variants=variant, vary=vary, metrics=metric,
-                                     overrides=set_, scenario_variants=not no_scenario_variants)
+            comparison = api.compare(
+                scenario,
+                variants=variant,
+                vary=vary,
+                metrics=metric,
+                overrides=set_,
+                scenario_variants=not no_scenario_variants,
+            )
         else:
             import functools
 
@@ -265,12 +337,24 @@ def register(app: typer.Typer) -> None:
             from bgreplay.cli.fleet import note_jobs_cap
 
             note_jobs_cap(jobs)
-            runner = functools.partial(api.fleet, scenario, devices=fleet,
-                                       persona_mix=persona_mix, jobs=jobs, overrides=set_)
-            comparison = run_fleet_compare(scenario, load=api.load_scenario, fleet=runner,
-                                           variants=variant, vary=vary, metrics=metric,
-                                           overrides=set_,
-                                           scenario_variants=not no_scenario_variants)
+            runner = functools.partial(
+                api.fleet,
+                scenario,
+                devices=fleet,
+                persona_mix=persona_mix,
+                jobs=jobs,
+                overrides=set_,
+            )
+            comparison = run_fleet_compare(
+                scenario,
+                load=api.load_scenario,
+                fleet=runner,
+                variants=variant,
+                vary=vary,
+                metrics=metric,
+                overrides=set_,
+                scenario_variants=not no_scenario_variants,
+            )
         if fmt is Format.json:
             text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
         elif fmt is Format.csv:
@@ -282,26 +366,40 @@ def register(app: typer.Typer) -> None:
             return 0
         if out:
             write_atomic(out, text)
-            typer.echo(f"wrote the comparison ({len(comparison.columns)} columns) to {out}",
-                       err=True)
+            typer.echo(
+                f"wrote the comparison ({len(comparison.columns)} columns) to {out}", err=True
+            )
         else:
             typer.echo(text, nl=False)
         return 0
 
 
-def _sensitivity(scenario: str, overrides, metrics, fmt: Format, out: str | None,
-                 jobs: int | None, *, clash: bool) -> int:
+def _sensitivity(
+    scenario: str,
+    overrides,
+    metrics,
+    fmt: Format,
+    out: str | None,
+    jobs: int | None,
+    *,
+    clash: bool,
+) -> int:
     from bgreplay import api
     from bgreplay.errors import InputError, Location, Problem
     from bgreplay.fleet.executors import default_jobs
     from bgreplay.fsutil import write_atomic
 
     if clash:
-        raise InputError(Problem(Location("--sensitivity"), "--sensitivity replays one scenario "
-                                 "against the model's unknowns, not columns",
-                                 "drop --vary, --variant, --fleet and --no-scenario-variants"))
-    sens = api.sensitivity(scenario, overrides=overrides, metrics=metrics,
-                           jobs=jobs or min(default_jobs(), 4))
+        raise InputError(
+            Problem(
+                Location("--sensitivity"),
+                "--sensitivity replays one scenario against the model's unknowns, not columns",
+                "drop --vary, --variant, --fleet and --no-scenario-variants",
+            )
+        )
+    sens = api.sensitivity(
+        scenario, overrides=overrides, metrics=metrics, jobs=jobs or min(default_jobs(), 4)
+    )
     if fmt is Format.json:
         text = json.dumps(sens.to_dict(), indent=2, ensure_ascii=False) + "\n"
     elif fmt is Format.csv:
@@ -313,8 +411,16 @@ def _sensitivity(scenario: str, overrides, metrics, fmt: Format, out: str | None
         writer.writerow(["target", "metric", "base", "low", "high", "param", "at_low", "at_high"])
         for r in sens.rows:
             for m in r.movers or [None]:
-                writer.writerow([r.target, r.key, r.base, r.low, r.high,
-                                 *((m.param, m.at_low, m.at_high) if m else ("", "", ""))])
+                writer.writerow(
+                    [
+                        r.target,
+                        r.key,
+                        r.base,
+                        r.low,
+                        r.high,
+                        *((m.param, m.at_low, m.at_high) if m else ("", "", "")),
+                    ]
+                )
         text = buf.getvalue()
     elif out or not (sys.stdout.isatty() and "NO_COLOR" not in os.environ):
         text = render_sensitivity_plain(sens) + "\n"

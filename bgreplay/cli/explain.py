@@ -17,8 +17,10 @@ def parse_moment(text: str, scenario, clock) -> int:
     kind, value = _moment(text, "--at", scenario, clock)
     t = value if kind == "at" else (value - clock.ms_of_day(0)) % DAY_MS
     if not 0 <= t < scenario.duration_ms:
-        raise InputError(f"--at {text!r} lies outside the replay",
-                         fix="choose a moment between the scenario's start and its end")
+        raise InputError(
+            f"--at {text!r} lies outside the replay",
+            fix="choose a moment between the scenario's start and its end",
+        )
     return t
 
 
@@ -57,10 +59,14 @@ def register(app: typer.Typer) -> None:
         result = replay_with_progress(scenario, timeline, task)
         report = explain(result, task, moment)
         console = Console()
-        title = f"{task} — " + (f"around {local_label(result, moment)}" if moment is not None
-                                else "verdict changes over the whole replay")
-        console.print(f"[bold]{title}[/bold]  (profile {result.profile_name}, "
-                      f"seed {scenario.seed})")
+        title = f"{task} — " + (
+            f"around {local_label(result, moment)}"
+            if moment is not None
+            else "verdict changes over the whole replay"
+        )
+        console.print(
+            f"[bold]{title}[/bold]  (profile {result.profile_name}, seed {scenario.seed})"
+        )
         for kind, item in report.items:
             if kind == "request":
                 console.print(f"[bold]── {item}[/bold]", soft_wrap=True)
@@ -72,15 +78,21 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  ⇒ {item}")
                 continue
             ev = item
-            verdict = "[green]run[/green]" if ev.launched else \
-                f"[red]blocked[/red] ({reasons.title(ev.reason)})"
-            table = Table(title=f"{local_label(result, ev.t)}  trigger {ev.trigger}",
-                          title_justify="left", show_edge=False, pad_edge=False)
+            verdict = (
+                "[green]run[/green]"
+                if ev.launched
+                else f"[red]blocked[/red] ({reasons.title(ev.reason)})"
+            )
+            table = Table(
+                title=f"{local_label(result, ev.t)}  trigger {ev.trigger}",
+                title_justify="left",
+                show_edge=False,
+                pad_edge=False,
+            )
             for col in ("policy", "decision", "score", "weight", "rationale"):
                 table.add_column(col, overflow="fold")
             for v in ev.verdicts:
-                table.add_row(v.policy, v.decision, f"{v.score:.2f}", f"{v.weight:g}",
-                              v.rationale)
+                table.add_row(v.policy, v.decision, f"{v.score:.2f}", f"{v.weight:g}", v.rationale)
             console.print(table)
             console.print(f"  → score {ev.score:.2f}, threshold {ev.threshold:.2f}: {verdict}")
         if not report.evaluations:

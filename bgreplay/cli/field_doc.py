@@ -35,8 +35,11 @@ def _cell(text: str) -> str:
 
 def render(report) -> str:
     """The page for a ``CheckReport`` of the field scenarios."""
-    lines = [INTRO, "| observation | source | observed | replayed | band | verdict |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        INTRO,
+        "| observation | source | observed | replayed | band | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for check in report.checks:
         obs = check.observation
         name = obs.id if obs is not None else Path(check.path).stem
@@ -49,11 +52,26 @@ def render(report) -> str:
             if value not in replayed:
                 replayed.append(value)
             band.append(f"{r.metric} {r.shown_text}")
-        verdict = "within the band" if not check.failures else \
-            "**outside**: " + "; ".join(f"{r.metric} {r.message}" for r in check.failures)
-        lines.append("| " + " | ".join(_cell(c) for c in (
-            f"{name}<br>`{check.path}`", obs.source if obs else "", obs.observed if obs else "",
-            "<br>".join(replayed), "<br>".join(band), verdict)) + " |")
+        verdict = (
+            "within the band"
+            if not check.failures
+            else "**outside**: " + "; ".join(f"{r.metric} {r.message}" for r in check.failures)
+        )
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(c)
+                for c in (
+                    f"{name}<br>`{check.path}`",
+                    obs.source if obs else "",
+                    obs.observed if obs else "",
+                    "<br>".join(replayed),
+                    "<br>".join(band),
+                    verdict,
+                )
+            )
+            + " |"
+        )
     return "\n".join(lines) + "\n"
 
 

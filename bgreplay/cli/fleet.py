@@ -37,8 +37,11 @@ def header_lines(result) -> list[str]:
     from bgreplay.fleet.population import format_mix
 
     mix = format_mix(tuple(meta["persona_mix"].items()))
-    who = (f"device {meta['only_device']} of {meta['devices']}" if meta["only_device"] is not None
-           else f"{meta['devices']} devices")
+    who = (
+        f"device {meta['only_device']} of {meta['devices']}"
+        if meta["only_device"] is not None
+        else f"{meta['devices']} devices"
+    )
     days = meta["days"]
     days_text = f"{days:g} day{'s' * (days != 1)}"
     start = meta["start"].replace("T", " ")[:16]
@@ -58,9 +61,15 @@ def distribution_rows(result) -> list[tuple[str, ...]]:
     for r in result.quantiles.iter_rows(named=True):
         name = r["variant"] if r["variant"] != last else ""
         last = r["variant"]
-        rows.append((name, r["target"], r["metric"],
-                     *(format_value(r[p], r["unit"]) for p in ("p10", "p50", "p90")),
-                     str(r["devices"])))
+        rows.append(
+            (
+                name,
+                r["target"],
+                r["metric"],
+                *(format_value(r[p], r["unit"]) for p in ("p10", "p50", "p90")),
+                str(r["devices"]),
+            )
+        )
     return rows
 
 
@@ -69,8 +78,9 @@ def expectation_rows(result) -> list[tuple[str, ...]]:
     for s in result.expectations:
         name = s.variant if s.variant != last else ""
         last = s.variant
-        rows.append((name, s.target, f"{s.metric} {s.text}", f"{s.passed}/{s.devices}",
-                     _pct(s.share)))
+        rows.append(
+            (name, s.target, f"{s.metric} {s.text}", f"{s.passed}/{s.devices}", _pct(s.share))
+        )
     return rows
 
 
@@ -82,9 +92,13 @@ RIGHT = {"p10", "p50", "p90", "devices", "share"}
 def _plain(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     table = [header, *rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    return ["  ".join(c.rjust(w) if h in RIGHT else c.ljust(w)
-                      for c, w, h in zip(r, widths, header, strict=True)).rstrip()
-            for r in table]
+    return [
+        "  ".join(
+            c.rjust(w) if h in RIGHT else c.ljust(w)
+            for c, w, h in zip(r, widths, header, strict=True)
+        ).rstrip()
+        for r in table
+    ]
 
 
 def render_plain(result) -> str:
@@ -108,12 +122,22 @@ def rich_layouts(result) -> list:
 
     names = [c.name for c in result.columns]
     labels = dict(zip(names, letters(len(names)), strict=True))
-    tables = [(title_, header, rows) for title_, header, rows in (
-        ("Across devices (p10 / p50 / p90; devices = with data)", DIST_HEADER,
-         distribution_rows(result)),
-        ("Expectations: devices meeting each", EXPECT_HEADER, expectation_rows(result))) if rows]
-    head = [Text(header_lines(result)[0], style="bold"),
-            *(Text(line, style="bright_black") for line in header_lines(result)[1:])]
+    tables = [
+        (title_, header, rows)
+        for title_, header, rows in (
+            (
+                "Across devices (p10 / p50 / p90; devices = with data)",
+                DIST_HEADER,
+                distribution_rows(result),
+            ),
+            ("Expectations: devices meeting each", EXPECT_HEADER, expectation_rows(result)),
+        )
+        if rows
+    ]
+    head = [
+        Text(header_lines(result)[0], style="bold"),
+        *(Text(line, style="bright_black") for line in header_lines(result)[1:]),
+    ]
 
     def columns(header) -> list:
         return [Col(h, h in RIGHT) for h in header]
@@ -125,8 +149,11 @@ def rich_layouts(result) -> list:
         out = list(head)
         for name, header, rows in tables:
             shown = [(labels.get(r[0], r[0]) if short else r[0], *r[1:]) for r in rows]
-            out += [Text(), title(name), whole_table(columns(header), shown,
-                                                     sections=sections(rows))]
+            out += [
+                Text(),
+                title(name),
+                whole_table(columns(header), shown, sections=sections(rows)),
+            ]
         return out + ([Text(), *legend(list(labels.values()), names)] if short else [])
 
     def per_target() -> list:
@@ -138,11 +165,15 @@ def rich_layouts(result) -> list:
                 named.append((labels[r[0]] if r[0] else named[-1][0], *r[1:]))
             for target in dict.fromkeys(r[1] for r in named):
                 mine = [(r[0], *r[2:]) for r in named if r[1] == target]
-                shown = [(r[0] if i == 0 or mine[i - 1][0] != r[0] else "", *r[1:])
-                         for i, r in enumerate(mine)]
-                out += [Text(target, style="bold"),
-                        whole_table(columns([header[0], *header[2:]]), shown,
-                                    sections=sections(shown)), Text()]
+                shown = [
+                    (r[0] if i == 0 or mine[i - 1][0] != r[0] else "", *r[1:])
+                    for i, r in enumerate(mine)
+                ]
+                out += [
+                    Text(target, style="bold"),
+                    whole_table(columns([header[0], *header[2:]]), shown, sections=sections(shown)),
+                    Text(),
+                ]
         return out + legend(list(labels.values()), names)
 
     return [lambda: full(False), lambda: full(True), per_target]
@@ -174,9 +205,16 @@ def progress_bar(enabled: bool) -> Iterator:
         TimeRemainingColumn,
     )
 
-    columns = (TextColumn("fleet"), BarColumn(), MofNCompleteColumn(), TextColumn("devices"),
-               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("fleet"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("devices"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("fleet", total=None, rate="")
 
@@ -194,8 +232,12 @@ def replay_alone_command(scenario: str, options: dict, index: int) -> str:
     for flag, key in (("--persona-mix", "mix"), ("--seed", "seed")):
         if options.get(key) is not None:
             args += [flag, str(options[key])]
-    for flag, key in (("--set", "overrides"), ("--variant", "variants"), ("--vary", "vary"),
-                      ("--app", "apps")):
+    for flag, key in (
+        ("--set", "overrides"),
+        ("--variant", "variants"),
+        ("--vary", "vary"),
+        ("--app", "apps"),
+    ):
         for value in options.get(key) or ():
             args += [flag, value]
     if not options.get("scenario_variants", True):
@@ -205,14 +247,19 @@ def replay_alone_command(scenario: str, options: dict, index: int) -> str:
 
 def report_failure(exc, scenario: str, options: dict, show_details: bool) -> None:
     failure = exc.failure
-    lines = [f"bgreplay: device {failure.index} failed twice (persona {failure.persona}, "
-             f"seed {failure.seed}, variant {failure.variant}):", f"    {failure.error}"]
+    lines = [
+        f"bgreplay: device {failure.index} failed twice (persona {failure.persona}, "
+        f"seed {failure.seed}, variant {failure.variant}):",
+        f"    {failure.error}",
+    ]
     if show_details and failure.details:
         lines += ["", failure.details.rstrip()]
-    lines += ["Replay it alone, in this process, with its traceback:",
-              "    " + replay_alone_command(scenario, options, failure.index),
-              "If it is not an error in the scenario, this is a bug in bgreplay: please report "
-              "it with that command and the scenario."]
+    lines += [
+        "Replay it alone, in this process, with its traceback:",
+        "    " + replay_alone_command(scenario, options, failure.index),
+        "If it is not an error in the scenario, this is a bug in bgreplay: please report "
+        "it with that command and the scenario.",
+    ]
     sys.stderr.write("\n".join(lines) + "\n")
 
 
@@ -221,62 +268,102 @@ def note_jobs_cap(jobs: int | None) -> None:
     from bgreplay.fleet.executors import JOBS_PER_CORE, capped_jobs, default_jobs
 
     if jobs is not None and capped_jobs(jobs) < jobs:
-        sys.stderr.write(f"note: --jobs {jobs} is capped at {capped_jobs(jobs)} "
-                         f"({JOBS_PER_CORE} per core, {default_jobs()} cores here)\n")
+        sys.stderr.write(
+            f"note: --jobs {jobs} is capped at {capped_jobs(jobs)} "
+            f"({JOBS_PER_CORE} per core, {default_jobs()} cores here)\n"
+        )
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def fleet(
         scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
-        devices: int = typer.Option(..., "--devices", metavar="N",
-                                    help="Number of generated devices (users)."),
+        devices: int = typer.Option(
+            ..., "--devices", metavar="N", help="Number of generated devices (users)."
+        ),
         persona_mix: str | None = typer.Option(
-            None, "--persona-mix", metavar="NAME=W,...",
+            None,
+            "--persona-mix",
+            metavar="NAME=W,...",
             help="Personas and their weights (normalised) \\[default: office_worker=0.5, "
-                 "light_user=0.3, heavy_user=0.2]. See `bgreplay personas`."),
+            "light_user=0.3, heavy_user=0.2]. See `bgreplay personas`.",
+        ),
         variant: list[str] = typer.Option(
-            [], "--variant", metavar="NAME=OVERRIDES",
+            [],
+            "--variant",
+            metavar="NAME=OVERRIDES",
             help="An extra variant: the scenario with these overrides, written "
-                 "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable."),
+            "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable.",
+        ),
         vary: list[str] = typer.Option(
-            [], "--vary", metavar="PATH=V1,V2,...",
-            help="One variant per value (repeat for the cartesian product), as for compare."),
+            [],
+            "--vary",
+            metavar="PATH=V1,V2,...",
+            help="One variant per value (repeat for the cartesian product), as for compare.",
+        ),
         no_scenario_variants: bool = typer.Option(
-            False, "--no-scenario-variants",
-            help="Skip the scenario's own `variants` (only the base, --vary and --variant)."),
+            False,
+            "--no-scenario-variants",
+            help="Skip the scenario's own `variants` (only the base, --vary and --variant).",
+        ),
         set_: list[str] = typer.Option(
-            [], "--set", metavar="PATH=VALUE",
-            help="An override applied to every variant (repeatable)."),
+            [],
+            "--set",
+            metavar="PATH=VALUE",
+            help="An override applied to every variant (repeatable).",
+        ),
         app_rate: list[str] = typer.Option(
-            [], "--app", metavar="BUNDLE:RATE",
+            [],
+            "--app",
+            metavar="BUNDLE:RATE",
             help="Opens per day for one of the scenario's apps, instead of the persona's "
-                 "rank law. Repeatable."),
+            "rank law. Repeatable.",
+        ),
         metric: list[str] = typer.Option(
-            [], "--metric", metavar="NAME",
-            help="A summary row, e.g. launch_delay.p90 \\[default: compare's rows]. Repeatable."),
+            [],
+            "--metric",
+            metavar="NAME",
+            help="A summary row, e.g. launch_delay.p90 \\[default: compare's rows]. Repeatable.",
+        ),
         seed: int | None = typer.Option(
-            None, "--seed", help="Replace the scenario's seed (draws another population)."),
+            None, "--seed", help="Replace the scenario's seed (draws another population)."
+        ),
         jobs: int | None = typer.Option(
-            None, "--jobs", "-j", metavar="J",
-            help="Worker processes \\[default: every core]; 1 runs in this process."),
+            None,
+            "--jobs",
+            "-j",
+            metavar="J",
+            help="Worker processes \\[default: every core]; 1 runs in this process.",
+        ),
         executor: ExecutorName = typer.Option(
-            ExecutorName.local, "--executor",
+            ExecutorName.local,
+            "--executor",
             help="local: processes on this machine; dask: a Dask cluster "
-                 "(pip install 'bgreplay\\[dask]')."),
+            "(pip install 'bgreplay\\[dask]').",
+        ),
         scheduler_address: str | None = typer.Option(
-            None, "--scheduler-address", metavar="tcp://HOST:PORT",
+            None,
+            "--scheduler-address",
+            metavar="tcp://HOST:PORT",
             help="An existing Dask scheduler; without it, --executor dask starts a local "
-                 "cluster of --jobs workers."),
+            "cluster of --jobs workers.",
+        ),
         out: str | None = typer.Option(
-            None, "--out", metavar="FILE.parquet",
+            None,
+            "--out",
+            metavar="FILE.parquet",
             help="Write one row per device, variant and metric (atomically); metadata under "
-                 "the key bgreplay.fleet."),
+            "the key bgreplay.fleet.",
+        ),
         only_device: int | None = typer.Option(
-            None, "--only-device", metavar="I",
-            help="Replay only device I, in this process (to debug one device)."),
-        fmt: Format = typer.Option(Format.text, "--format",
-                                   help="text: tables; json: the summary and metadata."),
+            None,
+            "--only-device",
+            metavar="I",
+            help="Replay only device I, in this process (to debug one device).",
+        ),
+        fmt: Format = typer.Option(
+            Format.text, "--format", help="text: tables; json: the summary and metadata."
+        ),
     ) -> int:
         """Replay a scenario over N generated users: distributions across devices.
 
@@ -292,18 +379,37 @@ def register(app: typer.Typer) -> None:
         from bgreplay import api
         from bgreplay.fleet.run import FleetDeviceError
 
-        options = {"devices": devices, "mix": persona_mix, "seed": seed, "overrides": set_,
-                   "variants": variant, "vary": vary, "apps": app_rate,
-                   "scenario_variants": not no_scenario_variants}
+        options = {
+            "devices": devices,
+            "mix": persona_mix,
+            "seed": seed,
+            "overrides": set_,
+            "variants": variant,
+            "vary": vary,
+            "apps": app_rate,
+            "scenario_variants": not no_scenario_variants,
+        }
         note_jobs_cap(jobs)
         try:
             with progress_bar(sys.stderr.isatty()) as update:
                 result = api.fleet(
-                    scenario, devices=devices, persona_mix=persona_mix, variants=variant,
-                    vary=vary, overrides=set_, seed=seed, apps=app_rate, metrics=metric,
-                    jobs=jobs, executor=executor.value, scheduler_address=scheduler_address,
-                    out=out, only_device=only_device,
-                    scenario_variants=not no_scenario_variants, on_progress=update)
+                    scenario,
+                    devices=devices,
+                    persona_mix=persona_mix,
+                    variants=variant,
+                    vary=vary,
+                    overrides=set_,
+                    seed=seed,
+                    apps=app_rate,
+                    metrics=metric,
+                    jobs=jobs,
+                    executor=executor.value,
+                    scheduler_address=scheduler_address,
+                    out=out,
+                    only_device=only_device,
+                    scenario_variants=not no_scenario_variants,
+                    on_progress=update,
+                )
         except FleetDeviceError as exc:
             report_failure(exc, scenario, options, show_details=only_device is not None)
             return exitcodes.INTERNAL_ERROR
@@ -314,9 +420,12 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo(render_plain(result), nl=False)
         n = result.devices
-        wrote = f"; wrote {out}" + (f" and {result.sidecar}" if result.sidecar else "") \
-            if out else ""
-        sys.stderr.write(f"fleet: {n} device{'s' * (n != 1)} x {len(result.columns)} "
-                         f"variant{'s' * (len(result.columns) != 1)} in {result.seconds:.1f} s "
-                         f"({n / max(result.seconds, 1e-9):.1f} devices/s){wrote}\n")
+        wrote = (
+            f"; wrote {out}" + (f" and {result.sidecar}" if result.sidecar else "") if out else ""
+        )
+        sys.stderr.write(
+            f"fleet: {n} device{'s' * (n != 1)} x {len(result.columns)} "
+            f"variant{'s' * (len(result.columns) != 1)} in {result.seconds:.1f} s "
+            f"({n / max(result.seconds, 1e-9):.1f} devices/s){wrote}\n"
+        )
         return exitcodes.OK

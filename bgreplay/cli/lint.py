@@ -24,8 +24,10 @@ def _use_colour() -> bool:
 
 
 def _line(finding) -> str:
-    return (f"{finding.location}  {finding.rule} {finding.severity}  "
-            f"{finding.message}{SEPARATOR}{finding.advice}")
+    return (
+        f"{finding.location}  {finding.rule} {finding.severity}  "
+        f"{finding.message}{SEPARATOR}{finding.advice}"
+    )
 
 
 def _plural(n: int, word: str) -> str:
@@ -33,8 +35,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def _count_line(findings, files: int) -> str:
-    counts = [_plural(sum(f.severity == s for f in findings), s)
-              for s in ("error", "warning", "info")]
+    counts = [
+        _plural(sum(f.severity == s for f in findings), s) for s in ("error", "warning", "info")
+    ]
     return f"{_plural(len(findings), 'finding')} in {_plural(files, 'file')}: {', '.join(counts)}"
 
 
@@ -66,10 +69,14 @@ def _print_wrapped(console, finding) -> None:
     from rich.text import Text
 
     colour = COLOURS[finding.severity]
-    console.print(Text.assemble(str(finding.location), "  ", (finding.rule, "bold"), " ",
-                                (finding.severity, colour)))
-    console.print(Padding(Text.assemble(finding.message, (SEPARATOR + finding.advice, "dim")),
-                          (0, 0, 0, 4)))
+    console.print(
+        Text.assemble(
+            str(finding.location), "  ", (finding.rule, "bold"), " ", (finding.severity, colour)
+        )
+    )
+    console.print(
+        Padding(Text.assemble(finding.message, (SEPARATOR + finding.advice, "dim")), (0, 0, 0, 4))
+    )
 
 
 def _as_json(results: list[tuple[str, list]]) -> str:
@@ -95,8 +102,10 @@ def _as_sarif(results: list[tuple[str, list]]) -> str:
     from bgreplay.scan.rules import CODE_RULES
     from bgreplay.scenario.lint import RULES
 
-    summaries = {**{r.id: r.summary for r in RULES.values()},
-                 **{r.id: r.summary for r in CODE_RULES.values()}}
+    summaries = {
+        **{r.id: r.summary for r in RULES.values()},
+        **{r.id: r.summary for r in CODE_RULES.values()},
+    }
     return to_sarif([f for _, fs in results for f in fs], summaries, __version__)
 
 
@@ -115,11 +124,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def lint(
         scenarios: list[str] = typer.Argument(
-            ..., help="Scenario files (.yaml), quoted glob patterns, or app source folders "
-                      "(scanned as by scan --lint)."),
+            ...,
+            help="Scenario files (.yaml), quoted glob patterns, or app source folders "
+            "(scanned as by scan --lint).",
+        ),
         fmt: Format = typer.Option(
-            Format.text, "--format", help="text: one finding per line; json: a list of findings; "
-            "sarif: SARIF 2.1.0 for GitHub code scanning."
+            Format.text,
+            "--format",
+            help="text: one finding per line; json: a list of findings; "
+            "sarif: SARIF 2.1.0 for GitHub code scanning.",
         ),
     ) -> int:
         """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR020,
@@ -139,14 +152,16 @@ def register(app: typer.Typer) -> None:
         loaded, problems = [], []
         for path in expand_paths(scenarios):  # load all first: report every bad file, then none
             try:
-                loaded.append((path, _lint_folder(path) if os.path.isdir(path)
-                               else api.load_scenario(path)))
+                loaded.append(
+                    (path, _lint_folder(path) if os.path.isdir(path) else api.load_scenario(path))
+                )
             except InputError as exc:
                 problems += exc.problems
         if problems:
             raise InputError(problems)
-        results = [(path, found if isinstance(found, list) else api.lint(found))
-                   for path, found in loaded]
+        results = [
+            (path, found if isinstance(found, list) else api.lint(found)) for path, found in loaded
+        ]
         return print_findings(results, fmt)
 
 

@@ -65,10 +65,21 @@ def register(app: typer.Typer) -> None:
 
         chosen = [get_persona(name)] if name else list(PERSONAS.values())
         if fmt == "json":
-            doc = {p.name: {"description": p.description, "parameters": {
-                r["name"]: {"value": _json_value(r["value"]), "unit": r["unit"],
-                            "source": r["source"], "description": r["description"]}
-                for r in parameters(p)}} for p in chosen}
+            doc = {
+                p.name: {
+                    "description": p.description,
+                    "parameters": {
+                        r["name"]: {
+                            "value": _json_value(r["value"]),
+                            "unit": r["unit"],
+                            "source": r["source"],
+                            "description": r["description"],
+                        }
+                        for r in parameters(p)
+                    },
+                }
+                for p in chosen
+            }
             typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
             return 0
         if fmt != "text":
@@ -82,20 +93,32 @@ def register(app: typer.Typer) -> None:
             for column in ("parameter", "value", "unit", "source", "meaning"):
                 table.add_column(column, overflow="fold")
             for r in rows[0]:
-                table.add_row(r["name"], show_value(r["name"], r["unit"], r["value"]), r["unit"],
-                              r["source"], r["description"])
+                table.add_row(
+                    r["name"],
+                    show_value(r["name"], r["unit"], r["value"]),
+                    r["unit"],
+                    r["source"],
+                    r["description"],
+                )
         else:
-            table = Table(title="Persona parameters (details: bgreplay personas NAME)",
-                          box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
-            table.add_column("parameter", no_wrap=True,
-                             min_width=max(len(r["name"]) for r in rows[0]))
+            table = Table(
+                title="Persona parameters (details: bgreplay personas NAME)",
+                box=box.SIMPLE_HEAD,
+                collapse_padding=True,
+                pad_edge=False,
+            )
+            table.add_column(
+                "parameter", no_wrap=True, min_width=max(len(r["name"]) for r in rows[0])
+            )
             for p in chosen:
                 table.add_column(p.name.split("_")[0], justify="right")
             table.add_column("unit")
             table.add_column("source", overflow="fold")
             for i, first in enumerate(rows[0]):
-                cells = [show_value(first["name"], first["unit"], r[i]["value"], compact=True)
-                         for r in rows]
+                cells = [
+                    show_value(first["name"], first["unit"], r[i]["value"], compact=True)
+                    for r in rows
+                ]
                 table.add_row(first["name"], *cells, first["unit"], first["source"])
         console.print(table)
         return 0

@@ -15,8 +15,9 @@ def _layout(rows: list[tuple[str, ...]], width: int) -> list:
 
     from bgreplay.render.fit import Col, min_width, whole_table
 
-    table = whole_table([Col(h) for h in ("parameter", "default", "unit", "source",
-                                          "confidence", "range")], [])
+    table = whole_table(
+        [Col(h) for h in ("parameter", "default", "unit", "source", "confidence", "range")], []
+    )
     table.add_column("meaning", min_width=max(len(w) for r in rows for w in r[6].split()))
     for r in rows:
         table.add_row(*r)
@@ -25,8 +26,9 @@ def _layout(rows: list[tuple[str, ...]], width: int) -> list:
     blocks: list = []
     for name, default, unit, source, confidence, span, meaning in rows:
         within = f"; range {span}" if span else ""
-        blocks.append(Text.assemble((name, "bold"), f" = {default}  ({unit}; {source}, "
-                                    f"{confidence}{within})"))
+        blocks.append(
+            Text.assemble((name, "bold"), f" = {default}  ({unit}; {source}, {confidence}{within})")
+        )
         blocks.append(Padding(Text(meaning), (0, 0, 0, 4)))
     return blocks
 
@@ -62,11 +64,19 @@ def register(app: typer.Typer) -> None:
             doc = {
                 "profiles": {n: PROFILE_NOTES[n] for n in PROFILE_NAMES},
                 "parameters": [
-                    {"name": p.name, "unit": p.unit, "source": p.source,
-                     "confidence": p.confidence, "description": p.description,
-                     "defaults": {n: built[n].params[p.name] for n in PROFILE_NAMES},
-                     "range": ({"low": p.low, "high": p.high, "why": p.range_source}
-                               if p.has_range else None)}
+                    {
+                        "name": p.name,
+                        "unit": p.unit,
+                        "source": p.source,
+                        "confidence": p.confidence,
+                        "description": p.description,
+                        "defaults": {n: built[n].params[p.name] for n in PROFILE_NAMES},
+                        "range": (
+                            {"low": p.low, "high": p.high, "why": p.range_source}
+                            if p.has_range
+                            else None
+                        ),
+                    }
                     for p in PARAMETERS.values()
                 ],
             }
@@ -80,18 +90,34 @@ def register(app: typer.Typer) -> None:
         rows = []
         for p in PARAMETERS.values():
             meaning = p.description
-            others = [f"{n}: {p.format(built[n].params[p.name])}" for n in PROFILE_NAMES
-                      if built[n].params[p.name] != built["ios-26"].params[p.name]]
+            others = [
+                f"{n}: {p.format(built[n].params[p.name])}"
+                for n in PROFILE_NAMES
+                if built[n].params[p.name] != built["ios-26"].params[p.name]
+            ]
             if others:
                 meaning += " (" + ", ".join(others) + ")"
             if p.has_range:
                 meaning += f" (range: {p.range_source})"
             unit = "duration" if p.unit == "ms" else p.unit
             span = f"{p.format(p.low)}–{p.format(p.high)}" if p.has_range else ""
-            rows.append((p.name, p.format(built["ios-26"].params[p.name]), unit, p.source,
-                         p.confidence, span, meaning))
-        console.print(Text("Parameters (ios-26 defaults; other profiles in brackets where they "
-                           "differ)", style="bold"))
+            rows.append(
+                (
+                    p.name,
+                    p.format(built["ios-26"].params[p.name]),
+                    unit,
+                    p.source,
+                    p.confidence,
+                    span,
+                    meaning,
+                )
+            )
+        console.print(
+            Text(
+                "Parameters (ios-26 defaults; other profiles in brackets where they differ)",
+                style="bold",
+            )
+        )
         for renderable in _layout(rows, console.width):
             console.print(renderable)
         return 0

@@ -26,9 +26,13 @@ def reference() -> str:
     try:
         runner = CliRunner()
         root = typer.main.get_command(app)
-        parts = ["# Command-line reference", "",
-                 "Generated from the commands' help (`python -m bgreplay.cli.reference`); a test "
-                 "fails when this file is stale.", ""]
+        parts = [
+            "# Command-line reference",
+            "",
+            "Generated from the commands' help (`python -m bgreplay.cli.reference`); a test "
+            "fails when this file is stale.",
+            "",
+        ]
         for path in [(), *_commands(root)]:
             result = runner.invoke(app, [*path, "--help"], prog_name="bgreplay")
             title = " ".join(("bgreplay", *path))

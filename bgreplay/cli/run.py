@@ -20,8 +20,10 @@ import typer
 
 from bgreplay.errors import InputError
 
-WINDOW_HINT = ("write a clock time (07:30, shown on every day), an instant (2026-03-03T07:30, "
-               "scenario-local, or with an offset) or a time since the start (1d6h)")
+WINDOW_HINT = (
+    "write a clock time (07:30, shown on every day), an instant (2026-03-03T07:30, "
+    "scenario-local, or with an offset) or a time since the start (1d6h)"
+)
 
 
 class Format(StrEnum):
@@ -32,8 +34,9 @@ class Format(StrEnum):
     parquet = "parquet"
 
 
-def overrides_for(days: int | None, seed: int | None, profile: str | None,
-                  sets: list[str]) -> list[str]:
+def overrides_for(
+    days: int | None, seed: int | None, profile: str | None, sets: list[str]
+) -> list[str]:
     """``--days/--seed/--profile`` as ``--set`` overrides, before the user's own ``--set``s."""
     out = []
     if days is not None:
@@ -106,8 +109,10 @@ def parse_window(start: str | None, end: str | None, scenario, clock):
     lo = a[1] if a else 0
     hi = b[1] if b else duration
     if hi <= 0 or lo >= duration:
-        raise InputError(f"the window {start or 'start'} .. {end or 'end'} lies outside the "
-                         "replay", fix="choose times between the scenario's start and its end")
+        raise InputError(
+            f"the window {start or 'start'} .. {end or 'end'} lies outside the replay",
+            fix="choose times between the scenario's start and its end",
+        )
     if hi <= lo:
         raise InputError(f"--from {start} is not before --to {end}", fix=WINDOW_HINT)
     return Window(start=max(lo, 0), end=min(hi, duration))
@@ -125,8 +130,9 @@ def replay_with_progress(scenario, timeline, explain_task=None):
     from bgreplay import api
 
     if not sys.stderr.isatty():
-        return api.replay(scenario, timeline, explain_task=explain_task,
-                          on_day=_heartbeat(time.monotonic()))
+        return api.replay(
+            scenario, timeline, explain_task=explain_task, on_day=_heartbeat(time.monotonic())
+        )
     began = time.monotonic()
     bar: dict = {}
 
@@ -137,10 +143,14 @@ def replay_with_progress(scenario, timeline, explain_task=None):
             from rich.console import Console
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-            progress = Progress(TextColumn("replaying"), BarColumn(),
-                                TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
-                                TimeRemainingColumn(), console=Console(stderr=True),
-                                transient=True)
+            progress = Progress(
+                TextColumn("replaying"),
+                BarColumn(),
+                TextColumn("day {task.completed:.0f}/{task.total:.0f}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             progress.start()
             bar["progress"] = progress
             bar["task"] = progress.add_task("replay", total=-(-total // 86_400_000))
@@ -163,8 +173,9 @@ def _heartbeat(began: float, every: float = HEARTBEAT_SECONDS):
         if now - last[0] < every or done >= total:
             return
         last[0] = now
-        sys.stderr.write(f"replaying: day {done // 86_400_000}/{-(-total // 86_400_000)} "
-                         f"({now - began:.0f} s)\n")
+        sys.stderr.write(
+            f"replaying: day {done // 86_400_000}/{-(-total // 86_400_000)} ({now - began:.0f} s)\n"
+        )
         sys.stderr.flush()
 
     return on_day
@@ -219,12 +230,14 @@ def _check_invariants(result) -> None:
     from bgreplay.analysis.invariants import check_invariants
 
     scenario = result.scenario
-    violations = check_invariants(result.events, {t.id: t for t in scenario.tasks},
-                                  ipad=scenario.device.model == "ipad")
+    violations = check_invariants(
+        result.events, {t.id: t for t in scenario.tasks}, ipad=scenario.device.model == "ipad"
+    )
     if violations:
         listed = "\n".join(f"  {v}" for v in violations[:20])
-        raise InvariantViolation(f"the replay broke {len(violations)} invariant(s) of the "
-                                 f"model:\n{listed}")
+        raise InvariantViolation(
+            f"the replay broke {len(violations)} invariant(s) of the model:\n{listed}"
+        )
 
 
 class InvariantViolation(Exception):
@@ -235,35 +248,50 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def run(
         scenario_path: str = typer.Argument(..., metavar="SCENARIO", help="Scenario file."),
-        days: int | None = typer.Option(None, "--days", min=1, metavar="N",
-                                         help="Replay N days."),
-        seed: int | None = typer.Option(None, "--seed", metavar="S",
-                                         help="Seed of every random draw."),
-        profile: str | None = typer.Option(None, "--profile", metavar="P",
-                                           help="Scheduler profile: ios-17, ios-18, ios-26, "
-                                                "ideal, or a profile file."),
-        set_: list[str] = typer.Option([], "--set", metavar="PATH=VALUE",
-                                       help="Override a scenario value (repeatable)."),
-        variant: str | None = typer.Option(None, "--variant", metavar="NAME",
-                                            help="Variant to replay."),
-        fmt: Format = typer.Option(Format.text, "--format",
-                                   help="text; json (summary); jsonl, csv, parquet (event log)."),
-        out: str | None = typer.Option(None, "--out", "-o", metavar="FILE",
-                                        help="Write the output to FILE (atomically)."),
-        events: bool = typer.Option(False, "--events",
-                                    help="Task events in order instead of the timeline."),
+        days: int | None = typer.Option(None, "--days", min=1, metavar="N", help="Replay N days."),
+        seed: int | None = typer.Option(
+            None, "--seed", metavar="S", help="Seed of every random draw."
+        ),
+        profile: str | None = typer.Option(
+            None,
+            "--profile",
+            metavar="P",
+            help="Scheduler profile: ios-17, ios-18, ios-26, ideal, or a profile file.",
+        ),
+        set_: list[str] = typer.Option(
+            [], "--set", metavar="PATH=VALUE", help="Override a scenario value (repeatable)."
+        ),
+        variant: str | None = typer.Option(
+            None, "--variant", metavar="NAME", help="Variant to replay."
+        ),
+        fmt: Format = typer.Option(
+            Format.text, "--format", help="text; json (summary); jsonl, csv, parquet (event log)."
+        ),
+        out: str | None = typer.Option(
+            None, "--out", "-o", metavar="FILE", help="Write the output to FILE (atomically)."
+        ),
+        events: bool = typer.Option(
+            False, "--events", help="Task events in order instead of the timeline."
+        ),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Summary tables only."),
-        from_: str | None = typer.Option(None, "--from", metavar="TIME",
-                                         help="Timeline window start: 07:00, "
-                                              "2026-03-03T07:00 or 1d6h."),
+        from_: str | None = typer.Option(
+            None,
+            "--from",
+            metavar="TIME",
+            help="Timeline window start: 07:00, 2026-03-03T07:00 or 1d6h.",
+        ),
         to: str | None = typer.Option(None, "--to", metavar="TIME", help="Timeline window end."),
-        svg: str | None = typer.Option(None, "--svg", metavar="FILE",
-                                       help="Also save the report as SVG."),
-        html: str | None = typer.Option(None, "--html", metavar="FILE",
-                                        help="Also save an interactive HTML timeline."),
+        svg: str | None = typer.Option(
+            None, "--svg", metavar="FILE", help="Also save the report as SVG."
+        ),
+        html: str | None = typer.Option(
+            None, "--html", metavar="FILE", help="Also save an interactive HTML timeline."
+        ),
         check_invariants: bool = typer.Option(
-            False, "--check-invariants",
-            help="Check the event log against the model's invariants (exit 3 on a violation)."),
+            False,
+            "--check-invariants",
+            help="Check the event log against the model's invariants (exit 3 on a violation).",
+        ),
     ) -> int:
         """Replay a scenario: header, per-day timeline, task and freshness summaries.
 
@@ -272,11 +300,13 @@ def register(app: typer.Typer) -> None:
         from bgreplay import api
 
         if fmt is Format.parquet and out is None:
-            raise InputError("--format parquet needs --out FILE",
-                             fix="add --out events.parquet (Parquet is binary)")
-        scenario = api.load_scenario(scenario_path, overrides=overrides_for(days, seed, profile,
-                                                                            set_),
-                                     variant=variant)
+            raise InputError(
+                "--format parquet needs --out FILE",
+                fix="add --out events.parquet (Parquet is binary)",
+            )
+        scenario = api.load_scenario(
+            scenario_path, overrides=overrides_for(days, seed, profile, set_), variant=variant
+        )
         timeline = api.load_timeline(scenario)
         window = parse_window(from_, to, scenario, timeline.clock)
         findings = api.lint(scenario)

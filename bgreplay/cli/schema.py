@@ -17,8 +17,10 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def schema(
         fmt: Format = typer.Option(
-            Format.json, "--format",
-            help="json: a JSON Schema (draft-07); markdown: the reference of docs/scenario.md."),
+            Format.json,
+            "--format",
+            help="json: a JSON Schema (draft-07); markdown: the reference of docs/scenario.md.",
+        ),
     ) -> int:
         """Print the scenario format: every key with its type, default and meaning.
 

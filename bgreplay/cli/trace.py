@@ -21,11 +21,15 @@ def _start(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InputError(f"--start {text!r} is not a date and time",
-                         fix="write the wall time like 2026-03-02T00:00 (no offset)") from None
+        raise InputError(
+            f"--start {text!r} is not a date and time",
+            fix="write the wall time like 2026-03-02T00:00 (no offset)",
+        ) from None
     if moment.tzinfo is not None:
-        raise InputError(f"--start {text!r} has a UTC offset",
-                         fix="give the wall time without one and the zone with --timezone")
+        raise InputError(
+            f"--start {text!r} has a UTC offset",
+            fix="give the wall time without one and the zone with --timezone",
+        )
     return moment
 
 
@@ -40,14 +44,20 @@ def _days(days: int) -> int:
 # Short headers, each explained by the key under the table; --format json/csv keep the full
 # names. Priority: the least important columns are left out first on a narrow terminal.
 _COLUMNS = {  # name: (header, priority, key)
-    "date": ("date", 100, ""), "weekday": ("day", 99, ""),
-    "interactions": ("inter", 50, "unlk+glnc"), "unlocks": ("unlk", 95, "unlocks"),
+    "date": ("date", 100, ""),
+    "weekday": ("day", 99, ""),
+    "interactions": ("inter", 50, "unlk+glnc"),
+    "unlocks": ("unlk", 95, "unlocks"),
     "glances": ("glnc", 45, "glances (screen on, locked)"),
-    "screen_min": ("scr", 90, "minutes unlocked"), "app_opens": ("opens", 85, ""),
-    "apps": ("apps", 55, "distinct apps"), "plugged_h": ("plug", 80, "hours on power"),
+    "screen_min": ("scr", 90, "minutes unlocked"),
+    "app_opens": ("opens", 85, ""),
+    "apps": ("apps", 55, "distinct apps"),
+    "plugged_h": ("plug", 80, "hours on power"),
     "longest_plug_h": ("maxplug", 40, "longest charge begun that day (h)"),
-    "wifi_share": ("wifi", 75, "Wi-Fi share"), "lpm_h": ("lpm", 35, "Low Power Mode hours"),
-    "boots": ("boot", 30, ""), "min_battery": ("bat", 70, "lowest battery %"),
+    "wifi_share": ("wifi", 75, "Wi-Fi share"),
+    "lpm_h": ("lpm", 35, "Low Power Mode hours"),
+    "boots": ("boot", 30, ""),
+    "min_battery": ("bat", 70, "lowest battery %"),
 }
 
 
@@ -69,13 +79,18 @@ def _table(frame, title: str) -> None:
 
     console = Console(highlight=False)
     names = [n for n in frame.columns if n in _COLUMNS]
-    columns = [Column(_COLUMNS[n][0], _COLUMNS[n][1],
-                      "left" if n in ("date", "weekday") else "right") for n in names]
+    columns = [
+        Column(_COLUMNS[n][0], _COLUMNS[n][1], "left" if n in ("date", "weekday") else "right")
+        for n in names
+    ]
     rows = [[Text(_cell(n, row[n])) for n in names] for row in frame.iter_rows(named=True)]
     table = fitted_table("", columns, rows, console.width)
     shown = {c.header for c in table.columns}
-    key = ", ".join(f"{_COLUMNS[n][0]} {_COLUMNS[n][2]}" for n in names
-                     if _COLUMNS[n][2] and _COLUMNS[n][0] in shown)
+    key = ", ".join(
+        f"{_COLUMNS[n][0]} {_COLUMNS[n][2]}"
+        for n in names
+        if _COLUMNS[n][2] and _COLUMNS[n][0] in shown
+    )
     console.print(Text(title, style="bold"))
     console.print(table)
     console.print(Text(f"Key: {key}", style="bright_black"))
@@ -92,22 +107,31 @@ def _write(result, out: str, what: str) -> int:
 
 
 def register(app: typer.Typer) -> None:
-    trace_app = typer.Typer(name="trace", no_args_is_help=True,
-                            help="Device traces: generate from a persona, import, show.")
-    import_app = typer.Typer(name="import", no_args_is_help=True,
-                             help="Import a real device trace (knowledgeC.db or a PowerLog).")
+    trace_app = typer.Typer(
+        name="trace",
+        no_args_is_help=True,
+        help="Device traces: generate from a persona, import, show.",
+    )
+    import_app = typer.Typer(
+        name="import",
+        no_args_is_help=True,
+        help="Import a real device trace (knowledgeC.db or a PowerLog).",
+    )
 
     @trace_app.command("generate")
     def generate(
         persona: str = typer.Option(..., "--persona", help="Persona name (bgreplay personas)."),
         days: int = typer.Option(7, "--days", help="Number of days (1-400)."),
-        start: str = typer.Option("2026-03-02T00:00", "--start",
-                                  help="Wall time of the first instant, without offset."),
+        start: str = typer.Option(
+            "2026-03-02T00:00", "--start", help="Wall time of the first instant, without offset."
+        ),
         timezone: str | None = typer.Option(
-            None, "--timezone", help="IANA zone of --start \\[default: UTC, with a note]."),
+            None, "--timezone", help="IANA zone of --start \\[default: UTC, with a note]."
+        ),
         seed: int = typer.Option(0, "--seed", help="Seed; same inputs give the same bytes."),
         apps: list[str] | None = typer.Option(
-            None, "--app", help="BUNDLE or BUNDLE:RATE (opens/day); repeatable."),
+            None, "--app", help="BUNDLE or BUNDLE:RATE (opens/day); repeatable."
+        ),
         out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
     ) -> int:
         """Generate a synthetic device trace from a persona (SPEC §5.4).
@@ -129,18 +153,23 @@ def register(app: typer.Typer) -> None:
             _note(f"note: {chosen.name} never opens the apps; their rates are ignored")
         trace = generate_trace(chosen, _days(days), _start(start), zone, seed, parsed)
         if timezone is None:
-            _note("note: no --timezone given: the trace's wall times are UTC (pass --timezone "
-                  "Europe/Paris, say, for the device's own zone)")
+            _note(
+                "note: no --timezone given: the trace's wall times are UTC (pass --timezone "
+                "Europe/Paris, say, for the device's own zone)"
+            )
         write_trace(target, trace.frame())
-        _note(f"wrote {len(trace.records)} rows ({chosen.name}, {days} days from {start} "
-              f"{zone}, seed {seed}) to {target}")
+        _note(
+            f"wrote {len(trace.records)} rows ({chosen.name}, {days} days from {start} "
+            f"{zone}, seed {seed}) to {target}"
+        )
         return 0
 
     @trace_app.command("show")
     def show(
         file: str = typer.Argument(..., help="Trace file (.csv or .parquet)."),
-        timezone: str = typer.Option("UTC", "--timezone",
-                                     help="Zone of times written without an offset."),
+        timezone: str = typer.Option(
+            "UTC", "--timezone", help="Zone of times written without an offset."
+        ),
         fmt: str = typer.Option("text", "--format", help="text, json or csv."),
     ) -> int:
         """Per-day statistics of a trace: unlocks, screen time, apps, charging, Wi-Fi share.
@@ -171,9 +200,11 @@ def register(app: typer.Typer) -> None:
         source: str = typer.Argument(..., help="knowledgeC.db"),
         out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
         device: str | None = typer.Option(
-            None, "--device", help="ZSOURCE.ZDEVICEID to keep (local = rows without one)."),
+            None, "--device", help="ZSOURCE.ZDEVICEID to keep (local = rows without one)."
+        ),
         timezone: str | None = typer.Option(
-            None, "--timezone", help="Home zone: other UTC offsets become timezone rows."),
+            None, "--timezone", help="Home zone: other UTC offsets become timezone rows."
+        ),
     ) -> int:
         """Import knowledgeC.db: app use, lock state, screen, charging, battery, Low Power Mode.
 
@@ -190,9 +221,11 @@ def register(app: typer.Typer) -> None:
         source: str = typer.Argument(..., help="CurrentPowerlog.PLSQL (or .PLSQL.gz)"),
         out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
         bgsql: str | None = typer.Option(
-            None, "--bgsql", help="The sysdiagnose's .BGSQL: observed task runs (iOS 26)."),
+            None, "--bgsql", help="The sysdiagnose's .BGSQL: observed task runs (iOS 26)."
+        ),
         timezone: str = typer.Option(
-            "UTC", "--timezone", help="Zone to use if the log has no time-zone rows."),
+            "UTC", "--timezone", help="Zone to use if the log has no time-zone rows."
+        ),
     ) -> int:
         """Import a sysdiagnose's PowerLog, and its .BGSQL observed background-task runs.
 

@@ -21,20 +21,30 @@ def files_to_validate(paths: list[str]) -> list[str]:
         if not folder.is_dir():
             out.append(path)
             continue
-        found = sorted(str(p) for p in folder.rglob("*")
-                       if p.suffix.lower() in KNOWN and p.is_file())
+        found = sorted(
+            str(p) for p in folder.rglob("*") if p.suffix.lower() in KNOWN and p.is_file()
+        )
         if not found:
-            raise InputError(Problem(Location(path), "the folder holds no scenario or trace "
-                                     "(.yaml, .yml, .csv, .parquet)", "check the path"))
+            raise InputError(
+                Problem(
+                    Location(path),
+                    "the folder holds no scenario or trace (.yaml, .yml, .csv, .parquet)",
+                    "check the path",
+                )
+            )
         out.extend(found)
     return out
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def validate(files: list[str] = typer.Argument(
-            ..., help="Scenario or trace files, or folders (every scenario and trace inside, "
-                      "recursively).")) -> int:
+    def validate(
+        files: list[str] = typer.Argument(
+            ...,
+            help="Scenario or trace files, or folders (every scenario and trace inside, "
+            "recursively).",
+        ),
+    ) -> int:
         """Schema-check scenarios and traces; exit 2 on the first invalid file, listing every
         problem in it. Other files (a README among traces, say) are skipped with a note.
 

@@ -48,6 +48,5 @@ def engine_name() -> str:
     """``compiled (mypyc)`` or ``pure Python``, as ``bgreplay --version`` says it."""
     if compiled() is not None:
         return "compiled (mypyc)"
-    stale = (ENGINE_DIR.parent / "_cengine").is_dir() and not os.environ.get(
-        "BGREPLAY_PURE_PYTHON")
+    stale = (ENGINE_DIR.parent / "_cengine").is_dir() and not os.environ.get("BGREPLAY_PURE_PYTHON")
     return "pure Python (the compiled engine is out of date)" if stale else "pure Python"

@@ -70,8 +70,9 @@ class Request:
     """One submitted request; ``app``, ``kind`` and ``task_id`` repeat its task's, which the
     policies read on every evaluation."""
 
-    def __init__(self, number: int, task: Task, submit_t: int, start_after: int,
-                 start_before: int) -> None:
+    def __init__(
+        self, number: int, task: Task, submit_t: int, start_after: int, start_before: int
+    ) -> None:
         self.number = number
         self.task = task
         self.app = task.app

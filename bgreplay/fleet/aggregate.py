@@ -35,15 +35,27 @@ from bgreplay.analysis.metrics import (
 )
 
 ROW_SCHEMA: dict[str, pl.DataType] = {
-    "variant": pl.String(), "device": pl.Int64(), "persona": pl.String(), "seed": pl.UInt64(),
-    "scope": pl.String(), "target": pl.String(), "metric": pl.String(), "unit": pl.String(),
+    "variant": pl.String(),
+    "device": pl.Int64(),
+    "persona": pl.String(),
+    "seed": pl.UInt64(),
+    "scope": pl.String(),
+    "target": pl.String(),
+    "metric": pl.String(),
+    "unit": pl.String(),
     "value": pl.Float64(),
 }
 QUANTILES = (0.1, 0.5, 0.9)
 QUANTILE_SCHEMA: dict[str, pl.DataType] = {
-    "variant": pl.String(), "scope": pl.String(), "target": pl.String(),
-    "metric": pl.String(), "unit": pl.String(), "devices": pl.UInt32(),
-    "p10": pl.Float64(), "p50": pl.Float64(), "p90": pl.Float64(),
+    "variant": pl.String(),
+    "scope": pl.String(),
+    "target": pl.String(),
+    "metric": pl.String(),
+    "unit": pl.String(),
+    "devices": pl.UInt32(),
+    "p10": pl.Float64(),
+    "p50": pl.Float64(),
+    "p90": pl.Float64(),
 }
 
 
@@ -55,13 +67,16 @@ def row_aggs(extra: Iterable[str] = ()) -> tuple[str, ...]:
     return tuple(out)
 
 
-def device_rows(metrics: pl.DataFrame, aggs: Sequence[str]
-                ) -> tuple[list[str], list[str], list[str], list[str], list[float | None]]:
+def device_rows(
+    metrics: pl.DataFrame, aggs: Sequence[str]
+) -> tuple[list[str], list[str], list[str], list[str], list[float | None]]:
     """One replay's ``compute_metrics`` frame flattened to scalar rows, in its order:
     ``(scopes, targets, metric keys, units, values)``."""
     scopes, targets, keys, units, values = [], [], [], [], []
-    columns = [metrics[c].to_list() for c in ("scope", "target", "metric", "kind", "unit",
-                                              "value", "values")]
+    columns = [
+        metrics[c].to_list()
+        for c in ("scope", "target", "metric", "kind", "unit", "value", "values")
+    ]
     for scope, target, metric, kind, unit, value, observed in zip(*columns, strict=True):
         if kind == "distribution":
             mdef = metric_def(metric, strict=False)
@@ -106,8 +121,12 @@ class RowBuffer:
         return pl.DataFrame(data, schema=ROW_SCHEMA)
 
 
-def quantiles(rows: pl.LazyFrame, devices: int, keys: Sequence[str] | None = None,
-              variants: Sequence[str] = ()) -> pl.DataFrame:
+def quantiles(
+    rows: pl.LazyFrame,
+    devices: int,
+    keys: Sequence[str] | None = None,
+    variants: Sequence[str] = (),
+) -> pl.DataFrame:
     """p10 / p50 / p90 across devices of each (variant, target, metric), by ``aggregate``
     (linear interpolation). Devices without data are left out and ``devices`` counts the
     others; a family member a device never had (``throttled_time.battery``) counts as 0, as in
@@ -126,13 +145,22 @@ def quantiles(rows: pl.LazyFrame, devices: int, keys: Sequence[str] | None = Non
     for row in groups.iter_rows(named=True):
         values = [v for v in row["value"] if v is not None]
         mdef = metric_def(row["metric"], strict=False)
-        if mdef is not None and mdef.family and mdef.kind == "scalar" \
-                and "." in row["metric"]:
+        if mdef is not None and mdef.family and mdef.kind == "scalar" and "." in row["metric"]:
             values += [0.0] * (devices - len(row["value"]))
         stats = [aggregate(values, f"p({round(q * 100)})") for q in QUANTILES]
-        out.append((order.get(row["variant"], len(order)), row["_row"], row["variant"],
-                    row["scope"], row["target"], row["metric"], row["unit"], len(values),
-                    *stats))
+        out.append(
+            (
+                order.get(row["variant"], len(order)),
+                row["_row"],
+                row["variant"],
+                row["scope"],
+                row["target"],
+                row["metric"],
+                row["unit"],
+                len(values),
+                *stats,
+            )
+        )
     out.sort(key=lambda r: r[:2])
     return pl.DataFrame([r[2:] for r in out], schema=QUANTILE_SCHEMA, orient="row")
 
@@ -153,6 +181,12 @@ class ExpectationShare:
         return self.passed / self.devices if self.devices else None
 
     def to_dict(self) -> dict:
-        return {"variant": self.variant, "target": self.target, "metric": self.metric,
-                "expect": self.text, "passed": self.passed, "devices": self.devices,
-                "share": self.share}
+        return {
+            "variant": self.variant,
+            "target": self.target,
+            "metric": self.metric,
+            "expect": self.text,
+            "passed": self.passed,
+            "devices": self.devices,
+            "share": self.share,
+        }

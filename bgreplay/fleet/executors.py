@@ -101,8 +101,9 @@ def _start_worker(driver: int) -> None:
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_end_with, args=(driver,), daemon=True,
-                     name="bgreplay-driver-watch").start()
+    threading.Thread(
+        target=_end_with, args=(driver,), daemon=True, name="bgreplay-driver-watch"
+    ).start()
 
 
 def _end_with(driver: int) -> None:
@@ -172,16 +173,20 @@ class LocalExecutor:
         self.workers = jobs
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context(
-            "forkserver" if "forkserver" in methods else "spawn")
+            "forkserver" if "forkserver" in methods else "spawn"
+        )
         self._pool: cf.ProcessPoolExecutor | None = None
         self._generation = 0
         self._born: dict[cf.Future, int] = {}
 
     def _ensure(self) -> cf.ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=self._context,
-                                                initializer=_start_worker,
-                                                initargs=(os.getpid(),))
+            self._pool = cf.ProcessPoolExecutor(
+                self.workers,
+                mp_context=self._context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     def submit(self, fn: Callable, *args: Any) -> cf.Future:
@@ -257,9 +262,13 @@ class DaskExecutor:
         try:
             import distributed
         except ImportError:
-            raise InputError(Problem(
-                Location("--executor"), "the dask executor needs dask.distributed, which is "
-                "not installed", f"install it with: {DASK_INSTALL}")) from None
+            raise InputError(
+                Problem(
+                    Location("--executor"),
+                    "the dask executor needs dask.distributed, which is not installed",
+                    f"install it with: {DASK_INSTALL}",
+                )
+            ) from None
         self._distributed = distributed
         self._cluster = None
         try:
@@ -268,18 +277,26 @@ class DaskExecutor:
             else:
                 with _workers_starting():
                     self._cluster = distributed.LocalCluster(
-                        n_workers=jobs, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.ERROR)
+                        n_workers=jobs,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                     self.client = distributed.Client(self._cluster)
         except BaseException as exc:  # Ctrl-C too: no cluster is left to Dask's exit hooks
             self.close()
             if not isinstance(exc, OSError | TimeoutError):
                 raise
             where = address or "a local cluster"
-            raise InputError(Problem(
-                Location("--scheduler-address"), f"cannot reach the Dask scheduler at {where}:"
-                f" {exc}", "start one with `dask scheduler` and workers with `dask worker "
-                "tcp://HOST:8786`, then pass --scheduler-address tcp://HOST:8786")) from None
+            raise InputError(
+                Problem(
+                    Location("--scheduler-address"),
+                    f"cannot reach the Dask scheduler at {where}: {exc}",
+                    "start one with `dask scheduler` and workers with `dask worker "
+                    "tcp://HOST:8786`, then pass --scheduler-address tcp://HOST:8786",
+                )
+            ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def submit(self, fn: Callable, *args: Any) -> Any:
@@ -313,22 +330,36 @@ class DaskExecutor:
 EXECUTORS: dict[str, str] = {
     "local": "processes on this machine (--jobs, default: every core; --jobs 1 runs here)",
     "dask": "a Dask cluster: --scheduler-address tcp://HOST:PORT, or a local one of --jobs "
-            f"workers ({DASK_INSTALL})",
+    f"workers ({DASK_INSTALL})",
 }
 
 
 def open_executor(name: str, jobs: int, address: str | None = None):
     """The executor ``name`` with ``jobs`` workers; bad combinations are bad input."""
     if name not in EXECUTORS:
-        raise InputError(Problem(Location("--executor"), f"unknown executor '{name}'",
-                                 f"use one of {', '.join(EXECUTORS)}"))
+        raise InputError(
+            Problem(
+                Location("--executor"),
+                f"unknown executor '{name}'",
+                f"use one of {', '.join(EXECUTORS)}",
+            )
+        )
     if jobs < 1:
-        raise InputError(Problem(Location("--jobs"), f"--jobs must be at least 1, not {jobs}",
-                                 "omit it to use every core"))
+        raise InputError(
+            Problem(
+                Location("--jobs"),
+                f"--jobs must be at least 1, not {jobs}",
+                "omit it to use every core",
+            )
+        )
     if address and name != "dask":
-        raise InputError(Problem(Location("--scheduler-address"),
-                                 "--scheduler-address needs --executor dask",
-                                 "add --executor dask"))
+        raise InputError(
+            Problem(
+                Location("--scheduler-address"),
+                "--scheduler-address needs --executor dask",
+                "add --executor dask",
+            )
+        )
     if name == "dask":
         return DaskExecutor(jobs, address)
     return InProcessExecutor() if jobs == 1 else LocalExecutor(jobs)

@@ -28,8 +28,10 @@ from bgreplay.scenario.model import PersonaRef, Scenario
 from bgreplay.trace.model import DAY_MS, Interval, Point, Timeline
 
 DEFAULT_MIX = "office_worker=0.5,light_user=0.3,heavy_user=0.2"
-MIX_FIX = ("write --persona-mix NAME=WEIGHT,NAME=WEIGHT, e.g. "
-           f"--persona-mix {DEFAULT_MIX} (weights are normalised; see `bgreplay personas`)")
+MIX_FIX = (
+    "write --persona-mix NAME=WEIGHT,NAME=WEIGHT, e.g. "
+    f"--persona-mix {DEFAULT_MIX} (weights are normalised; see `bgreplay personas`)"
+)
 
 Mix = tuple[tuple[str, float], ...]
 
@@ -122,13 +124,18 @@ def device_scenario(scenario: Scenario, device: DeviceSpec) -> Scenario:
     return replace(
         scenario,
         seed=device.seed,
-        device=replace(scenario.device, persona=PersonaRef(device.persona, device.seed),
-                       trace=None, timeline=None),
+        device=replace(
+            scenario.device,
+            persona=PersonaRef(device.persona, device.seed),
+            trace=None,
+            timeline=None,
+        ),
     )
 
 
-def device_timeline(scenario: Scenario, device: DeviceSpec,
-                    rates: Mapping[str, float] | None = None) -> Timeline:
+def device_timeline(
+    scenario: Scenario, device: DeviceSpec, rates: Mapping[str, float] | None = None
+) -> Timeline:
     """The persona trace of ``device`` over ``scenario``'s window, straight to the engine's
     ``Timeline`` (no file, no re-validation: the generator's output is valid by construction).
 
@@ -138,8 +145,9 @@ def device_timeline(scenario: Scenario, device: DeviceSpec,
     rates = rates or {}
     days = max(1, -(-scenario.duration_ms // DAY_MS))
     apps = [(app.bundle, rates.get(app.bundle)) for app in scenario.apps]
-    trace = generate_trace(device.persona, days, scenario.start, scenario.timezone,
-                           seed=device.seed, apps=apps)
+    trace = generate_trace(
+        device.persona, days, scenario.start, scenario.timezone, seed=device.seed, apps=apps
+    )
     return persona_timeline(trace, scenario.duration_ms)
 
 
@@ -150,12 +158,19 @@ def persona_timeline(trace, duration_ms: int) -> Timeline:
 
     t0 = trace.start_ms
     end = min(duration_ms, trace.end_ms - t0)
-    clock = build_clock(trace.start, trace.timezone, end,
-                        [(t - t0, z) for t, z in trace.moves if t - t0 < end])
-    intervals = tuple(Interval(r.start - t0, min(r.end - t0, end), r.kind, r.value, r.subject)
-                      for r in trace.records if r.end is not None and r.start - t0 < end)
-    points = tuple(Point(r.start - t0, r.kind, r.value, r.subject)
-                   for r in trace.records if r.end is None and r.start - t0 < end)
+    clock = build_clock(
+        trace.start, trace.timezone, end, [(t - t0, z) for t, z in trace.moves if t - t0 < end]
+    )
+    intervals = tuple(
+        Interval(r.start - t0, min(r.end - t0, end), r.kind, r.value, r.subject)
+        for r in trace.records
+        if r.end is not None and r.start - t0 < end
+    )
+    points = tuple(
+        Point(r.start - t0, r.kind, r.value, r.subject)
+        for r in trace.records
+        if r.end is None and r.start - t0 < end
+    )
     return Timeline(end, clock, intervals, points)
 
 
@@ -170,10 +185,20 @@ def check_rates(scenario: Scenario, apps: Sequence[str]) -> dict[str, float]:
     for text in apps:
         bundle, rate = parse_app(text)
         if bundle not in bundles:
-            raise InputError(Problem(Location("--app"), f"'{bundle}' is not an app of the "
-                                     "scenario", f"use one of {', '.join(bundles) or '(none)'}"))
+            raise InputError(
+                Problem(
+                    Location("--app"),
+                    f"'{bundle}' is not an app of the scenario",
+                    f"use one of {', '.join(bundles) or '(none)'}",
+                )
+            )
         if rate is None:
-            raise InputError(Problem(Location("--app"), f"'{text}' has no rate",
-                                     f"write --app {bundle}:RATE (opens per day)"))
+            raise InputError(
+                Problem(
+                    Location("--app"),
+                    f"'{text}' has no rate",
+                    f"write --app {bundle}:RATE (opens per day)",
+                )
+            )
         rates[bundle] = rate
     return rates

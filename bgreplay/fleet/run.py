@@ -49,8 +49,10 @@ from bgreplay.fsutil import work_folder
 from bgreplay.scenario.model import Scenario
 
 METADATA_KEY = "bgreplay.fleet"
-ALLOCATION = ("quota sequence: device i takes the persona furthest behind its share after i+1 "
-              "devices (ties: first in the mix)")
+ALLOCATION = (
+    "quota sequence: device i takes the persona furthest behind its share after i+1 "
+    "devices (ties: first in the mix)"
+)
 DEVICE_SEED = "stream_seed(seed, 'fleet/device=<i>') (blake2b)"
 MAX_CHUNK = 16
 WORK_PREFIX = ".bgreplay-fleet-"  # + the driver's process id: the parts of finished chunks
@@ -110,8 +112,11 @@ class _Parts:
             frame.write_parquet(sub / f"d{result.first:010d}.parquet")
 
     def paths(self) -> list[Path]:
-        return [p for k in range(self.variants)
-                for p in sorted((self.folder / f"v{k:04d}").glob("*.parquet"))]
+        return [
+            p
+            for k in range(self.variants)
+            for p in sorted((self.folder / f"v{k:04d}").glob("*.parquet"))
+        ]
 
 
 def _bad(option: str, message: str, fix: str) -> InputError:
@@ -162,32 +167,50 @@ def run_fleet(
     ``InputError`` before anything runs.
     """
     out = None if out is None else str(out)
-    setup = _prepare(path, devices=devices, mix=mix, variants=variants, vary=vary,
-                     overrides=overrides, seed=seed, apps=apps, metrics=metrics, out=out,
-                     only_device=only_device, scenario_variants=scenario_variants,
-                     columns=columns, load=load, replay=replay)
+    setup = _prepare(
+        path,
+        devices=devices,
+        mix=mix,
+        variants=variants,
+        vary=vary,
+        overrides=overrides,
+        seed=seed,
+        apps=apps,
+        metrics=metrics,
+        out=out,
+        only_device=only_device,
+        scenario_variants=scenario_variants,
+        columns=columns,
+        load=load,
+        replay=replay,
+    )
     jobs = default_jobs() if jobs is None else jobs
     if address is None:  # local processes: never more than the cores can run
         jobs = capped_jobs(jobs) if jobs >= 1 else jobs
     began = time.perf_counter()  # wall time includes starting the workers
-    ex = open_executor("local", 1) if only_device is not None else \
-        open_executor(executor, jobs, address)
+    ex = (
+        open_executor("local", 1)
+        if only_device is not None
+        else open_executor(executor, jobs, address)
+    )
     parent = (Path(out).parent if str(Path(out).parent) else Path(".")) if out else None
     with work_folder(parent, WORK_PREFIX) as work:
         parts = _Parts(work, len(setup.columns))
         passed = _execute(ex, setup, parts, chunk_size, on_progress)
         n = setup.count
-        shares = [ExpectationShare(col.name, e.target, e.metric, e.text, passed[k][j], n)
-                  for k, col in enumerate(setup.columns)
-                  for j, e in enumerate(setup.expectations[k])]
-        keys = list(dict.fromkeys(m if a is None else f"{m}.{agg_key(a)}"
-                                  for m, a in setup.rows))
+        shares = [
+            ExpectationShare(col.name, e.target, e.metric, e.text, passed[k][j], n)
+            for k, col in enumerate(setup.columns)
+            for j, e in enumerate(setup.expectations[k])
+        ]
+        keys = list(dict.fromkeys(m if a is None else f"{m}.{agg_key(a)}" for m, a in setup.rows))
         lazy = pl.scan_parquet(parts.paths())
         table = quantiles(lazy, n, keys, [c.name for c in setup.columns])
         meta = _metadata(path, setup, shares)
         sidecar = _write(lazy, out, meta) if out else None
-    return FleetResult(meta, setup.columns, table, shares, out, sidecar,
-                       time.perf_counter() - began, setup.rows)
+    return FleetResult(
+        meta, setup.columns, table, shares, out, sidecar, time.perf_counter() - began, setup.rows
+    )
 
 
 @dataclass(frozen=True)
@@ -208,29 +231,52 @@ class _Setup:
     plan: FleetPlan
 
 
-def _prepare(path, *, devices: int, mix: str | None, variants, vary, overrides, seed, apps,
-             metrics, out: str | None, only_device: int | None, scenario_variants: bool,
-             columns, load: Callable[..., Scenario], replay: Callable[..., Any]) -> _Setup:
+def _prepare(
+    path,
+    *,
+    devices: int,
+    mix: str | None,
+    variants,
+    vary,
+    overrides,
+    seed,
+    apps,
+    metrics,
+    out: str | None,
+    only_device: int | None,
+    scenario_variants: bool,
+    columns,
+    load: Callable[..., Scenario],
+    replay: Callable[..., Any],
+) -> _Setup:
     """Check every input (scenario and every variant, mix, options, expectations) and plan
     the devices; nothing runs yet."""
     from bgreplay.analysis.expect import parse_expectations
+
     load_scenario = load
     persona_mix = parse_mix(mix or DEFAULT_MIX)
     if devices < 1:
-        raise _bad("--devices", f"--devices must be at least 1, not {devices}",
-                   "e.g. --devices 1000")
+        raise _bad(
+            "--devices", f"--devices must be at least 1, not {devices}", "e.g. --devices 1000"
+        )
     if only_device is not None and not 0 <= only_device < devices:
-        raise _bad("--only-device", f"device {only_device} is not in a fleet of {devices}",
-                   f"give an index from 0 to {devices - 1}")
+        raise _bad(
+            "--only-device",
+            f"device {only_device} is not in a fleet of {devices}",
+            f"give an index from 0 to {devices - 1}",
+        )
     _check_out(out)
     rows = [parse_row(m) for m in (metrics or DEFAULT_ROWS)]
     base = load_scenario(path, overrides=list(overrides))
     if columns is None:
         columns = plan_columns(base.variant_names if scenario_variants else (), variants, vary)
     columns = list(columns)
-    scenarios = [base if c.variant is None and not c.overrides else
-                 load_scenario(path, variant=c.variant, overrides=[*overrides, *c.overrides])
-                 for c in columns]
+    scenarios = [
+        base
+        if c.variant is None and not c.overrides
+        else load_scenario(path, variant=c.variant, overrides=[*overrides, *c.overrides])
+        for c in columns
+    ]
     rates = check_rates(base, apps)
     base_seed = base.seed if seed is None else seed
     if only_device is not None:
@@ -238,15 +284,38 @@ def _prepare(path, *, devices: int, mix: str | None, variants, vary, overrides, 
         count, members = 1, lambda: iter([one])
     else:
         count, members = devices, lambda: population(persona_mix, base_seed, devices)
-    plan = FleetPlan(ScenarioSource.read(path), tuple(overrides), tuple(columns),
-                     row_aggs(a for _, a in rows if a is not None), tuple(rates.items()),
-                     load, replay)
-    return _Setup(base, columns, [parse_expectations(s) for s in scenarios], rows, rates,
-                  base_seed, persona_mix, devices, only_device, count, members, plan)
+    plan = FleetPlan(
+        ScenarioSource.read(path),
+        tuple(overrides),
+        tuple(columns),
+        row_aggs(a for _, a in rows if a is not None),
+        tuple(rates.items()),
+        load,
+        replay,
+    )
+    return _Setup(
+        base,
+        columns,
+        [parse_expectations(s) for s in scenarios],
+        rows,
+        rates,
+        base_seed,
+        persona_mix,
+        devices,
+        only_device,
+        count,
+        members,
+        plan,
+    )
 
 
-def _execute(ex, setup: _Setup, parts: _Parts, chunk_size: int | None,
-             on_progress: Callable[[int, int], None] | None) -> list[list[int]]:
+def _execute(
+    ex,
+    setup: _Setup,
+    parts: _Parts,
+    chunk_size: int | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> list[list[int]]:
     """Run every device on ``ex``, writing parts as chunks finish; return, per column and
     expectation, how many devices met it. Any failure or Ctrl-C stops the workers."""
     passed = [[0] * len(e) for e in setup.expectations]
@@ -275,10 +344,15 @@ def _chunks(members: Iterator[DeviceSpec], size: int) -> Iterator[_Unit]:
         yield _Unit(chunk)
 
 
-def _dispatch(ex, plan: FleetPlan, members: Iterator[DeviceSpec], count: int,
-              chunk_size: int | None,
-              keep: Callable[[ChunkResult], None],
-              on_progress: Callable[[int, int], None] | None) -> None:
+def _dispatch(
+    ex,
+    plan: FleetPlan,
+    members: Iterator[DeviceSpec],
+    count: int,
+    chunk_size: int | None,
+    keep: Callable[[ChunkResult], None],
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
     """Run every device, a bounded number of chunks in flight; retry, then report."""
     size = chunk_size or max(1, min(MAX_CHUNK, -(-count // (ex.workers * 4))))
     fresh = _chunks(members, size)
@@ -324,9 +398,15 @@ def _dispatch(ex, plan: FleetPlan, members: Iterator[DeviceSpec], count: int,
                 ex.recover(handle)
                 if unit.retry:
                     d = unit.devices[0]
-                    raise FleetDeviceError(DeviceFailed(
-                        d.index, d.seed, d.persona, "(any)",
-                        f"its worker process died ({type(exc).__name__}: {exc})")) from None
+                    raise FleetDeviceError(
+                        DeviceFailed(
+                            d.index,
+                            d.seed,
+                            d.persona,
+                            "(any)",
+                            f"its worker process died ({type(exc).__name__}: {exc})",
+                        )
+                    ) from None
                 isolated.extend(_Unit((d,), retry=True) for d in unit.devices)
                 continue
             keep(result)
@@ -356,8 +436,10 @@ def _metadata(path, setup: _Setup, shares: list[ExpectationShare]) -> dict:
         "device_seed": DEVICE_SEED,
         "app_rates": dict(setup.rates),
         "overrides": list(plan.overrides),
-        "variants": [{"name": c.name, "variant": c.variant, "overrides": list(c.overrides)}
-                     for c in plan.columns],
+        "variants": [
+            {"name": c.name, "variant": c.variant, "overrides": list(c.overrides)}
+            for c in plan.columns
+        ],
         "aggregations": list(plan.aggs),
         "expectations": [s.to_dict() for s in shares],
     }
@@ -384,11 +466,16 @@ def _write(lazy: pl.LazyFrame, out: str, meta: dict) -> str | None:
 def read_metadata(path: str | Path) -> dict:
     """The metadata of a fleet Parquet file (from the file, or from its sidecar)."""
     side = Path(f"{path}.meta.json")
-    meta = pl.read_parquet_metadata(path).get(METADATA_KEY) \
-        if hasattr(pl, "read_parquet_metadata") else None
+    meta = (
+        pl.read_parquet_metadata(path).get(METADATA_KEY)
+        if hasattr(pl, "read_parquet_metadata")
+        else None
+    )
     if meta is not None:
         return json.loads(meta)
     if side.is_file():
         return json.loads(side.read_text(encoding="utf-8"))
-    raise InputError(f"{path}: no fleet metadata (key {METADATA_KEY!r} or {side.name})",
-                     fix="was it written by `bgreplay fleet --out`?")
+    raise InputError(
+        f"{path}: no fleet metadata (key {METADATA_KEY!r} or {side.name})",
+        fix="was it written by `bgreplay fleet --out`?",
+    )

@@ -92,15 +92,18 @@ class FleetPlan:
 class DeviceFailed(Exception):
     """One device could not be replayed; carries what is needed to replay it alone."""
 
-    def __init__(self, index: int, seed: int, persona: str, variant: str, error: str,
-                 details: str = ""):
+    def __init__(
+        self, index: int, seed: int, persona: str, variant: str, error: str, details: str = ""
+    ):
         super().__init__(index, seed, persona, variant, error, details)
         self.index, self.seed, self.persona = index, seed, persona
         self.variant, self.error, self.details = variant, error, details
 
     def __str__(self) -> str:
-        return (f"device {self.index} (persona {self.persona}, seed {self.seed}, "
-                f"variant {self.variant}): {self.error}")
+        return (
+            f"device {self.index} (persona {self.persona}, seed {self.seed}, "
+            f"variant {self.variant}): {self.error}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +131,14 @@ def _prepared(plan: FleetPlan) -> list[_Prepared]:
     key = (plan.source.path, plan.source.digest, plan.overrides, plan.columns)
     if key not in _CACHE:
         from bgreplay.analysis.expect import parse_expectations
+
         load_scenario = plan.load
         path = plan.source.local_path()
         out = []
         for col in plan.columns:
-            scenario = load_scenario(path, overrides=[*plan.overrides, *col.overrides],
-                                     variant=col.variant)
+            scenario = load_scenario(
+                path, overrides=[*plan.overrides, *col.overrides], variant=col.variant
+            )
             out.append(_Prepared(scenario, parse_expectations(scenario)))
         _CACHE.clear()
         _CACHE[key] = out
@@ -156,8 +161,12 @@ def run_devices(plan: FleetPlan, devices: Sequence[DeviceSpec]) -> ChunkResult:
         for k, (col, prep) in enumerate(zip(plan.columns, prepared, strict=True)):
             try:
                 scenario = device_scenario(prep.scenario, device)
-                window = (scenario.start, scenario.timezone, scenario.duration_ms,
-                          tuple(a.bundle for a in scenario.apps))
+                window = (
+                    scenario.start,
+                    scenario.timezone,
+                    scenario.duration_ms,
+                    tuple(a.bundle for a in scenario.apps),
+                )
                 if window not in timelines:
                     timelines[window] = device_timeline(scenario, device, rates)
                 result = replay(scenario, timelines[window])
@@ -166,11 +175,20 @@ def run_devices(plan: FleetPlan, devices: Sequence[DeviceSpec]) -> ChunkResult:
                 rows = device_rows(metrics, plan.aggs)
                 outcomes = evaluate(prep.expectations, metrics)
             except Exception as exc:
-                raise DeviceFailed(device.index, device.seed, device.persona, col.name,
-                                   f"{type(exc).__name__}: {exc}",
-                                   traceback.format_exc()) from None
+                raise DeviceFailed(
+                    device.index,
+                    device.seed,
+                    device.persona,
+                    col.name,
+                    f"{type(exc).__name__}: {exc}",
+                    traceback.format_exc(),
+                ) from None
             buffers[k].add(device.index, device.persona, device.seed, rows)
             for j, outcome in enumerate(outcomes):
                 passed[k][j] += outcome.passed
-    return ChunkResult(devices[0].index if devices else 0, len(devices),
-                       tuple(b.frame() for b in buffers), tuple(tuple(p) for p in passed))
+    return ChunkResult(
+        devices[0].index if devices else 0,
+        len(devices),
+        tuple(b.frame() for b in buffers),
+        tuple(tuple(p) for p in passed),
+    )

@@ -29,8 +29,9 @@ class Col:
     right: bool = False
 
 
-def whole_table(columns: Sequence[Col], rows: Iterable[Sequence[Text | str]], *,
-                sections: Sequence[int] = ()) -> Table:
+def whole_table(
+    columns: Sequence[Col], rows: Iterable[Sequence[Text | str]], *, sections: Sequence[int] = ()
+) -> Table:
     """A table whose cells are never wrapped; a rule follows each row index in ``sections``.
     Titles are printed as lines of their own (a table would fold a long one to its width)."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, collapse_padding=True)
@@ -43,8 +44,14 @@ def whole_table(columns: Sequence[Col], rows: Iterable[Sequence[Text | str]], *,
 
 def natural_width(renderables: Sequence[RenderableType]) -> int:
     """The widest line the renderables print when nothing is wrapped."""
-    return max((Measurement.get(_MEASURE, _MEASURE.options, r).maximum for r in renderables
-                if not isinstance(r, Text)), default=0)
+    return max(
+        (
+            Measurement.get(_MEASURE, _MEASURE.options, r).maximum
+            for r in renderables
+            if not isinstance(r, Text)
+        ),
+        default=0,
+    )
 
 
 def min_width(renderable: RenderableType) -> int:
@@ -78,8 +85,10 @@ def letters(n: int) -> list[str]:
 def legend(labels: Sequence[str], names: Sequence[str]) -> list[Text]:
     """One line per stand-in: ``A  when=[app_launch] earliest_begin=15m``."""
     w = max((len(label) for label in labels), default=0)
-    return [Text.assemble((label.ljust(w), "bold"), "  ", name)
-            for label, name in zip(labels, names, strict=True)]
+    return [
+        Text.assemble((label.ljust(w), "bold"), "  ", name)
+        for label, name in zip(labels, names, strict=True)
+    ]
 
 
 def groups(n: int, size: int) -> list[range]:

@@ -45,9 +45,15 @@ def header_lines(result: ReplayResult, width: int, lint=()) -> list[Text]:
     first = clock.zone_at(0) if hasattr(clock, "zone_at") else sc.timezone
     last = clock.zone_at(sc.duration_ms) if hasattr(clock, "zone_at") else sc.timezone
     zone = first if first == last else ""
-    lines.append(_row("period", f"{start:%a %Y-%m-%d %H:%M} {'' if zone else first + ' '}→ "
-                                f"{end:%a %Y-%m-%d %H:%M} {zone or last} "
-                                f"({_days(sc.duration_ms)})", width))
+    lines.append(
+        _row(
+            "period",
+            f"{start:%a %Y-%m-%d %H:%M} {'' if zone else first + ' '}→ "
+            f"{end:%a %Y-%m-%d %H:%M} {zone or last} "
+            f"({_days(sc.duration_ms)})",
+            width,
+        )
+    )
     lines.append(_row("seed", str(sc.seed), width))
     variant = Text(sc.variant)
     if sc.overrides:

@@ -24,9 +24,15 @@ from bgreplay.render.tables import detail_cell, reason_cell
 from bgreplay.render.timeline import blocks_for
 
 COLOURS = {  # rich style → CSS colour (the colour part of a style)
-    "red": "#d62728", "yellow": "#c99700", "green": "#2ca02c", "cyan": "#17a2b8",
-    "blue": "#1f77b4", "bright_blue": "#3b8bd9", "magenta": "#a03ca0",
-    "dark_orange": "#e8710a", "bright_black": "#9a9a9a",
+    "red": "#d62728",
+    "yellow": "#c99700",
+    "green": "#2ca02c",
+    "cyan": "#17a2b8",
+    "blue": "#1f77b4",
+    "bright_blue": "#3b8bd9",
+    "magenta": "#a03ca0",
+    "dark_orange": "#e8710a",
+    "bright_black": "#9a9a9a",
 }
 
 
@@ -52,18 +58,41 @@ def _marks(lanes, apps: str) -> tuple[list[dict], dict]:
                     meaning = f"throttled: {theme.policy_title(meaning)}"
                 elif item.mark is theme.OWN_APP:
                     meaning = f"{apps} in use"
-                table.append({"glyph": item.mark.glyph, "colour": css_colour(item.mark.style),
-                              "meaning": meaning, "letter": throttle})
+                table.append(
+                    {
+                        "glyph": item.mark.glyph,
+                        "colour": css_colour(item.mark.style),
+                        "meaning": meaning,
+                        "letter": throttle,
+                    }
+                )
     return table, index
 
 
-_POINT_EVENTS = ("submitted", "replaced", "submit_failed", "launched", "cancelled", "expired",
-                 "killed", "completed", "app_crashed", "throttled")
+_POINT_EVENTS = (
+    "submitted",
+    "replaced",
+    "submit_failed",
+    "launched",
+    "cancelled",
+    "expired",
+    "killed",
+    "completed",
+    "app_crashed",
+    "throttled",
+)
 _POINT_MARKS = {
-    "submitted": theme.SUBMITTED, "replaced": theme.REPLACED, "submit_failed": theme.SUBMIT_FAILED,
-    "launched": theme.LAUNCHED, "cancelled": theme.CANCELLED, "expired": theme.EXPIRED,
-    "killed": theme.KILLED, "completed_success": theme.SUCCESS, "completed_failure": theme.FAILURE,
-    "app_crashed": theme.CRASHED, "throttled": theme.Mark("▾", "yellow", 20, "throttled"),
+    "submitted": theme.SUBMITTED,
+    "replaced": theme.REPLACED,
+    "submit_failed": theme.SUBMIT_FAILED,
+    "launched": theme.LAUNCHED,
+    "cancelled": theme.CANCELLED,
+    "expired": theme.EXPIRED,
+    "killed": theme.KILLED,
+    "completed_success": theme.SUCCESS,
+    "completed_failure": theme.FAILURE,
+    "app_crashed": theme.CRASHED,
+    "throttled": theme.Mark("▾", "yellow", 20, "throttled"),
 }
 
 
@@ -72,8 +101,10 @@ def _breakdowns(result: ReplayResult) -> dict[tuple[str, int], str]:
     ``explain_task="*"`` to have them), as hover text."""
     out = {}
     for ev in result.evaluations:
-        lines = [f"  {v.policy:<24} {v.decision:<4} {v.score:5.2f}  w{v.weight:g}  {v.rationale}"
-                 for v in ev.verdicts]
+        lines = [
+            f"  {v.policy:<24} {v.decision:<4} {v.score:5.2f}  w{v.weight:g}  {v.rationale}"
+            for v in ev.verdicts
+        ]
         lines.append(f"  score {ev.score:.2f}, threshold {ev.threshold:.2f}")
         out[(ev.task, ev.t)] = "\n".join(lines)
     return out
@@ -114,10 +145,12 @@ def _runs(result: ReplayResult, lane_of: dict[str, int]) -> list[list]:
         else:
             outcome, why = "running", "still running when the replay ends"
         took = format_duration((end - start) / 1000)
-        text = (f"run #{run} · {local_datetime(clock, start):%a %H:%M:%S} → "
-                f"{local_datetime(clock, end):%H:%M:%S} · {took} · {outcome}"
-                + (" after expiring" if "expired" in kinds and outcome != "expired" else "")
-                + (f" ({why})" if why else ""))
+        text = (
+            f"run #{run} · {local_datetime(clock, start):%a %H:%M:%S} → "
+            f"{local_datetime(clock, end):%H:%M:%S} · {took} · {outcome}"
+            + (" after expiring" if "expired" in kinds and outcome != "expired" else "")
+            + (f" ({why})" if why else "")
+        )
         out.append([start, end, lane_of[task], outcome, took, text])
     return sorted(out)
 
@@ -132,8 +165,11 @@ def _day_summary(result: ReplayResult, lanes, start: int, end: int) -> dict:
     for lane in lanes:
         if lane.key not in {t.id for t in result.scenario.tasks}:
             continue
-        launches = sum(1 for e in result.events if e.task == lane.key
-                       and e.event == "launched" and start <= e.t < end)
+        launches = sum(
+            1
+            for e in result.events
+            if e.task == lane.key and e.event == "launched" and start <= e.t < end
+        )
         throttled: dict[str, int] = {}
         for it in lane.items:
             if it.mark.priority == theme.THROTTLE_PRIORITY:
@@ -141,13 +177,27 @@ def _day_summary(result: ReplayResult, lanes, start: int, end: int) -> dict:
                 if overlap > 0:
                     title = theme.policy_title(it.mark.meaning)
                     throttled[title] = throttled.get(title, 0) + overlap
-        tasks.append({"task": lane.long, "launches": launches, "throttled": [
-            [title, format_duration(ms / 1000)]
-            for title, ms in sorted(throttled.items(), key=lambda kv: -kv[1])]})
-    opens = [[e.app, f"{local_datetime(clock, e.t):%H:%M}",
-              "never refreshed" if e.value is None else format_duration(e.value)]
-             for e in result.events if e.event == "app_opened" and start <= e.t < end
-             and result.scenario.app(e.app or "") is not None]
+        tasks.append(
+            {
+                "task": lane.long,
+                "launches": launches,
+                "throttled": [
+                    [title, format_duration(ms / 1000)]
+                    for title, ms in sorted(throttled.items(), key=lambda kv: -kv[1])
+                ],
+            }
+        )
+    opens = [
+        [
+            e.app,
+            f"{local_datetime(clock, e.t):%H:%M}",
+            "never refreshed" if e.value is None else format_duration(e.value),
+        ]
+        for e in result.events
+        if e.event == "app_opened"
+        and start <= e.t < end
+        and result.scenario.app(e.app or "") is not None
+    ]
     return {"tasks": tasks, "opens": opens}
 
 
@@ -159,36 +209,60 @@ def page_data(result: ReplayResult) -> dict:
     task_ids = {t.id for t in result.scenario.tasks}
     out_lanes = []
     for lane in lanes:
-        spans = [[it.start, it.end, index[(it.mark.glyph, it.mark.style, it.mark.meaning)]]
-                 for it in lane.items if it.end > it.start]
-        out_lanes.append({"key": lane.key, "label": lane.long, "title": lane.title,
-                          "task": lane.key in task_ids, "spans": spans,
-                          "battery": [[t, level] for t, level in lane.samples]})
+        spans = [
+            [it.start, it.end, index[(it.mark.glyph, it.mark.style, it.mark.meaning)]]
+            for it in lane.items
+            if it.end > it.start
+        ]
+        out_lanes.append(
+            {
+                "key": lane.key,
+                "label": lane.long,
+                "title": lane.title,
+                "task": lane.key in task_ids,
+                "spans": spans,
+                "battery": [[t, level] for t, level in lane.samples],
+            }
+        )
     lane_of = {lane.key: i for i, lane in enumerate(lanes)}
-    points = {k: {"glyph": m.glyph, "colour": css_colour(m.style), "meaning": m.meaning}
-              for k, m in _POINT_MARKS.items()}
+    points = {
+        k: {"glyph": m.glyph, "colour": css_colour(m.style), "meaning": m.meaning}
+        for k, m in _POINT_MARKS.items()
+    }
     events = []
     for i, lane in enumerate(lanes):  # device points: boot, force quit
         for it in lane.items:
             if it.end == it.start and lane.key not in task_ids:
                 kind = f"device_{it.mark.meaning}"
-                points[kind] = {"glyph": it.mark.glyph, "colour": css_colour(it.mark.style),
-                                "meaning": it.mark.meaning}
+                points[kind] = {
+                    "glyph": it.mark.glyph,
+                    "colour": css_colour(it.mark.style),
+                    "meaning": it.mark.meaning,
+                }
                 when = local_datetime(clock, it.start)
-                events.append([it.start, i, kind, f"{when:%a %Y-%m-%d %H:%M:%S} · "
-                                                  f"{it.mark.meaning}"])
+                events.append(
+                    [it.start, i, kind, f"{when:%a %Y-%m-%d %H:%M:%S} · {it.mark.meaning}"]
+                )
     breakdowns = _breakdowns(result)
     for e in result.events:
         if e.task in lane_of and e.event in _POINT_EVENTS:
             kind = e.event if e.event != "completed" else f"completed_{e.reason or 'failure'}"
             detail = detail_cell(e).plain
-            policies = breakdowns.get((e.task, e.t)) if e.event in ("throttled", "launched") \
-                else None
-            events.append([e.t, lane_of[e.task], kind,
-                           f"{local_datetime(clock, e.t):%a %Y-%m-%d %H:%M:%S} · {e.event}"
-                           + (f" #{e.run}" if e.run is not None else "")
-                           + f" · {reason_cell(e).plain}" + (f" · {detail}" if detail else "")
-                           + (f"\n{policies}" if policies else "")])
+            policies = (
+                breakdowns.get((e.task, e.t)) if e.event in ("throttled", "launched") else None
+            )
+            events.append(
+                [
+                    e.t,
+                    lane_of[e.task],
+                    kind,
+                    f"{local_datetime(clock, e.t):%a %Y-%m-%d %H:%M:%S} · {e.event}"
+                    + (f" #{e.run}" if e.run is not None else "")
+                    + f" · {reason_cell(e).plain}"
+                    + (f" · {detail}" if detail else "")
+                    + (f"\n{policies}" if policies else ""),
+                ]
+            )
     days = []
     for block in blocks_for(result, None):
         ticks = []
@@ -196,13 +270,26 @@ def page_data(result: ReplayResult) -> dict:
         while t < block.end:
             ticks.append([t - block.start, f"{local_datetime(clock, t):%H}"])
             t += HOUR_MS
-        days.append({"start": block.start, "end": block.end, "ticks": ticks,
-                     "label": f"{local_datetime(clock, max(block.start, 0)):%a %Y-%m-%d}",
-                     "offset": offset_text(clock.offset_at(max(block.start, 0))),
-                     "summary": _day_summary(result, lanes, block.start, block.end)})
-    return {"duration": result.scenario.duration_ms, "lanes": out_lanes, "marks": marks,
-            "events": events, "days": days, "points": points, "runs": _runs(result, lane_of),
-            "apps": len(result.scenario.apps)}
+        days.append(
+            {
+                "start": block.start,
+                "end": block.end,
+                "ticks": ticks,
+                "label": f"{local_datetime(clock, max(block.start, 0)):%a %Y-%m-%d}",
+                "offset": offset_text(clock.offset_at(max(block.start, 0))),
+                "summary": _day_summary(result, lanes, block.start, block.end),
+            }
+        )
+    return {
+        "duration": result.scenario.duration_ms,
+        "lanes": out_lanes,
+        "marks": marks,
+        "events": events,
+        "days": days,
+        "points": points,
+        "runs": _runs(result, lane_of),
+        "apps": len(result.scenario.apps),
+    }
 
 
 def _table(headers: list[str], rows: list[list[str]], bad: set[tuple[int, int]]) -> str:
@@ -210,8 +297,9 @@ def _table(headers: list[str], rows: list[list[str]], bad: set[tuple[int, int]])
     body = ""
     for r, row in enumerate(rows):
         cells = "".join(
-            f"<td class=\"{'bad' if (r, c) in bad else ''}\">{html.escape(str(v))}</td>"
-            for c, v in enumerate(row))
+            f'<td class="{"bad" if (r, c) in bad else ""}">{html.escape(str(v))}</td>'
+            for c, v in enumerate(row)
+        )
         body += f"<tr>{cells}</tr>"
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -226,24 +314,65 @@ def _summary_html(result: ReplayResult) -> str:
 
     rows, bad = [], set()
     for r, t in enumerate(nums["tasks"]):
-        rows.append([t["task"], t["submits"], t["submit_errors"], t["launches"],
-                     format_value(t["launches_per_day"], "count"), t["successes"], t["failures"],
-                     t["expirations"], t["kills"], dur(t["launch_delay_p50"]),
-                     dur(t["throttled_time"])])
-        bad |= {(r, c) for c, flag in ((2, t["submit_errors"]), (3, not t["launches"]),
-                                       (8, t["kills"])) if flag}
-    tasks = _table(["task", "submits", "errors", "launches", "/day", "✓ ok", "✗ failed",
-                    "! expired", "† killed", "delay p50", "throttled"], rows, bad)
+        rows.append(
+            [
+                t["task"],
+                t["submits"],
+                t["submit_errors"],
+                t["launches"],
+                format_value(t["launches_per_day"], "count"),
+                t["successes"],
+                t["failures"],
+                t["expirations"],
+                t["kills"],
+                dur(t["launch_delay_p50"]),
+                dur(t["throttled_time"]),
+            ]
+        )
+        bad |= {
+            (r, c)
+            for c, flag in ((2, t["submit_errors"]), (3, not t["launches"]), (8, t["kills"]))
+            if flag
+        }
+    tasks = _table(
+        [
+            "task",
+            "submits",
+            "errors",
+            "launches",
+            "/day",
+            "✓ ok",
+            "✗ failed",
+            "! expired",
+            "† killed",
+            "delay p50",
+            "throttled",
+        ],
+        rows,
+        bad,
+    )
     rows, bad = [], set()
     for r, a in enumerate(nums["apps"]):
         ratio = a["fresh_open_ratio"]
-        rows.append([a["app"], a["opens"], dur(a["staleness_p50"]), dur(a["staleness_p90"]),
-                     dur(a["staleness_max"]), "n/a" if ratio is None else f"{ratio:.0%}",
-                     dur(a["background_runtime"]), a["crashes"]])
+        rows.append(
+            [
+                a["app"],
+                a["opens"],
+                dur(a["staleness_p50"]),
+                dur(a["staleness_p90"]),
+                dur(a["staleness_max"]),
+                "n/a" if ratio is None else f"{ratio:.0%}",
+                dur(a["background_runtime"]),
+                a["crashes"],
+            ]
+        )
         if ratio is not None and ratio < 0.5:
             bad.add((r, 5))
-    apps = _table(["app", "opens", "stale p50", "p90", "max", "fresh opens", "bg runtime",
-                   "crashes"], rows, bad)
+    apps = _table(
+        ["app", "opens", "stale p50", "p90", "max", "fresh opens", "bg runtime", "crashes"],
+        rows,
+        bad,
+    )
     return f"<h2>Tasks</h2>{tasks}<h2>Freshness at open</h2>{apps}"
 
 
@@ -253,8 +382,12 @@ def render_html(result: ReplayResult, *, lint=()) -> str:
     data = json.dumps(page_data(result), ensure_ascii=False, separators=(",", ":"))
     data = data.replace("</", "<\\/")
     title = html.escape(f"bgreplay — {result.scenario.name}")
-    return (_TEMPLATE.replace("%TITLE%", title).replace("%HEADER%", header)
-            .replace("%SUMMARY%", _summary_html(result)).replace("%DATA%", data))
+    return (
+        _TEMPLATE.replace("%TITLE%", title)
+        .replace("%HEADER%", header)
+        .replace("%SUMMARY%", _summary_html(result))
+        .replace("%DATA%", data)
+    )
 
 
 def write_html(result: ReplayResult, path: str | Path, *, lint=()) -> None:

@@ -57,8 +57,12 @@ class Lane:
 def _throttle_mark(policy: str | None, cache: dict[str | None, Mark]) -> Mark:
     mark = cache.get(policy)
     if mark is None:
-        mark = Mark(theme.policy_letter(policy), theme.throttle_style(policy),
-                    theme.THROTTLE_PRIORITY, policy or "unknown")
+        mark = Mark(
+            theme.policy_letter(policy),
+            theme.throttle_style(policy),
+            theme.THROTTLE_PRIORITY,
+            policy or "unknown",
+        )
         cache[policy] = mark
     return mark
 
@@ -98,8 +102,9 @@ def device_lanes(result: ReplayResult) -> list[Lane]:
 
 def battery_samples(result: ReplayResult) -> list[tuple[int, float]]:
     """Battery levels from the replay's ``battery`` events, else the trace's samples."""
-    samples = [(e.t, float(e.value)) for e in result.events
-               if e.event == "battery" and e.value is not None]
+    samples = [
+        (e.t, float(e.value)) for e in result.events if e.event == "battery" and e.value is not None
+    ]
     if not samples:
         for p in getattr(result.timeline, "points", ()):
             if p.kind == "battery" and p.value is not None:
@@ -115,7 +120,7 @@ def task_labels(result: ReplayResult) -> dict[str, tuple[str, str]]:
     longs: dict[str, str] = {}
     for task in result.scenario.tasks:
         prefix = task.app + "."
-        longs[task.id] = task.id[len(prefix):] if task.id.startswith(prefix) else task.id
+        longs[task.id] = task.id[len(prefix) :] if task.id.startswith(prefix) else task.id
     counts = defaultdict(int)
     for label in longs.values():
         counts[label] += 1
@@ -152,9 +157,14 @@ def task_lanes(result: ReplayResult) -> list[Lane]:
 
 
 _POINTS = {
-    "submitted": theme.SUBMITTED, "replaced": theme.REPLACED, "submit_failed": theme.SUBMIT_FAILED,
-    "launched": theme.LAUNCHED, "cancelled": theme.CANCELLED, "expired": theme.EXPIRED,
-    "killed": theme.KILLED, "app_crashed": theme.CRASHED,
+    "submitted": theme.SUBMITTED,
+    "replaced": theme.REPLACED,
+    "submit_failed": theme.SUBMIT_FAILED,
+    "launched": theme.LAUNCHED,
+    "cancelled": theme.CANCELLED,
+    "expired": theme.EXPIRED,
+    "killed": theme.KILLED,
+    "app_crashed": theme.CRASHED,
 }
 
 
@@ -220,5 +230,6 @@ class Counts:
         self._times = {key: sorted(ts) for key, ts in times.items()}
 
     def between(self, start: int, end: int) -> dict[str, int]:
-        return {key: bisect_left(ts, end) - bisect_left(ts, start)
-                for key, ts in self._times.items()}
+        return {
+            key: bisect_left(ts, end) - bisect_left(ts, start) for key, ts in self._times.items()
+        }

@@ -51,9 +51,13 @@ def legend(result: ReplayResult, view: TimelineView, width: int) -> list[Text]:
     grid = view.grid
     apps = [a.bundle for a in result.scenario.apps]
     zones = list(dict.fromkeys(z for _, z in getattr(result.timeline.clock, "zones", ())))
-    zone = f"{zones[0]} time" if len(zones) == 1 else \
-        f"device-local time ({' then '.join(zones)})" if zones else \
-        f"{result.scenario.timezone} time"
+    zone = (
+        f"{zones[0]} time"
+        if len(zones) == 1
+        else f"device-local time ({' then '.join(zones)})"
+        if zones
+        else f"{result.scenario.timezone} time"
+    )
     lanes = {lane.key: (lane.short if grid.short_labels else lane.long) for lane in view.lanes}
     w = max(len(v) for v in lanes.values()) if lanes else 3
     pad = "  "
@@ -62,17 +66,37 @@ def legend(result: ReplayResult, view: TimelineView, width: int) -> list[Text]:
         return Text(pad) + _label(lanes[key].ljust(w) + " ")
 
     indent = len(pad) + w + 1
-    out = flow(Text("Legend  ", style=theme.TITLE), [
-        Text(f"one cell = {cell_text(grid.cell_ms)} of {zone};", style=theme.DIM),
-        Text("it shows the most telling mark that falls in it", style=theme.DIM)],
-        width, 8, sep=" ")
+    out = flow(
+        Text("Legend  ", style=theme.TITLE),
+        [
+            Text(f"one cell = {cell_text(grid.cell_ms)} of {zone};", style=theme.DIM),
+            Text("it shows the most telling mark that falls in it", style=theme.DIM),
+        ],
+        width,
+        8,
+        sep=" ",
+    )
     own = ", ".join(apps) if apps else "a scenario app"
-    out += flow(head("unlocked"), [
-        _key(theme.UNLOCKED), _key(theme.OTHER_APP), _key(theme.OWN_APP, f"{own} in use"),
-        _key(theme.BOOT), _key(theme.OFF, "device off"), _key(theme.FORCE_QUIT)], width, indent)
+    out += flow(
+        head("unlocked"),
+        [
+            _key(theme.UNLOCKED),
+            _key(theme.OTHER_APP),
+            _key(theme.OWN_APP, f"{own} in use"),
+            _key(theme.BOOT),
+            _key(theme.OFF, "device off"),
+            _key(theme.FORCE_QUIT),
+        ],
+        width,
+        indent,
+    )
     out += flow(head("plugged"), [_key(theme.PLUGGED)], width, indent)
-    out += flow(head("network"), [_key(theme.WIFI), _key(theme.CELLULAR),
-                                  Text("blank: no network")], width, indent)
+    out += flow(
+        head("network"),
+        [_key(theme.WIFI), _key(theme.CELLULAR), Text("blank: no network")],
+        width,
+        indent,
+    )
     thermal = Text()
     for i, state in enumerate(("fair", "serious", "critical")):
         mark = theme.THERMAL[state]
@@ -87,10 +111,14 @@ def legend(result: ReplayResult, view: TimelineView, width: int) -> list[Text]:
     tasks = Text(pad) + _label("tasks".ljust(w) + " ")
     out += flow(tasks, [_key(m) for m in theme.TASK_MARKS], width, indent)
     if view.policies:
-        letters = [Text(theme.policy_letter(p), style=theme.throttle_style(p))
-                   + Text(" " + theme.policy_title(p)) for p in view.policies]
-        out += flow(Text(pad) + _label("throttled, by the blocking policy: "), letters, width,
-                    indent)
+        letters = [
+            Text(theme.policy_letter(p), style=theme.throttle_style(p))
+            + Text(" " + theme.policy_title(p))
+            for p in view.policies
+        ]
+        out += flow(
+            Text(pad) + _label("throttled, by the blocking policy: "), letters, width, indent
+        )
     task_lanes = [lane for lane in view.lanes if lane.key in {t.id for t in result.scenario.tasks}]
     if task_lanes:
         names = []

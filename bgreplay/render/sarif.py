@@ -19,35 +19,45 @@ def to_sarif(findings, summaries: dict[str, str], version: str) -> str:
     """``findings``: objects with rule, severity, location, message, advice; ``summaries``:
     rule id → one-line description."""
     rule_ids = sorted({f.rule for f in findings})
-    rules = [{
-        "id": rule_id,
-        "shortDescription": {"text": summaries.get(rule_id, rule_id)},
-        "help": {"text": "bgreplay's docs/lint.md (BGR rules) and docs/scan.md (code "
-                         "findings) explain each rule and its fix"},
-    } for rule_id in rule_ids]
+    rules = [
+        {
+            "id": rule_id,
+            "shortDescription": {"text": summaries.get(rule_id, rule_id)},
+            "help": {
+                "text": "bgreplay's docs/lint.md (BGR rules) and docs/scan.md (code "
+                "findings) explain each rule and its fix"
+            },
+        }
+        for rule_id in rule_ids
+    ]
     results = []
     for f in findings:
-        location: dict = {"artifactLocation": {"uri": _uri(f.location.file),
-                                               "uriBaseId": "%SRCROOT%"}}
+        location: dict = {
+            "artifactLocation": {"uri": _uri(f.location.file), "uriBaseId": "%SRCROOT%"}
+        }
         if f.location.line > 0:
             region = {"startLine": f.location.line}
             if f.location.column > 0:
                 region["startColumn"] = f.location.column
             location["region"] = region
-        results.append({
-            "ruleId": f.rule,
-            "ruleIndex": rule_ids.index(f.rule),
-            "level": LEVELS[f.severity],
-            "message": {"text": f"{f.message}. Fix: {f.advice}."},
-            "locations": [{"physicalLocation": location}],
-        })
+        results.append(
+            {
+                "ruleId": f.rule,
+                "ruleIndex": rule_ids.index(f.rule),
+                "level": LEVELS[f.severity],
+                "message": {"text": f"{f.message}. Fix: {f.advice}."},
+                "locations": [{"physicalLocation": location}],
+            }
+        )
     doc = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "bgreplay", "version": version, "rules": rules}},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "bgreplay", "version": version, "rules": rules}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -26,8 +26,12 @@ def period(result: ReplayResult) -> dict:
         minutes = abs(offset) // 60_000
         return f"{moment:%Y-%m-%dT%H:%M:%S}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
-    return {"start": iso(0), "end": iso(duration), "timezone": result.scenario.timezone,
-            "days": duration / DAY_MS}
+    return {
+        "start": iso(0),
+        "end": iso(duration),
+        "timezone": result.scenario.timezone,
+        "days": duration / DAY_MS,
+    }
 
 
 def scenario_facts(result: ReplayResult, lint=()) -> dict:
@@ -43,26 +47,39 @@ def scenario_facts(result: ReplayResult, lint=()) -> dict:
         "seed": sc.seed,
         "variant": sc.variant,
         "overrides": list(sc.overrides),
-        "lint": [{"rule": f.rule, "severity": f.severity, "location": str(f.location),
-                  "message": f.message, "advice": f.advice} for f in lint],
-        "warnings": [{"location": str(w.location), "message": w.message}
-                     for w in getattr(sc, "warnings", ())],
+        "lint": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "location": str(f.location),
+                "message": f.message,
+                "advice": f.advice,
+            }
+            for f in lint
+        ],
+        "warnings": [
+            {"location": str(w.location), "message": w.message} for w in getattr(sc, "warnings", ())
+        ],
     }
 
 
 def _breakdown(frame: pl.DataFrame, event: str) -> dict[str, dict[str, int]]:
     """task → {reason: count} for one event kind, reasons by count then name."""
-    rows = (frame.filter(pl.col("event") == event)
-            .group_by("task", "reason").len()
-            .sort(["task", "len", "reason"], descending=[False, True, False]))
+    rows = (
+        frame.filter(pl.col("event") == event)
+        .group_by("task", "reason")
+        .len()
+        .sort(["task", "len", "reason"], descending=[False, True, False])
+    )
     out: dict[str, dict[str, int]] = {}
     for task, reason, n in rows.iter_rows():
         out.setdefault(task, {})[reason or "unknown"] = int(n)
     return out
 
 
-def numbers(result: ReplayResult, frame: pl.DataFrame | None = None,
-            metrics: pl.DataFrame | None = None) -> dict:
+def numbers(
+    result: ReplayResult, frame: pl.DataFrame | None = None, metrics: pl.DataFrame | None = None
+) -> dict:
     """Per task, per app and device numbers for the summary tables and JSON."""
     if frame is None:
         frame = events_frame(result, variant=result.scenario.variant)
@@ -82,50 +99,71 @@ def numbers(result: ReplayResult, frame: pl.DataFrame | None = None,
     tasks = []
     for task in result.scenario.tasks:
         tid = task.id
-        kills = {m.split(".", 1)[1]: int(v) for (t, m), v in table.items()
-                 if t == tid and m.startswith("kills.") and v}
-        throttled = {m.split(".", 1)[1]: v for (t, m), v in table.items()
-                     if t == tid and m.startswith("throttled_time.") and v}
-        tasks.append({
-            "task": tid, "app": task.app, "type": task.type,
-            "submits": _int(get(tid, "submits")),
-            "submit_errors": _int(get(tid, "submit_errors")),
-            "submit_errors_by_code": errors.get(tid, {}),
-            "replaced": _int(get(tid, "replaced")),
-            "launches": _int(get(tid, "launches")),
-            "launches_per_day": get(tid, "launches_per_day"),
-            "successes": _int(get(tid, "successes")),
-            "failures": _int(get(tid, "failures")),
-            "expirations": _int(get(tid, "expirations")),
-            "kills": _int(get(tid, "kills")),
-            "kills_by_reason": dict(sorted(kills.items(), key=lambda kv: (-kv[1], kv[0]))),
-            "launch_delay_p50": dist(tid, "launch_delay", "med"),
-            "runtime_p50": dist(tid, "runtime", "med"),
-            "throttled_time": get(tid, "throttled_time"),
-            "throttled_by_policy": dict(sorted(throttled.items(), key=lambda kv: (-kv[1], kv[0]))),
-            "energy": get(tid, "energy"),
-        })
+        kills = {
+            m.split(".", 1)[1]: int(v)
+            for (t, m), v in table.items()
+            if t == tid and m.startswith("kills.") and v
+        }
+        throttled = {
+            m.split(".", 1)[1]: v
+            for (t, m), v in table.items()
+            if t == tid and m.startswith("throttled_time.") and v
+        }
+        tasks.append(
+            {
+                "task": tid,
+                "app": task.app,
+                "type": task.type,
+                "submits": _int(get(tid, "submits")),
+                "submit_errors": _int(get(tid, "submit_errors")),
+                "submit_errors_by_code": errors.get(tid, {}),
+                "replaced": _int(get(tid, "replaced")),
+                "launches": _int(get(tid, "launches")),
+                "launches_per_day": get(tid, "launches_per_day"),
+                "successes": _int(get(tid, "successes")),
+                "failures": _int(get(tid, "failures")),
+                "expirations": _int(get(tid, "expirations")),
+                "kills": _int(get(tid, "kills")),
+                "kills_by_reason": dict(sorted(kills.items(), key=lambda kv: (-kv[1], kv[0]))),
+                "launch_delay_p50": dist(tid, "launch_delay", "med"),
+                "runtime_p50": dist(tid, "runtime", "med"),
+                "throttled_time": get(tid, "throttled_time"),
+                "throttled_by_policy": dict(
+                    sorted(throttled.items(), key=lambda kv: (-kv[1], kv[0]))
+                ),
+                "energy": get(tid, "energy"),
+            }
+        )
     apps = []
     for app in result.scenario.apps:
         b = app.bundle
-        apps.append({
-            "app": b,
-            "opens": _int(get(b, "opens")),
-            "staleness_p50": dist(b, "staleness_at_open", "p(50)"),
-            "staleness_p90": dist(b, "staleness_at_open", "p(90)"),
-            "staleness_max": dist(b, "staleness_at_open", "max"),
-            "fresh_open_ratio": get(b, "fresh_open_ratio"),
-            "missed_changes_p50": dist(b, "missed_changes_at_open", "p(50)"),
-            "background_runtime": get(b, "background_runtime"),
-            "crashes": _int(get(b, "crashes")),
-        })
-    device = {name: get("device", name)
-              for name in ("unlocks_per_day", "plugged_hours_per_day", "min_battery")}
+        apps.append(
+            {
+                "app": b,
+                "opens": _int(get(b, "opens")),
+                "staleness_p50": dist(b, "staleness_at_open", "p(50)"),
+                "staleness_p90": dist(b, "staleness_at_open", "p(90)"),
+                "staleness_max": dist(b, "staleness_at_open", "max"),
+                "fresh_open_ratio": get(b, "fresh_open_ratio"),
+                "missed_changes_p50": dist(b, "missed_changes_at_open", "p(50)"),
+                "background_runtime": get(b, "background_runtime"),
+                "crashes": _int(get(b, "crashes")),
+            }
+        )
+    device = {
+        name: get("device", name)
+        for name in ("unlocks_per_day", "plugged_hours_per_day", "min_battery")
+    }
     return {"tasks": tasks, "apps": apps, "device": device}
 
 
-def summary_document(result: ReplayResult, *, lint=(), frame: pl.DataFrame | None = None,
-                     metrics: pl.DataFrame | None = None) -> dict:
+def summary_document(
+    result: ReplayResult,
+    *,
+    lint=(),
+    frame: pl.DataFrame | None = None,
+    metrics: pl.DataFrame | None = None,
+) -> dict:
     """``bgreplay run --format json``: the header facts and every summary number."""
     return {"scenario": scenario_facts(result, lint), **numbers(result, frame, metrics)}
 

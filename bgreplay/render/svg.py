@@ -34,8 +34,9 @@ THEME = SVG_EXPORT_THEME
 FULL_BLOCK = "█"
 
 
-def report_lines(result: ReplayResult, *, width: int = PLAIN_WIDTH,
-                 **options) -> list[list[Segment]]:
+def report_lines(
+    result: ReplayResult, *, width: int = PLAIN_WIDTH, **options
+) -> list[list[Segment]]:
     """The coloured report (``render_run`` options) at ``width`` columns, as styled segments per
     line: what the SVG draws, cell by cell."""
     console = make_console(io.StringIO(), width=width, plain=False, record=True)
@@ -76,8 +77,12 @@ def _words(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _text(x: float, y: float, word: str, style: Style) -> str:
-    attrs = [f'x="{x:.1f}"', f'y="{y:.1f}"', f'textLength="{cell_len(word) * CELL_WIDTH:.1f}"',
-             'lengthAdjust="spacingAndGlyphs"']
+    attrs = [
+        f'x="{x:.1f}"',
+        f'y="{y:.1f}"',
+        f'textLength="{cell_len(word) * CELL_WIDTH:.1f}"',
+        'lengthAdjust="spacingAndGlyphs"',
+    ]
     colour = _hex(style.bgcolor if style.reverse else style.color, THEME.foreground_color)
     if colour != THEME.foreground_color.hex:
         attrs.append(f'fill="{colour}"')
@@ -95,11 +100,13 @@ def _text(x: float, y: float, word: str, style: Style) -> str:
 def svg_document(lines: list[list[Segment]], columns: int, title: str) -> str:
     width = 2 * MARGIN + columns * CELL_WIDTH
     height = 2 * MARGIN + len(lines) * LINE_HEIGHT
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-           f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="{FONT}" '
-           f'font-size="{FONT_SIZE}" fill="{THEME.foreground_color.hex}">',
-           f"<title>{html.escape(title)}</title>",
-           f'<rect width="100%" height="100%" fill="{THEME.background_color.hex}"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="{FONT}" '
+        f'font-size="{FONT_SIZE}" fill="{THEME.foreground_color.hex}">',
+        f"<title>{html.escape(title)}</title>",
+        f'<rect width="100%" height="100%" fill="{THEME.background_color.hex}"/>',
+    ]
     for row, line in enumerate(lines):
         column = 0
         for text, style, control in line:
@@ -109,16 +116,20 @@ def svg_document(lines: list[list[Segment]], columns: int, title: str) -> str:
             cells = cell_len(text)
             background = style.color if style.reverse else style.bgcolor
             if background is not None and cells:
-                out.append(f'<rect x="{cell_x(column):.1f}" y="{line_top(row):.1f}" '
-                           f'width="{cells * CELL_WIDTH:.1f}" height="{LINE_HEIGHT:.1f}" '
-                           f'fill="{_hex(background, THEME.background_color)}"/>')
+                out.append(
+                    f'<rect x="{cell_x(column):.1f}" y="{line_top(row):.1f}" '
+                    f'width="{cells * CELL_WIDTH:.1f}" height="{LINE_HEIGHT:.1f}" '
+                    f'fill="{_hex(background, THEME.background_color)}"/>'
+                )
             for offset, word in _words(text):
                 x = cell_x(column + offset)
                 if set(word) == {FULL_BLOCK}:  # a solid bar: a rectangle, without seams
                     colour = _hex(style.color, THEME.foreground_color)
-                    out.append(f'<rect x="{x:.1f}" y="{line_top(row) + 1:.1f}" '
-                               f'width="{len(word) * CELL_WIDTH:.1f}" '
-                               f'height="{LINE_HEIGHT - 2:.1f}" fill="{colour}"/>')
+                    out.append(
+                        f'<rect x="{x:.1f}" y="{line_top(row) + 1:.1f}" '
+                        f'width="{len(word) * CELL_WIDTH:.1f}" '
+                        f'height="{LINE_HEIGHT - 2:.1f}" fill="{colour}"/>'
+                    )
                 else:
                     out.append(_text(x, line_top(row) + BASELINE, word, style))
             column += cells
@@ -128,8 +139,11 @@ def svg_document(lines: list[list[Segment]], columns: int, title: str) -> str:
 
 def report_svg(result: ReplayResult, *, width: int = PLAIN_WIDTH, **options) -> str:
     """The report (``render_run`` options) drawn in colour at ``width`` columns."""
-    return svg_document(report_lines(result, width=width, **options), width,
-                        f"bgreplay run — {result.scenario.name}")
+    return svg_document(
+        report_lines(result, width=width, **options),
+        width,
+        f"bgreplay run — {result.scenario.name}",
+    )
 
 
 def write_svg(result: ReplayResult, path: str | Path, **options) -> None:

@@ -32,9 +32,14 @@ _FOLD_CONSOLE = Console(file=io.StringIO(), width=1000, color_system=None)
 
 
 def _table(title: str) -> Table:
-    return Table(title=Text(title, style=theme.TITLE) if title else None, title_justify="left",
-                 box=box.SIMPLE_HEAD,
-                 pad_edge=False, show_edge=False, collapse_padding=True)
+    return Table(
+        title=Text(title, style=theme.TITLE) if title else None,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +69,7 @@ def fitted_table(title: str, columns: list[Column], rows: list[list[Text]], widt
         table = build(keep)
     left_out = [c.name for i, c in enumerate(columns) if i not in keep]
     if left_out:
-        table.caption = Text(f"(not shown at this width: {', '.join(left_out)})",
-                             style=theme.DIM)
+        table.caption = Text(f"(not shown at this width: {', '.join(left_out)})", style=theme.DIM)
         table.caption_justify = "left"
     return table
 
@@ -86,9 +90,17 @@ def _seconds(value: float | None, *, warn: float | None = None, bad: float | Non
 
 
 TASK_COLUMNS = [
-    Column("task", 100, "left"), Column("submits", 75), Column("errors", 85),
-    Column("launches", 95), Column("/day", 50), Column("✓ ok", 90), Column("✗ fail", 70),
-    Column("! exp", 65), Column("† kill", 88), Column("delay p50", 80), Column("throttled", 60),
+    Column("task", 100, "left"),
+    Column("submits", 75),
+    Column("errors", 85),
+    Column("launches", 95),
+    Column("/day", 50),
+    Column("✓ ok", 90),
+    Column("✗ fail", 70),
+    Column("! exp", 65),
+    Column("† kill", 88),
+    Column("delay p50", 80),
+    Column("throttled", 60),
 ]
 
 
@@ -97,20 +109,24 @@ def task_table(result: ReplayResult, numbers: dict, width: int) -> Table:
     rows = []
     for t in numbers["tasks"]:
         per_day = t["launches_per_day"]
-        rows.append([
-            Text(labels[t["task"]][0], style=theme.TITLE),
-            Text(str(t["submits"])),
-            _count(t["submit_errors"], theme.BAD),
-            Text(str(t["launches"]), style=theme.BAD if not t["launches"] else ""),
-            Text(format_value(per_day, "count") if per_day is not None else "n/a",
-                 style=theme.BAD if not per_day else ""),
-            _count(t["successes"], theme.GOOD),
-            _count(t["failures"], theme.WARN),
-            _count(t["expirations"], theme.WARN),
-            _count(t["kills"], theme.BAD),
-            _seconds(t["launch_delay_p50"], warn=3600.0, bad=STALE_S),
-            _seconds(t["throttled_time"]),
-        ])
+        rows.append(
+            [
+                Text(labels[t["task"]][0], style=theme.TITLE),
+                Text(str(t["submits"])),
+                _count(t["submit_errors"], theme.BAD),
+                Text(str(t["launches"]), style=theme.BAD if not t["launches"] else ""),
+                Text(
+                    format_value(per_day, "count") if per_day is not None else "n/a",
+                    style=theme.BAD if not per_day else "",
+                ),
+                _count(t["successes"], theme.GOOD),
+                _count(t["failures"], theme.WARN),
+                _count(t["expirations"], theme.WARN),
+                _count(t["kills"], theme.BAD),
+                _seconds(t["launch_delay_p50"], warn=3600.0, bad=STALE_S),
+                _seconds(t["throttled_time"]),
+            ]
+        )
     return fitted_table("Tasks", TASK_COLUMNS, rows, width)
 
 
@@ -131,8 +147,10 @@ def task_notes(result: ReplayResult, numbers: dict, width: int) -> list[Text]:
         if t["throttled_by_policy"]:
             items.append(Text("throttled:", style=theme.DIM))
         for policy, seconds in t["throttled_by_policy"].items():
-            items.append(Text(theme.policy_letter(policy), style=theme.throttle_style(policy))
-                         + Text(f" {theme.policy_title(policy)} {format_duration(seconds)}"))
+            items.append(
+                Text(theme.policy_letter(policy), style=theme.throttle_style(policy))
+                + Text(f" {theme.policy_title(policy)} {format_duration(seconds)}")
+            )
         if items:
             head = Text("  ") + Text(labels[t["task"]][0].ljust(w) + "  ", style=theme.TITLE)
             out += flow(head, items, width, w + 4)
@@ -147,8 +165,14 @@ def _staleness(value: float | None) -> Text:
 
 
 APP_COLUMNS = [
-    Column("app", 100, "left"), Column("opens", 95), Column("stale p50", 90), Column("p90", 85),
-    Column("max", 80), Column("fresh", 88), Column("missed p50", 50), Column("bg runtime", 60),
+    Column("app", 100, "left"),
+    Column("opens", 95),
+    Column("stale p50", 90),
+    Column("p90", 85),
+    Column("max", 80),
+    Column("fresh", 88),
+    Column("missed p50", 50),
+    Column("bg runtime", 60),
     Column("crashes", 70),
 ]
 
@@ -163,16 +187,27 @@ def app_table(result: ReplayResult, numbers: dict, width: int) -> Table:  # noqa
             style = theme.GOOD if ratio >= 0.8 else theme.WARN if ratio >= 0.5 else theme.BAD
             fresh = Text(f"{ratio:.0%}", style=style)
         missed = a["missed_changes_p50"]
-        rows.append([
-            Text(a["app"], style=theme.TITLE), Text(str(a["opens"])),
-            _staleness(a["staleness_p50"]), _staleness(a["staleness_p90"]),
-            _staleness(a["staleness_max"]), fresh,
-            Text("n/a", style=theme.DIM) if missed is None else Text(format_value(missed, "count")),
-            _seconds(a["background_runtime"]), _count(a["crashes"], theme.BAD),
-        ])
+        rows.append(
+            [
+                Text(a["app"], style=theme.TITLE),
+                Text(str(a["opens"])),
+                _staleness(a["staleness_p50"]),
+                _staleness(a["staleness_p90"]),
+                _staleness(a["staleness_max"]),
+                fresh,
+                Text("n/a", style=theme.DIM)
+                if missed is None
+                else Text(format_value(missed, "count")),
+                _seconds(a["background_runtime"]),
+                _count(a["crashes"], theme.BAD),
+            ]
+        )
     table = fitted_table("Freshness at open", APP_COLUMNS, rows, width)
-    note = Text(f"fresh = staleness under {format_duration(FRESH_WITHIN_S)}, measured before the "
-                "open's own sync", style=theme.DIM)
+    note = Text(
+        f"fresh = staleness under {format_duration(FRESH_WITHIN_S)}, measured before the "
+        "open's own sync",
+        style=theme.DIM,
+    )
     if table.caption is not None:
         note = Text.assemble(note, "\n", table.caption)
     table.caption = note
@@ -187,8 +222,10 @@ def device_line(numbers: dict) -> Text:
     parts = [
         Text(f"{format_value(d['unlocks_per_day'], 'count')} unlocks/day"),
         Text(f"{format_value(d['plugged_hours_per_day'], 'hours')} plugged/day"),
-        Text(f"battery min {format_value(battery, 'percent')}",
-             style=theme.BAD if battery is not None and battery <= 20 else ""),
+        Text(
+            f"battery min {format_value(battery, 'percent')}",
+            style=theme.BAD if battery is not None and battery <= 20 else "",
+        ),
     ]
     for i, part in enumerate(parts):
         if i:
@@ -200,9 +237,14 @@ def device_line(numbers: dict) -> Text:
 # -- the chronological event table --------------------------------------------------------------
 
 _EVENT_MARKS = {
-    "submitted": theme.SUBMITTED, "replaced": theme.REPLACED, "submit_failed": theme.SUBMIT_FAILED,
-    "launched": theme.LAUNCHED, "cancelled": theme.CANCELLED, "expired": theme.EXPIRED,
-    "killed": theme.KILLED, "app_crashed": theme.CRASHED,
+    "submitted": theme.SUBMITTED,
+    "replaced": theme.REPLACED,
+    "submit_failed": theme.SUBMIT_FAILED,
+    "launched": theme.LAUNCHED,
+    "cancelled": theme.CANCELLED,
+    "expired": theme.EXPIRED,
+    "killed": theme.KILLED,
+    "app_crashed": theme.CRASHED,
 }
 
 
@@ -210,8 +252,9 @@ def _event_cell(event) -> Text:
     if event.event == "completed":
         mark = theme.SUCCESS if event.reason == "success" else theme.FAILURE
     elif event.event == "throttled":
-        return Text(theme.policy_letter(event.reason), style=theme.throttle_style(event.reason)) \
-            + Text(" throttled")
+        return Text(
+            theme.policy_letter(event.reason), style=theme.throttle_style(event.reason)
+        ) + Text(" throttled")
     else:
         mark = _EVENT_MARKS.get(event.event)
     if mark is None:
@@ -253,8 +296,9 @@ def reason_cell(event) -> Text:
     return Text(event.reason or "", style=style)
 
 
-def event_lines(result: ReplayResult, width: int,
-                spans: Sequence[tuple[int, int]] | None = None) -> list[Text]:
+def event_lines(
+    result: ReplayResult, width: int, spans: Sequence[tuple[int, int]] | None = None
+) -> list[Text]:
     """Every task event (in the ``[start, end)`` spans when given), in order, with its reason,
     run and value, one line each (details folded under their column); a line with the date
     starts each local day. Columns are laid out here, not by a rich ``Table``: a month of a
@@ -272,18 +316,31 @@ def event_lines(result: ReplayResult, width: int,
         if e.run is not None:
             event.append(f" #{e.run}", style=theme.DIM)
         task = labels.get(e.task, (e.task or e.app or "", ""))[0]
-        rows.append((f"{local:%a %m-%d}", f"{local:%H:%M:%S}", Text(task), event,
-                     reason_cell(e), detail_cell(e)))
+        rows.append(
+            (
+                f"{local:%a %m-%d}",
+                f"{local:%H:%M:%S}",
+                Text(task),
+                event,
+                reason_cell(e),
+                detail_cell(e),
+            )
+        )
     lines = [Text("Task events", style=theme.TITLE)]
     if not rows:
         return [*lines, Text("no task events", style=theme.DIM)]
     header = ("time", "task", "event", "reason")
     widths = [max(len(header[0]), 8)] + [
-        max(len(header[i]), *(row[i + 1].cell_len for row in rows)) for i in range(1, 4)]
+        max(len(header[i]), *(row[i + 1].cell_len for row in rows)) for i in range(1, 4)
+    ]
     indent = sum(widths) + 2 * len(widths)
     fold = max(width - indent, 20)
-    lines.append(Text("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
-                      + "  details", style="bold"))
+    lines.append(
+        Text(
+            "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + "  details",
+            style="bold",
+        )
+    )
     lines.append(Text("─" * width, style=theme.DIM))
     day = None
     for date, time, *cells, detail in rows:

@@ -44,8 +44,20 @@ THROTTLE_STYLE = "magenta"
 THRESHOLD_STYLE = "yellow"
 THROTTLE_PRIORITY = 20
 
-TASK_MARKS = (SUBMITTED, REPLACED, SUBMIT_FAILED, PENDING, LAUNCHED, RUNNING, SUCCESS, FAILURE,
-              EXPIRED, KILLED, CANCELLED, CRASHED)
+TASK_MARKS = (
+    SUBMITTED,
+    REPLACED,
+    SUBMIT_FAILED,
+    PENDING,
+    LAUNCHED,
+    RUNNING,
+    SUCCESS,
+    FAILURE,
+    EXPIRED,
+    KILLED,
+    CANCELLED,
+    CRASHED,
+)
 
 # -- device lanes ---------------------------------------------------------------------------------
 UNLOCKED = Mark("░", "blue", 1, "unlocked")
@@ -161,9 +173,26 @@ def make_console(
         if width is None:
             columns = os.environ.get("COLUMNS", "")
             width = int(columns) if columns.isdigit() and int(columns) > 0 else PLAIN_WIDTH
-        return Console(file=TrimmedLines(stream), width=width, color_system=None,
-                       force_terminal=False,
-                       force_interactive=False, highlight=False, emoji=False, markup=False,
-                       soft_wrap=False, record=record, legacy_windows=False)
-    return Console(file=stream, width=width, highlight=False, emoji=False, markup=False,
-                   soft_wrap=False, record=record, force_terminal=True if record else None)
+        return Console(
+            file=TrimmedLines(stream),
+            width=width,
+            color_system=None,
+            force_terminal=False,
+            force_interactive=False,
+            highlight=False,
+            emoji=False,
+            markup=False,
+            soft_wrap=False,
+            record=record,
+            legacy_windows=False,
+        )
+    return Console(
+        file=stream,
+        width=width,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=False,
+        record=record,
+        force_terminal=True if record else None,
+    )

@@ -76,8 +76,9 @@ def blocks_for(result: ReplayResult, window: Window | None = None) -> tuple[Bloc
     clock, duration = result.timeline.clock, result.scenario.duration_ms
     first, last = clock.local_day(0), clock.local_day(max(0, duration - 1))
     if window is None:
-        return tuple(Block(d, midnight(clock, d), midnight(clock, d + 1))
-                     for d in range(first, last + 1))
+        return tuple(
+            Block(d, midnight(clock, d), midnight(clock, d + 1)) for d in range(first, last + 1)
+        )
     if window.daily is not None:
         lo, hi = window.daily
         if hi <= lo:
@@ -99,8 +100,7 @@ def blocks_for(result: ReplayResult, window: Window | None = None) -> tuple[Bloc
     return tuple(out)
 
 
-def plan(result: ReplayResult, lanes: list[Lane], width: int,
-         window: Window | None = None) -> Grid:
+def plan(result: ReplayResult, lanes: list[Lane], width: int, window: Window | None = None) -> Grid:
     """The finest cell size whose longest block fits ``width`` beside three-letter labels;
     full labels when they fit too."""
     blocks = blocks_for(result, window)
@@ -120,6 +120,7 @@ def plan(result: ReplayResult, lanes: list[Lane], width: int,
 
 # -- painting -----------------------------------------------------------------------------------
 
+
 def _cell_range(start: int, end: int, block: Block, cell: int, n: int) -> range:
     if end == start:  # a point
         i = (start - block.start) // cell
@@ -135,8 +136,9 @@ def paint(lane: Lane, block: Block, grid: Grid, duration: int) -> list[Mark | No
     if lane.samples:
         return _paint_battery(lane.samples, block, cell, n, duration)
     cells: list[Mark | None] = [None] * n
-    cover: list[dict[Mark, int]] | None = [{} for _ in range(n)] if lane.mode == "coverage" \
-        else None
+    cover: list[dict[Mark, int]] | None = (
+        [{} for _ in range(n)] if lane.mode == "coverage" else None
+    )
     for item in _overlapping(lane, block):
         for i in _cell_range(item.start, item.end, block, cell, n):
             if cover is not None:
@@ -167,8 +169,9 @@ def _overlapping(lane: Lane, block: Block):
             yield item
 
 
-def _paint_battery(samples: list[tuple[int, float]], block: Block, cell: int, n: int,
-                   duration: int) -> list[Mark | None]:
+def _paint_battery(
+    samples: list[tuple[int, float]], block: Block, cell: int, n: int, duration: int
+) -> list[Mark | None]:
     times = [s[0] for s in samples]
     cells: list[Mark | None] = [None] * n
     for i in range(n):
@@ -198,6 +201,7 @@ def lane_text(cells: list[Mark | None]) -> Text:
 
 # -- axis and headings --------------------------------------------------------------------------
 
+
 def axis(block: Block, grid: Grid, clock) -> str:
     """Tick labels at local hour (or minute) marks, never overlapping."""
     n, cell = grid.cells(block), grid.cell_ms
@@ -207,9 +211,14 @@ def axis(block: Block, grid: Grid, clock) -> str:
         every = next((h for h in (1, 2, 3, 4, 6, 12) if h * HOUR_MS / cell >= label_w + 1), 24)
         step = HOUR_MS
     else:
-        step = next((s * MINUTE_MS for s in TICK_STEPS_MIN
-                     if s * MINUTE_MS / cell >= label_w + 1 and s * MINUTE_MS % cell == 0),
-                    720 * MINUTE_MS)
+        step = next(
+            (
+                s * MINUTE_MS
+                for s in TICK_STEPS_MIN
+                if s * MINUTE_MS / cell >= label_w + 1 and s * MINUTE_MS % cell == 0
+            ),
+            720 * MINUTE_MS,
+        )
         every = 1
     row = [" "] * n
     free = 0
@@ -220,9 +229,13 @@ def axis(block: Block, grid: Grid, clock) -> str:
         col = (t - block.start) // cell
         hour, minute = (local % DAY_MS) // HOUR_MS, (local % HOUR_MS) // MINUTE_MS
         label = f"{hour:02d}" if hourly else f"{hour:02d}:{minute:02d}"
-        if (not hourly or hour % every == 0) and col >= free and col + len(label) <= n \
-                and local % step == 0:
-            row[col:col + len(label)] = list(label)
+        if (
+            (not hourly or hour % every == 0)
+            and col >= free
+            and col + len(label) <= n
+            and local % step == 0
+        ):
+            row[col : col + len(label)] = list(label)
             free = col + len(label) + 1
         t += step
     return "".join(row).rstrip()
@@ -248,11 +261,19 @@ def heading(block: Block, grid: Grid, clock, counts: dict[str, int], width: int)
     else:
         details.append(offset_text(clock.offset_at(max(block.start, 0))))
     launches = counts.get("launched", 0)
-    ends = " ".join(f"{g}{counts[k]}" for k, g in (
-        ("success", theme.SUCCESS.glyph), ("failure", theme.FAILURE.glyph),
-        ("expired", theme.EXPIRED.glyph), ("killed", theme.KILLED.glyph)) if counts.get(k))
-    details.append(f"{launches} launch{'es' if launches != 1 else ''}"
-                   + (f" ({ends})" if ends else ""))
+    ends = " ".join(
+        f"{g}{counts[k]}"
+        for k, g in (
+            ("success", theme.SUCCESS.glyph),
+            ("failure", theme.FAILURE.glyph),
+            ("expired", theme.EXPIRED.glyph),
+            ("killed", theme.KILLED.glyph),
+        )
+        if counts.get(k)
+    )
+    details.append(
+        f"{launches} launch{'es' if launches != 1 else ''}" + (f" ({ends})" if ends else "")
+    )
     opens = counts.get("opens", 0)
     details.append(f"{opens} open{'s' if opens != 1 else ''}")
     shown: list[str] = []
@@ -267,6 +288,7 @@ def heading(block: Block, grid: Grid, clock, counts: dict[str, int], width: int)
 
 # -- the whole timeline -------------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class TimelineView:
     lines: list[Text]
@@ -275,8 +297,7 @@ class TimelineView:
     policies: list[str]  # throttling policies drawn, in order of first appearance
 
 
-def build_timeline(result: ReplayResult, width: int, window: Window | None = None) \
-        -> TimelineView:
+def build_timeline(result: ReplayResult, width: int, window: Window | None = None) -> TimelineView:
     """Every block's heading, axis and lanes as ``Text`` lines no wider than ``width``."""
     lanes = device_lanes(result) + task_lanes(result)
     for lane in lanes:
@@ -297,8 +318,12 @@ def build_timeline(result: ReplayResult, width: int, window: Window | None = Non
                 if mark is not None and mark.priority == theme.THROTTLE_PRIORITY:
                     policies.setdefault(mark.meaning)
             label = lane.short if grid.short_labels else lane.long
-            row = Text(label.ljust(grid.label_width)[:grid.label_width] + " ", style=theme.DIM,
-                       no_wrap=True, overflow="crop")
+            row = Text(
+                label.ljust(grid.label_width)[: grid.label_width] + " ",
+                style=theme.DIM,
+                no_wrap=True,
+                overflow="crop",
+            )
             row.append_text(lane_text(cells))
             row.rstrip()
             lines.append(row)

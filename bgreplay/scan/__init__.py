@@ -40,14 +40,16 @@ def scan_folder(path: str | Path) -> ScanResult:
     if not (folder.source_count or folder.plists or folder.projects):
         raise InputError(
             f"{root}: no Swift, Objective-C, Info.plist or Xcode project file in this folder",
-            fix="pass the app's source folder (to lint scenarios, pass the .yaml files)")
+            fix="pass the app's source folder (to lint scenarios, pass the .yaml files)",
+        )
     module = Module(folder)
     project = read_project(folder, module)
     primary = project.apps[0]
     facts = analysis.analyse(module, None if primary.bundle_guess else primary.bundle)
     if primary.bundle_guess and not primary.permitted:  # no Info.plist: the code's identifiers
-        prefix = identifier_prefix([x.identifier for x in (*facts.registrations, *facts.requests)
-                                    if x.identifier])
+        prefix = identifier_prefix(
+            [x.identifier for x in (*facts.registrations, *facts.requests) if x.identifier]
+        )
         if prefix is not None:
             primary.bundle = prefix
             primary.bundle_how = "guess: the common prefix of the identifiers in the code"

@@ -100,10 +100,17 @@ def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
                         handler_funcs[id(reg.handler_func)] = reg
                 elif calls.swiftui_task(node) is not None:
                     task_type, id_expr, closure = calls.swiftui_task(node)  # type: ignore[misc]
-                    reg = Registration("swiftui", values.string(id_expr, func), id_expr,
-                                       node.loc, func, frames, handler_closure=closure,
-                                       swiftui_type=task_type,
-                                       id_def=values.definition(id_expr, func))
+                    reg = Registration(
+                        "swiftui",
+                        values.string(id_expr, func),
+                        id_expr,
+                        node.loc,
+                        func,
+                        frames,
+                        handler_closure=closure,
+                        swiftui_type=task_type,
+                        id_def=values.definition(id_expr, func),
+                    )
                     facts.registrations.append(reg)
                     handler_of[id(node)] = reg
                 elif calls.request_class(node) is not None:
@@ -121,8 +128,11 @@ def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
             request.paths += triggers.paths(point.func, point.frames, point.loc, point.what)
     for reg in facts.registrations:
         if reg.identifier is None:
-            facts.unresolved.append(Unresolved(
-                "the identifier registered here is not a constant scan can read", reg.loc))
+            facts.unresolved.append(
+                Unresolved(
+                    "the identifier registered here is not a constant scan can read", reg.loc
+                )
+            )
         if reg.kind == "register":
             reg.paths = triggers.paths(reg.func, reg.frames, reg.loc, "register")
             flow = HandlerFlow(module)
@@ -133,12 +143,20 @@ def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
     return facts
 
 
-def _registration(call: ir.Call, func: ir.Func, frames, values: Values,
-                  module: Module) -> Registration:
+def _registration(
+    call: ir.Call, func: ir.Func, frames, values: Values, module: Module
+) -> Registration:
     id_expr, handler = calls.register_parts(call)
     identifier = values.string(id_expr, func) if id_expr is not None else None
-    reg = Registration("register", identifier, id_expr, call.loc, func, frames,
-                       id_def=values.definition(id_expr, func) if id_expr is not None else None)
+    reg = Registration(
+        "register",
+        identifier,
+        id_expr,
+        call.loc,
+        func,
+        frames,
+        id_def=values.definition(id_expr, func) if id_expr is not None else None,
+    )
     if isinstance(handler, ir.Closure):
         reg.handler_closure = handler
     elif handler is not None:  # a function given by name: handleRefresh, self.handle(task:)
@@ -155,14 +173,14 @@ def _binding(call: ir.Call, func: ir.Func) -> str | None:
     for node, _ in walk_frames(func.body):
         if isinstance(node, ir.Let) and node.value is call and len(node.names) == 1:
             return node.names[0]
-        if isinstance(node, ir.Assign) and node.value is call and isinstance(node.target,
-                                                                           ir.Name):
+        if isinstance(node, ir.Assign) and node.value is call and isinstance(node.target, ir.Name):
             return node.target.name
     return None
 
 
-def _requests(call: ir.Call, func: ir.Func, frames, module: Module, values: Values,
-              facts: CodeFacts) -> list[Request]:
+def _requests(
+    call: ir.Call, func: ir.Func, frames, module: Module, values: Values, facts: CodeFacts
+) -> list[Request]:
     cls = calls.request_class(call)
     assert cls is not None
     id_expr = calls.request_identifier(call) or ir.Lit(None, call.loc)
@@ -181,28 +199,52 @@ def _requests(call: ir.Call, func: ir.Func, frames, module: Module, values: Valu
             hits = any(a is call or (isinstance(a, ir.Name) and a.name == var) for a in args)
             if hits and calls.is_submit(node):
                 points.append(Point(func, node_frames, node.loc, "submit"))
-            elif hits and not calls.is_submit(node) and var is not None and \
-                    module.funcs_named(node.name):
+            elif (
+                hits
+                and not calls.is_submit(node)
+                and var is not None
+                and module.funcs_named(node.name)
+            ):
                 passed.append(Point(func, node_frames, node.loc, f"{node.name}()"))
-        if isinstance(node, ir.Jump) and node.kind == "return" and node.value is not None and (
-                node.value is call or isinstance(node.value, ir.Name) and node.value.name == var):
+        if (
+            isinstance(node, ir.Jump)
+            and node.kind == "return"
+            and node.value is not None
+            and (node.value is call or isinstance(node.value, ir.Name) and node.value.name == var)
+        ):
             returned = True
     submit_found = True
     if not points and returned:  # built by a factory function: submitted where it is called
-        points = [Point(caller, fr, site.loc, func.title)
-                  for caller, site, fr in module.call_sites(func) if isinstance(site, ir.Call)]
+        points = [
+            Point(caller, fr, site.loc, func.title)
+            for caller, site, fr in module.call_sites(func)
+            if isinstance(site, ir.Call)
+        ]
     if not points:
         points = passed
     if not points:
         points = [Point(func, frames, call.loc, cls)]
         submit_found = False
     args = {a.label: a.value for a in call.args if a.label}
-    base = dict(cls=cls, id_expr=id_expr, loc=call.loc, func=func, props=props,
-                submit_found=submit_found, args=args)
+    base = dict(
+        cls=cls,
+        id_expr=id_expr,
+        loc=call.loc,
+        func=func,
+        props=props,
+        submit_found=submit_found,
+        args=args,
+    )
     identifier = values.string(id_expr, func)
     if identifier is not None:
-        return [Request(identifier=identifier, points=points,
-                        id_def=values.definition(id_expr, func), **base)]
+        return [
+            Request(
+                identifier=identifier,
+                points=points,
+                id_def=values.definition(id_expr, func),
+                **base,
+            )
+        ]
     # an identifier passed in as a parameter: one request per call site that passes a constant
     param = _param_named(func, id_expr)
     out = []
@@ -214,15 +256,29 @@ def _requests(call: ir.Call, func: ir.Func, frames, module: Module, values: Valu
             value = values.string(arg, caller) if arg is not None else None
             if value is None:
                 continue
-            here = [Point(caller, fr, site.loc, func.title)] if all(
-                p.func is func for p in points) else points
-            bound = {p.name: (a, caller) for p in func.params
-                     if (a := _arg_for(site, func, p)) is not None}
-            out.append(Request(identifier=value, points=here, bound=bound,
-                               id_def=values.definition(arg, caller) or arg.loc, **base))
+            here = (
+                [Point(caller, fr, site.loc, func.title)]
+                if all(p.func is func for p in points)
+                else points
+            )
+            bound = {
+                p.name: (a, caller)
+                for p in func.params
+                if (a := _arg_for(site, func, p)) is not None
+            }
+            out.append(
+                Request(
+                    identifier=value,
+                    points=here,
+                    bound=bound,
+                    id_def=values.definition(arg, caller) or arg.loc,
+                    **base,
+                )
+            )
     if not out:
-        facts.unresolved.append(Unresolved(
-            f"the identifier of this {cls} is not a constant scan can read", call.loc))
+        facts.unresolved.append(
+            Unresolved(f"the identifier of this {cls} is not a constant scan can read", call.loc)
+        )
     return out
 
 

@@ -18,17 +18,25 @@ TASK_CLASSES = {  # the task a launch handler receives → type
     "BGContinuedProcessingTask": "continued_processing",
 }
 SWIFTUI_KINDS = {"appRefresh": "refresh"}  # SwiftUI's BackgroundTask kinds that are BG tasks
-PENDING = {"getPendingTaskRequests", "pendingTaskRequests",
-           "getPendingTaskRequestsWithCompletionHandler"}
+PENDING = {
+    "getPendingTaskRequests",
+    "pendingTaskRequests",
+    "getPendingTaskRequestsWithCompletionHandler",
+}
 REQUEST_PROPERTIES = {
-    "earliestBeginDate", "requiresNetworkConnectivity", "requiresExternalPower",
-    "protectionTypeOfRequiredData", "strategy", "requiredResources",
+    "earliestBeginDate",
+    "requiresNetworkConnectivity",
+    "requiresExternalPower",
+    "protectionTypeOfRequiredData",
+    "strategy",
+    "requiredResources",
 }
 
 
 def is_register(call: ir.Call) -> bool:
-    return (call.name == "register" and "forTaskWithIdentifier" in call.labels) or \
-        call.name == "registerForTaskWithIdentifier"
+    return (
+        call.name == "register" and "forTaskWithIdentifier" in call.labels
+    ) or call.name == "registerForTaskWithIdentifier"
 
 
 def register_parts(call: ir.Call) -> tuple[ir.Expr | None, ir.Expr | None]:
@@ -48,8 +56,9 @@ def request_class(call: ir.Call) -> str | None:
     callee = call.callee
     if isinstance(callee, ir.Name) and callee.name in REQUEST_CLASSES:
         return callee.name
-    if isinstance(callee, ir.Member) and (callee.name == "init" or callee.name.startswith(
-            "initWithIdentifier")):
+    if isinstance(callee, ir.Member) and (
+        callee.name == "init" or callee.name.startswith("initWithIdentifier")
+    ):
         root = ir.root_name(callee)
         if root in REQUEST_CLASSES:
             return root
@@ -57,15 +66,22 @@ def request_class(call: ir.Call) -> str | None:
 
 
 def request_identifier(call: ir.Call) -> ir.Expr | None:
-    return (call.arg("identifier") or call.arg("initWithIdentifier")
-            or (call.args[0].value if call.args and not call.args[0].trailing else None))
+    return (
+        call.arg("identifier")
+        or call.arg("initWithIdentifier")
+        or (call.args[0].value if call.args and not call.args[0].trailing else None)
+    )
 
 
 def is_submit(call: ir.Call) -> bool:
     if call.name == "submitTaskRequest":
         return True
-    return call.name == "submit" and len(call.args) == 1 and call.args[0].label is None \
+    return (
+        call.name == "submit"
+        and len(call.args) == 1
+        and call.args[0].label is None
         and not call.args[0].trailing
+    )
 
 
 def is_pending(call: ir.Call) -> bool:
@@ -73,8 +89,9 @@ def is_pending(call: ir.Call) -> bool:
 
 
 def is_cancel(call: ir.Call) -> bool:
-    return (call.name == "cancel" and call.labels == ("taskRequestWithIdentifier",)) or \
-        call.name in ("cancelAllTaskRequests", "cancelTaskRequestWithIdentifier")
+    return (
+        call.name == "cancel" and call.labels == ("taskRequestWithIdentifier",)
+    ) or call.name in ("cancelAllTaskRequests", "cancelTaskRequestWithIdentifier")
 
 
 def is_completion(call: ir.Call) -> bool:
@@ -97,13 +114,22 @@ def swiftui_task(call: ir.Call) -> tuple[str, ir.Expr, ir.Closure | None] | None
 
 def property_assignment(node, var: str) -> tuple[str, ir.Expr] | None:
     """``var.prop = value`` or ``[var setProp:value]`` for a request property."""
-    if isinstance(node, ir.Assign) and isinstance(node.target, ir.Member) and \
-            isinstance(node.target.base, ir.Name) and node.target.base.name == var and \
-            node.target.name in REQUEST_PROPERTIES:
+    if (
+        isinstance(node, ir.Assign)
+        and isinstance(node.target, ir.Member)
+        and isinstance(node.target.base, ir.Name)
+        and node.target.base.name == var
+        and node.target.name in REQUEST_PROPERTIES
+    ):
         return node.target.name, node.value
-    if isinstance(node, ir.Call) and node.name.startswith("set") and len(node.args) == 1 and \
-            isinstance(node.callee, ir.Member) and isinstance(node.callee.base, ir.Name) and \
-            node.callee.base.name == var:
+    if (
+        isinstance(node, ir.Call)
+        and node.name.startswith("set")
+        and len(node.args) == 1
+        and isinstance(node.callee, ir.Member)
+        and isinstance(node.callee.base, ir.Name)
+        and node.callee.base.name == var
+    ):
         prop = node.name[3:4].lower() + node.name[4:]
         if prop in REQUEST_PROPERTIES:
             return prop, node.args[0].value
@@ -119,5 +145,6 @@ def sets_expiration(node) -> bool:
 
 def in_expiration_handler(frames) -> bool:
     """Inside the closure given to ``expirationHandler`` (runs only when time is up)."""
-    return any(f.kind == "closure" and f.owner is not None and sets_expiration(f.owner)
-               for f in frames)
+    return any(
+        f.kind == "closure" and f.owner is not None and sets_expiration(f.owner) for f in frames
+    )

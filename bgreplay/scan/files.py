@@ -18,8 +18,15 @@ SWIFT = (".swift",)
 OBJC = (".m", ".mm", ".h")
 PLIST = (".plist", ".entitlements")
 SKIPPED_DIRS = {
-    "Pods", "Carthage", "DerivedData", "build", ".build", "node_modules", "SourcePackages",
-    "fastlane", "xcuserdata",
+    "Pods",
+    "Carthage",
+    "DerivedData",
+    "build",
+    ".build",
+    "node_modules",
+    "SourcePackages",
+    "fastlane",
+    "xcuserdata",
 }
 MAX_SOURCE_BYTES = 1_000_000  # larger Swift or Objective-C files are generated, not written
 MAX_PLIST_BYTES = 10_000_000
@@ -52,8 +59,12 @@ class Folder:
         try:
             size = path.stat().st_size
             if size > limit:
-                self.skipped.append(Skipped(Location(rel), (
-                    f"{size:,} bytes, over the {limit:,}-byte limit for one file: not read")))
+                self.skipped.append(
+                    Skipped(
+                        Location(rel),
+                        (f"{size:,} bytes, over the {limit:,}-byte limit for one file: not read"),
+                    )
+                )
                 return None
             return path.read_bytes()
         except OSError as exc:
@@ -76,17 +87,23 @@ def _inside(path: Path, top: Path) -> bool:
 def find_files(root: Path) -> Folder:
     """Every file scan may read under ``root``, in a stable (sorted) order."""
     if not root.exists():
-        raise InputError(f"{root}: no such folder", fix="pass the folder of the app's sources "
-                         "(the one holding the .xcodeproj, Package.swift or the .swift files)")
+        raise InputError(
+            f"{root}: no such folder",
+            fix="pass the folder of the app's sources "
+            "(the one holding the .xcodeproj, Package.swift or the .swift files)",
+        )
     if not root.is_dir():
-        raise InputError(f"{root}: not a folder", fix="pass the folder that holds the app's "
-                         "sources, not a single file")
+        raise InputError(
+            f"{root}: not a folder",
+            fix="pass the folder that holds the app's sources, not a single file",
+        )
     folder = Folder(root)
     try:
         top = root.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
-        raise InputError(f"{root}: cannot be opened ({exc})",
-                         fix="check the path and its permissions") from None
+        raise InputError(
+            f"{root}: cannot be opened ({exc})", fix="check the path and its permissions"
+        ) from None
     count = 0
     seen: set[tuple[int, int]] = set()
     stack: list[tuple[Path, str, tuple]] = [(top, "", ())]
@@ -97,11 +114,13 @@ def find_files(root: Path) -> Folder:
             entries = sorted(os.scandir(path), key=lambda e: e.name, reverse=True)
         except OSError as exc:
             if rel:
-                folder.skipped.append(Skipped(Location(rel), f"folder cannot be read "
-                                              f"({exc.strerror})"))
+                folder.skipped.append(
+                    Skipped(Location(rel), f"folder cannot be read ({exc.strerror})")
+                )
                 continue
-            raise InputError(f"{root}: cannot be read ({exc.strerror})",
-                             fix="check the folder's permissions") from None
+            raise InputError(
+                f"{root}: cannot be read ({exc.strerror})", fix="check the folder's permissions"
+            ) from None
         here = (*ancestors, (st.st_dev, st.st_ino))
         seen.add((st.st_dev, st.st_ino))
         for entry in entries:
@@ -111,8 +130,9 @@ def find_files(root: Path) -> Folder:
                 is_dir = entry.is_dir(follow_symlinks=True)
                 is_file = not is_dir and entry.is_file(follow_symlinks=True)
             except OSError as exc:  # a symlink loop in a file link, a vanished file
-                folder.skipped.append(Skipped(Location(child_rel), f"cannot be read "
-                                              f"({exc.strerror})"))
+                folder.skipped.append(
+                    Skipped(Location(child_rel), f"cannot be read ({exc.strerror})")
+                )
                 continue
             if is_dir:
                 if name.startswith(".") or name in SKIPPED_DIRS:
@@ -120,18 +140,31 @@ def find_files(root: Path) -> Folder:
                 try:
                     target = entry.stat(follow_symlinks=True)
                 except OSError as exc:
-                    folder.skipped.append(Skipped(Location(child_rel), f"cannot be read "
-                                                  f"({exc.strerror})"))
+                    folder.skipped.append(
+                        Skipped(Location(child_rel), f"cannot be read ({exc.strerror})")
+                    )
                     continue
                 if (target.st_dev, target.st_ino) in here:
-                    folder.skipped.append(Skipped(Location(child_rel), (
-                        "symbolic link loop (a link back to a folder that contains it): "
-                        "not followed")))
+                    folder.skipped.append(
+                        Skipped(
+                            Location(child_rel),
+                            (
+                                "symbolic link loop (a link back to a folder that contains it): "
+                                "not followed"
+                            ),
+                        )
+                    )
                     continue
                 if entry.is_symlink() and not _inside(Path(entry.path), top):
-                    folder.skipped.append(Skipped(Location(child_rel), (
-                        "symbolic link to a folder outside the scanned one: not followed "
-                        "(scan a folder that holds both)")))
+                    folder.skipped.append(
+                        Skipped(
+                            Location(child_rel),
+                            (
+                                "symbolic link to a folder outside the scanned one: not followed "
+                                "(scan a folder that holds both)"
+                            ),
+                        )
+                    )
                     continue
                 if (target.st_dev, target.st_ino) in seen:
                     continue  # a second link to a folder already read: its files once only
@@ -144,15 +177,19 @@ def find_files(root: Path) -> Folder:
                 continue
             if not is_file:
                 if entry.is_symlink():
-                    folder.skipped.append(Skipped(Location(child_rel),
-                                                  "symbolic link that leads nowhere "
-                                                  "(broken, or a loop): not read"))
+                    folder.skipped.append(
+                        Skipped(
+                            Location(child_rel),
+                            "symbolic link that leads nowhere (broken, or a loop): not read",
+                        )
+                    )
                 continue
             count += 1
             if count > MAX_FILES:
                 raise InputError(
                     f"{root}: more than {MAX_FILES:,} files",
-                    fix="point scan at the app's own folder, not a whole disk or home folder")
+                    fix="point scan at the app's own folder, not a whole disk or home folder",
+                )
             suffix = os.path.splitext(name)[1]
             if suffix in SWIFT:
                 folder.swift.append(child_rel)

@@ -12,8 +12,9 @@ from functools import cache
 
 from bgreplay.errors import InputError
 
-INSTALL_FIX = ("install the source parsers: pip install 'bgreplay[scan]' "
-               "(make demo and make test do)")
+INSTALL_FIX = (
+    "install the source parsers: pip install 'bgreplay[scan]' (make demo and make test do)"
+)
 PARSE_SECONDS = 10.0  # one file's parse budget: a pathological file is skipped, not waited for
 CHUNK = 64 * 1024
 
@@ -22,6 +23,7 @@ CHUNK = 64 * 1024
 def _parser(language: str):
     try:
         import tree_sitter
+
         if language == "swift":
             import tree_sitter_swift as grammar
         else:
@@ -50,7 +52,7 @@ def parse(language: str, data: bytes):
     deadline = time.monotonic() + PARSE_SECONDS
 
     def read(offset: int, _point) -> bytes:
-        return data[offset:offset + CHUNK]
+        return data[offset : offset + CHUNK]
 
     def progress(*_state) -> bool:
         return time.monotonic() > deadline

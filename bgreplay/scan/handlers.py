@@ -22,9 +22,26 @@ from bgreplay.scan import calls, ir
 from bgreplay.scan.module import Module
 
 MAX_INLINE = 6
-HARMLESS = {"print", "NSLog", "debugPrint", "os_log", "dump", "assert", "precondition",
-            "log", "debug", "info", "notice", "error", "warning", "fault", "trace",
-            "String", "describing", "ObjectIdentifier"}
+HARMLESS = {
+    "print",
+    "NSLog",
+    "debugPrint",
+    "os_log",
+    "dump",
+    "assert",
+    "precondition",
+    "log",
+    "debug",
+    "info",
+    "notice",
+    "error",
+    "warning",
+    "fault",
+    "trace",
+    "String",
+    "describing",
+    "ObjectIdentifier",
+}
 
 State = frozenset  # of (completed: bool, where the path ended without completing or None)
 START: State = frozenset({(False, None)})
@@ -142,19 +159,28 @@ class HandlerFlow:
             return self.expr(s.value, state, ctx)
         if isinstance(s, ir.If):
             for cond in s.conds:
-                state = self.stmt(cond, state, ctx) if isinstance(cond, ir.Let) else \
-                    self.expr(cond, state, ctx)
+                state = (
+                    self.stmt(cond, state, ctx)
+                    if isinstance(cond, ir.Let)
+                    else self.expr(cond, state, ctx)
+                )
             then = self.block(s.then, state, ctx)
             orelse = self.block(s.orelse, state, ctx) if s.orelse is not None else state
             return then | orelse
         if isinstance(s, ir.Guard):
             casts_task = False
             for cond in s.conds:
-                if isinstance(cond, ir.Let) and cond.value is not None and \
-                        self._is_alias(cond.value, ctx):
+                if (
+                    isinstance(cond, ir.Let)
+                    and cond.value is not None
+                    and self._is_alias(cond.value, ctx)
+                ):
                     casts_task = True
-                state = self.stmt(cond, state, ctx) if isinstance(cond, ir.Let) else \
-                    self.expr(cond, state, ctx)
+                state = (
+                    self.stmt(cond, state, ctx)
+                    if isinstance(cond, ir.Let)
+                    else self.expr(cond, state, ctx)
+                )
             if casts_task:  # iOS passes the request's class: the else cannot run
                 return state
             return state | self.block(s.orelse, state, ctx)
@@ -167,7 +193,8 @@ class HandlerFlow:
             for broken in ctx.breaks.pop():
                 out |= broken
             if not any(not c.patterns for c in s.cases) and s.loc.file.endswith(
-                    (".m", ".mm", ".h")):
+                (".m", ".mm", ".h")
+            ):
                 out |= state  # C: no case matched
             return frozenset(out)
         if isinstance(s, ir.Do):
@@ -229,18 +256,25 @@ class HandlerFlow:
         if calls.sets_expiration(c):
             self.report.expiration = self.report.expiration or c.loc
             return state
-        passes = [a for a in c.args if not isinstance(a.value, ir.Closure)
-                  and self._is_alias(a.value, ctx)]
-        on_task = isinstance(c.callee, ir.Member) and c.callee.base is not None and \
-            self._is_alias(c.callee.base, ctx)
+        passes = [
+            a
+            for a in c.args
+            if not isinstance(a.value, ir.Closure) and self._is_alias(a.value, ctx)
+        ]
+        on_task = (
+            isinstance(c.callee, ir.Member)
+            and c.callee.base is not None
+            and self._is_alias(c.callee.base, ctx)
+        )
         if passes or on_task:
             funcs = self._resolve(c)
             if funcs:
                 state = self.inline(funcs[0], c, state, ctx, on_task)
             elif not on_task and c.name not in HARMLESS:
                 shown = f"{c.name}:" if c.loc.file.endswith((".m", ".mm")) else f"{c.name}()"
-                raise Escape(f"the task is passed to {shown}, which is not in the scanned "
-                             "code", c.loc)
+                raise Escape(
+                    f"the task is passed to {shown}, which is not in the scanned code", c.loc
+                )
         for arg in c.args:
             if isinstance(arg.value, ir.Closure):
                 state = self.callback(arg.value, state, ctx)
@@ -251,8 +285,12 @@ class HandlerFlow:
         callback, ``Task { }``, ``DispatchQueue.async``); its ends continue the flow."""
         mentions = False
         for node in ir.walk(closure.body):
-            if isinstance(node, ir.Name) and node.name in ctx.aliases or \
-                    isinstance(node, ir.Call) and calls.is_completion(node):
+            if (
+                isinstance(node, ir.Name)
+                and node.name in ctx.aliases
+                or isinstance(node, ir.Call)
+                and calls.is_completion(node)
+            ):
                 mentions = True
                 break
         if not mentions:
@@ -260,7 +298,8 @@ class HandlerFlow:
         inner = _Ctx(set(ctx.aliases) - set(closure.params))
         end = self.block(closure.body, state, inner)
         return _ended(end, closure.body.end) | frozenset(
-            s for st, loc in inner.returns for s in _ended(st, loc))
+            s for st, loc in inner.returns for s in _ended(st, loc)
+        )
 
     def inline(self, func: ir.Func, c: ir.Call, state: State, ctx: _Ctx, on_task: bool) -> State:
         if id(func) in self.stack or len(self.stack) >= MAX_INLINE:
@@ -282,7 +321,8 @@ class HandlerFlow:
             self.stack.pop()
             self.funcs.pop()
         return _ended(end, func.body.end, keep=True) | frozenset(
-            s for st, loc in inner.returns for s in _ended(st, loc))
+            s for st, loc in inner.returns for s in _ended(st, loc)
+        )
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -324,4 +364,3 @@ def _param_for(func: ir.Func, arg: ir.Arg, index: int) -> ir.Param | None:
         if found is not None:
             return found
     return func.params[index] if index < len(func.params) else None
-

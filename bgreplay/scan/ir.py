@@ -351,8 +351,11 @@ def children(node) -> list:
     if isinstance(node, Guard):
         return [*node.conds, node.orelse]
     if isinstance(node, Switch):
-        return [node.subject, *(c.body for c in node.cases),
-                *(p for c in node.cases for p in c.patterns)]
+        return [
+            node.subject,
+            *(c.body for c in node.cases),
+            *(p for c in node.cases for p in c.patterns),
+        ]
     if isinstance(node, Do):
         return [node.body, *node.catches]
     if isinstance(node, Loop):

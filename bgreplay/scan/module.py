@@ -17,9 +17,16 @@ from bgreplay.scan.syntax import Source, TooDeep
 
 # Text every background-task call site contains (registration, request, SwiftUI modifier,
 # cancel): a file or function without any of them has no site to find.
-SITE_TOKENS = (b"orTaskWithIdentifier", b"BGAppRefreshTaskRequest", b"BGProcessingTaskRequest",
-               b"BGHealthResearchTaskRequest", b"BGContinuedProcessingTaskRequest",
-               b"backgroundTask", b"askRequestWithIdentifier", b"cancelAllTaskRequests")
+SITE_TOKENS = (
+    b"orTaskWithIdentifier",
+    b"BGAppRefreshTaskRequest",
+    b"BGProcessingTaskRequest",
+    b"BGHealthResearchTaskRequest",
+    b"BGContinuedProcessingTaskRequest",
+    b"backgroundTask",
+    b"askRequestWithIdentifier",
+    b"cancelAllTaskRequests",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +54,7 @@ def walk_frames(block, frames: tuple = ()):
                 else:
                     nxt.append((arg.value, fr))
         elif isinstance(node, ir.Assign) and isinstance(node.value, ir.Closure):
-            nxt += [(node.target, fr),
-                    (node.value.body, (*fr, Frame("closure", node.value, node)))]
+            nxt += [(node.target, fr), (node.value.body, (*fr, Frame("closure", node.value, node)))]
         elif isinstance(node, ir.Closure):
             nxt.append((node.body, (*fr, Frame("closure", node, None))))
         elif isinstance(node, ir.If):
@@ -78,8 +84,9 @@ def walk_frames(block, frames: tuple = ()):
 class Module:
     def __init__(self, folder: Folder):
         self.folder = folder
-        self.files = [(rel, "swift") for rel in folder.swift] + [(rel, "objc")
-                                                                for rel in folder.objc]
+        self.files = [(rel, "swift") for rel in folder.swift] + [
+            (rel, "objc") for rel in folder.objc
+        ]
         self.data: dict[str, bytes] = {}
         for rel, _ in self.files:
             data = folder.read(rel)
@@ -108,8 +115,11 @@ class Module:
     def site_funcs(self, rel: str) -> list[ir.Func]:
         """The functions of ``rel`` whose text holds a call site token."""
         data = self.data[rel]
-        return [f for f in self.funcs_in(rel)
-                if any(t in data[f.span[0]:f.span[1]] for t in SITE_TOKENS)]
+        return [
+            f
+            for f in self.funcs_in(rel)
+            if any(t in data[f.span[0] : f.span[1]] for t in SITE_TOKENS)
+        ]
 
     def index(self, rel: str) -> ir.FileIndex | None:
         if rel in self._index:
@@ -127,8 +137,9 @@ class Module:
                 try:
                     result = (swift if lang == "swift" else objc).index(src)
                 except (TooDeep, RecursionError):
-                    self.unparsed.append(Skipped(Location(rel), (
-                        "nested too deeply to analyse: not read")))
+                    self.unparsed.append(
+                        Skipped(Location(rel), ("nested too deeply to analyse: not read"))
+                    )
                 else:
                     self._note_errors(src)
                     for func in result.funcs:
@@ -143,8 +154,12 @@ class Module:
         node = _first_error(root)
         loc = src.loc(node) if node is not None else Location(src.rel)
         lang = "Swift" if self.lang[src.rel] == "swift" else "Objective-C"
-        self.unparsed.append(Skipped(loc, (
-            f"the {lang} grammar could not read the code here; facts inside it may be missed")))
+        self.unparsed.append(
+            Skipped(
+                loc,
+                (f"the {lang} grammar could not read the code here; facts inside it may be missed"),
+            )
+        )
 
     def indexes(self, rels) -> list[ir.FileIndex]:
         return [i for i in (self.index(rel) for rel in rels) if i is not None]
@@ -153,14 +168,22 @@ class Module:
 
     def funcs_named(self, name: str) -> list[ir.Func]:
         if name not in self._named_funcs:
-            self._named_funcs[name] = [f for idx in self.indexes(self.candidates(name))
-                                       for f in idx.funcs if f.name == name]
+            self._named_funcs[name] = [
+                f
+                for idx in self.indexes(self.candidates(name))
+                for f in idx.funcs
+                if f.name == name
+            ]
         return self._named_funcs[name]
 
     def consts_named(self, name: str) -> list[ir.Const]:
         if name not in self._named_consts:
-            self._named_consts[name] = [c for idx in self.indexes(self.candidates(name))
-                                        for c in idx.consts if c.name == name]
+            self._named_consts[name] = [
+                c
+                for idx in self.indexes(self.candidates(name))
+                for c in idx.consts
+                if c.name == name
+            ]
         return self._named_consts[name]
 
     def funcs_in(self, rel: str) -> list[ir.Func]:
@@ -172,8 +195,11 @@ class Module:
         and the receiver's type when the code names it (``IndexPlanner.schedule()``) or the
         caller's own type for ``self.f()`` / ``f()`` when that type has such a function."""
         objc = _is_objc(call.loc.file)
-        found = [f for f in self.funcs_named(call.name)
-                 if _is_objc(f.file) == objc and labels_match(call.labels, f.labels)]
+        found = [
+            f
+            for f in self.funcs_named(call.name)
+            if _is_objc(f.file) == objc and labels_match(call.labels, f.labels)
+        ]
         base = call.callee.base if isinstance(call.callee, ir.Member) else None
         root = ir.root_name(base) if base is not None else ""
         if root[:1].isupper() and root != "Self" and any(f.owner == root for f in found):
@@ -192,8 +218,9 @@ class Module:
             if caller is func:
                 continue
             if isinstance(node, ir.Selector) or (
-                    labels_match(node.labels, func.labels)
-                    and any(f is func for f in self.targets(node, caller))):
+                labels_match(node.labels, func.labels)
+                and any(f is func for f in self.targets(node, caller))
+            ):
                 out.append((caller, node, frames))
         return out
 
@@ -208,7 +235,7 @@ class Module:
                     continue
                 data = self.data[rel]
                 for caller in self.funcs_in(rel):
-                    if token not in data[caller.span[0]:caller.span[1]]:
+                    if token not in data[caller.span[0] : caller.span[1]]:
                         continue
                     for node, frames in walk_frames(caller.body):
                         if isinstance(node, ir.Call | ir.Selector) and node.name == name:
@@ -233,9 +260,14 @@ def _guarded(func: ir.Func, lower, module: Module):
         try:
             return lower()
         except (TooDeep, RecursionError):
-            module.unparsed.append(Skipped(func.loc, (
-                f"{func.title} is nested too deeply to analyse: its body is not read")))
+            module.unparsed.append(
+                Skipped(
+                    func.loc,
+                    (f"{func.title} is nested too deeply to analyse: its body is not read"),
+                )
+            )
             return ir.Block((), func.loc)
+
     return run
 
 

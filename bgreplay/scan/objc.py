@@ -37,8 +37,13 @@ def _index_level(src: Source, node, out: ir.FileIndex, owner: str | None = None)
             _index_constants(src, child, out)
         elif t == "preproc_def":
             _index_define(src, child, out)
-        elif t in ("preproc_ifdef", "preproc_if", "preproc_else", "linkage_specification",
-                   "declaration_list"):
+        elif t in (
+            "preproc_ifdef",
+            "preproc_if",
+            "preproc_else",
+            "linkage_specification",
+            "declaration_list",
+        ):
             _index_level(src, child, out, owner)
 
 
@@ -50,8 +55,9 @@ def _index_constants(src: Source, decl, out: ir.FileIndex) -> None:
         name = _declared_name(init.child_by_field_name("declarator"))
         value = init.child_by_field_name("value")
         if name is not None and value is not None:
-            out.consts.append(ir.Const(None, src.text(name), Lowering(src).expr(value),
-                                       src.loc(decl)))
+            out.consts.append(
+                ir.Const(None, src.text(name), Lowering(src).expr(value), src.loc(decl))
+            )
 
 
 def _declared_name(node):
@@ -105,15 +111,29 @@ def _method(src: Source, node, owner: str | None) -> ir.Func:
             names = [c for c in child.named_children if c.type == "identifier"]
             mtype = next((c for c in child.named_children if c.type == "method_type"), None)
             label = parts[-1] if parts else "_"
-            params.append(ir.Param(label, src.text(names[-1]) if names else "_",
-                                   src.text(mtype).strip("()") if mtype is not None else ""))
+            params.append(
+                ir.Param(
+                    label,
+                    src.text(names[-1]) if names else "_",
+                    src.text(mtype).strip("()") if mtype is not None else "",
+                )
+            )
         elif child.type == "compound_statement":
             body = child
     name = parts[0] if parts else "?"
     labels = tuple(p.label for p in params)
-    return ir.Func(name, labels, tuple(params), owner, (), "func", src.loc(node),
-                   (node.start_byte, node.end_byte), src.rel,
-                   lower=lambda: Lowering(src).compound(body, node))
+    return ir.Func(
+        name,
+        labels,
+        tuple(params),
+        owner,
+        (),
+        "func",
+        src.loc(node),
+        (node.start_byte, node.end_byte),
+        src.rel,
+        lower=lambda: Lowering(src).compound(body, node),
+    )
 
 
 def _function(src: Source, node) -> ir.Func | None:
@@ -128,13 +148,26 @@ def _function(src: Source, node) -> ir.Func | None:
     for p in plist.named_children if plist is not None else []:
         pname = _declared_name(p.child_by_field_name("declarator"))
         ptype = p.child_by_field_name("type")
-        params.append(ir.Param("_", src.text(pname) if pname is not None else "_",
-                               src.text(ptype) if ptype is not None else ""))
+        params.append(
+            ir.Param(
+                "_",
+                src.text(pname) if pname is not None else "_",
+                src.text(ptype) if ptype is not None else "",
+            )
+        )
     body = node.child_by_field_name("body")
-    return ir.Func(src.text(name) if name is not None else "?",
-                   tuple("_" for _ in params), tuple(params), None, (), "func", src.loc(node),
-                   (node.start_byte, node.end_byte), src.rel,
-                   lower=lambda: Lowering(src).compound(body, node))
+    return ir.Func(
+        src.text(name) if name is not None else "?",
+        tuple("_" for _ in params),
+        tuple(params),
+        None,
+        (),
+        "func",
+        src.loc(node),
+        (node.start_byte, node.end_byte),
+        src.rel,
+        lower=lambda: Lowering(src).compound(body, node),
+    )
 
 
 class Lowering(Lowerer):
@@ -183,8 +216,13 @@ class Lowering(Lowerer):
                         values.append(self.expr(value))
             if not names:
                 return None
-            return ir.Let(tuple(names), values[0] if len(values) == 1 else (
-                ir.Opaque(tuple(values), loc) if values else None), loc)
+            return ir.Let(
+                tuple(names),
+                values[0]
+                if len(values) == 1
+                else (ir.Opaque(tuple(values), loc) if values else None),
+                loc,
+            )
         if t == "compound_statement":
             block = self.compound(n)
             return ir.If((ir.Lit(True, loc),), block, None, loc)  # a bare scope
@@ -195,8 +233,12 @@ class Lowering(Lowerer):
             if alt is not None:
                 branch = next((c for c in alt.named_children), None)
                 orelse = self.as_block(branch)
-            return ir.If((self.expr(cond),) if cond is not None else (),
-                         self.as_block(n.child_by_field_name("consequence")), orelse, loc)
+            return ir.If(
+                (self.expr(cond),) if cond is not None else (),
+                self.as_block(n.child_by_field_name("consequence")),
+                orelse,
+                loc,
+            )
         if t == "switch_statement":
             body = n.child_by_field_name("body")
             cases = []
@@ -205,17 +247,25 @@ class Lowering(Lowerer):
                     continue
                 value = case.child_by_field_name("value")
                 stmts = [self.stmt(c) for c in case.named_children if c is not value]
-                cases.append(ir.Case((self.expr(value),) if value is not None else (),
-                                     ir.Block(tuple(s for s in stmts if s is not None),
-                                              self.src.end_loc(case))))
+                cases.append(
+                    ir.Case(
+                        (self.expr(value),) if value is not None else (),
+                        ir.Block(tuple(s for s in stmts if s is not None), self.src.end_loc(case)),
+                    )
+                )
             cond = n.child_by_field_name("condition")
-            return ir.Switch(self.expr(cond) if cond is not None else ir.Opaque((), loc),
-                             tuple(cases), loc)
+            return ir.Switch(
+                self.expr(cond) if cond is not None else ir.Opaque((), loc), tuple(cases), loc
+            )
         if t in LOOPS:
             body = n.child_by_field_name("body") or next(
-                (c for c in n.named_children if c.type == "compound_statement"), None)
-            header = tuple(self.expr(c) for c in n.named_children
-                           if c is not body and c.type.endswith("expression"))
+                (c for c in n.named_children if c.type == "compound_statement"), None
+            )
+            header = tuple(
+                self.expr(c)
+                for c in n.named_children
+                if c is not body and c.type.endswith("expression")
+            )
             return ir.Loop(header, self.as_block(body), loc)
         if t == "return_statement":
             value = n.named_children[0] if n.named_children else None
@@ -226,9 +276,13 @@ class Lowering(Lowerer):
             return ir.Jump("throw", None, loc)
         if t == "try_statement":
             blocks = [c for c in n.named_children if c.type == "compound_statement"]
-            catches = [self.compound(next((b for b in c.named_children
-                                           if b.type == "compound_statement"), None), c)
-                       for c in n.named_children if c.type == "catch_clause"]
+            catches = [
+                self.compound(
+                    next((b for b in c.named_children if b.type == "compound_statement"), None), c
+                )
+                for c in n.named_children
+                if c.type == "catch_clause"
+            ]
             body = self.compound(blocks[0]) if blocks else ir.Block((), loc)
             return ir.Do(body, tuple(catches), loc)
         if t in ("comment", "labeled_statement", "preproc_call"):
@@ -258,19 +312,25 @@ class Lowering(Lowerer):
         if t == "call_expression":
             function = n.child_by_field_name("function")
             arguments = n.child_by_field_name("arguments")
-            args = tuple(ir.Arg(None, self.expr(a))
-                         for a in (arguments.named_children if arguments is not None else [])
-                         if a.type != "comment")
-            return ir.Call(self.expr(function) if function is not None else ir.Opaque((), loc),
-                           args, loc)
+            args = tuple(
+                ir.Arg(None, self.expr(a))
+                for a in (arguments.named_children if arguments is not None else [])
+                if a.type != "comment"
+            )
+            return ir.Call(
+                self.expr(function) if function is not None else ir.Opaque((), loc), args, loc
+            )
         if t == "field_expression":
             base, field = n.child_by_field_name("argument"), n.child_by_field_name("field")
             if base is None or field is None:
                 return self.opaque(n)
             return ir.Member(self.expr(base), self.src.text(field), loc)
         if t == "string_literal":
-            text = "".join(self.src.text(c) for c in n.named_children
-                           if c.type in ("string_content", "escape_sequence"))
+            text = "".join(
+                self.src.text(c)
+                for c in n.named_children
+                if c.type in ("string_content", "escape_sequence")
+            )
             return ir.Lit(text, loc)
         if t == "concatenated_string":
             parts = [self.expr(c) for c in n.named_children]
@@ -291,8 +351,9 @@ class Lowering(Lowerer):
             op = n.child_by_field_name("operator")
             if left is None or right is None:
                 return self.opaque(n)
-            return ir.BinOp(self.src.text(op) if op is not None else "?", self.expr(left),
-                            self.expr(right), loc)
+            return ir.BinOp(
+                self.src.text(op) if op is not None else "?", self.expr(left), self.expr(right), loc
+            )
         if t == "unary_expression":
             op = n.child_by_field_name("operator")
             arg = n.child_by_field_name("argument")
@@ -319,7 +380,7 @@ class Lowering(Lowerer):
             return ir.Closure(tuple(params), self.compound(body, n), loc)
         if t == "selector_expression":
             text = self.src.text(n)
-            inside = text[text.find("(") + 1:text.rfind(")")].strip()
+            inside = text[text.find("(") + 1 : text.rfind(")")].strip()
             return ir.Selector(inside.split(":")[0], loc)
         return self.opaque(n)
 

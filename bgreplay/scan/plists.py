@@ -96,7 +96,8 @@ def read_info_plist(rel: str, data: bytes) -> InfoPlist:
         info.bundle_id = Sourced(bundle, loc(lines.string_after(bundle, at) or line))
     kind = doc.get("CFBundlePackageType")
     info.is_app = kind in ("APPL", "$(PRODUCT_BUNDLE_PACKAGE_TYPE)") or (
-        kind is None and "NSExtension" not in doc and bundle is not None)
+        kind is None and "NSExtension" not in doc and bundle is not None
+    )
     for key, target in ((PERMITTED_KEY, info.permitted), (MODES_KEY, info.modes)):
         values = doc.get(key)
         if values is None:

@@ -56,8 +56,11 @@ def read_project(folder: Folder, module: Module) -> Project:
         try:
             if rel.endswith(".entitlements"):
                 entitlements += plists.read_entitlements(rel, data)
-            elif name == "Info.plist" or name.endswith("-Info.plist") or _named_by_target(
-                    rel, targets):
+            elif (
+                name == "Info.plist"
+                or name.endswith("-Info.plist")
+                or _named_by_target(rel, targets)
+            ):
                 infos.append(plists.read_info_plist(rel, data))
         except plists.NotAPlist as exc:
             problems.append(Skipped(Location(rel), f"{exc}: not read"))
@@ -83,8 +86,12 @@ def _targets(folder: Folder, problems: list[Skipped]) -> list[xcode.Target]:
         try:
             targets += xcode.read_project(rel, data.decode("utf-8", "replace"), xcconfig)
         except xcode.NotAProject as exc:
-            problems.append(Skipped(Location(rel), f"not a readable Xcode project ({exc}): "
-                                    "its build settings are not used"))
+            problems.append(
+                Skipped(
+                    Location(rel),
+                    f"not a readable Xcode project ({exc}): its build settings are not used",
+                )
+            )
     return targets
 
 
@@ -133,7 +140,7 @@ def _resolve(text: str, target: xcode.Target | None) -> str | None:
 def _bundle(target: xcode.Target) -> tuple[str | None, Location | None, str]:
     setting = target.settings.get("PRODUCT_BUNDLE_IDENTIFIER")
     value = target.get("PRODUCT_BUNDLE_IDENTIFIER")
-    how = (f"PRODUCT_BUNDLE_IDENTIFIER of target {target.name} ({target.configuration})")
+    how = f"PRODUCT_BUNDLE_IDENTIFIER of target {target.name} ({target.configuration})"
     return value, setting.loc if setting is not None else None, how
 
 
@@ -150,10 +157,22 @@ def _app_from_plist(info, target, module: Module, folder: Folder) -> AppFacts:
         bundle, loc, how = _bundle(target)
     if bundle is None:
         bundle, loc, how, guess = _fallback_bundle(info.permitted, info.bundle_id, module, folder)
-    app = AppFacts(bundle, loc, how, guess, info.rel, permitted_loc=info.permitted_key,
-                   modes_loc=info.modes_key)
-    app.permitted = [Sourced(_resolve(p.value, target) or p.value.replace(
-        "$(PRODUCT_BUNDLE_IDENTIFIER)", bundle), p.loc) for p in info.permitted]
+    app = AppFacts(
+        bundle,
+        loc,
+        how,
+        guess,
+        info.rel,
+        permitted_loc=info.permitted_key,
+        modes_loc=info.modes_key,
+    )
+    app.permitted = [
+        Sourced(
+            _resolve(p.value, target) or p.value.replace("$(PRODUCT_BUNDLE_IDENTIFIER)", bundle),
+            p.loc,
+        )
+        for p in info.permitted
+    ]
     app.modes = list(info.modes)
     if target is not None:
         _merge_settings(app, target)
@@ -165,8 +184,10 @@ def _app_from_plist(info, target, module: Module, folder: Folder) -> AppFacts:
 
 def _merge_settings(app: AppFacts, target: xcode.Target) -> None:
     """``INFOPLIST_KEY_BGTaskSchedulerPermittedIdentifiers`` / ``…_UIBackgroundModes``."""
-    for key, values in (("BGTaskSchedulerPermittedIdentifiers", app.permitted),
-                        ("UIBackgroundModes", app.modes)):
+    for key, values in (
+        ("BGTaskSchedulerPermittedIdentifiers", app.permitted),
+        ("UIBackgroundModes", app.modes),
+    ):
         setting = target.settings.get(f"INFOPLIST_KEY_{key}")
         if setting is None:
             continue
@@ -212,10 +233,15 @@ def _fallback_bundle(permitted, raw, module: Module, folder: Folder):
         return from_package.value, from_package.loc, "bundleIdentifier in Package.swift", False
     prefix = identifier_prefix([p.value for p in permitted])
     if prefix is not None:
-        return prefix, None, (
-            f"guess: the common prefix of the permitted identifiers"
-            f"{' (CFBundleIdentifier ' + raw.value + ' could not be resolved)' if raw else ''}"
-        ), True
+        return (
+            prefix,
+            None,
+            (
+                f"guess: the common prefix of the permitted identifiers"
+                f"{' (CFBundleIdentifier ' + raw.value + ' could not be resolved)' if raw else ''}"
+            ),
+            True,
+        )
     return UNKNOWN_BUNDLE, None, "guess: no bundle identifier found in the sources", True
 
 
@@ -225,10 +251,16 @@ def identifier_prefix(ids: list[str]) -> str | None:
     ids = [i for i in ids if not VARIABLE.search(i)]
     if not ids:
         return None
-    prefix = ids[0].rsplit(".", 1)[0] if len(ids) == 1 else posixpath.commonprefix(
-        [i + "." for i in ids]).rstrip(".")
-    prefix = prefix[:prefix.rfind(".") + 1].rstrip(".") if len(ids) > 1 and not all(
-        i.startswith(prefix + ".") for i in ids) else prefix
+    prefix = (
+        ids[0].rsplit(".", 1)[0]
+        if len(ids) == 1
+        else posixpath.commonprefix([i + "." for i in ids]).rstrip(".")
+    )
+    prefix = (
+        prefix[: prefix.rfind(".") + 1].rstrip(".")
+        if len(ids) > 1 and not all(i.startswith(prefix + ".") for i in ids)
+        else prefix
+    )
     return prefix if "." in prefix else None
 
 

@@ -13,11 +13,17 @@ from bgreplay.scan.syntax import Lowerer, Source, field_children
 TYPE_DECLS = ("class_declaration", "protocol_declaration")
 FUNC_DECLS = ("function_declaration", "init_declaration")
 BINARY = {
-    "additive_expression", "multiplicative_expression", "comparison_expression",
-    "equality_expression", "conjunction_expression", "disjunction_expression",
-    "nil_coalescing_expression", "infix_expression", "range_expression",
+    "additive_expression",
+    "multiplicative_expression",
+    "comparison_expression",
+    "equality_expression",
+    "conjunction_expression",
+    "disjunction_expression",
+    "nil_coalescing_expression",
+    "infix_expression",
+    "range_expression",
 }
-ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\"": "\"", "'": "'", "\\": "\\"}
+ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", '"': '"', "'": "'", "\\": "\\"}
 
 
 def index(src: Source) -> ir.FileIndex:
@@ -34,11 +40,20 @@ def index(src: Source) -> ir.FileIndex:
             top.append(child)
     if top:  # top-level code: main.swift, Package.swift
         first, last = top[0], top[-1]
-        out.funcs.append(ir.Func(
-            "<top-level>", (), (), None, (), "toplevel", src.loc(first),
-            (first.start_byte, last.end_byte), src.rel,
-            lower=lambda: Lowering(src).block_of(top, src.end_loc(last)),
-        ))
+        out.funcs.append(
+            ir.Func(
+                "<top-level>",
+                (),
+                (),
+                None,
+                (),
+                "toplevel",
+                src.loc(first),
+                (first.start_byte, last.end_byte),
+                src.rel,
+                lower=lambda: Lowering(src).block_of(top, src.end_loc(last)),
+            )
+        )
     return out
 
 
@@ -51,7 +66,8 @@ def _index_type(src: Source, node, out: ir.FileIndex, outer: str | None = None) 
     owner = _type_name(src, node) or outer
     bases = tuple(
         src.text(spec).split("<")[0].strip()
-        for spec in node.named_children if spec.type == "inheritance_specifier"
+        for spec in node.named_children
+        if spec.type == "inheritance_specifier"
     )
     body = node.child_by_field_name("body")
     if body is None:
@@ -77,17 +93,32 @@ def _index_cases(src: Source, entry, owner: str | None, out: ir.FileIndex) -> No
         fname = entry.field_name_for_child(i)
         if fname == "name":
             if pending is not None:
-                out.consts.append(ir.Const(owner, src.text(pending), ir.Lit(
-                    src.text(pending), src.loc(pending)), src.loc(pending), enum_case=True))
+                out.consts.append(
+                    ir.Const(
+                        owner,
+                        src.text(pending),
+                        ir.Lit(src.text(pending), src.loc(pending)),
+                        src.loc(pending),
+                        enum_case=True,
+                    )
+                )
             pending = child
         elif fname == "raw_value" and pending is not None:
             lowered = Lowering(src).expr(child)
-            out.consts.append(ir.Const(owner, src.text(pending), lowered, src.loc(pending),
-                                       enum_case=True))
+            out.consts.append(
+                ir.Const(owner, src.text(pending), lowered, src.loc(pending), enum_case=True)
+            )
             pending = None
     if pending is not None:
-        out.consts.append(ir.Const(owner, src.text(pending), ir.Lit(
-            src.text(pending), src.loc(pending)), src.loc(pending), enum_case=True))
+        out.consts.append(
+            ir.Const(
+                owner,
+                src.text(pending),
+                ir.Lit(src.text(pending), src.loc(pending)),
+                src.loc(pending),
+                enum_case=True,
+            )
+        )
 
 
 def _index_property(src: Source, node, owner, bases, out: ir.FileIndex) -> None:
@@ -99,16 +130,31 @@ def _index_property(src: Source, node, owner, bases, out: ir.FileIndex) -> None:
     value = node.child_by_field_name("value")
     mutability = node.named_children[0] if node.named_children else None
     if computed is not None:
-        func = ir.Func(name, (), (), owner, bases, "property", src.loc(node),
-                       (node.start_byte, node.end_byte), src.rel,
-                       lower=lambda: Lowering(src).computed(computed))
+        func = ir.Func(
+            name,
+            (),
+            (),
+            owner,
+            bases,
+            "property",
+            src.loc(node),
+            (node.start_byte, node.end_byte),
+            src.rel,
+            lower=lambda: Lowering(src).computed(computed),
+        )
         out.funcs.append(func)
         returned = _single_value(src, computed)
         if returned is not None:  # ``static var id: String { "io.x.refresh" }``
             out.consts.append(ir.Const(owner, name, returned, src.loc(node)))
     elif value is not None:
-        is_let = any(src.text(c).startswith("let") for c in node.named_children
-                     if c.type == "value_binding_pattern") or mutability is None
+        is_let = (
+            any(
+                src.text(c).startswith("let")
+                for c in node.named_children
+                if c.type == "value_binding_pattern"
+            )
+            or mutability is None
+        )
         if is_let or value.type in ("line_string_literal", "integer_literal", "real_literal"):
             out.consts.append(ir.Const(owner, name, Lowering(src).expr(value), src.loc(node)))
 
@@ -121,8 +167,12 @@ def _single_value(src: Source, computed):
     if only.type == "control_transfer_statement":
         values = [c for c in only.named_children if c.type != "throw_keyword"]
         only = values[0] if values else None
-    if only is None or only.type not in ("line_string_literal", "additive_expression",
-                                         "navigation_expression", "simple_identifier"):
+    if only is None or only.type not in (
+        "line_string_literal",
+        "additive_expression",
+        "navigation_expression",
+        "simple_identifier",
+    ):
         return None
     return Lowering(src).expr(only)
 
@@ -146,8 +196,15 @@ def _func(src: Source, node, owner: str | None, bases: tuple[str, ...]) -> ir.Fu
         name, kind = (src.text(name_node) if name_node is not None else "?"), "func"
     body = node.child_by_field_name("body")
     return ir.Func(
-        name, tuple(p.label for p in params), tuple(params), owner, bases, kind, src.loc(node),
-        (node.start_byte, node.end_byte), src.rel,
+        name,
+        tuple(p.label for p in params),
+        tuple(params),
+        owner,
+        bases,
+        kind,
+        src.loc(node),
+        (node.start_byte, node.end_byte),
+        src.rel,
         lower=lambda: Lowering(src).function_body(body, node),
     )
 
@@ -188,8 +245,9 @@ class Lowering(Lowerer):
     def braced(self, node) -> ir.Block:
         """A node holding ``{ statements }``: its statements, ending at its closing brace."""
         stmts = next((c for c in node.named_children if c.type == "statements"), None)
-        return self.block_of(stmts.named_children if stmts is not None else [],
-                             self.src.end_loc(node))
+        return self.block_of(
+            stmts.named_children if stmts is not None else [], self.src.end_loc(node)
+        )
 
     def block_of(self, nodes, end) -> ir.Block:
         out = []
@@ -220,8 +278,9 @@ class Lowering(Lowerer):
         t = n.type
         loc = self.src.loc(n)
         if t == "property_declaration":
-            names = tuple(self.src.text(c).strip() for c in field_children(n, "name")
-                          if c.type == "pattern")
+            names = tuple(
+                self.src.text(c).strip() for c in field_children(n, "name") if c.type == "pattern"
+            )
             value = n.child_by_field_name("value")
             return ir.Let(names, self.expr(value) if value is not None else None, loc)
         if t == "assignment":
@@ -243,29 +302,36 @@ class Lowering(Lowerer):
             for entry in n.named_children:
                 if entry.type != "switch_entry":
                     continue
-                patterns = tuple(self.pattern(p) for p in entry.named_children
-                                 if p.type == "switch_pattern")
+                patterns = tuple(
+                    self.pattern(p) for p in entry.named_children if p.type == "switch_pattern"
+                )
                 stmts = next((c for c in entry.named_children if c.type == "statements"), None)
-                body = self.block_of(stmts.named_children if stmts else [],
-                                     self.src.end_loc(entry))
+                body = self.block_of(stmts.named_children if stmts else [], self.src.end_loc(entry))
                 cases.append(ir.Case(patterns, body))
-            return ir.Switch(self.expr(subject) if subject is not None else ir.Opaque((), loc),
-                             tuple(cases), loc)
+            return ir.Switch(
+                self.expr(subject) if subject is not None else ir.Opaque((), loc), tuple(cases), loc
+            )
         if t == "do_statement":
             groups = self._blocks_after_braces(n)
             body = groups[0][1] if groups else ir.Block((), self.src.end_loc(n))
             catches = tuple(self.braced(c) for c in n.named_children if c.type == "catch_block")
             return ir.Do(body, catches, loc)
         if t in ("for_statement", "while_statement", "repeat_while_statement"):
-            header = tuple(self.expr(c) for i, c in enumerate(n.children)
-                           if n.field_name_for_child(i) in ("collection", "condition"))
+            header = tuple(
+                self.expr(c)
+                for i, c in enumerate(n.children)
+                if n.field_name_for_child(i) in ("collection", "condition")
+            )
             groups = self._blocks_after_braces(n)
             body = groups[0][1] if groups else ir.Block((), self.src.end_loc(n))
             return ir.Loop(header, body, loc)
         if t == "control_transfer_statement":
             first = n.children[0] if n.children else None
-            kind = "throw" if first is not None and first.type == "throw_keyword" else (
-                self.src.text(first) if first is not None else "return")
+            kind = (
+                "throw"
+                if first is not None and first.type == "throw_keyword"
+                else (self.src.text(first) if first is not None else "return")
+            )
             values = [c for c in n.named_children if c.type != "throw_keyword"]
             return ir.Jump(kind, self.expr(values[0]) if values else None, loc)
         if t == "call_expression" and self._is_defer(n):
@@ -293,7 +359,8 @@ class Lowering(Lowerer):
         binding: list = []
         for i, child in enumerate(n.children):
             if n.field_name_for_child(i) != "condition" and not (
-                    binding and n.field_name_for_child(i) == "bound_identifier"):
+                binding and n.field_name_for_child(i) == "bound_identifier"
+            ):
                 continue
             if child.type == "value_binding_pattern":
                 binding = [child]
@@ -302,8 +369,9 @@ class Lowering(Lowerer):
             elif child.type == "=" and binding:
                 continue
             elif binding and len(binding) > 1:
-                conds.append(ir.Let((self.src.text(binding[1]),), self.expr(child),
-                                    self.src.loc(binding[0])))
+                conds.append(
+                    ir.Let((self.src.text(binding[1]),), self.expr(child), self.src.loc(binding[0]))
+                )
                 binding = []
             elif child.is_named:
                 conds.append(self.expr(child))
@@ -348,8 +416,9 @@ class Lowering(Lowerer):
             op = n.child_by_field_name("op")
             if lhs is None or rhs is None:
                 return self.opaque(n)
-            return ir.BinOp(self.src.text(op) if op is not None else "?", self.expr(lhs),
-                            self.expr(rhs), loc)
+            return ir.BinOp(
+                self.src.text(op) if op is not None else "?", self.expr(lhs), self.expr(rhs), loc
+            )
         if t == "tuple_expression":
             values = [c for c in n.named_children]
             return self.expr(values[0]) if len(values) == 1 else self.opaque(n)
@@ -425,7 +494,8 @@ class Lowering(Lowerer):
                     parts.append(ir.Lit("".join(text), loc))
                     text = []
                 value = child.child_by_field_name("value") or (
-                    child.named_children[0] if child.named_children else None)
+                    child.named_children[0] if child.named_children else None
+                )
                 parts.append(self.expr(value) if value is not None else ir.Opaque((), loc))
         if text:
             parts.append(ir.Lit("".join(text), loc))
@@ -454,8 +524,11 @@ class Lowering(Lowerer):
                     label = self.src.text(label_node).strip() if label_node is not None else None
                     args.append(ir.Arg(label, self.expr(value)))
             elif part.type in ("lambda_literal", "annotated_lambda"):
-                lam = part if part.type == "lambda_literal" else next(
-                    (c for c in part.named_children if c.type == "lambda_literal"), None)
+                lam = (
+                    part
+                    if part.type == "lambda_literal"
+                    else next((c for c in part.named_children if c.type == "lambda_literal"), None)
+                )
                 if lam is not None:
                     args.append(ir.Arg(None, self.closure(lam), trailing=True))
         if callee_node.type == "navigation_expression":  # a.b.c(…): where c is written
@@ -480,8 +553,12 @@ class Lowering(Lowerer):
 
     def _is_defer(self, n) -> bool:
         callee = n.named_children[0] if n.named_children else None
-        return (callee is not None and callee.type == "simple_identifier"
-                and self.src.text(callee) == "defer" and bool(self._trailing_closures(n)))
+        return (
+            callee is not None
+            and callee.type == "simple_identifier"
+            and self.src.text(callee) == "defer"
+            and bool(self._trailing_closures(n))
+        )
 
     @staticmethod
     def _trailing_closures(n) -> list:

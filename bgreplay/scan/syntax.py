@@ -31,11 +31,11 @@ class Source:
 
     def _column(self, byte: int, col: int) -> int:
         """1-based column in characters (tree-sitter counts bytes)."""
-        line = self.data[byte - col:byte]
+        line = self.data[byte - col : byte]
         return (col if line.isascii() else len(line.decode("utf-8", "replace"))) + 1
 
     def text(self, node) -> str:
-        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
 
 def field_children(node, name: str) -> list:
@@ -74,5 +74,7 @@ class Lowerer:
     def opaque(self, n):
         from bgreplay.scan import ir
 
-        return ir.Opaque(tuple(self.expr(c) for c in n.named_children
-                               if not c.type.endswith("comment")), self.src.loc(n))
+        return ir.Opaque(
+            tuple(self.expr(c) for c in n.named_children if not c.type.endswith("comment")),
+            self.src.loc(n),
+        )

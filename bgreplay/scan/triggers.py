@@ -36,10 +36,14 @@ NOTIFICATIONS = {
     "UIApplicationWillResignActiveNotification": BACKGROUND,
 }
 NAMED = {
-    "applicationDidBecomeActive": ACTIVE, "sceneDidBecomeActive": ACTIVE,
-    "applicationWillEnterForeground": ACTIVE, "sceneWillEnterForeground": ACTIVE,
-    "applicationDidEnterBackground": BACKGROUND, "sceneDidEnterBackground": BACKGROUND,
-    "applicationWillResignActive": BACKGROUND, "sceneWillResignActive": BACKGROUND,
+    "applicationDidBecomeActive": ACTIVE,
+    "sceneDidBecomeActive": ACTIVE,
+    "applicationWillEnterForeground": ACTIVE,
+    "sceneWillEnterForeground": ACTIVE,
+    "applicationDidEnterBackground": BACKGROUND,
+    "sceneDidEnterBackground": BACKGROUND,
+    "applicationWillResignActive": BACKGROUND,
+    "sceneWillResignActive": BACKGROUND,
 }
 PHASES = {"background": BACKGROUND, "active": ACTIVE}
 
@@ -47,11 +51,13 @@ PHASES = {"background": BACKGROUND, "active": ACTIVE}
 def lifecycle_of(func: ir.Func) -> str | None:
     """The moment a function runs at, by its name: launch, active or background."""
     if func.name == "application" and any(
-            label in ("didFinishLaunchingWithOptions", "willFinishLaunchingWithOptions")
-            for label in func.labels):
+        label in ("didFinishLaunchingWithOptions", "willFinishLaunchingWithOptions")
+        for label in func.labels
+    ):
         return LAUNCH
-    if func.name == "scene" and any(label in ("willConnectTo", "willConnectToSession")
-                                    for label in func.labels):
+    if func.name == "scene" and any(
+        label in ("willConnectTo", "willConnectToSession") for label in func.labels
+    ):
         return "connect"
     if func.kind == "init" and "App" in func.owner_bases:
         return LAUNCH
@@ -91,14 +97,21 @@ class Triggers:
         self.handler_of = handler_of
         self.handler_funcs = handler_funcs
 
-    def paths(self, func: ir.Func, frames: tuple, loc: Location, what: str,
-              hops: int = 0, seen: frozenset = frozenset()) -> list[Path]:
+    def paths(
+        self,
+        func: ir.Func,
+        frames: tuple,
+        loc: Location,
+        what: str,
+        hops: int = 0,
+        seen: frozenset = frozenset(),
+    ) -> list[Path]:
         step = Step(what, loc, func.body, frames)
         guarded = _pending_before(func, loc)
         # 1. the closures around the point, innermost first
         for i in range(len(frames) - 1, -1, -1):
             frame = frames[i]
-            inner = frames[i + 1:]
+            inner = frames[i + 1 :]
             if frame.kind == "closure" and isinstance(frame.owner, ir.Call):
                 owner = frame.owner
                 if calls.is_pending(owner):
@@ -106,8 +119,15 @@ class Triggers:
                     continue
                 handler = self.handler_of(owner)
                 if handler is not None:
-                    return [Path(HANDLER, [Step(what, loc, frame.node.body, inner)], guarded,
-                                 handler, "launch handler")]
+                    return [
+                        Path(
+                            HANDLER,
+                            [Step(what, loc, frame.node.body, inner)],
+                            guarded,
+                            handler,
+                            "launch handler",
+                        )
+                    ]
                 found = _notification(owner)
                 if found is not None:
                     return [Path(found[0], [step], guarded, origin=f"the {found[1]} observer")]
@@ -129,11 +149,11 @@ class Triggers:
             if isinstance(node, ir.Selector):
                 found = _selector_moment(caller, node)
                 if found is not None:
-                    out.append(Path(found[0], [step], guarded,
-                                    origin=f"the {found[1]} observer"))
+                    out.append(Path(found[0], [step], guarded, origin=f"the {found[1]} observer"))
                 continue
-            for path in self.paths(caller, caller_frames, node.loc, func.title, hops + 1,
-                                   seen | {id(func)}):
+            for path in self.paths(
+                caller, caller_frames, node.loc, func.title, hops + 1, seen | {id(func)}
+            ):
                 path.steps.append(step)
                 path.guarded = path.guarded or guarded
                 out.append(path)
@@ -143,8 +163,12 @@ class Triggers:
 def _pending_before(func: ir.Func, loc: Location) -> bool:
     """``await BGTaskScheduler.shared.pendingTaskRequests()`` earlier in the same function."""
     for node, _ in walk_frames(func.body):
-        if isinstance(node, ir.Call) and calls.is_pending(node) and not node.closures() and \
-                (node.loc.line, node.loc.column) < (loc.line, loc.column):
+        if (
+            isinstance(node, ir.Call)
+            and calls.is_pending(node)
+            and not node.closures()
+            and (node.loc.line, node.loc.column) < (loc.line, loc.column)
+        ):
             return True
     return False
 
@@ -177,8 +201,11 @@ def _phase_test(frame: Frame) -> str | None:
         return None
     for test in tests:
         for node in ir.walk(test):
-            if isinstance(node, ir.Member) and node.name in PHASES and (
-                    node.base is None or ir.root_name(node) == "ScenePhase"):
+            if (
+                isinstance(node, ir.Member)
+                and node.name in PHASES
+                and (node.base is None or ir.root_name(node) == "ScenePhase")
+            ):
                 if isinstance(test, ir.BinOp) and test.op == "!=":
                     return None
                 return PHASES[node.name]
@@ -195,9 +222,14 @@ def handler_position(path: Path) -> tuple[str, Step]:
     any), ``handler_success`` (inside a ``do`` body: only when the work did not throw), or
     ``handler_end``."""
     for step in path.steps:
-        completions = [n.loc for n, fr in walk_frames(step.body)
-                       if isinstance(n, ir.Call) and calls.is_completion(n)
-                       and not calls.in_expiration_handler(fr) and not _cast_guard(fr)]
+        completions = [
+            n.loc
+            for n, fr in walk_frames(step.body)
+            if isinstance(n, ir.Call)
+            and calls.is_completion(n)
+            and not calls.in_expiration_handler(fr)
+            and not _cast_guard(fr)
+        ]
         in_do = any(f.kind == "do" for f in step.frames)
         if completions:
             first = min((c.line, c.column) for c in completions)
@@ -215,8 +247,11 @@ def _cast_guard(frames) -> bool:
     """Inside the ``else`` of ``guard let t = task as? BGAppRefreshTask``: never runs."""
     for frame in frames:
         if frame.kind == "guard" and any(
-                isinstance(c, ir.Let) and isinstance(c.value, ir.Cast)
-                and c.value.type_name in calls.TASK_CLASSES for c in frame.node.conds):
+            isinstance(c, ir.Let)
+            and isinstance(c.value, ir.Cast)
+            and c.value.type_name in calls.TASK_CLASSES
+            for c in frame.node.conds
+        ):
             return True
     return False
 

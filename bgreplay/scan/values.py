@@ -16,12 +16,28 @@ from bgreplay.scan import ir
 from bgreplay.scan.module import Module, walk_frames
 
 MAX_DEPTH = 12
-CALENDAR_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400,
-                  "weekOfYear": 604800, "weekday": 86400}
-NUMBER_WRAPPERS = {"TimeInterval", "Double", "Int", "Float", "CGFloat", "Int64", "UInt",
-                   "NSTimeInterval"}
-BUNDLE_ID_PATHS = {("Bundle", "main", "bundleIdentifier"), ("NSBundle", "mainBundle",
-                                                             "bundleIdentifier")}
+CALENDAR_UNITS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "weekOfYear": 604800,
+    "weekday": 86400,
+}
+NUMBER_WRAPPERS = {
+    "TimeInterval",
+    "Double",
+    "Int",
+    "Float",
+    "CGFloat",
+    "Int64",
+    "UInt",
+    "NSTimeInterval",
+}
+BUNDLE_ID_PATHS = {
+    ("Bundle", "main", "bundleIdentifier"),
+    ("NSBundle", "mainBundle", "bundleIdentifier"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +102,12 @@ class Values:
         # [a stringByAppendingString:b]
         if call.name == "String" and len(call.args) == 1:
             return self.string(call.args[0].value, scope, depth + 1)
-        if call.name in ("appending", "stringByAppendingString") and len(call.args) == 1 and \
-                isinstance(call.callee, ir.Member) and call.callee.base is not None:
+        if (
+            call.name in ("appending", "stringByAppendingString")
+            and len(call.args) == 1
+            and isinstance(call.callee, ir.Member)
+            and call.callee.base is not None
+        ):
             left = self.string(call.callee.base, scope, depth + 1)
             right = self.string(call.args[0].value, scope, depth + 1)
             return left + right if left is not None and right is not None else None
@@ -164,16 +184,21 @@ class Values:
             return seconds("timeIntervalSinceNow")
         if name in ("dateWithTimeIntervalSinceNow", "initWithTimeIntervalSinceNow"):
             return seconds()
-        if name in ("addingTimeInterval", "dateByAddingTimeInterval", "advanced") and \
-                base is not None and _is_now(base):
+        if (
+            name in ("addingTimeInterval", "dateByAddingTimeInterval", "advanced")
+            and base is not None
+            and _is_now(base)
+        ):
             return seconds()
-        if name == "Date" and call.labels[:1] == ("timeInterval",) and \
-                _is_now(call.arg("since")):
+        if name == "Date" and call.labels[:1] == ("timeInterval",) and _is_now(call.arg("since")):
             return seconds("timeInterval")
         if name == "dateWithTimeInterval" and _is_now(call.arg("sinceDate")):
             return seconds("dateWithTimeInterval")
-        if name == "date" and call.labels[:3] == ("byAdding", "value", "to") and \
-                _is_now(call.arg("to")):
+        if (
+            name == "date"
+            and call.labels[:3] == ("byAdding", "value", "to")
+            and _is_now(call.arg("to"))
+        ):
             unit = call.arg("byAdding")
             unit_name = unit.name if isinstance(unit, ir.Member) else None
             amount = self.number(call.arg("value"), scope, depth + 1)
@@ -231,8 +256,9 @@ class Values:
             arg = _arg_for(site, func, param)
             if arg is None and param.default is None:
                 return None
-            found.append((arg, caller) if arg is not None else (param.default, TypeScope(
-                func.owner)))
+            found.append(
+                (arg, caller) if arg is not None else (param.default, TypeScope(func.owner))
+            )
         if not found:
             return (param.default, TypeScope(func.owner)) if param.default is not None else None
         prints = {(self.string(e, s, depth + 1), self.number(e, s, depth + 1)) for e, s in found}
@@ -241,8 +267,10 @@ class Values:
         return found[0]
 
     def _fingerprint(self, const: ir.Const, depth: int):
-        return (self.string(const.value, None, depth + 1), self.number(const.value, None,
-                                                                        depth + 1))
+        return (
+            self.string(const.value, None, depth + 1),
+            self.number(const.value, None, depth + 1),
+        )
 
     def definition(self, expr: ir.Expr, scope: ir.Func | None) -> Location | None:
         """Where a named identifier is defined, for the scenario's comment."""
@@ -274,8 +302,12 @@ class TypeScope:
 def _local_value(scope: ir.Func, name: str) -> ir.Expr | None:
     values = []
     for node, _ in walk_frames(scope.body):
-        if isinstance(node, ir.Let) and name in node.names and node.value is not None \
-                and len(node.names) == 1:
+        if (
+            isinstance(node, ir.Let)
+            and name in node.names
+            and node.value is not None
+            and len(node.names) == 1
+        ):
             values.append(node.value)
     return values[0] if len(values) == 1 else None
 
@@ -287,5 +319,8 @@ def _is_now(expr) -> bool:
             return True
         if expr.name in ("date", "new", "now") and ir.root_name(expr) in ("NSDate", "Date"):
             return True
-    return isinstance(expr, ir.Member) and expr.name == "now" and (
-        expr.base is None or ir.root_name(expr) == "Date")
+    return (
+        isinstance(expr, ir.Member)
+        and expr.name == "now"
+        and (expr.base is None or ir.root_name(expr) == "Date")
+    )

@@ -17,11 +17,14 @@ from pathlib import PurePosixPath
 
 from bgreplay.errors import Location
 
-TOKEN = re.compile(r"""
+TOKEN = re.compile(
+    r"""
     (?P<space>[ \t\r]+) | (?P<newline>\n) | (?P<comment>/\*.*?\*/|//[^\n]*)
   | (?P<quoted>"(?:[^"\\]|\\.)*") | (?P<punct>[{}()=;,])
   | (?P<word>(?:[^\s{}()=;,"/]|/(?![/*]))+)
-""", re.VERBOSE | re.DOTALL)
+""",
+    re.VERBOSE | re.DOTALL,
+)
 MAX_NESTING = 64
 VARIABLE = re.compile(r"\$[({]([A-Za-z0-9_]+)(?::([A-Za-z0-9_,]+))?[)}]")
 APP_PRODUCT = "com.apple.product-type.application"
@@ -127,7 +130,7 @@ def _unquote(raw: str) -> str:
         ch = raw[i]
         if ch == "\\" and i + 1 < len(raw):
             nxt = raw[i + 1]
-            out.append({"n": "\n", "t": "\t", "\"": "\"", "\\": "\\"}.get(nxt, nxt))
+            out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\"}.get(nxt, nxt))
             i += 2
         else:
             out.append(ch)
@@ -184,9 +187,13 @@ class Target:
         return None if unknown else out
 
     def get(self, name: str, depth: int = 0) -> str | None:
-        builtins = {"TARGET_NAME": self.name, "PROJECT_NAME": PurePosixPath(
-            self.project).parent.stem, "SRCROOT": ".", "PROJECT_DIR": ".",
-                    "PRODUCT_BUNDLE_PACKAGE_TYPE": "APPL"}
+        builtins = {
+            "TARGET_NAME": self.name,
+            "PROJECT_NAME": PurePosixPath(self.project).parent.stem,
+            "SRCROOT": ".",
+            "PROJECT_DIR": ".",
+            "PRODUCT_BUNDLE_PACKAGE_TYPE": "APPL",
+        }
         setting = self.settings.get(name)
         if setting is None:
             if name == "PRODUCT_NAME":
@@ -217,7 +224,8 @@ def read_project(rel: str, text: str, xcconfig_reader) -> list[Target]:
         configs = [objects.get(i) for i in ids if isinstance(objects.get(i), dict)]
         default = config_list.get("defaultConfigurationName", "Release")
         chosen = next((c for c in configs if c.get("name") == default), None) or (
-            configs[0] if configs else None)
+            configs[0] if configs else None
+        )
         if chosen is None:
             return "", {}
         out: dict[str, Setting] = {}
@@ -232,8 +240,9 @@ def read_project(rel: str, text: str, xcconfig_reader) -> list[Target]:
                     out[key] = Setting(value, Location(rel, settings.lines.get(key, 0), 0))
         return str(chosen.get("name", "")), out
 
-    _, project_settings = config_settings(root.get("buildConfigurationList")
-                                          if isinstance(root, dict) else None)
+    _, project_settings = config_settings(
+        root.get("buildConfigurationList") if isinstance(root, dict) else None
+    )
     targets = []
     for target_id in (root.get("targets") or []) if isinstance(root, dict) else []:
         target = objects.get(target_id)
@@ -241,8 +250,16 @@ def read_project(rel: str, text: str, xcconfig_reader) -> list[Target]:
             continue
         name, own = config_settings(target.get("buildConfigurationList"))
         merged = {**project_settings, **own}
-        targets.append(Target(str(target.get("name", "")), str(target.get("productType", "")),
-                              rel, source_root, name, merged))
+        targets.append(
+            Target(
+                str(target.get("name", "")),
+                str(target.get("productType", "")),
+                rel,
+                source_root,
+                name,
+                merged,
+            )
+        )
     return targets
 
 

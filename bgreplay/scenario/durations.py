@@ -23,7 +23,13 @@ DAY = 24 * HOUR
 
 UNITS_MS: dict[str, int] = {"d": DAY, "h": HOUR, "m": MINUTE, "s": SECOND, "ms": 1}
 SIZE_UNITS: dict[str, int] = {
-    "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
 }
 
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|d|h|m|s)")
@@ -65,8 +71,10 @@ def parse_duration(value: object, *, allow_zero: bool = False) -> int:
     if text.startswith("-"):
         raise FormatError(f"'{text}' is negative; durations are positive", DURATION_HINT)
     if ":" in text:
-        raise FormatError(f"'{text}' looks like a clock time, not a duration",
-                          "write durations as 1h30m, 90s, ...")
+        raise FormatError(
+            f"'{text}' looks like a clock time, not a duration",
+            "write durations as 1h30m, 90s, ...",
+        )
     total, pos, last_rank = Decimal(0), 0, -1
     order = list(UNITS_MS)
     for match in _PART.finditer(text):
@@ -84,8 +92,10 @@ def parse_duration(value: object, *, allow_zero: bool = False) -> int:
     if total != total.to_integral_value():
         raise FormatError(f"'{text}' is not a whole number of milliseconds", "e.g. 1500ms")
     if total > MAX_DURATION_MS:
-        raise FormatError(f"'{text}' is longer than ten years ({MAX_ANY_DURATION_DAYS}d)",
-                          "a replay lasts at most 400d; use a duration within that")
+        raise FormatError(
+            f"'{text}' is longer than ten years ({MAX_ANY_DURATION_DAYS}d)",
+            "a replay lasts at most 400d; use a duration within that",
+        )
     ms = int(total)
     if ms == 0 and not allow_zero:
         raise FormatError(f"'{text}' is zero; this duration must be positive", DURATION_HINT)
@@ -105,8 +115,10 @@ def parse_clock(value: object, *, allow_24: bool = False) -> int:
     text = value.strip() if isinstance(value, str) else None
     match = _CLOCK.match(text) if text is not None else None
     if match is None:
-        raise FormatError(f"expected a clock time HH:MM, got {describe(value)}",
-                          'write a 24-hour time in quotes, e.g. "07:30"')
+        raise FormatError(
+            f"expected a clock time HH:MM, got {describe(value)}",
+            'write a 24-hour time in quotes, e.g. "07:30"',
+        )
     h, m, s = int(match[1]), int(match[2]), int(match[3] or 0)
     if allow_24 and (h, m, s) == (24, 0, 0):
         return DAY
@@ -129,8 +141,9 @@ def parse_clock_range(value: object) -> tuple[int, int]:
         raise FormatError(f"'{value}': {exc.message}", hint) from None
     length = DAY - start if end == DAY else (end - start) % DAY
     if length == 0:
-        raise FormatError(f"'{value}' starts and ends at the same time",
-                          'for the whole day write "00:00-24:00"')
+        raise FormatError(
+            f"'{value}' starts and ends at the same time", 'for the whole day write "00:00-24:00"'
+        )
     return start, length
 
 
@@ -205,7 +218,8 @@ def parse_timezone(value: object) -> str:
     zones = _zone_names()
     lowered = {z.lower(): z for z in zones}
     guess = lowered.get(name.lower()) or next(
-        iter(difflib.get_close_matches(name, zones, n=1, cutoff=0.6)), None)
+        iter(difflib.get_close_matches(name, zones, n=1, cutoff=0.6)), None
+    )
     more = f" — did you mean '{guess}'?" if guess else ""
     raise FormatError(f"unknown time zone '{name}'{more}", hint)
 

@@ -17,8 +17,10 @@ DRAFT = "http://json-schema.org/draft-07/schema#"
 def _ref(json: Mapping[str, object]) -> object:
     """Section references point into ``definitions`` (draft-07)."""
     if isinstance(json, Mapping):
-        return {k: ("#/definitions/" + v.removeprefix("#/$defs/")) if k == "$ref"
-                else _ref(v) for k, v in json.items()}
+        return {
+            k: ("#/definitions/" + v.removeprefix("#/$defs/")) if k == "$ref" else _ref(v)
+            for k, v in json.items()
+        }
     if isinstance(json, list):
         return [_ref(v) for v in json]
     return json
@@ -37,8 +39,10 @@ def _object(section: S.Section) -> dict:
     out: dict = {
         "type": "object",
         "description": section.intro,
-        "properties": {k.name: {**_ref(dict(k.kind.json)), "description": _description(k)}
-                       for k in section.keys},
+        "properties": {
+            k.name: {**_ref(dict(k.kind.json)), "description": _description(k)}
+            for k in section.keys
+        },
         "additionalProperties": False,
     }
     if section.required:
@@ -62,12 +66,13 @@ def _param(param) -> dict:
         kind = {"type": "boolean"}
     else:
         kind = {"type": "number", "minimum": 0}
-    return {**kind, "description": f"{param.description} ({param.unit}; {param.source}, "
-                                    f"{param.confidence})"}
+    return {
+        **kind,
+        "description": f"{param.description} ({param.unit}; {param.source}, {param.confidence})",
+    }
 
 
-def scenario_json_schema(params: Mapping[str, object] = {},
-                         metrics: Iterable[str] = ()) -> dict:
+def scenario_json_schema(params: Mapping[str, object] = {}, metrics: Iterable[str] = ()) -> dict:
     """The JSON Schema; ``params`` (the engine's parameters) and ``metrics`` (metric names)
     add completion for ``scheduler.params`` and ``expect``."""
     defs: dict[str, dict] = {}
@@ -80,30 +85,54 @@ def scenario_json_schema(params: Mapping[str, object] = {},
             defs[section.id] = _entry(section, S.EVENT_CHANNELS, ("at",))
         else:
             defs[section.id] = _object(section)
-    defs["apps"] = {"type": "object", "description": S.APPS.intro,
-                    "additionalProperties": {"$ref": "#/definitions/app"}}
-    defs["tasks"] = {"type": "object", "description": S.TASKS.intro,
-                     "additionalProperties": {"$ref": "#/definitions/task"}}
+    defs["apps"] = {
+        "type": "object",
+        "description": S.APPS.intro,
+        "additionalProperties": {"$ref": "#/definitions/app"},
+    }
+    defs["tasks"] = {
+        "type": "object",
+        "description": S.TASKS.intro,
+        "additionalProperties": {"$ref": "#/definitions/task"},
+    }
     check = {"type": "string", "description": 'A check such as ">= 3" or "p(90) < 3h".'}
     written = {"anyOf": [check, {"type": "array", "items": check}]}
-    robust = {"type": "object", "required": ["check"], "additionalProperties": False,
-              "properties": {"check": written, "robust": {
-                  "type": "boolean", "description": "It must also hold at both ends of every "
-                  "uncertain model parameter (compare --sensitivity)."}}}
-    checks: dict = {"type": "object",
-                    "additionalProperties": {"anyOf": [*written["anyOf"], robust]}}
+    robust = {
+        "type": "object",
+        "required": ["check"],
+        "additionalProperties": False,
+        "properties": {
+            "check": written,
+            "robust": {
+                "type": "boolean",
+                "description": "It must also hold at both ends of every "
+                "uncertain model parameter (compare --sensitivity).",
+            },
+        },
+    }
+    checks: dict = {
+        "type": "object",
+        "additionalProperties": {"anyOf": [*written["anyOf"], robust]},
+    }
     names = sorted(set(metrics))
     if names:
         checks["propertyNames"] = {"enum": names}
-    defs["expect"] = {"type": "object", "description": S.EXPECT.intro,
-                      "additionalProperties": checks}
-    defs["variants"] = {"type": "object", "description": S.VARIANTS.intro,
-                        "additionalProperties": {"type": "object"}}
-    defs["params"] = {"type": "object", "description": "Scheduler parameter overrides "
-                      "(`bgreplay profiles`).", "properties": {
-                          name: _param(p) for name, p in params.items()}}
+    defs["expect"] = {
+        "type": "object",
+        "description": S.EXPECT.intro,
+        "additionalProperties": checks,
+    }
+    defs["variants"] = {
+        "type": "object",
+        "description": S.VARIANTS.intro,
+        "additionalProperties": {"type": "object"},
+    }
+    defs["params"] = {
+        "type": "object",
+        "description": "Scheduler parameter overrides (`bgreplay profiles`).",
+        "properties": {name: _param(p) for name, p in params.items()},
+    }
     if params:
         defs["params"]["additionalProperties"] = False
     top = _object(S.TOP)
-    return {"$schema": DRAFT, "title": "bgreplay scenario (format 1)",
-            **top, "definitions": defs}
+    return {"$schema": DRAFT, "title": "bgreplay scenario (format 1)", **top, "definitions": defs}

@@ -143,7 +143,9 @@ def identifier_not_permitted(scenario: Scenario) -> Iterator[Finding]:
     for app, task in _tasks(scenario):
         if not app.permits(task.id):
             yield Finding(
-                "BGR001", "error", _at(scenario, *_task_path(task)),
+                "BGR001",
+                "error",
+                _at(scenario, *_task_path(task)),
                 f"{task.id} is not in {app.bundle}'s permitted_identifiers: every submit fails "
                 "with notPermitted and the task never runs (F17)",
                 f"add {task.id} to permitted_identifiers (BGTaskSchedulerPermittedIdentifiers)",
@@ -160,7 +162,9 @@ def missing_background_mode(scenario: Scenario) -> Iterator[Finding]:
         if mode is None or mode in app.background_modes:
             continue
         yield Finding(
-            "BGR002", "error", _at(scenario, "apps", app.bundle, "background_modes"),
+            "BGR002",
+            "error",
+            _at(scenario, "apps", app.bundle, "background_modes"),
             f"{task.id} is a {task.type} task but {app.bundle} lacks the `{mode}` background "
             "mode: every submit fails with notPermitted (F17)",
             f"add {mode} to background_modes (UIBackgroundModes)",
@@ -184,7 +188,9 @@ def permitted_without_handler(scenario: Scenario) -> Iterator[Finding]:
         missing = [p for p in app.permitted_identifiers if not _registers(app, p)]
         for identifier in missing:
             yield Finding(
-                "BGR003", "error", _at(scenario, "apps", app.bundle, "registers"),
+                "BGR003",
+                "error",
+                _at(scenario, "apps", app.bundle, "registers"),
                 f"{identifier} is permitted but {app.bundle} registers no handler for it: a "
                 "submit or background launch for it crashes the app (F23, F88)",
                 f"register a handler for {identifier} at every launch (add it to registers), "
@@ -201,11 +207,12 @@ def late_registration(scenario: Scenario) -> Iterator[Finding]:
     for app in scenario.apps:
         if app.registration == "late" and app.tasks:
             yield Finding(
-                "BGR004", "error", _at(scenario, "apps", app.bundle, "registration"),
+                "BGR004",
+                "error",
+                _at(scenario, "apps", app.bundle, "registration"),
                 f"{app.bundle} registers its handlers after launch finishes: on iOS "
                 f"{scenario.device.ios} the app crashes at startup (F87)",
-                "register every handler in didFinishLaunching / App.init (registration: "
-                "at_launch)",
+                "register every handler in didFinishLaunching / App.init (registration: at_launch)",
             )
 
 
@@ -217,7 +224,9 @@ def submit_on_launch(scenario: Scenario) -> Iterator[Finding]:
     for _, task in _tasks(scenario):
         if "app_launch" in task.submit.when and not task.submit.if_not_pending:
             yield Finding(
-                "BGR005", "warning", _at(scenario, *_task_path(task, "submit", "when")),
+                "BGR005",
+                "warning",
+                _at(scenario, *_task_path(task, "submit", "when")),
                 f"{task.id} is submitted on every app launch: each submit replaces the pending "
                 "request and restarts its earliest_begin timer (F14) — a user who opens the app "
                 "more often than earliest_begin starves it; a pre-warm that runs the launch "
@@ -233,7 +242,8 @@ def no_expiration_handler(scenario: Scenario) -> Iterator[Finding]:
     for _, task in _tasks(scenario):
         if not task.handler.expiration_handler:
             yield Finding(
-                "BGR006", "warning",
+                "BGR006",
+                "warning",
                 _at(scenario, *_task_path(task, "handler", "expiration_handler")),
                 f"{task.id} sets no expiration handler: a run that reaches its deadline is "
                 "marked complete and unsuccessful, and its work is lost (F72)",
@@ -250,7 +260,9 @@ def incomplete_completion(scenario: Scenario) -> Iterator[Finding]:
         if completes != "always":
             when = "never calls" if completes == "never" else "calls only on success"
             yield Finding(
-                "BGR007", "warning", _at(scenario, *_task_path(task, "handler", "completes")),
+                "BGR007",
+                "warning",
+                _at(scenario, *_task_path(task, "handler", "completes")),
                 f"{task.id} {when} setTaskCompleted: the watchdog kills the app at expiry and "
                 "later requests are throttled (F73, F74)",
                 "call setTaskCompleted(success:) on every path, failures included "
@@ -268,7 +280,9 @@ def reschedule_only_at_end(scenario: Scenario) -> Iterator[Finding]:
         when = set(task.submit.when)
         if when & {"handler_end", "handler_success"} and not when & keep_alive:
             yield Finding(
-                "BGR008", "warning", _at(scenario, *_task_path(task, "submit", "when")),
+                "BGR008",
+                "warning",
+                _at(scenario, *_task_path(task, "submit", "when")),
                 f"{task.id} resubmits only when its handler ends: after one expired, killed or "
                 "failed run nothing submits it again and the chain stops (F28)",
                 "submit at handler_start (the seed's advice) and on app_background",
@@ -287,7 +301,9 @@ def refresh_too_long(scenario: Scenario) -> Iterator[Finding]:
         p90 = task.handler.duration.p90
         if task.type == "refresh" and p90 > _param(scenario, "refresh_runtime"):
             yield Finding(
-                "BGR009", "warning", _at(scenario, *_duration_path(task)),
+                "BGR009",
+                "warning",
+                _at(scenario, *_duration_path(task)),
                 f"{task.id} runs {fmt_ms(p90)} at p90, over the 30 s refresh allowance: more "
                 "than one run in ten expires before it finishes (F2, F3)",
                 "fetch a small delta in a few seconds; move heavy work to a processing task",
@@ -304,14 +320,18 @@ def memory_footprint(scenario: Scenario) -> Iterator[Finding]:
         where = _at(scenario, *_task_path(task, "handler", "memory_mb"))
         if mb > limit:
             yield Finding(
-                "BGR010", "error", where,
+                "BGR010",
+                "error",
+                where,
                 f"{task.id} peaks at {mb:g} MB, above the device's {limit:g} MB limit: every "
                 "run is killed by jetsam with no expiration handler (F81)",
                 "reduce the peak footprint (stream, batch, release caches) below the limit",
             )
         elif mb > MEMORY_ADVICE_MB:
             yield Finding(
-                "BGR010", "warning", where,
+                "BGR010",
+                "warning",
+                where,
                 f"{task.id} peaks at {mb:g} MB: above 50 MB, background jetsam kills become "
                 "likely on real devices (F81)",
                 "keep background work under 50 MB: process in batches, avoid large caches",
@@ -329,7 +349,9 @@ def cpu_monitor(scenario: Scenario) -> Iterator[Finding]:
         run_ms = h.work_ms if h.work_ms is not None else h.duration.p90
         if h.cpu > _param(scenario, "cpu_limit") and run_ms > _param(scenario, "cpu_limit_window"):
             yield Finding(
-                "BGR011", "warning", _at(scenario, *_task_path(task, "handler", "cpu")),
+                "BGR011",
+                "warning",
+                _at(scenario, *_task_path(task, "handler", "cpu")),
                 f"{task.id} uses {h.cpu:.0%} CPU for {fmt_ms(run_ms)} without external power: "
                 "the CPU monitor kills it after 60 s (F9)",
                 "set requires_external_power: true (disables the CPU monitor, F8) or stay "
@@ -354,7 +376,9 @@ def too_many_identifiers(scenario: Scenario) -> Iterator[Finding]:
                 continue
             extra = tasks[limit]
             yield Finding(
-                "BGR012", "warning", _at(scenario, *_task_path(extra)),
+                "BGR012",
+                "warning",
+                _at(scenario, *_task_path(extra)),
                 f"{app.bundle} has {len(tasks)} {kind} identifiers but only {limit} can be "
                 f"pending at once: submits beyond that fail with tooManyPendingTaskRequests "
                 "(F13)",
@@ -370,7 +394,8 @@ def refresh_payload(scenario: Scenario) -> Iterator[Finding]:
         net = task.handler.network
         if task.type == "refresh" and net is not None and net.bytes > REFRESH_PAYLOAD_BYTES:
             yield Finding(
-                "BGR013", "info",
+                "BGR013",
+                "info",
                 _at(scenario, *_task_path(task, "handler", "network", "bytes")),
                 f"{task.id} downloads {net.bytes / 1000:g} KB per refresh: large payloads "
                 "drain the app's energy and data budget and get it fewer launches (F65)",
@@ -387,7 +412,8 @@ def many_requests(scenario: Scenario) -> Iterator[Finding]:
         net = task.handler.network
         if net is not None and net.requests > 1:
             yield Finding(
-                "BGR014", "info",
+                "BGR014",
+                "info",
                 _at(scenario, *_task_path(task, "handler", "network", "requests")),
                 f"{task.id} makes {net.requests} network requests per run: each one adds "
                 "connection overhead inside a time-limited window (seed)",
@@ -403,7 +429,8 @@ def stalled_progress(scenario: Scenario) -> Iterator[Finding]:
         every = task.handler.progress_every_ms
         if task.type == "continued_processing" and every >= _param(scenario, "cp_stall"):
             yield Finding(
-                "BGR015", "error",
+                "BGR015",
+                "error",
                 _at(scenario, *_task_path(task, "handler", "progress_every")),
                 f"{task.id} reports progress every {fmt_ms(every)}: with 30 s or more between "
                 "updates the system sees it as stalled and expires it (F105)",
@@ -420,7 +447,9 @@ def health_research(scenario: Scenario) -> Iterator[Finding]:
             continue
         if HEALTH_RESEARCH_ENTITLEMENT not in app.entitlements:
             yield Finding(
-                "BGR016", "error", _at(scenario, "apps", app.bundle, "entitlements"),
+                "BGR016",
+                "error",
+                _at(scenario, "apps", app.bundle, "entitlements"),
                 f"{app.bundle} schedules health research ({ids}) without the "
                 "healthresearch entitlement: its requests are refused (F97)",
                 "add healthresearch to entitlements "
@@ -428,10 +457,12 @@ def health_research(scenario: Scenario) -> Iterator[Finding]:
             )
         if scenario.device.ios_major < 17:
             yield Finding(
-                "BGR016", "error", _at(scenario, "device", "ios"),
+                "BGR016",
+                "error",
+                _at(scenario, "device", "ios"),
                 f"{ids}: BGHealthResearchTask needs iOS 17, the device runs "
                 f"{scenario.device.ios} (F96)",
-                "set device.ios to \"17\" or later, or use a processing task on older systems",
+                'set device.ios to "17" or later, or use a processing task on older systems',
             )
 
 
@@ -441,7 +472,9 @@ def simulator(scenario: Scenario) -> Iterator[Finding]:
     # debugger's simulated launches work.
     if scenario.device.model == "simulator" and scenario.tasks:
         yield Finding(
-            "BGR017", "warning", _at(scenario, "device", "model"),
+            "BGR017",
+            "warning",
+            _at(scenario, "device", "model"),
             "device.model is simulator: every submit fails with unavailable and no task runs "
             "organically; only simulate_launch events do (F22, F113)",
             "replay on an iphone or ipad to see what the scheduler would do",
@@ -460,7 +493,9 @@ def beyond_prediction(scenario: Scenario) -> Iterator[Finding]:
         start_after = delay + (dasd_delay if task.is_processing_family else 0)
         if start_after > _param(scenario, "prediction_skip_beyond"):
             yield Finding(
-                "BGR018", "info", _at(scenario, *_task_path(task, "earliest_begin")),
+                "BGR018",
+                "info",
+                _at(scenario, *_task_path(task, "earliest_begin")),
                 f"{task.id} asks for earliest_begin {fmt_ms(delay)} (start_after "
                 f"{fmt_ms(start_after)}): beyond 21 h dasd skips usage prediction, so the run "
                 "is not timed before the user's next open (F30)",
@@ -481,7 +516,9 @@ def force_quit(scenario: Scenario) -> Iterator[Finding]:
         if app is None or not app.tasks:
             continue
         yield Finding(
-            "BGR019", "info", _entry_location(scenario, event, "events"),
+            "BGR019",
+            "info",
+            _entry_location(scenario, event, "events"),
             f"{app.bundle} is force-quit at {event.at:%Y-%m-%d %H:%M}: none of its tasks is "
             "launched in the background until the user opens it again, even across a reboot "
             "(F47, F48)",
@@ -515,7 +552,9 @@ def low_power_mode(scenario: Scenario) -> Iterator[Finding]:
     names = ", ".join(affected)
     for entry, key, when in _lpm_entries(scenario):
         yield Finding(
-            "BGR020", "info", _entry_location(scenario, entry, key),
+            "BGR020",
+            "info",
+            _entry_location(scenario, entry, key),
             f"Low Power Mode {when}: while it is on and the device is unplugged or under "
             f"{_param(scenario, 'lpm_battery_threshold'):g} % no background launch happens for "
             f"{names}, and refresh "
@@ -542,8 +581,11 @@ def never_a_network(scenario: Scenario) -> Iterator[Finding]:
     # holds a processing task until there is one; a handler that fetches fails without one.
     if _has_network(scenario):
         return
-    source = "inline timeline has no wifi or cellular network entry" \
-        if scenario.device.timeline is not None else "device has no trace at all"
+    source = (
+        "inline timeline has no wifi or cellular network entry"
+        if scenario.device.timeline is not None
+        else "device has no trace at all"
+    )
     for _, task in _tasks(scenario):
         if task.handler.network is not None:
             key, what = ("handler", "network"), "its handler fetches, and every run fails"
@@ -552,9 +594,11 @@ def never_a_network(scenario: Scenario) -> Iterator[Finding]:
         else:
             continue
         yield Finding(
-            "BGR023", "warning", _at(scenario, *_task_path(task, *key)),
+            "BGR023",
+            "warning",
+            _at(scenario, *_task_path(task, *key)),
             f"{task.id} needs a network but the device never has one: the {source}, and "
             f"time no network row covers has no network; {what} (F32)",
-            'add a network entry under device.timeline.daily, e.g. {network: wifi, during: '
+            "add a network entry under device.timeline.daily, e.g. {network: wifi, during: "
             '"00:00-24:00"}',
         )

@@ -53,8 +53,9 @@ MAX_SHOWN = 20
 MIN_DURATION, MAX_DURATION = MIN_DURATION_HOURS * HOUR, MAX_DURATION_DAYS * DAY
 
 
-def load_scenario(path: Path, overrides: Sequence[str] = (),
-                  variant: str | None = None) -> Scenario:
+def load_scenario(
+    path: Path, overrides: Sequence[str] = (), variant: str | None = None
+) -> Scenario:
     """Read, override, validate and build one scenario; raise ``InputError`` listing problems.
 
     ``overrides`` are ``PATH=VALUE`` strings applied after the variant's own overrides. Loading
@@ -65,8 +66,13 @@ def load_scenario(path: Path, overrides: Sequence[str] = (),
     root = read_yaml(path)
     if root is None or not root.is_map:
         what = "empty" if root is None else f"{describe(root.value)}, not a mapping"
-        raise InputError(Problem(Location(file, 1, 1), f"the scenario is {what}",
-                                 "start the file with bgreplay: 1, then name: ..., start: ..."))
+        raise InputError(
+            Problem(
+                Location(file, 1, 1),
+                f"the scenario is {what}",
+                "start the file with bgreplay: 1, then name: ..., start: ...",
+            )
+        )
     _check_version(root, file)
     ctx = Ctx(file, path.parent)
     variants = _read_variants(ctx, root)
@@ -75,8 +81,12 @@ def load_scenario(path: Path, overrides: Sequence[str] = (),
         variant = None
     if variant is not None and variant not in variants:
         listed = one_of(list(variants)) or "(this scenario has none)"
-        ctx.error(Location(file), ("variants",), f"unknown variant '{variant}'"
-                  f"{did_you_mean(variant, variants)}", f"variants: {listed}")
+        ctx.error(
+            Location(file),
+            ("variants",),
+            f"unknown variant '{variant}'{did_you_mean(variant, variants)}",
+            f"variants: {listed}",
+        )
     _raise_if(ctx, file)
     scenario = _load_one(ctx, root, path, variants.get(variant, []) if variant else [], sets)
     _raise_if(ctx, file)
@@ -93,13 +103,15 @@ def load_scenario(path: Path, overrides: Sequence[str] = (),
         variant=variant or "base",
         variant_names=tuple(variants),
         overrides=tuple(overrides),
-        variants_with_expect=tuple(n for n, ovs in variants.items()
-                                   if any(o.touches_expect for o in ovs)),
+        variants_with_expect=tuple(
+            n for n, ovs in variants.items() if any(o.touches_expect for o in ovs)
+        ),
     )
 
 
-def _load_one(ctx: Ctx, root: Node, path: Path, ovs: list[Override],
-              sets: list[Override]) -> Scenario | None:
+def _load_one(
+    ctx: Ctx, root: Node, path: Path, ovs: list[Override], sets: list[Override]
+) -> Scenario | None:
     doc = root
     for ov in (*ovs, *sets):
         doc = apply(doc, ov, ctx)
@@ -126,8 +138,12 @@ def _ordered(problems: list[Problem], file: str, limit: int | None = None) -> li
     if limit is None or len(unique) <= limit:
         return unique
     more = len(unique) - limit
-    return [*unique[:limit], Problem(Location(file), f"... and {more} more problems",
-                                     "fix the ones above and run again")]
+    return [
+        *unique[:limit],
+        Problem(
+            Location(file), f"... and {more} more problems", "fix the ones above and run again"
+        ),
+    ]
 
 
 def _check_version(root: Node, file: str) -> None:
@@ -135,14 +151,24 @@ def _check_version(root: Node, file: str) -> None:
     if node is None:
         near = [k for k in root.map if did_you_mean(k, ["bgreplay"])]
         hint = f" ('{near[0]}' looks like a misspelling)" if near else ""
-        loc = (root.keys or {}).get(near[0], Location(file, 1, 1)) if near else \
-            Location(file, 1, 1)
-        raise InputError(Problem(loc, f"missing the format version 'bgreplay: 1'{hint}",
-                                 "add the line  bgreplay: 1  at the top of the file",
-                                 "bgreplay"))
+        loc = (root.keys or {}).get(near[0], Location(file, 1, 1)) if near else Location(file, 1, 1)
+        raise InputError(
+            Problem(
+                loc,
+                f"missing the format version 'bgreplay: 1'{hint}",
+                "add the line  bgreplay: 1  at the top of the file",
+                "bgreplay",
+            )
+        )
     if isinstance(node.value, bool) or node.value not in (1, "1"):
-        raise InputError(Problem(node.loc, f"unsupported format version {node.text()!r}; this "
-                                 "bgreplay reads version 1", "write bgreplay: 1", "bgreplay"))
+        raise InputError(
+            Problem(
+                node.loc,
+                f"unsupported format version {node.text()!r}; this bgreplay reads version 1",
+                "write bgreplay: 1",
+                "bgreplay",
+            )
+        )
 
 
 def _read_variants(ctx: Ctx, root: Node) -> dict[str, list[Override]]:
@@ -150,21 +176,28 @@ def _read_variants(ctx: Ctx, root: Node) -> dict[str, list[Override]]:
     if node is None or node.value is None:
         return {}
     if not node.is_map:
-        ctx.error(node.loc, ("variants",), "variants is a mapping of name → overrides",
-                  "e.g. variants:\n      short-delay: {apps/*/tasks/*/earliest_begin: 15m}")
+        ctx.error(
+            node.loc,
+            ("variants",),
+            "variants is a mapping of name → overrides",
+            "e.g. variants:\n      short-delay: {apps/*/tasks/*/earliest_begin: 15m}",
+        )
         return {}
     if len(node.map) > MAX_VARIANTS:
-        ctx.error(node.loc, ("variants",), f"{len(node.map)} variants; a scenario holds at most "
-                  f"{MAX_VARIANTS}", "keep the variants you compare; sweep a value from the "
-                  "command line with compare --vary PATH=V1,V2,...")
+        ctx.error(
+            node.loc,
+            ("variants",),
+            f"{len(node.map)} variants; a scenario holds at most {MAX_VARIANTS}",
+            "keep the variants you compare; sweep a value from the "
+            "command line with compare --vary PATH=V1,V2,...",
+        )
         return {}
     return {name: variant_overrides(v, name, ctx) for name, v in node.map.items()}
 
 
 def _build(ctx: Ctx, doc: Node, path: Path) -> Scenario:
     f = ctx.fields(doc, (), S.TOP_KEYS, required=("start", "duration"))
-    timezone = ctx.read(f.get("timezone"), ("timezone",), "UTC",
-                        lambda n: parse_timezone(n.value))
+    timezone = ctx.read(f.get("timezone"), ("timezone",), "UTC", lambda n: parse_timezone(n.value))
     start = ctx.read(f.get("start"), ("start",), None, lambda n: _start(n, timezone))
     duration = ctx.read(f.get("duration"), ("duration",), DAY, _scenario_duration)
     device = read_device(ctx, f.get("device"))
@@ -201,17 +234,25 @@ def _check_persona_apps(ctx: Ctx, scenario: Scenario) -> None:
     for bundle, _ in persona.opens_per_day if persona is not None else ():
         if bundle not in bundles:
             path = ("device", "persona", "opens_per_day", bundle)
-            ctx.error(scenario.source.at(*path), path, f"'{bundle}' is not an app of the "
-                      "scenario", f"use one of {one_of(bundles) or '(none: add it under apps:)'}")
+            ctx.error(
+                scenario.source.at(*path),
+                path,
+                f"'{bundle}' is not an app of the scenario",
+                f"use one of {one_of(bundles) or '(none: add it under apps:)'}",
+            )
 
 
 def _check_content_changes(ctx: Ctx, scenario: Scenario) -> None:
     """Every server change is a random draw of the replay (§6.9): bound their expected number."""
     expected = sum(a.changes_per_hour for a in scenario.apps) * scenario.duration_ms / HOUR
     if expected > MAX_CONTENT_CHANGES:
-        ctx.error(scenario.source.at("apps"), ("apps",), f"the apps' content changes add up to "
-                  f"about {expected:,.0f} over the replay; at most {MAX_CONTENT_CHANGES:,}",
-                  "lower content.changes_per_hour, or replay fewer days")
+        ctx.error(
+            scenario.source.at("apps"),
+            ("apps",),
+            f"the apps' content changes add up to "
+            f"about {expected:,.0f} over the replay; at most {MAX_CONTENT_CHANGES:,}",
+            "lower content.changes_per_hour, or replay fewer days",
+        )
 
 
 def _map(node: Node | None, key: str) -> dict[str, Node] | None:
@@ -230,8 +271,10 @@ def _start(node: Node, timezone: str):
 def _scenario_duration(node: Node) -> int:
     ms = parse_duration(node.value)
     if not MIN_DURATION <= ms <= MAX_DURATION:
-        raise FormatError(f"duration {format_duration(ms)} is outside 1h..400d",
-                          "use a replay length from 1h to 400d, e.g. 7d")
+        raise FormatError(
+            f"duration {format_duration(ms)} is outside 1h..400d",
+            "use a replay length from 1h to 400d, e.g. 7d",
+        )
     return ms
 
 
@@ -244,14 +287,24 @@ def _check_timeline_refs(ctx: Ctx, scenario: Scenario) -> None:
     end = scenario.start + timedelta(milliseconds=scenario.duration_ms)
     for ev in timeline.events:
         if ev.kind in S.TASK_SUBJECT_POINTS and ev.subject not in tasks:
-            ctx.warn(ev.location, ("device", "timeline", "events"), f"{ev.kind} names "
-                     f"'{ev.subject}', which is not a task of this scenario",
-                     f"known tasks: {one_of(sorted(tasks)) or '(none)'}")
-        naive = ev.at.astimezone(ZoneInfo(scenario.timezone)).replace(tzinfo=None) \
-            if ev.at.tzinfo else ev.at
+            ctx.warn(
+                ev.location,
+                ("device", "timeline", "events"),
+                f"{ev.kind} names '{ev.subject}', which is not a task of this scenario",
+                f"known tasks: {one_of(sorted(tasks)) or '(none)'}",
+            )
+        naive = (
+            ev.at.astimezone(ZoneInfo(scenario.timezone)).replace(tzinfo=None)
+            if ev.at.tzinfo
+            else ev.at
+        )
         if not scenario.start <= naive < end:
-            ctx.warn(ev.location, ("device", "timeline", "events"), f"event at {ev.at} is "
-                     "outside the replay", "move it between start and start + duration")
+            ctx.warn(
+                ev.location,
+                ("device", "timeline", "events"),
+                f"event at {ev.at} is outside the replay",
+                "move it between start and start + duration",
+            )
 
 
 def _source_locations(doc: Node, file: str) -> dict[tuple[str, ...], Location]:

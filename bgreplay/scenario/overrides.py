@@ -39,15 +39,23 @@ def parse_set(text: str, ctx: Ctx) -> Override | None:
     loc = Location(f"--set {text}")
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
-        ctx.error(loc, (), "an override is PATH=VALUE",
-                  "e.g. --set apps/*/tasks/*refresh/earliest_begin=15m")
+        ctx.error(
+            loc,
+            (),
+            "an override is PATH=VALUE",
+            "e.g. --set apps/*/tasks/*refresh/earliest_begin=15m",
+        )
         return None
     try:
         value = parse_text(raw, loc.file)
     except InputError as exc:
         first = exc.problems[0]
-        ctx.error(loc, (), f"the value is not valid YAML: {first.message}",
-                  "quote it: --set 'PATH=\"text\"'")
+        ctx.error(
+            loc,
+            (),
+            f"the value is not valid YAML: {first.message}",
+            "quote it: --set 'PATH=\"text\"'",
+        )
         return None
     node = relocated(value, loc) if value is not None else Node(None, loc, "")
     return _make(path.strip(), node, loc, ctx)
@@ -58,8 +66,12 @@ def variant_overrides(node: Node, name: str, ctx: Ctx) -> list[Override]:
     if node.value is None:
         return []
     if not node.is_map:
-        ctx.error(node.loc, ("variants", name), f"a variant is a mapping of PATH: VALUE, got "
-                  f"{describe(node.value)}", "e.g. apps/*/tasks/*refresh/earliest_begin: 15m")
+        ctx.error(
+            node.loc,
+            ("variants", name),
+            f"a variant is a mapping of PATH: VALUE, got {describe(node.value)}",
+            "e.g. apps/*/tasks/*refresh/earliest_begin: 15m",
+        )
         return []
     out = []
     for path, value in node.map.items():
@@ -72,12 +84,17 @@ def variant_overrides(node: Node, name: str, ctx: Ctx) -> list[Override]:
 def _make(path: str, value: Node, loc: Location, ctx: Ctx) -> Override | None:
     segments = tuple(s.strip() for s in path.strip().strip("/").split("/"))
     if any(not s for s in segments):
-        ctx.error(loc, (), f"override path '{path}' has an empty segment",
-                  "separate keys with a single '/'")
+        ctx.error(
+            loc,
+            (),
+            f"override path '{path}' has an empty segment",
+            "separate keys with a single '/'",
+        )
         return None
     if segments[0] in ("variants", "bgreplay"):
-        ctx.error(loc, (), f"an override cannot change '{segments[0]}'",
-                  "edit the scenario file instead")
+        ctx.error(
+            loc, (), f"an override cannot change '{segments[0]}'", "edit the scenario file instead"
+        )
         return None
     return Override(path, segments, value, loc)
 
@@ -93,9 +110,13 @@ def apply(root: Node, ov: Override, ctx: Ctx) -> Node:
             found += children
             failure = failure or why
         if not found:
-            ctx.error(ov.loc, ov.segments, f"override '{ov.text}': {failure}",
-                      "check the spelling; a path that matches nothing would silently compare "
-                      "identical runs")
+            ctx.error(
+                ov.loc,
+                ov.segments,
+                f"override '{ov.text}': {failure}",
+                "check the spelling; a path that matches nothing would silently compare "
+                "identical runs",
+            )
             return root
         frontier = found
     for path, _ in frontier:
@@ -103,8 +124,9 @@ def apply(root: Node, ov: Override, ctx: Ctx) -> Node:
     return root
 
 
-def _step(path: tuple[str, ...], node: Node | None,
-          seg: str) -> tuple[list[tuple[tuple[str, ...], Node | None]], str]:
+def _step(
+    path: tuple[str, ...], node: Node | None, seg: str
+) -> tuple[list[tuple[tuple[str, ...], Node | None]], str]:
     """The children of ``node`` that ``seg`` selects, or why there are none."""
     where = "/".join(path) or "the top level"
     glob = bool(_GLOB & set(seg))
@@ -115,8 +137,10 @@ def _step(path: tuple[str, ...], node: Node | None,
             return [((*path, n), node.items[int(n)]) for n in hits], ""
         return [], f"'{seg}' is not an index of the list at {where} (0..{len(names) - 1})"
     if node is not None and not node.is_map and node.value is not None:
-        return [], (f"{where} is {describe(node.value)}, not a mapping: set the whole value "
-                    f"(--set {where}={{...}})")
+        return [], (
+            f"{where} is {describe(node.value)}, not a mapping: set the whole value "
+            f"(--set {where}={{...}})"
+        )
     keys = list(node.map) if node is not None and node.is_map else []
     if glob:
         hits = [k for k in keys if fnmatchcase(k, seg)]
@@ -127,8 +151,10 @@ def _step(path: tuple[str, ...], node: Node | None,
         return [((*path, seg), node.map[seg])], ""  # type: ignore[union-attr]
     if is_free_map(path):
         what = _FREE_WHAT[path[-1]]
-        return [], (f"there is no {what} '{seg}' at {where}{did_you_mean(seg, keys)} "
-                    f"(an override cannot add a new {what}); {what}s there: {_listing(keys)}")
+        return [], (
+            f"there is no {what} '{seg}' at {where}{did_you_mean(seg, keys)} "
+            f"(an override cannot add a new {what}); {what}s there: {_listing(keys)}"
+        )
     return [((*path, seg), None)], ""
 
 

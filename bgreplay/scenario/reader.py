@@ -49,35 +49,53 @@ class Ctx:
             Problem(loc, self.prefix + message, fix, "/".join(path), severity="warning")
         )
 
-    def fields(self, node: Node | None, path: Path_, allowed: Sequence[str], *,
-               required: Sequence[str] = (), key_loc: Location | None = None) -> dict[str, Node]:
+    def fields(
+        self,
+        node: Node | None,
+        path: Path_,
+        allowed: Sequence[str],
+        *,
+        required: Sequence[str] = (),
+        key_loc: Location | None = None,
+    ) -> dict[str, Node]:
         """A mapping's entries after checking for unknown and missing keys (null reads as {})."""
         if node is None or node.value is None:
             if required:
-                self.error(key_loc or Location(self.file, 1, 1), path,
-                           f"missing required key '{required[0]}'", f"add {required[0]}: ...")
+                self.error(
+                    key_loc or Location(self.file, 1, 1),
+                    path,
+                    f"missing required key '{required[0]}'",
+                    f"add {required[0]}: ...",
+                )
             return {}
         if not node.is_map:
-            self.error(node.loc, path, f"expected a mapping (key: value lines), got "
-                       f"{describe(node.value)}", f"keys allowed here: {one_of(allowed)}")
+            self.error(
+                node.loc,
+                path,
+                f"expected a mapping (key: value lines), got {describe(node.value)}",
+                f"keys allowed here: {one_of(allowed)}",
+            )
             return {}
         keys = node.keys or {}
         for name in node.map:
             if name not in allowed:
-                self.error(keys.get(name, node.loc), (*path, name),
-                           f"unknown key '{name}'{did_you_mean(name, allowed)}",
-                           f"keys allowed here: {one_of(allowed)}")
+                self.error(
+                    keys.get(name, node.loc),
+                    (*path, name),
+                    f"unknown key '{name}'{did_you_mean(name, allowed)}",
+                    f"keys allowed here: {one_of(allowed)}",
+                )
         for name in required:
             if name not in node.map:
                 typo = [k for k in node.map if k not in allowed and did_you_mean(k, [name])]
                 if typo:  # already reported as "unknown key ... did you mean": one problem
                     continue
-                self.error(key_loc or node.loc, path, f"missing required key '{name}'",
-                           f"add {name}: ...")
+                self.error(
+                    key_loc or node.loc, path, f"missing required key '{name}'", f"add {name}: ..."
+                )
         return {k: v for k, v in node.map.items() if k in allowed}
 
-    def read(self, node: Node | None, path: Path_, default: T,
-             parse: Callable[[Node], T]) -> T:
+    def read(self, node: Node | None, path: Path_, default: T, parse: Callable[[Node], T]) -> T:
         """``parse(node)``, or ``default`` when absent or invalid (the problem is recorded)."""
         if node is None:
             return default
@@ -86,8 +104,12 @@ class Ctx:
         except FormatError as exc:
             self.error(node.loc, path, exc.message, exc.fix)
         except (ValueError, TypeError, ArithmeticError) as exc:  # never a traceback for input
-            self.error(node.loc, path, f"cannot read this value ({exc})",
-                       "check the value's format against the scenario reference")
+            self.error(
+                node.loc,
+                path,
+                f"cannot read this value ({exc})",
+                "check the value's format against the scenario reference",
+            )
         return default
 
     def key_loc(self, node: Node, name: str) -> Location:
@@ -113,21 +135,26 @@ def as_int(lo: int | None = None, hi: int | None = None) -> Callable[[Node], int
             raise FormatError(f"expected a whole number, got {describe(v)}", "e.g. 7")
         _check_range(v, lo, hi)
         return v
+
     return parse
 
 
-def as_number(lo: float | None = None, hi: float | None = None, *,
-              above: float | None = None) -> Callable[[Node], float]:
+def as_number(
+    lo: float | None = None, hi: float | None = None, *, above: float | None = None
+) -> Callable[[Node], float]:
     """A finite number within [lo, hi] (or strictly above ``above``)."""
+
     def parse(node: Node) -> float:
         v = node.value
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
             raise FormatError(f"expected a number, got {describe(v)}", "e.g. 0.5")
         if above is not None and v <= above:
-            raise FormatError(f"expected a number above {above:g}, got {v}",
-                              f"use a number above {above:g}")
+            raise FormatError(
+                f"expected a number above {above:g}, got {v}", f"use a number above {above:g}"
+            )
         _check_range(v, lo, hi)
         return float(v)
+
     return parse
 
 
@@ -135,9 +162,14 @@ def _check_range(v: float, lo: float | None, hi: float | None) -> None:
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         low = "" if lo is None else f"{lo:g}"
         high = "" if hi is None else f"{hi:g}"
-        raise FormatError(f"{v} is outside {low}..{high}", f"use a value from {low} to {high}"
-                          if lo is not None and hi is not None else f"use a value ≥ {low}"
-                          if lo is not None else f"use a value ≤ {high}")
+        raise FormatError(
+            f"{v} is outside {low}..{high}",
+            f"use a value from {low} to {high}"
+            if lo is not None and hi is not None
+            else f"use a value ≥ {low}"
+            if lo is not None
+            else f"use a value ≤ {high}",
+        )
 
 
 def as_enum(choices: Sequence[str], what: str) -> Callable[[Node], str]:
@@ -150,6 +182,7 @@ def as_enum(choices: Sequence[str], what: str) -> Callable[[Node], str]:
             hint = did_you_mean(text, choices) if text else ""
             raise FormatError(f"{shown} is not {what}{hint}", f"use one of: {one_of(choices)}")
         return text
+
     return parse
 
 
@@ -159,6 +192,7 @@ def as_duration(*, allow_zero: bool = False) -> Callable[[Node], int]:
 
 def as_list(item: Callable[[Node], T], ctx: Ctx, path: Path_) -> Callable[[Node], list[T]]:
     """A list whose items are each read with ``item``; a single value counts as a list of one."""
+
     def parse(node: Node) -> list[T]:
         if node.is_map:
             raise FormatError("expected a list, got a mapping", "write [a, b] or one '- a' a line")
@@ -170,6 +204,7 @@ def as_list(item: Callable[[Node], T], ctx: Ctx, path: Path_) -> Callable[[Node]
             if value is not sentinel:
                 out.append(value)  # type: ignore[arg-type]
         return out
+
     return parse
 
 

@@ -9,8 +9,9 @@ from bgreplay.scenario import schema as S
 # One complete, small scenario per construct, each valid as written (tested). Paths are
 # relative to the scenarios/ folder, where the examples are checked.
 EXAMPLES: dict[str, tuple[str, str]] = {  # key: a section id, or "trace" (shown with device)
-    "scenario": ("A complete scenario: an inline timeline, a refresh and a processing task, "
-                 "expectations", """\
+    "scenario": (
+        "A complete scenario: an inline timeline, a refresh and a processing task, expectations",
+        """\
 bgreplay: 1
 name: News app, a weekday routine
 start: 2026-03-02T00:00
@@ -44,8 +45,11 @@ expect:
     launches_per_day: ">= 1"
   com.example.news:
     staleness_at_open: ["p(90) < 6h"]
-"""),
-    "device": ("A device described by its keys, with a persona's days", """\
+""",
+    ),
+    "device": (
+        "A device described by its keys, with a persona's days",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 14d
@@ -57,23 +61,32 @@ device:
   battery: {start: 60}
   history: 14d
   persona: office_worker
-"""),
-    "persona": ("A persona with its own seed", """\
+""",
+    ),
+    "persona": (
+        "A persona with its own seed",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
 device:
   persona: {name: light_user, seed: 3}
-"""),
-    "trace": ("A trace file of the repository", """\
+""",
+    ),
+    "trace": (
+        "A trace file of the repository",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
 timezone: Europe/Paris
 device:
   trace: ../traces/commuter-week.csv    # relative to the scenario's folder
-"""),
-    "timeline": ("Daily entries and one-off events", """\
+""",
+    ),
+    "timeline": (
+        "Daily entries and one-off events",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -99,8 +112,11 @@ device:
       - {at: "2026-03-07T09:00", battery: 35}
       - {at: "2026-03-07T12:00", off: 30m}
       - {at: "2026-03-08T09:00", timezone: Europe/London}
-"""),
-    "app": ("An app: Info.plist facts, registration, content and an explicit handler list", """\
+""",
+    ),
+    "app": (
+        "An app: Info.plist facts, registration, content and an explicit handler list",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -116,8 +132,11 @@ apps:
     on_open: none
     tasks:
       io.example.app.refresh: {type: refresh}
-"""),
-    "task": ("The four task types, with the keys each one takes", """\
+""",
+    ),
+    "task": (
+        "The four task types, with the keys each one takes",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -155,8 +174,11 @@ apps:
         subtitle: holiday.mov
         submit: {when: [user_action]}
         handler: {work: 3m, progress_every: 5s}
-"""),
-    "submit": ("Submitting on launch, but only when nothing is pending", """\
+""",
+    ),
+    "submit": (
+        "Submitting on launch, but only when nothing is pending",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -171,9 +193,12 @@ apps:
         type: refresh
         earliest_begin: 2h
         submit: {when: [app_launch, handler_start], if_not_pending: true}
-"""),
-    "handler": ("Handlers: a fixed, a lognormal and a uniform run length; network use; work "
-                "done across runs", """\
+""",
+    ),
+    "handler": (
+        "Handlers: a fixed, a lognormal and a uniform run length; network use; work "
+        "done across runs",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -204,8 +229,11 @@ apps:
         type: processing
         requires_external_power: true
         handler: {work: 40m, checkpoint: true, cpu: 0.6, memory_mb: 45}
-"""),
-    "scheduler": ("A profile and one parameter changed", """\
+""",
+    ),
+    "scheduler": (
+        "A profile and one parameter changed",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -214,8 +242,11 @@ device:
 scheduler:
   profile: ios-18
   params: {expiration_grace: 10s, prewarm_lead: 0s}
-"""),
-    "expect": ("Expectations on a task, an app and the device", """\
+""",
+    ),
+    "expect": (
+        "Expectations on a task, an app and the device",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -236,8 +267,11 @@ expect:
     fresh_open_ratio: ">= 10%"
   device:
     unlocks_per_day: "> 5"
-"""),
-    "variants": ("Variants compared with `bgreplay compare`", """\
+""",
+    ),
+    "variants": (
+        "Variants compared with `bgreplay compare`",
+        """\
 bgreplay: 1
 start: 2026-03-02T00:00
 duration: 7d
@@ -254,7 +288,8 @@ variants:
     apps/io.example.app/tasks/*refresh/submit/when: [app_launch]
   short-delay:
     apps/*/tasks/*refresh/earliest_begin: 15m
-"""),
+""",
+    ),
 }
 
 _INTRO = """\

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES
 from bgreplay.errors import Location
 from bgreplay.scenario import schema as S
-from bgreplay.scenario.durations import FormatError, describe
+from bgreplay.scenario.durations import FormatError, describe, parse_duration
 from bgreplay.scenario.model import ExpectationSpec, Observation, SchedulerConfig
 from bgreplay.scenario.reader import (
     Ctx,
@@ -26,8 +26,9 @@ def read_scheduler(ctx: Ctx, node: Node | None) -> SchedulerConfig:
     p: Path_ = ("scheduler",)
     f = ctx.fields(node, p, S.SCHEDULER_KEYS)
     profile = ctx.read(f.get("profile"), (*p, "profile"), None, lambda n: _profile(ctx, n))
-    return SchedulerConfig(profile=profile,
-                           params=MappingProxyType(_params(ctx, f.get("params"), p)))
+    return SchedulerConfig(
+        profile=profile, params=MappingProxyType(_params(ctx, f.get("params"), p))
+    )
 
 
 def _params(ctx: Ctx, pnode: Node | None, p: Path_) -> dict[str, object]:
@@ -36,8 +37,12 @@ def _params(ctx: Ctx, pnode: Node | None, p: Path_) -> dict[str, object]:
     if pnode is None or pnode.value is None:
         return params
     if not pnode.is_map:
-        ctx.error(pnode.loc, (*p, "params"), "params is a mapping of parameter: value",
-                  "e.g. params: {expiration_grace: 5s}; see `bgreplay profiles`")
+        ctx.error(
+            pnode.loc,
+            (*p, "params"),
+            "params is a mapping of parameter: value",
+            "e.g. params: {expiration_grace: 5s}; see `bgreplay profiles`",
+        )
         return params
     for name, value in pnode.map.items():
         parsed = _param(ctx, name, value, ctx.key_loc(pnode, name), (*p, "params", name))
@@ -56,8 +61,12 @@ def read_profile_file(path: Path) -> tuple[str, dict[str, object]]:
     root = read_yaml(path)
     ctx = Ctx(str(path), path.parent)
     if root is None or not root.is_map:
-        ctx.error(Location(str(path), 1, 1), (), "a profile file is a mapping with base: and "
-                  "params:", "e.g. base: ios-26 and params: {min_run_score: 0.5}")
+        ctx.error(
+            Location(str(path), 1, 1),
+            (),
+            "a profile file is a mapping with base: and params:",
+            "e.g. base: ios-26 and params: {min_run_score: 0.5}",
+        )
         raise InputError(ctx.problems)
     f = ctx.fields(root, (), ("base", "params"))
     builtins = PROFILE_NAMES
@@ -65,8 +74,10 @@ def read_profile_file(path: Path) -> tuple[str, dict[str, object]]:
     def base_of(node: Node) -> str:
         text = as_str(node)
         if text not in builtins:
-            raise FormatError(f"unknown base profile '{text}'{did_you_mean(text, builtins)}",
-                              f"use one of {one_of(builtins)}")
+            raise FormatError(
+                f"unknown base profile '{text}'{did_you_mean(text, builtins)}",
+                f"use one of {one_of(builtins)}",
+            )
         return text
 
     base = ctx.read(f.get("base"), ("base",), "ios-26", base_of)
@@ -86,17 +97,24 @@ def _profile(ctx: Ctx, node: Node) -> str:
     if full.is_file():
         return str(full.resolve())
     if "/" in text or text.endswith((".yaml", ".yml")):
-        raise FormatError(f"profile file '{text}' not found",
-                          "paths are relative to the scenario file's folder")
-    raise FormatError(f"unknown profile '{text}'{did_you_mean(text, builtins)}",
-                      f"use one of {one_of(builtins)}, or the path of a profile .yaml file")
+        raise FormatError(
+            f"profile file '{text}' not found", "paths are relative to the scenario file's folder"
+        )
+    raise FormatError(
+        f"unknown profile '{text}'{did_you_mean(text, builtins)}",
+        f"use one of {one_of(builtins)}, or the path of a profile .yaml file",
+    )
 
 
 def _param(ctx: Ctx, name: str, node: Node, key_loc: Location, path: Path_) -> object | None:
     param = PARAMETERS.get(name)
     if param is None:
-        ctx.error(key_loc, path, f"unknown scheduler parameter '{name}'"
-                  f"{did_you_mean(name, PARAMETERS)}", "`bgreplay profiles` lists every parameter")
+        ctx.error(
+            key_loc,
+            path,
+            f"unknown scheduler parameter '{name}'{did_you_mean(name, PARAMETERS)}",
+            "`bgreplay profiles` lists every parameter",
+        )
         return None
     return ctx.read(node, path, None, lambda n: parse_param(param, n.value))
 
@@ -115,8 +133,9 @@ def parse_param(param, raw: object) -> object:
     if param.unit == "ms":
         return parse_duration(raw, allow_zero=True)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise FormatError(f"{param.name} takes a number ({param.unit}), not {describe(raw)}",
-                          PARAM_FIX)
+        raise FormatError(
+            f"{param.name} takes a number ({param.unit}), not {describe(raw)}", PARAM_FIX
+        )
     if not math.isfinite(raw):
         raise FormatError(f"{param.name} must be a finite number, not {raw}", PARAM_FIX)
     if raw < 0:
@@ -128,16 +147,24 @@ def read_expect(ctx: Ctx, node: Node | None) -> tuple[ExpectationSpec, ...]:
     if node is None or node.value is None:
         return ()
     if not node.is_map:
-        ctx.error(node.loc, ("expect",), "expect is a mapping of task or app → metric checks",
-                  'e.g. expect: {io.x.refresh: {launches_per_day: ">= 3"}}')
+        ctx.error(
+            node.loc,
+            ("expect",),
+            "expect is a mapping of task or app → metric checks",
+            'e.g. expect: {io.x.refresh: {launches_per_day: ">= 3"}}',
+        )
         return ()
     out = []
     for target, metrics in node.map.items():
         if metrics.value is None:
             continue
         if not metrics.is_map:
-            ctx.error(metrics.loc, ("expect", target), "expected a mapping of metric → check",
-                      'e.g. launches_per_day: ">= 3"')
+            ctx.error(
+                metrics.loc,
+                ("expect", target),
+                "expected a mapping of metric → check",
+                'e.g. launches_per_day: ">= 3"',
+            )
             continue
         for metric, checks in metrics.map.items():
             path = ("expect", target, metric)
@@ -150,12 +177,17 @@ def read_expect(ctx: Ctx, node: Node | None) -> tuple[ExpectationSpec, ...]:
                     continue
             for item in checks.items if checks.is_list else [checks]:
                 if isinstance(item.value, str) and item.value.strip():
-                    out.append(ExpectationSpec(target, metric, item.value.strip(), item.loc,
-                                               robust))
+                    out.append(
+                        ExpectationSpec(target, metric, item.value.strip(), item.loc, robust)
+                    )
                 else:
                     shown = "== 0" if item.value is None else f"== {item.text()}"
-                    ctx.error(item.loc, path, f"expected a check such as \">= 3\", got "
-                              f"{describe(item.value)}", f'write it in quotes: "{shown}"')
+                    ctx.error(
+                        item.loc,
+                        path,
+                        f'expected a check such as ">= 3", got {describe(item.value)}',
+                        f'write it in quotes: "{shown}"',
+                    )
     return tuple(out)
 
 

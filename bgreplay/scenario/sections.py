@@ -40,8 +40,12 @@ def read_apps(ctx: Ctx, node: Node | None, device: Device) -> tuple[App, ...]:
     if node is None or node.value is None:
         return ()
     if not node.is_map:
-        ctx.error(node.loc, ("apps",), f"expected a mapping of bundle ids, got "
-                  f"{describe(node.value)}", "write apps:\n      io.example.app: {tasks: ...}")
+        ctx.error(
+            node.loc,
+            ("apps",),
+            f"expected a mapping of bundle ids, got {describe(node.value)}",
+            "write apps:\n      io.example.app: {tasks: ...}",
+        )
         return ()
     if not _within_limits(ctx, node):
         return ()
@@ -51,11 +55,14 @@ def read_apps(ctx: Ctx, node: Node | None, device: Device) -> tuple[App, ...]:
         app = _read_app(ctx, bundle, app_node, ctx.key_loc(node, bundle), device)
         for task in app.tasks:
             if task.id in seen:
-                ctx.error(ctx.key_loc(app_node.map["tasks"], task.id) if app_node.is_map
-                          and "tasks" in app_node.map else app_node.loc,
-                          ("apps", bundle, "tasks", task.id),
-                          f"task '{task.id}' is also declared under app '{seen[task.id]}'",
-                          "a task identifier belongs to one app; rename or remove one")
+                ctx.error(
+                    ctx.key_loc(app_node.map["tasks"], task.id)
+                    if app_node.is_map and "tasks" in app_node.map
+                    else app_node.loc,
+                    ("apps", bundle, "tasks", task.id),
+                    f"task '{task.id}' is also declared under app '{seen[task.id]}'",
+                    "a task identifier belongs to one app; rename or remove one",
+                )
             seen.setdefault(task.id, bundle)
         apps.append(app)
     return tuple(apps)
@@ -64,15 +71,26 @@ def read_apps(ctx: Ctx, node: Node | None, device: Device) -> tuple[App, ...]:
 def _within_limits(ctx: Ctx, node: Node) -> bool:
     """At most ``MAX_APPS`` apps and ``MAX_TASKS`` tasks, checked before reading any of them."""
     if len(node.map) > MAX_APPS:
-        ctx.error(node.loc, ("apps",), f"{len(node.map)} apps; a scenario holds at most "
-                  f"{MAX_APPS}", "keep the apps whose tasks you study; apps that are only used "
-                  "(opened) need no entry here, the trace is enough")
+        ctx.error(
+            node.loc,
+            ("apps",),
+            f"{len(node.map)} apps; a scenario holds at most {MAX_APPS}",
+            "keep the apps whose tasks you study; apps that are only used "
+            "(opened) need no entry here, the trace is enough",
+        )
         return False
-    tasks = sum(len(a.map["tasks"].map) for a in node.map.values()
-                if a.is_map and "tasks" in a.map and a.map["tasks"].is_map)
+    tasks = sum(
+        len(a.map["tasks"].map)
+        for a in node.map.values()
+        if a.is_map and "tasks" in a.map and a.map["tasks"].is_map
+    )
     if tasks > MAX_TASKS:
-        ctx.error(node.loc, ("apps",), f"{tasks} tasks; a scenario holds at most {MAX_TASKS}",
-                  "split the study into several scenarios")
+        ctx.error(
+            node.loc,
+            ("apps",),
+            f"{tasks} tasks; a scenario holds at most {MAX_TASKS}",
+            "split the study into several scenarios",
+        )
         return False
     return True
 
@@ -80,9 +98,11 @@ def _within_limits(ctx: Ctx, node: Node) -> bool:
 def _changes_per_hour(node: Node) -> float:
     rate = as_number(0)(node)
     if rate > MAX_CHANGES_PER_HOUR:
-        raise FormatError(f"{rate:g} changes an hour is more than bgreplay models (at most "
-                          f"{MAX_CHANGES_PER_HOUR}, one a minute)",
-                          f"freshness is measured in minutes: use {MAX_CHANGES_PER_HOUR} or less")
+        raise FormatError(
+            f"{rate:g} changes an hour is more than bgreplay models (at most "
+            f"{MAX_CHANGES_PER_HOUR}, one a minute)",
+            f"freshness is measured in minutes: use {MAX_CHANGES_PER_HOUR} or less",
+        )
     return rate
 
 
@@ -92,29 +112,58 @@ def _read_app(ctx: Ctx, bundle: str, node: Node, key_loc: Location, device: Devi
         ctx.error(key_loc, path, f"'{bundle}' is not a bundle id", "e.g. io.example.app")
     f = ctx.fields(node, path, S.APP_KEYS)
     content = ctx.fields(f.get("content"), (*path, "content"), S.CONTENT_KEYS)
-    permitted = tuple(ctx.read(f.get("permitted_identifiers"), (*path, "permitted_identifiers"),
-                               [], as_list(as_str, ctx, (*path, "permitted_identifiers"))))
+    permitted = tuple(
+        ctx.read(
+            f.get("permitted_identifiers"),
+            (*path, "permitted_identifiers"),
+            [],
+            as_list(as_str, ctx, (*path, "permitted_identifiers")),
+        )
+    )
     app = App(
         bundle=bundle,
-        background_modes=_enum_list(ctx, f.get("background_modes"), (*path, "background_modes"),
-                                    S.BACKGROUND_MODES, "a UIBackgroundModes value"),
+        background_modes=_enum_list(
+            ctx,
+            f.get("background_modes"),
+            (*path, "background_modes"),
+            S.BACKGROUND_MODES,
+            "a UIBackgroundModes value",
+        ),
         permitted_identifiers=permitted,
-        entitlements=_enum_list(ctx, f.get("entitlements"), (*path, "entitlements"),
-                                S.ENTITLEMENTS, "an entitlement bgreplay models"),
+        entitlements=_enum_list(
+            ctx,
+            f.get("entitlements"),
+            (*path, "entitlements"),
+            S.ENTITLEMENTS,
+            "an entitlement bgreplay models",
+        ),
         registers=_read_registers(ctx, f.get("registers"), (*path, "registers")),
-        registration=ctx.read(f.get("registration"), (*path, "registration"), "at_launch",
-                              as_enum(S.REGISTRATIONS, "a registration time")),
-        changes_per_hour=ctx.read(content.get("changes_per_hour"),
-                                  (*path, "content", "changes_per_hour"), 1.0, _changes_per_hour),
-        on_open=ctx.read(f.get("on_open"), (*path, "on_open"), "sync",
-                         as_enum(S.ON_OPEN, "an on_open behaviour")),
+        registration=ctx.read(
+            f.get("registration"),
+            (*path, "registration"),
+            "at_launch",
+            as_enum(S.REGISTRATIONS, "a registration time"),
+        ),
+        changes_per_hour=ctx.read(
+            content.get("changes_per_hour"),
+            (*path, "content", "changes_per_hour"),
+            1.0,
+            _changes_per_hour,
+        ),
+        on_open=ctx.read(
+            f.get("on_open"), (*path, "on_open"), "sync", as_enum(S.ON_OPEN, "an on_open behaviour")
+        ),
     )
     tasks_node = f.get("tasks")
     if tasks_node is None or tasks_node.value is None:
         return app
     if not tasks_node.is_map:
-        ctx.error(tasks_node.loc, (*path, "tasks"), "expected a mapping of task identifiers",
-                  f"write tasks:\n      {bundle}.refresh: {{type: refresh}}")
+        ctx.error(
+            tasks_node.loc,
+            (*path, "tasks"),
+            "expected a mapping of task identifiers",
+            f"write tasks:\n      {bundle}.refresh: {{type: refresh}}",
+        )
         return app
     tasks = tuple(
         _read_task(ctx, app, tid, tnode, ctx.key_loc(tasks_node, tid), device)
@@ -133,19 +182,26 @@ def _read_registers(ctx: Ctx, node: Node | None, path: Path_):
         return "all"
     if node.is_list:
         return tuple(ctx.read(node, path, [], as_list(as_str, ctx, path)))
-    ctx.error(node.loc, path, f"expected 'all' or a list of identifiers, got "
-              f"{describe(node.value)}", "write registers: all, or registers: [io.x.refresh]")
+    ctx.error(
+        node.loc,
+        path,
+        f"expected 'all' or a list of identifiers, got {describe(node.value)}",
+        "write registers: all, or registers: [io.x.refresh]",
+    )
     return "all"
 
 
-def _read_task(ctx: Ctx, app: App, tid: str, node: Node, key_loc: Location,
-               device: Device) -> Task:
+def _read_task(ctx: Ctx, app: App, tid: str, node: Node, key_loc: Location, device: Device) -> Task:
     path: Path_ = ("apps", app.bundle, "tasks", tid)
     f = ctx.fields(node, path, S.TASK_KEYS, required=("type",), key_loc=key_loc)
     ttype = ctx.read(f.get("type"), (*path, "type"), None, as_enum(TASK_TYPES, "a task type"))
     if not (tid == app.bundle or tid.startswith(app.bundle + ".")):
-        ctx.warn(key_loc, path, f"task identifier '{tid}' does not start with its app's bundle "
-                 f"id '{app.bundle}'", f"Apple's convention: name it {app.bundle}.<task>")
+        ctx.warn(
+            key_loc,
+            path,
+            f"task identifier '{tid}' does not start with its app's bundle id '{app.bundle}'",
+            f"Apple's convention: name it {app.bundle}.<task>",
+        )
     if ttype is not None:
         _check_type_keys(ctx, node, f, path, ttype)
         _check_versions(ctx, f, path, ttype, device, key_loc)
@@ -154,22 +210,39 @@ def _read_task(ctx: Ctx, app: App, tid: str, node: Node, key_loc: Location,
         _check_continued(ctx, app, tid, f, path, submit, key_loc)
     title = "" if ttype != "continued_processing" else tid
     return Task(
-        id=tid, app=app.bundle, type=ttype or "refresh",
-        earliest_begin=_read_earliest(ctx, f.get("earliest_begin"), (*path, "earliest_begin"),
-                                      ttype),
-        requires_network=ctx.read(f.get("requires_network"), (*path, "requires_network"),
-                                  False, as_bool),
-        requires_external_power=ctx.read(f.get("requires_external_power"),
-                                         (*path, "requires_external_power"), False, as_bool),
-        protection=ctx.read(f.get("protection"), (*path, "protection"),
-                            "complete_until_first_user_authentication",
-                            as_enum(PROTECTIONS, "a data protection type")),
-        strategy=ctx.read(f.get("strategy"), (*path, "strategy"), "queue",
-                          as_enum(S.STRATEGIES, "a submission strategy")),
+        id=tid,
+        app=app.bundle,
+        type=ttype or "refresh",
+        earliest_begin=_read_earliest(
+            ctx, f.get("earliest_begin"), (*path, "earliest_begin"), ttype
+        ),
+        requires_network=ctx.read(
+            f.get("requires_network"), (*path, "requires_network"), False, as_bool
+        ),
+        requires_external_power=ctx.read(
+            f.get("requires_external_power"), (*path, "requires_external_power"), False, as_bool
+        ),
+        protection=ctx.read(
+            f.get("protection"),
+            (*path, "protection"),
+            "complete_until_first_user_authentication",
+            as_enum(PROTECTIONS, "a data protection type"),
+        ),
+        strategy=ctx.read(
+            f.get("strategy"),
+            (*path, "strategy"),
+            "queue",
+            as_enum(S.STRATEGIES, "a submission strategy"),
+        ),
         title=ctx.read(f.get("title"), (*path, "title"), title, as_str),
         subtitle=ctx.read(f.get("subtitle"), (*path, "subtitle"), title, as_str),
-        resources=_enum_list(ctx, f.get("resources"), (*path, "resources"), S.RESOURCES,
-                             "a continued-processing resource"),
+        resources=_enum_list(
+            ctx,
+            f.get("resources"),
+            (*path, "resources"),
+            S.RESOURCES,
+            "a continued-processing resource",
+        ),
         submit=submit,
         handler=read_handler(ctx, f.get("handler"), (*path, "handler"), ttype),
     )
@@ -179,21 +252,41 @@ def _check_type_keys(ctx: Ctx, node: Node, f: dict[str, Node], path: Path_, ttyp
     cls = S.REQUEST_CLASS[ttype]
     for key in ("requires_network", "requires_external_power"):
         if key in f and ttype not in PROCESSING_FAMILY:
-            ctx.error(ctx.key_loc(node, key), (*path, key), f"'{key}' on a {ttype} task: "
-                      f"{cls} has no such property", "remove it, or use type: processing")
+            ctx.error(
+                ctx.key_loc(node, key),
+                (*path, key),
+                f"'{key}' on a {ttype} task: {cls} has no such property",
+                "remove it, or use type: processing",
+            )
     for key, (types, owner) in S.TYPE_ONLY_KEYS.items():
         if key in f and ttype not in types:
-            ctx.error(ctx.key_loc(node, key), (*path, key), f"'{key}' on a {ttype} task: "
-                      f"{cls} has no such property (it belongs to {owner})",
-                      f"remove '{key}'")
-    if ttype == "continued_processing" and f.get("earliest_begin") is not None and \
-            f["earliest_begin"].value is not None:
-        ctx.warn(ctx.key_loc(node, "earliest_begin"), (*path, "earliest_begin"),
-                 "earliest_begin is ignored for continued processing (F101)", "remove it")
+            ctx.error(
+                ctx.key_loc(node, key),
+                (*path, key),
+                f"'{key}' on a {ttype} task: {cls} has no such property (it belongs to {owner})",
+                f"remove '{key}'",
+            )
+    if (
+        ttype == "continued_processing"
+        and f.get("earliest_begin") is not None
+        and f["earliest_begin"].value is not None
+    ):
+        ctx.warn(
+            ctx.key_loc(node, "earliest_begin"),
+            (*path, "earliest_begin"),
+            "earliest_begin is ignored for continued processing (F101)",
+            "remove it",
+        )
 
 
-def _check_versions(ctx: Ctx, f: dict[str, Node], path: Path_, ttype: str, device: Device,
-                    key_loc: Location) -> None:  # noqa: ARG001 - unread here; its callers pass it
+def _check_versions(
+    ctx: Ctx,
+    f: dict[str, Node],
+    path: Path_,
+    ttype: str,
+    device: Device,
+    key_loc: Location,  # noqa: ARG001 - unread here; its callers pass it
+) -> None:
     need = {"continued_processing": 26, "health_research": 17}.get(ttype)
     if need is None:
         return
@@ -203,25 +296,39 @@ def _check_versions(ctx: Ctx, f: dict[str, Node], path: Path_, ttype: str, devic
         return  # device.ios itself is reported
     if major < need:
         fact = "F101" if need == 26 else "F96"
-        ctx.error(f["type"].loc, (*path, "type"), f"{ttype} needs iOS {need} or later "
-                  f"({fact}); device.ios is {device.ios}",
-                  f'set device.ios: "{need}.0" or later, or use type: processing')
+        ctx.error(
+            f["type"].loc,
+            (*path, "type"),
+            f"{ttype} needs iOS {need} or later ({fact}); device.ios is {device.ios}",
+            f'set device.ios: "{need}.0" or later, or use type: processing',
+        )
 
 
-def _check_continued(ctx: Ctx, app: App, tid: str, f: dict[str, Node], path: Path_,
-                     submit: Submit, key_loc: Location) -> None:
+def _check_continued(
+    ctx: Ctx, app: App, tid: str, f: dict[str, Node], path: Path_, submit: Submit, key_loc: Location
+) -> None:
     if set(submit.when) != {"user_action"}:
         sub = f.get("submit")
-        loc = key_loc if sub is None else (
-            sub.map["when"].loc if sub.is_map and "when" in sub.map else sub.loc)
-        ctx.error(loc, (*path, "submit", "when"), "a continued_processing request is submitted "
-                  "from a person's action in the foreground (F100)",
-                  "write submit: {when: [user_action]}")
+        loc = (
+            key_loc
+            if sub is None
+            else (sub.map["when"].loc if sub.is_map and "when" in sub.map else sub.loc)
+        )
+        ctx.error(
+            loc,
+            (*path, "submit", "when"),
+            "a continued_processing request is submitted "
+            "from a person's action in the foreground (F100)",
+            "write submit: {when: [user_action]}",
+        )
     if not any(p.endswith(".*") and tid.startswith(p[:-1]) for p in app.permitted_identifiers):
         wildcard = tid.rsplit(".", 1)[0] + ".*" if "." in tid else tid + ".*"
-        ctx.error(key_loc, path, "continued processing needs a wildcard permitted identifier "
-                  f"matching '{tid}' (F101)",
-                  f"add '{wildcard}' to apps/{app.bundle}/permitted_identifiers")
+        ctx.error(
+            key_loc,
+            path,
+            f"continued processing needs a wildcard permitted identifier matching '{tid}' (F101)",
+            f"add '{wildcard}' to apps/{app.bundle}/permitted_identifiers",
+        )
 
 
 def _read_submit(ctx: Ctx, node: Node | None, path: Path_) -> Submit:
@@ -231,8 +338,7 @@ def _read_submit(ctx: Ctx, node: Node | None, path: Path_) -> Submit:
     when = _enum_list(ctx, f.get("when"), (*path, "when"), SUBMIT_TRIGGERS, "a submit trigger")
     return Submit(
         when=when if "when" in f else Submit().when,
-        if_not_pending=ctx.read(f.get("if_not_pending"), (*path, "if_not_pending"), False,
-                                as_bool),
+        if_not_pending=ctx.read(f.get("if_not_pending"), (*path, "if_not_pending"), False, as_bool),
     )
 
 
@@ -251,34 +357,57 @@ def read_handler(ctx: Ctx, node: Node | None, path: Path_, ttype: str | None) ->
     f = ctx.fields(node, path, S.HANDLER_KEYS)
     if not f:
         return Handler()
-    only = {"work": PROCESSING_FAMILY, "checkpoint": PROCESSING_FAMILY,
-            "progress_every": frozenset({"continued_processing"})}
+    only = {
+        "work": PROCESSING_FAMILY,
+        "checkpoint": PROCESSING_FAMILY,
+        "progress_every": frozenset({"continued_processing"}),
+    }
     for key, types in only.items():
         if key in f and ttype is not None and ttype not in types:
             kinds = "processing-family tasks" if len(types) > 1 else "continued_processing tasks"
-            ctx.error(ctx.key_loc(node, key), (*path, key),
-                      f"'{key}' applies only to {kinds}; this task is {ttype}", f"remove '{key}'")
+            ctx.error(
+                ctx.key_loc(node, key),
+                (*path, key),
+                f"'{key}' applies only to {kinds}; this task is {ttype}",
+                f"remove '{key}'",
+            )
     d = Handler()
     return Handler(
         duration=_read_duration_dist(ctx, f.get("duration"), (*path, "duration")),
-        success_rate=ctx.read(f.get("success_rate"), (*path, "success_rate"), d.success_rate,
-                              as_number(0, 1)),
-        completes=ctx.read(f.get("completes"), (*path, "completes"), d.completes,
-                           as_enum(S.COMPLETES, "a completion habit")),
-        expiration_handler=ctx.read(f.get("expiration_handler"), (*path, "expiration_handler"),
-                                    True, as_bool),
-        on_expiration=ctx.read(f.get("on_expiration"), (*path, "on_expiration"), "cancel",
-                               as_enum(S.ON_EXPIRATION, "an expiration behaviour")),
-        cancel_latency_ms=ctx.read(f.get("cancel_latency"), (*path, "cancel_latency"),
-                                   d.cancel_latency_ms, as_duration(allow_zero=True)),
-        memory_mb=ctx.read(f.get("memory_mb"), (*path, "memory_mb"), d.memory_mb,
-                           as_number(above=0)),
+        success_rate=ctx.read(
+            f.get("success_rate"), (*path, "success_rate"), d.success_rate, as_number(0, 1)
+        ),
+        completes=ctx.read(
+            f.get("completes"),
+            (*path, "completes"),
+            d.completes,
+            as_enum(S.COMPLETES, "a completion habit"),
+        ),
+        expiration_handler=ctx.read(
+            f.get("expiration_handler"), (*path, "expiration_handler"), True, as_bool
+        ),
+        on_expiration=ctx.read(
+            f.get("on_expiration"),
+            (*path, "on_expiration"),
+            "cancel",
+            as_enum(S.ON_EXPIRATION, "an expiration behaviour"),
+        ),
+        cancel_latency_ms=ctx.read(
+            f.get("cancel_latency"),
+            (*path, "cancel_latency"),
+            d.cancel_latency_ms,
+            as_duration(allow_zero=True),
+        ),
+        memory_mb=ctx.read(
+            f.get("memory_mb"), (*path, "memory_mb"), d.memory_mb, as_number(above=0)
+        ),
         cpu=ctx.read(f.get("cpu"), (*path, "cpu"), d.cpu, as_number(0, 1)),
         network=_read_network(ctx, f.get("network"), (*path, "network")),
         work_ms=ctx.read(f.get("work"), (*path, "work"), None, as_duration()),
         checkpoint=ctx.read(f.get("checkpoint"), (*path, "checkpoint"), False, as_bool),
-        progress_every_ms=ctx.read(f.get("progress_every"), (*path, "progress_every"),
-                                   d.progress_every_ms, as_duration()),
+        progress_every_ms=ctx.read(
+            f.get("progress_every"), (*path, "progress_every"), d.progress_every_ms, as_duration()
+        ),
     )
 
 
@@ -292,19 +421,28 @@ def _read_duration_dist(ctx: Ctx, node: Node | None, path: Path_) -> DurationDis
         median = ctx.read(node.map["median"], (*path, "median"), 0, as_duration())
         p90 = ctx.read(node.map["p90"], (*path, "p90"), 0, as_duration())
         if median and p90 and p90 < median:
-            ctx.error(node.map["p90"].loc, (*path, "p90"), "p90 is below the median",
-                      "p90 must be at least the median")
+            ctx.error(
+                node.map["p90"].loc,
+                (*path, "p90"),
+                "p90 is below the median",
+                "p90 must be at least the median",
+            )
         return DurationDist("lognormal", median_ms=median, p90_ms=p90)
     if keys == {"min", "max"}:
         lo = ctx.read(node.map["min"], (*path, "min"), 0, as_duration(allow_zero=True))
         hi = ctx.read(node.map["max"], (*path, "max"), 0, as_duration())
         if hi and hi < lo:
-            ctx.error(node.map["max"].loc, (*path, "max"), "max is below min",
-                      "max must be at least min")
+            ctx.error(
+                node.map["max"].loc, (*path, "max"), "max is below min", "max must be at least min"
+            )
         return DurationDist("uniform", min_ms=lo, max_ms=hi)
     ctx.fields(node, path, S.DURATION_KEYS)
-    ctx.error(node.loc, path, "a duration mapping needs exactly {median, p90} or {min, max}",
-              "write duration: 5s, {median: 5s, p90: 20s} or {min: 2s, max: 9s}")
+    ctx.error(
+        node.loc,
+        path,
+        "a duration mapping needs exactly {median, p90} or {min, max}",
+        "write duration: 5s, {median: 5s, p90: 20s} or {min: 2s, max: 9s}",
+    )
     return DurationDist()
 
 
@@ -316,6 +454,5 @@ def _read_network(ctx: Ctx, node: Node | None, path: Path_) -> NetworkUse | None
         return None
     return NetworkUse(
         requests=ctx.read(f.get("requests"), (*path, "requests"), 1, as_int(1)),
-        bytes=ctx.read(f.get("bytes"), (*path, "bytes"), 0,
-                      lambda n: parse_size(n.value)),
+        bytes=ctx.read(f.get("bytes"), (*path, "bytes"), 0, lambda n: parse_size(n.value)),
     )

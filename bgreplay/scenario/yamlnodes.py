@@ -74,8 +74,12 @@ class Node:
 def relocated(node: Node, loc: Location) -> Node:
     """The same value with every location replaced by ``loc`` (a value typed in ``--set``)."""
     if node.is_map:
-        return Node({k: relocated(v, loc) for k, v in node.map.items()}, loc, None,
-                    {k: loc for k in node.map})
+        return Node(
+            {k: relocated(v, loc) for k, v in node.map.items()},
+            loc,
+            None,
+            {k: loc for k in node.map},
+        )
     if node.is_list:
         return Node([relocated(v, loc) for v in node.items], loc)
     return Node(node.value, loc, node.raw)
@@ -88,18 +92,29 @@ def _loc(file: str, mark: yaml.Mark | None) -> Location:
 
 
 _SYNTAX_FIXES = (
-    ("cannot start any token", "indent with spaces, not tabs, and quote values that start with "
-     "characters such as @ ` % or >"),
-    ("mapping values are not allowed", "quote a value that contains ': ', or check the indentation "
-     "of this line"),
-    ("exceeded maximum nesting depth", f"flatten the structure; keep nesting under {MAX_DEPTH} "
-     "levels"),
-    ("could not find expected ':'", "each line of a mapping is 'key: value'; check the indentation"
-     " and close any open quote"),
+    (
+        "cannot start any token",
+        "indent with spaces, not tabs, and quote values that start with "
+        "characters such as @ ` % or >",
+    ),
+    (
+        "mapping values are not allowed",
+        "quote a value that contains ': ', or check the indentation of this line",
+    ),
+    (
+        "exceeded maximum nesting depth",
+        f"flatten the structure; keep nesting under {MAX_DEPTH} levels",
+    ),
+    (
+        "could not find expected ':'",
+        "each line of a mapping is 'key: value'; check the indentation and close any open quote",
+    ),
     ("undefined alias", "define the anchor (&name) before the alias (*name) that uses it"),
     ("expected a single document", "keep one scenario per file: remove the second '---'"),
-    ("unacceptable character", "remove the control character, or save the file as plain UTF-8 "
-     "text"),
+    (
+        "unacceptable character",
+        "remove the control character, or save the file as plain UTF-8 text",
+    ),
 )
 
 
@@ -110,12 +125,16 @@ def _syntax_problem(exc: yaml.YAMLError, file: str) -> Problem:
     what = exc.problem or "syntax error"
     if exc.context:
         what = f"{exc.context}, {what}"
-        if exc.context_mark is not None and exc.problem_mark is not None and (
-            exc.context_mark.line != exc.problem_mark.line
+        if (
+            exc.context_mark is not None
+            and exc.problem_mark is not None
+            and (exc.context_mark.line != exc.problem_mark.line)
         ):
             what += f" (started at line {exc.context_mark.line + 1})"
-    fix = next((f for key, f in _SYNTAX_FIXES if key in what),
-               "check the indentation and quoting on this line and the line above it")
+    fix = next(
+        (f for key, f in _SYNTAX_FIXES if key in what),
+        "check the indentation and quoting on this line and the line above it",
+    )
     return Problem(_loc(file, mark), f"YAML syntax error: {what}", fix)
 
 
@@ -132,8 +151,13 @@ def parse_text(text: str, file: str) -> Node | None:
     except yaml.YAMLError as exc:
         raise InputError(_syntax_problem(exc, file)) from None
     except RecursionError:
-        raise InputError(Problem(Location(file), "the YAML is nested too deeply",
-                                 f"keep nesting under {MAX_DEPTH} levels")) from None
+        raise InputError(
+            Problem(
+                Location(file),
+                "the YAML is nested too deeply",
+                f"keep nesting under {MAX_DEPTH} levels",
+            )
+        ) from None
     if root is None:
         return None
     conv = _Converter(file)
@@ -153,28 +177,36 @@ def read_yaml(path: Path, label: str | None = None) -> Node | None:
     file = label or str(path)
     why = not_a_file(path)
     if why is not None:
-        fixes = {"file not found": "check the path and the current folder",
-                 "this is a folder, not a file": "pass the path of a .yaml file"}
+        fixes = {
+            "file not found": "check the path and the current folder",
+            "this is a folder, not a file": "pass the path of a .yaml file",
+        }
         raise InputError(Problem(Location(file), why, fixes.get(why, "pass a .yaml file")))
     try:
         data = read_regular(path, MAX_BYTES)
     except OSError as exc:  # replaced by something else since, or unreadable
-        raise InputError(Problem(Location(file), f"cannot read the file ({exc.strerror})",
-                                 "check the path")) from None
+        raise InputError(
+            Problem(Location(file), f"cannot read the file ({exc.strerror})", "check the path")
+        ) from None
     if len(data) > MAX_BYTES:
         size = max(len(data), path.stat().st_size)
-        raise InputError(Problem(
-            Location(file), f"the file is {size / 1e6:.1f} MB; scenarios are limited to "
-            f"{MAX_BYTES // (1024 * 1024)} MB", "move long device timelines into a trace file "
-            "(device.trace: FILE.csv or .parquet)"))
+        raise InputError(
+            Problem(
+                Location(file),
+                f"the file is {size / 1e6:.1f} MB; scenarios are limited to "
+                f"{MAX_BYTES // (1024 * 1024)} MB",
+                "move long device timelines into a trace file (device.trace: FILE.csv or .parquet)",
+            )
+        )
     return parse_text(decode(data, file), file)
 
 
 def decode(data: bytes, file: str) -> str:
     """UTF-8 text with a clear error (and its line and column) for anything else."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(Problem(Location(file, 1, 1), "the file is UTF-16 encoded",
-                                 "save it as UTF-8"))
+        raise InputError(
+            Problem(Location(file, 1, 1), "the file is UTF-16 encoded", "save it as UTF-8")
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -183,10 +215,13 @@ def decode(data: bytes, file: str) -> str:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise InputError(Problem(
-            Location(file, line, column),
-            f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-            "save the file as UTF-8 (most editors: 'Save with encoding' → UTF-8)")) from None
+        raise InputError(
+            Problem(
+                Location(file, line, column),
+                f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                "save the file as UTF-8 (most editors: 'Save with encoding' → UTF-8)",
+            )
+        ) from None
 
 
 class _Converter:
@@ -213,8 +248,11 @@ class _Converter:
         if depth > MAX_DEPTH:
             self._too_deep(node)
         if key in self._open:
-            self._refuse(node, "an alias refers to the collection that contains it "
-                         "(a recursive structure)", "replace the alias with a copy of the values")
+            self._refuse(
+                node,
+                "an alias refers to the collection that contains it (a recursive structure)",
+                "replace the alias with a copy of the values",
+            )
         self._open.add(key)
         size, height = 1, 0
         children: list[yaml.Node] = []
@@ -227,16 +265,22 @@ class _Converter:
             size += self.measure(child, depth + 1)
             height = max(height, self._height[id(child)] + 1)
             if size > MAX_NODES:
-                self._refuse(node, f"the document expands to more than {MAX_NODES:,} values "
-                             "through anchors and aliases", "write the values out, or move long "
-                             "timelines into a trace file")
+                self._refuse(
+                    node,
+                    f"the document expands to more than {MAX_NODES:,} values "
+                    "through anchors and aliases",
+                    "write the values out, or move long timelines into a trace file",
+                )
         self._open.discard(key)
         self._size[key], self._height[key] = size, height
         return size
 
     def _too_deep(self, node: yaml.Node) -> None:
-        self._refuse(node, f"the YAML is nested more than {MAX_DEPTH} levels deep",
-                     "flatten the structure; a scenario needs only a few levels")
+        self._refuse(
+            node,
+            f"the YAML is nested more than {MAX_DEPTH} levels deep",
+            "flatten the structure; a scenario needs only a few levels",
+        )
 
     def convert(self, node: yaml.Node) -> Node:
         done = self._done.get(id(node))
@@ -245,8 +289,13 @@ class _Converter:
         loc = _loc(self.file, node.start_mark)
         plain = {yaml.MappingNode: _TAG + "map", yaml.SequenceNode: _TAG + "seq"}.get(type(node))
         if plain is not None and node.tag != plain:  # `!!python/object [...]`: never constructed
-            self.problems.append(Problem(loc, f"the YAML tag {node.tag!r} is not supported",
-                                         "remove the tag; bgreplay reads plain YAML values only"))
+            self.problems.append(
+                Problem(
+                    loc,
+                    f"the YAML tag {node.tag!r} is not supported",
+                    "remove the tag; bgreplay reads plain YAML values only",
+                )
+            )
         if isinstance(node, yaml.MappingNode):
             out = self._mapping(node, loc)
         elif isinstance(node, yaml.SequenceNode):
@@ -266,15 +315,24 @@ class _Converter:
                 merged += self._merge_sources(vnode)
                 continue
             if not isinstance(knode, yaml.ScalarNode):
-                self.problems.append(Problem(kloc, "a key must be a plain name, not a list or "
-                                             "a mapping", "write the key as text"))
+                self.problems.append(
+                    Problem(
+                        kloc,
+                        "a key must be a plain name, not a list or a mapping",
+                        "write the key as text",
+                    )
+                )
                 continue
             name = knode.value
             if name in values:
                 first = keys[name]
-                self.problems.append(Problem(
-                    kloc, f"duplicate key '{name}' (first written at line {first.line})",
-                    "remove one of the two; YAML keeps only one of them"))
+                self.problems.append(
+                    Problem(
+                        kloc,
+                        f"duplicate key '{name}' (first written at line {first.line})",
+                        "remove one of the two; YAML keeps only one of them",
+                    )
+                )
                 continue
             values[name], keys[name] = self.convert(vnode), kloc
         for source in merged:  # explicit keys win, then earlier merge sources (YAML merge rule)
@@ -292,8 +350,13 @@ class _Converter:
             if converted.is_map:
                 out.append(converted)
             else:
-                self.problems.append(Problem(converted.loc, "'<<' merges only mappings",
-                                             "use '<<: *anchor' where the anchor is a mapping"))
+                self.problems.append(
+                    Problem(
+                        converted.loc,
+                        "'<<' merges only mappings",
+                        "use '<<: *anchor' where the anchor is a mapping",
+                    )
+                )
         return out
 
     def _scalar(self, node: yaml.ScalarNode, loc: Location) -> object:
@@ -312,9 +375,15 @@ class _Converter:
                     return _SAFE.construct_yaml_int(node)
                 return _SAFE.construct_yaml_float(node)
             except ValueError:  # e.g. an integer of thousands of digits
-                self.problems.append(Problem(loc, "this number is too large",
-                                             "use a smaller number"))
+                self.problems.append(
+                    Problem(loc, "this number is too large", "use a smaller number")
+                )
                 return text
-        self.problems.append(Problem(loc, f"the YAML tag {tag!r} is not supported",
-                                     "remove the tag; bgreplay reads plain YAML values only"))
+        self.problems.append(
+            Problem(
+                loc,
+                f"the YAML tag {tag!r} is not supported",
+                "remove the tag; bgreplay reads plain YAML values only",
+            )
+        )
         return text

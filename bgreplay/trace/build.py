@@ -63,18 +63,26 @@ def load_timeline(scenario: Scenario) -> Timeline:
     if scenario.device.trace is not None:
         path = Path(scenario.device.trace)
         if not path.is_file():
-            raise InputError(Problem(
-                scenario.source.at("device", "trace"), f"trace file {path} does not exist",
-                "check device.trace (relative paths resolve against the scenario's folder)"))
+            raise InputError(
+                Problem(
+                    scenario.source.at("device", "trace"),
+                    f"trace file {path} does not exist",
+                    "check device.trace (relative paths resolve against the scenario's folder)",
+                )
+            )
         sources.file, sources.parquet = str(path), path.suffix.lower() == ".parquet"
         parts.append(_tag(read_trace_file(path, scenario.timezone), 0))
     inline, sources.entries = expand_inline(scenario)
     parts.append(_tag(inline, 2))
     total = sum(part.height for part in parts)
     if total > MAX_TRACE_ROWS:
-        raise InputError(Problem(
-            scenario.source.at("device"), f"the trace sources add up to {total:,} rows; at most "
-            f"{MAX_TRACE_ROWS:,}", "use a shorter trace file or fewer inline entries"))
+        raise InputError(
+            Problem(
+                scenario.source.at("device"),
+                f"the trace sources add up to {total:,} rows; at most {MAX_TRACE_ROWS:,}",
+                "use a shorter trace file or fewer inline entries",
+            )
+        )
     return build_timeline(scenario, pl.concat(parts, how="diagonal_relaxed"), sources)
 
 
@@ -82,7 +90,8 @@ def _tag(frame: pl.DataFrame, src: int) -> pl.DataFrame:
     origin = (("line", pl.Int64()), ("entry", pl.Int64()), ("day", pl.String()))
     missing = {c: pl.lit(None, t) for c, t in origin if c not in frame.columns}
     return frame.with_columns(src=pl.lit(src, pl.Int8), **missing).select(
-        ROW_COLUMNS + ORIGIN_COLUMNS)
+        ROW_COLUMNS + ORIGIN_COLUMNS
+    )
 
 
 def _persona_rows(scenario: Scenario) -> pl.DataFrame:
@@ -93,17 +102,27 @@ def _persona_rows(scenario: Scenario) -> pl.DataFrame:
     days = max(1, -(-scenario.duration_ms // DAY_MS))
     apps = [(app.bundle, persona.rate_of(app.bundle)) for app in scenario.apps]
     try:
-        trace = generate_trace(persona.name, days, scenario.start, scenario.timezone,
-                               seed=persona.seed, apps=apps)
+        trace = generate_trace(
+            persona.name, days, scenario.start, scenario.timezone, seed=persona.seed, apps=apps
+        )
     except InputError as exc:  # name the YAML line when the generator could not
-        raise InputError([p if p.location.file else Problem(where, p.message, p.fix, p.path)
-                          for p in exc.problems]) from None
+        raise InputError(
+            [
+                p if p.location.file else Problem(where, p.message, p.fix, p.path)
+                for p in exc.problems
+            ]
+        ) from None
     records = trace.records
-    return pl.DataFrame({
-        "start_ms": [r.start for r in records], "end_ms": [r.end for r in records],
-        "kind": [r.kind for r in records], "value": [r.value for r in records],
-        "subject": [r.subject for r in records],
-    }, schema={c: TRACE_SCHEMA[c] for c in ROW_COLUMNS})
+    return pl.DataFrame(
+        {
+            "start_ms": [r.start for r in records],
+            "end_ms": [r.end for r in records],
+            "kind": [r.kind for r in records],
+            "value": [r.value for r in records],
+            "subject": [r.subject for r in records],
+        },
+        schema={c: TRACE_SCHEMA[c] for c in ROW_COLUMNS},
+    )
 
 
 def build_timeline(scenario: Scenario, rows: pl.DataFrame, sources: Sources) -> Timeline:
@@ -112,28 +131,42 @@ def build_timeline(scenario: Scenario, rows: pl.DataFrame, sources: Sources) -> 
     start_utc = instant_ms(scenario.start, zone)
     duration = scenario.duration_ms
     rows = rows.with_row_index("rid").with_columns(
-        start_bad=pl.lit(False), end_bad=pl.lit(False), has_end=pl.col("end_ms").is_not_null())
+        start_bad=pl.lit(False), end_bad=pl.lit(False), has_end=pl.col("end_ms").is_not_null()
+    )
     findings = Findings()
     check_rows(rows.filter(pl.col("src") != 0), sources.locate, findings)  # files: checked
     findings.raise_if_any(scenario.source.file)
     # A file alone was checked whole: here only kinds that several sources share can clash,
     # and only what the replay sees matters.
-    shared = rows.group_by("kind").agg(pl.col("src").n_unique().alias("n")).filter(
-        pl.col("n") > 1)["kind"]
+    shared = (
+        rows.group_by("kind")
+        .agg(pl.col("src").n_unique().alias("n"))
+        .filter(pl.col("n") > 1)["kind"]
+    )
     if len(shared) or (rows["src"] != 0).any():
-        check_overlaps(rows.filter(
-            ((pl.col("src") != 0) | pl.col("kind").is_in(shared.implode()))
-            & (pl.col("end_ms") > start_utc) & (pl.col("start_ms") < start_utc + duration)),
-            sources.locate, findings, zone)
+        check_overlaps(
+            rows.filter(
+                ((pl.col("src") != 0) | pl.col("kind").is_in(shared.implode()))
+                & (pl.col("end_ms") > start_utc)
+                & (pl.col("start_ms") < start_utc + duration)
+            ),
+            sources.locate,
+            findings,
+            zone,
+        )
     findings.raise_if_any(scenario.source.file)
 
-    rows = rows.with_columns(
-        start=pl.col("start_ms") - start_utc, end=pl.col("end_ms") - start_utc)
+    rows = rows.with_columns(start=pl.col("start_ms") - start_utc, end=pl.col("end_ms") - start_utc)
     moves = rows.filter(pl.col("kind") == "timezone").sort("start", "rid")
-    clock = build_clock(scenario.start, zone, duration,
-                        zip(moves["start"].to_list(), moves["value"].to_list(), strict=True))
-    points = rows.filter(pl.col("end").is_null() & (pl.col("start") >= 0)
-                         & (pl.col("start") < duration))
+    clock = build_clock(
+        scenario.start,
+        zone,
+        duration,
+        zip(moves["start"].to_list(), moves["value"].to_list(), strict=True),
+    )
+    points = rows.filter(
+        pl.col("end").is_null() & (pl.col("start") >= 0) & (pl.col("start") < duration)
+    )
     intervals = rows.filter(
         pl.col("end").is_not_null() & (pl.col("end") > 0) & (pl.col("start") < duration)
     ).with_columns(start=pl.max_horizontal("start", 0), end=pl.min_horizontal("end", duration))
@@ -173,13 +206,17 @@ def _merge_touching(intervals: pl.DataFrame) -> pl.DataFrame:
     if state.is_empty():
         return intervals
     state = state.sort(key + ["start"], nulls_last=False).with_columns(
-        run=(pl.col("start") > pl.col("end").cum_max().shift(1)).fill_null(True)
-        .cum_sum().over(key)
+        run=(pl.col("start") > pl.col("end").cum_max().shift(1)).fill_null(True).cum_sum().over(key)
     )
-    merged = state.group_by(key + ["run"], maintain_order=True).agg(
-        pl.col("start").min(), pl.col("end").max(),
-        pl.exclude(key + ["run", "start", "end"]).first(),
-    ).drop("run")
+    merged = (
+        state.group_by(key + ["run"], maintain_order=True)
+        .agg(
+            pl.col("start").min(),
+            pl.col("end").max(),
+            pl.exclude(key + ["run", "start", "end"]).first(),
+        )
+        .drop("run")
+    )
     rest = intervals.filter(~pl.col("kind").is_in(list(STATE_KINDS)))
     return pl.concat([rest, merged.select(rest.columns)])
 
@@ -196,7 +233,9 @@ def _cover_apps(
         return intervals, []
     joined = apps.join_asof(
         unlocked.select(u_start=pl.col("start"), u_end=pl.col("end")),
-        left_on="start", right_on="u_start", strategy="backward",
+        left_on="start",
+        right_on="u_start",
+        strategy="backward",
     )
     outside = joined.filter(pl.col("u_end").is_null() | (pl.col("u_end") < pl.col("end")))
     if outside.is_empty():
@@ -209,8 +248,17 @@ def _cover_apps(
         return intervals, []  # covered by touching unlocked intervals
     runs = _join(spans, unlocked["rid"].to_list(), _union(sorted(gaps, key=lambda g: g[:2])))
     removed = [rid for run in runs for rid in run[3]]
-    created = [{**{c: run[2][c] for c in intervals.columns}, "kind": "unlocked", "value": None,
-                "subject": None, "start": run[0], "end": run[1]} for run in runs]
+    created = [
+        {
+            **{c: run[2][c] for c in intervals.columns},
+            "kind": "unlocked",
+            "value": None,
+            "subject": None,
+            "start": run[0],
+            "end": run[1],
+        }
+        for run in runs
+    ]
     kept = intervals.filter(~pl.col("rid").is_in(removed))
     added = pl.DataFrame(created, schema=intervals.schema)
     first_start, _, first_row = min(gaps, key=lambda g: (g[0], g[2]["rid"]))
@@ -229,8 +277,11 @@ def _join(
     """New unlocked time joined with the unlocked intervals it touches: ``(start, end, app row,
     rids of the intervals it replaces)``. Two existing intervals that merely touch each other
     stay apart (they are two sessions)."""
-    items = sorted([(s, e, None, rid) for (s, e), rid in zip(spans, rids, strict=True)]
-                   + [(s, e, row, -1) for s, e, row in pieces], key=lambda i: i[:2])
+    items = sorted(
+        [(s, e, None, rid) for (s, e), rid in zip(spans, rids, strict=True)]
+        + [(s, e, row, -1) for s, e, row in pieces],
+        key=lambda i: i[:2],
+    )
     runs: list[list] = []  # [start, end, row or None, replaced rids, end comes from new time]
     for s, e, row, rid in items:
         new = row is not None

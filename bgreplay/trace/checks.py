@@ -55,24 +55,32 @@ class Findings:
     total: int = 0
 
     def add_rows(
-        self, bad: pl.DataFrame, column: str, make: Callable[[Row], tuple[str, str]],
+        self,
+        bad: pl.DataFrame,
+        column: str,
+        make: Callable[[Row], tuple[str, str]],
         locate: Locate,
     ) -> None:
         self.total += bad.height
         for row in bad.head(MAX_PROBLEMS).iter_rows(named=True):
             message, fix = make(row)
             where, _ = locate(row)
-            self.items.append(((row["rid"], COLUMN_ORDER[column]), Problem(
-                where, message, fix, path=column)))
+            self.items.append(
+                ((row["rid"], COLUMN_ORDER[column]), Problem(where, message, fix, path=column))
+            )
 
     def raise_if_any(self, file: str = "") -> None:
         if not self.items:
             return
         shown = [p for _, p in sorted(self.items, key=lambda item: item[0])[:MAX_PROBLEMS]]
         if self.total > len(shown):
-            shown.append(Problem(
-                Location(file), f"... and {self.total - len(shown)} more problems not shown",
-                "fix the problems above first; the rest are often the same mistake"))
+            shown.append(
+                Problem(
+                    Location(file),
+                    f"... and {self.total - len(shown)} more problems not shown",
+                    "fix the problems above first; the rest are often the same mistake",
+                )
+            )
         raise InputError(shown)
 
 
@@ -103,56 +111,118 @@ def check_rows(frame: pl.DataFrame, locate: Locate, findings: Findings) -> None:
         findings.add_rows(frame.filter(mask), column, make, locate)
 
     add("kind", kind.is_null(), lambda _: ("kind is empty", f"write {_kinds_hint()}"))
-    add("kind", kind.is_not_null() & ~known, lambda r: (
-        f"unknown kind {shown_cell(r['kind'])}{did_you_mean(r['kind'], KINDS)}",
-        f"write {_kinds_hint()}"))
-    add("start", pl.col("start_ms").is_null() & ~pl.col("start_bad"), lambda _: (
-        "start is empty", "every row needs a start time"))
-    add("start", pl.col("start_bad"), lambda r: (
-        f"start {shown_cell(r.get('start'))} is not a valid time: {explain_time(r.get('start'))}",
-        TIME_FIX))
-    add("end", pl.col("end_bad"), lambda r: (
-        f"end {shown_cell(r.get('end'))} is not a valid time: {explain_time(r.get('end'))}",
-        TIME_FIX))
-    add("end", interval & ~pl.col("has_end"), lambda r: (
-        f"{r['kind']} is an interval and needs an end", "fill in end, a time after start"))
-    add("end", point & pl.col("has_end"), lambda r: (
-        f"{r['kind']} is a point event and takes no end", "leave end empty"))
-    add("end", interval & (pl.col("end_ms") <= pl.col("start_ms")).fill_null(False), lambda r: (
-        f"end {_shown(r, 'end')} is not after start {_shown(r, 'start')}",
-        "swap start and end, or remove the row if the interval is empty"))
+    add(
+        "kind",
+        kind.is_not_null() & ~known,
+        lambda r: (
+            f"unknown kind {shown_cell(r['kind'])}{did_you_mean(r['kind'], KINDS)}",
+            f"write {_kinds_hint()}",
+        ),
+    )
+    add(
+        "start",
+        pl.col("start_ms").is_null() & ~pl.col("start_bad"),
+        lambda _: ("start is empty", "every row needs a start time"),
+    )
+    add(
+        "start",
+        pl.col("start_bad"),
+        lambda r: (
+            f"start {shown_cell(r.get('start'))} is not a valid time: {explain_time(r.get('start'))}",
+            TIME_FIX,
+        ),
+    )
+    add(
+        "end",
+        pl.col("end_bad"),
+        lambda r: (
+            f"end {shown_cell(r.get('end'))} is not a valid time: {explain_time(r.get('end'))}",
+            TIME_FIX,
+        ),
+    )
+    add(
+        "end",
+        interval & ~pl.col("has_end"),
+        lambda r: (
+            f"{r['kind']} is an interval and needs an end",
+            "fill in end, a time after start",
+        ),
+    )
+    add(
+        "end",
+        point & pl.col("has_end"),
+        lambda r: (f"{r['kind']} is a point event and takes no end", "leave end empty"),
+    )
+    add(
+        "end",
+        interval & (pl.col("end_ms") <= pl.col("start_ms")).fill_null(False),
+        lambda r: (
+            f"end {_shown(r, 'end')} is not after start {_shown(r, 'start')}",
+            "swap start and end, or remove the row if the interval is empty",
+        ),
+    )
     _check_values(frame, add)
-    add("subject", kind.is_in(list(SUBJECT_REQUIRED)).fill_null(False)
-        & pl.col("subject").is_null(), lambda r: (
-        f"{r['kind']} needs a subject", "write the task identifier in subject"
-        if r["kind"] in TASK_SUBJECTS else "write the app's bundle id in subject"))
+    add(
+        "subject",
+        kind.is_in(list(SUBJECT_REQUIRED)).fill_null(False) & pl.col("subject").is_null(),
+        lambda r: (
+            f"{r['kind']} needs a subject",
+            "write the task identifier in subject"
+            if r["kind"] in TASK_SUBJECTS
+            else "write the app's bundle id in subject",
+        ),
+    )
 
 
 def _check_values(frame: pl.DataFrame, add: Callable[..., None]) -> None:
     def choice(kind: str, choices: tuple[str, ...], optional: bool = False) -> None:
-        allowed = (", ".join(choices[:-1]) + (", " if optional else " or ") + choices[-1]
-                   + (" or empty" if optional else ""))
-        add("value", _value_check(kind, choices, optional), lambda r: (
-            f"{kind} needs a value" if r["value"] is None else
-            f"{kind} value {shown_cell(r['value'])} is not one of {allowed}"
-            + did_you_mean(r["value"], choices), f"write {allowed}"))
+        allowed = (
+            ", ".join(choices[:-1])
+            + (", " if optional else " or ")
+            + choices[-1]
+            + (" or empty" if optional else "")
+        )
+        add(
+            "value",
+            _value_check(kind, choices, optional),
+            lambda r: (
+                f"{kind} needs a value"
+                if r["value"] is None
+                else f"{kind} value {shown_cell(r['value'])} is not one of {allowed}"
+                + did_you_mean(r["value"], choices),
+                f"write {allowed}",
+            ),
+        )
 
     choice("network", NETWORK_VALUES)
     choice("thermal", THERMAL_VALUES)
     choice("plugged", PLUGGED_VALUES, optional=True)
     level = pl.col("value").cast(pl.Float64, strict=False)
-    add("value", (pl.col("kind") == "battery") & (
-        level.is_null() | level.is_nan() | (level < 0) | (level > 100)).fill_null(True),
-        lambda r: ("battery needs a value" if r["value"] is None else
-                   f"battery value {shown_cell(r['value'])} is not a percentage from 0 to 100",
-                   "write the level as a number, e.g. 80 or 42.5 (no % sign)"))
+    add(
+        "value",
+        (pl.col("kind") == "battery")
+        & (level.is_null() | level.is_nan() | (level < 0) | (level > 100)).fill_null(True),
+        lambda r: (
+            "battery needs a value"
+            if r["value"] is None
+            else f"battery value {shown_cell(r['value'])} is not a percentage from 0 to 100",
+            "write the level as a number, e.g. 80 or 42.5 (no % sign)",
+        ),
+    )
     zones = frame.filter(pl.col("kind") == "timezone")["value"].unique().to_list()
     bad_zones = [z for z in zones if not is_zone(z)]
-    add("value", (pl.col("kind") == "timezone")
+    add(
+        "value",
+        (pl.col("kind") == "timezone")
         & (pl.col("value").is_null() | pl.col("value").is_in(bad_zones)),
-        lambda r: ("timezone needs a value" if r["value"] is None else
-                   f"timezone value {shown_cell(r['value'])} is not an IANA time zone"
-                   + _zone_hint(r["value"]), "write a name such as Europe/Paris or Asia/Tokyo"))
+        lambda r: (
+            "timezone needs a value"
+            if r["value"] is None
+            else f"timezone value {shown_cell(r['value'])} is not an IANA time zone"
+            + _zone_hint(r["value"]),
+            "write a name such as Europe/Paris or Asia/Tokyo",
+        ),
+    )
 
 
 def _zone_hint(name: str | None) -> str:
@@ -166,36 +236,49 @@ def _zone_hint(name: str | None) -> str:
 def overlaps(frame: pl.DataFrame) -> pl.DataFrame:
     """Intervals overlapping an earlier one of the same kind (and subject for ``app``, ``bar``
     and ``bg_task_observed``): each with ``other``, the rid of the earlier interval."""
-    intervals = frame.filter(
-        pl.col("kind").is_in(list(INTERVAL_KINDS)) & pl.col("end_ms").is_not_null()
-        & pl.col("start_ms").is_not_null() & (pl.col("end_ms") > pl.col("start_ms"))
-    ).with_columns(
-        key_subject=pl.when(pl.col("kind").is_in(list(SUBJECT_KEYED))).then(pl.col("subject"))
-    ).sort(["kind", "key_subject", "start_ms", "end_ms", "rid"], nulls_last=True)
+    intervals = (
+        frame.filter(
+            pl.col("kind").is_in(list(INTERVAL_KINDS))
+            & pl.col("end_ms").is_not_null()
+            & pl.col("start_ms").is_not_null()
+            & (pl.col("end_ms") > pl.col("start_ms"))
+        )
+        .with_columns(
+            key_subject=pl.when(pl.col("kind").is_in(list(SUBJECT_KEYED))).then(pl.col("subject"))
+        )
+        .sort(["kind", "key_subject", "start_ms", "end_ms", "rid"], nulls_last=True)
+    )
     group = ["kind", "key_subject"]
     running = pl.col("end_ms").cum_max()
     marked = intervals.with_columns(
         reach=running.shift(1).over(group),
-        other=pl.when(pl.col("end_ms") == running).then(pl.col("rid"))
-        .otherwise(None).forward_fill().shift(1).over(group),
+        other=pl.when(pl.col("end_ms") == running)
+        .then(pl.col("rid"))
+        .otherwise(None)
+        .forward_fill()
+        .shift(1)
+        .over(group),
     )
     return marked.filter(pl.col("start_ms") < pl.col("reach"))
 
 
-def check_overlaps(
-    frame: pl.DataFrame, locate: Locate, findings: Findings, zone_name: str
-) -> None:
+def check_overlaps(frame: pl.DataFrame, locate: Locate, findings: Findings, zone_name: str) -> None:
     """Report each overlap at the later interval, naming the earlier one too."""
     bad = overlaps(frame)
     if bad.is_empty():
         return
-    others = {r["rid"]: r for r in frame.filter(
-        pl.col("rid").is_in(bad.head(MAX_PROBLEMS)["other"].to_list())).iter_rows(named=True)}
+    others = {
+        r["rid"]: r
+        for r in frame.filter(
+            pl.col("rid").is_in(bad.head(MAX_PROBLEMS)["other"].to_list())
+        ).iter_rows(named=True)
+    }
 
     def make(row: Row) -> tuple[str, str]:
         other = others[row["other"]]
-        what = row["kind"] + (f" {row['subject']}" if row["kind"] in SUBJECT_KEYED
-                              and row["subject"] else "")
+        what = row["kind"] + (
+            f" {row['subject']}" if row["kind"] in SUBJECT_KEYED and row["subject"] else ""
+        )
         return (
             f"{what} interval {_span(row, zone_name)} overlaps {what} interval "
             f"{_span(other, zone_name)} at {locate(other)[1]}",
@@ -207,8 +290,7 @@ def check_overlaps(
 
 
 def _span(row: Row, zone_name: str) -> str:
-    return (f"{format_local(row['start_ms'], zone_name)} – "
-            f"{format_local(row['end_ms'], zone_name)}")
+    return f"{format_local(row['start_ms'], zone_name)} – {format_local(row['end_ms'], zone_name)}"
 
 
 def _shown(row: Row, column: str) -> str:
@@ -216,8 +298,10 @@ def _shown(row: Row, column: str) -> str:
     return repr(raw) if raw is not None else str(row.get(f"{column}_ms"))
 
 
-TIME_FIX = ("write ISO 8601 with an offset (2026-03-02T07:30:00+01:00 or ...Z), "
-            "or without one for scenario-local time (2026-03-02T07:30)")
+TIME_FIX = (
+    "write ISO 8601 with an offset (2026-03-02T07:30:00+01:00 or ...Z), "
+    "or without one for scenario-local time (2026-03-02T07:30)"
+)
 
 
 def explain_time(text: str | None) -> str:

@@ -24,8 +24,13 @@ from bgreplay.trace.clock import instant_ms, local_date, local_to_utc_ms
 from bgreplay.trace.model import DAY_MS, INTERVAL_KINDS, POINT_KINDS
 
 INLINE_SCHEMA: dict[str, pl.DataType] = {
-    "start_ms": pl.Int64(), "end_ms": pl.Int64(), "kind": pl.String(), "value": pl.String(),
-    "subject": pl.String(), "entry": pl.Int64(), "day": pl.String(),
+    "start_ms": pl.Int64(),
+    "end_ms": pl.Int64(),
+    "kind": pl.String(),
+    "value": pl.String(),
+    "subject": pl.String(),
+    "entry": pl.Int64(),
+    "day": pl.String(),
 }
 
 
@@ -67,10 +72,14 @@ def _check_size(scenario: Scenario) -> None:
     rows = sum((2 if d.app else 1) * days for d in timeline.daily) + 2 * len(timeline.events)
     if rows > MAX_TRACE_ROWS:
         where = scenario.source.at("device", "timeline")
-        raise InputError(Problem(
-            where, f"the inline timeline expands to about {rows:,} rows ({len(timeline.daily)} "
-            f"daily entries over {days} days); at most {MAX_TRACE_ROWS:,}",
-            "use fewer daily entries, or move a long device history into a trace file"))
+        raise InputError(
+            Problem(
+                where,
+                f"the inline timeline expands to about {rows:,} rows ({len(timeline.daily)} "
+                f"daily entries over {days} days); at most {MAX_TRACE_ROWS:,}",
+                "use fewer daily entries, or move a long device history into a trace file",
+            )
+        )
 
 
 def _append(rows: dict[str, list[object]], *values: object) -> None:
@@ -78,8 +87,14 @@ def _append(rows: dict[str, list[object]], *values: object) -> None:
         rows[column].append(value)
 
 
-def _append_daily(rows: dict[str, list[object]], daily: DailyEntry, start: int,
-                  end: int | None, day: date, entry: int) -> None:
+def _append_daily(
+    rows: dict[str, list[object]],
+    daily: DailyEntry,
+    start: int,
+    end: int | None,
+    day: date,
+    entry: int,
+) -> None:
     subject = daily.subject
     if daily.kind == "bar" and subject is None:
         subject = daily.app  # `app:` on `bar` makes it per-app
@@ -134,11 +149,19 @@ def event_span(scenario: Scenario, event: TimelineEvent) -> tuple[int, int | Non
     """An event's ``(start, end)`` in UTC ms; naive ``at`` is scenario-local wall time."""
     start = instant_ms(event.at, scenario.timezone)
     if event.kind in INTERVAL_KINDS and not event.length_ms:
-        raise InputError(Problem(
-            event.location, f"{event.kind} is an interval and needs a length",
-            f"write e.g. {{at: ..., {event.kind}: 30m}} or add for: 30m"))
+        raise InputError(
+            Problem(
+                event.location,
+                f"{event.kind} is an interval and needs a length",
+                f"write e.g. {{at: ..., {event.kind}: 30m}} or add for: 30m",
+            )
+        )
     if event.kind in POINT_KINDS and event.length_ms is not None:
-        raise InputError(Problem(
-            event.location, f"{event.kind} is a point event and takes no length",
-            "remove for: (points are instants)"))
+        raise InputError(
+            Problem(
+                event.location,
+                f"{event.kind} is a point event and takes no length",
+                "remove for: (points are instants)",
+            )
+        )
     return start, (start + event.length_ms if event.length_ms is not None else None)

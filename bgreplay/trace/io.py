@@ -43,16 +43,24 @@ from bgreplay.trace.timeparse import datetimes_to_ms, parse_time_columns
 REQUIRED_COLUMNS = ("start", "end", "kind", "value", "subject")
 OPTIONAL_COLUMNS = ("source", "source_ref")
 TRACE_SCHEMA: dict[str, pl.DataType] = {
-    "start_ms": pl.Int64(), "end_ms": pl.Int64(), "kind": pl.String(), "value": pl.String(),
-    "subject": pl.String(), "source": pl.String(), "source_ref": pl.String(), "line": pl.Int64(),
+    "start_ms": pl.Int64(),
+    "end_ms": pl.Int64(),
+    "kind": pl.String(),
+    "value": pl.String(),
+    "subject": pl.String(),
+    "source": pl.String(),
+    "source_ref": pl.String(),
+    "line": pl.Int64(),
 }
 # Cells meaning "empty" (pandas and spreadsheets write these); "none" stays: it is a network value.
 NULL_TOKENS = ["", "nan", "NaN", "NAN", "NaT", "null", "NULL", "<NA>"]
 SUFFIXES = (".csv", ".parquet")
 DAMAGED = "the file is damaged: the reader failed on it"
 MAX_UNKNOWN_SHOWN = 5
-ROWS_FIX = ("keep the days you replay (a year of a heavy user is about 60,000 rows), or thin out "
-            "frequent battery samples")
+ROWS_FIX = (
+    "keep the days you replay (a year of a heavy user is about 60,000 rows), or thin out "
+    "frequent battery samples"
+)
 CELLS_FIX = "keep cells short: a trace's cells are times, kinds, short values and bundle ids"
 HEADER_FIX = "the header must be start,end,kind,value,subject (optional: source,source_ref)"
 
@@ -100,13 +108,17 @@ def _read_raw(p: Path, name: str) -> tuple[pl.DataFrame, bool]:
 
     suffix = p.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(f"{name}: unknown trace format {p.suffix!r}",
-                         fix="use a .csv or .parquet file")
+        raise InputError(
+            f"{name}: unknown trace format {p.suffix!r}", fix="use a .csv or .parquet file"
+        )
     why = not_a_file(p)
     if why is not None:
         why = "no such file" if why == "file not found" else why
-        raise InputError(f"{name}: {why}", fix="check the path (relative paths in a "
-                         "scenario resolve against the scenario's folder)")
+        raise InputError(
+            f"{name}: {why}",
+            fix="check the path (relative paths in a "
+            "scenario resolve against the scenario's folder)",
+        )
     note_input(p)
     parquet = suffix == ".parquet"
     if parquet:  # one row past the limit is enough to know it is exceeded. (Not for CSV:
@@ -123,8 +135,9 @@ def _read_raw(p: Path, name: str) -> tuple[pl.DataFrame, bool]:
             # types for corrupt input, and its reader can panic
             raise InputError(_unreadable(p, name, suffix, exc)) from None
     if raw.height > MAX_TRACE_ROWS:
-        raise InputError(Problem(
-            Location(name), f"the trace has more than {MAX_TRACE_ROWS:,} rows", ROWS_FIX))
+        raise InputError(
+            Problem(Location(name), f"the trace has more than {MAX_TRACE_ROWS:,} rows", ROWS_FIX)
+        )
     _check_cells(raw, name, parquet)
     return raw, parquet
 
@@ -138,30 +151,48 @@ def _check_csv_shape(p: Path, name: str) -> None:
     whole: a huge header or millions of empty lines take gigabytes to parse."""
     size = p.stat().st_size
     if size > MAX_TRACE_CSV_BYTES:
-        raise InputError(Problem(
-            Location(name), f"the file is {size / 1e6:,.0f} MB; CSV traces are "
-            f"limited to {MAX_TRACE_CSV_BYTES // 10**6} MB", ROWS_FIX + ", or store it as Parquet"))
+        raise InputError(
+            Problem(
+                Location(name),
+                f"the file is {size / 1e6:,.0f} MB; CSV traces are "
+                f"limited to {MAX_TRACE_CSV_BYTES // 10**6} MB",
+                ROWS_FIX + ", or store it as Parquet",
+            )
+        )
     with p.open("rb") as fh:
         head = fh.read(HEADER_LINE_BYTES)
         first = head.replace(b"\r", b"\n").split(b"\n", 1)[0]  # also old Mac line ends
         if len(first) >= HEADER_LINE_BYTES:
-            raise InputError(Problem(Location(name, 1), "the first line is longer than "
-                                     f"{HEADER_LINE_BYTES // 1024} KB: it is not a header",
-                                     HEADER_FIX))
+            raise InputError(
+                Problem(
+                    Location(name, 1),
+                    "the first line is longer than "
+                    f"{HEADER_LINE_BYTES // 1024} KB: it is not a header",
+                    HEADER_FIX,
+                )
+            )
         text = first.decode("utf-8", "replace")
         try:
             width = len(next(csv.reader([text]), []))
         except csv.Error:  # a stray quote or NUL: the count is only a bound here
             width = text.count(",") + 1
         if width > MAX_TRACE_COLUMNS:
-            raise InputError(Problem(Location(name, 1), f"the header has {width:,} columns; a "
-                                     f"trace has at most {MAX_TRACE_COLUMNS}", HEADER_FIX))
+            raise InputError(
+                Problem(
+                    Location(name, 1),
+                    f"the header has {width:,} columns; a trace has at most {MAX_TRACE_COLUMNS}",
+                    HEADER_FIX,
+                )
+            )
         lines = head.count(b"\n")
         while chunk := fh.read(CHUNK):
             lines += chunk.count(b"\n")
             if lines > MAX_TRACE_ROWS + 1:
-                raise InputError(Problem(
-                    Location(name), f"the trace has more than {MAX_TRACE_ROWS:,} rows", ROWS_FIX))
+                raise InputError(
+                    Problem(
+                        Location(name), f"the trace has more than {MAX_TRACE_ROWS:,} rows", ROWS_FIX
+                    )
+                )
 
 
 def _check_cells(raw: pl.DataFrame, name: str, parquet: bool) -> None:
@@ -175,10 +206,14 @@ def _check_cells(raw: pl.DataFrame, name: str, parquet: bool) -> None:
             continue
         index = raw[column].str.len_chars().arg_max()
         where = Location(f"{name} (row {index + 1})") if parquet else Location(name, index + 2)
-        raise InputError(Problem(
-            where, f"column {column} holds a cell of {longest[column][0]:,} characters "
-            f"({shown_cell(raw[column][index])}); cells are limited to {MAX_TRACE_CELL_CHARS}",
-            CELLS_FIX))
+        raise InputError(
+            Problem(
+                where,
+                f"column {column} holds a cell of {longest[column][0]:,} characters "
+                f"({shown_cell(raw[column][index])}); cells are limited to {MAX_TRACE_CELL_CHARS}",
+                CELLS_FIX,
+            )
+        )
 
 
 # Run by a child Python: decodes the Parquet file and hands it back as Arrow IPC on stdout,
@@ -237,16 +272,20 @@ def _read_parquet_apart(p: Path, name: str, rows: int) -> pl.DataFrame:
     repeated a million times): apart, with its memory capped, each is an input error instead
     of a crash, for the ~0.2 s a child's start-up costs."""
     limits = (rows, MAX_TRACE_COLUMNS, MAX_TRACE_CELL_CHARS, MAX_TRACE_TEXT_BYTES)
-    child = subprocess.run([sys.executable, "-c", _PARQUET_CHILD, str(p), *map(str, limits)],
-                           capture_output=True, check=False,
-                           preexec_fn=_limit_child_memory if os.name == "posix" else None)
+    child = subprocess.run(
+        [sys.executable, "-c", _PARQUET_CHILD, str(p), *map(str, limits)],
+        capture_output=True,
+        check=False,
+        preexec_fn=_limit_child_memory if os.name == "posix" else None,
+    )
     if child.returncode == 0:
         return pl.read_ipc(io.BytesIO(child.stdout))
     lines = child.stderr.decode("utf-8", "replace").strip().splitlines()
     said = lines[-1] if lines and child.returncode in (3, 4) else ""
     if child.returncode == 4:
-        raise InputError(Problem(Location(name), said,
-                                 HEADER_FIX if "columns" in said else CELLS_FIX))
+        raise InputError(
+            Problem(Location(name), said, HEADER_FIX if "columns" in said else CELLS_FIX)
+        )
     if said.startswith("NoDataError"):
         raise InputError(Problem(Location(name), "the file is empty", HEADER_FIX))
     if said.startswith("MemoryError"):
@@ -259,8 +298,11 @@ def _read_parquet_apart(p: Path, name: str, rows: int) -> pl.DataFrame:
 
 
 def _not_parquet(name: str, detail: str) -> Problem:
-    return Problem(Location(name), f"not a readable Parquet file ({detail})",
-                   "write the trace again, or export it as CSV")
+    return Problem(
+        Location(name),
+        f"not a readable Parquet file ({detail})",
+        "write the trace again, or export it as CSV",
+    )
 
 
 @contextlib.contextmanager
@@ -298,10 +340,16 @@ def _unreadable(p: Path, name: str, suffix: str, exc: BaseException) -> Problem:
         return _not_parquet(name, detail)
     line, width = _ragged_line(p)
     if line:
-        return Problem(Location(name, line), f"this line has more than the {width} fields of "
-                       "the header", "quote values containing commas, or fix the header")
-    return Problem(Location(name), f"not a readable CSV file ({detail})",
-                   "save it as UTF-8 CSV with a header line")
+        return Problem(
+            Location(name, line),
+            f"this line has more than the {width} fields of the header",
+            "quote values containing commas, or fix the header",
+        )
+    return Problem(
+        Location(name),
+        f"not a readable CSV file ({detail})",
+        "save it as UTF-8 CSV with a header line",
+    )
 
 
 def _ragged_line(p: Path) -> tuple[int, int]:
@@ -330,8 +378,13 @@ def tidy_columns(raw: pl.DataFrame, name: str, parquet: bool) -> pl.DataFrame:
         base = clean.split("_duplicated_")[0]
         if base in known and (base != clean or clean in tidy.values()):
             where = Location(name) if parquet else Location(name, 1)
-            raise InputError(Problem(where, f"the header names column {base!r} more than once",
-                                     HEADER_FIX + ", each once"))
+            raise InputError(
+                Problem(
+                    where,
+                    f"the header names column {base!r} more than once",
+                    HEADER_FIX + ", each once",
+                )
+            )
         tidy[column] = clean if base in known else column  # unknown names are reported as is
     raw = raw.rename(tidy)
     return raw.drop(c for c in raw.columns if c.startswith("__index_level_"))
@@ -340,26 +393,50 @@ def tidy_columns(raw: pl.DataFrame, name: str, parquet: bool) -> pl.DataFrame:
 def _check_columns(raw: pl.DataFrame, name: str, parquet: bool) -> None:
     where = Location(name) if parquet else Location(name, 1)
     if not parquet and any("\r" in c for c in raw.columns):
-        raise InputError(Problem(where, "the lines end with a lone carriage return (the old Mac "
-                                 "format), so the whole file reads as one line",
-                                 "save the file with LF or CRLF line endings"))
+        raise InputError(
+            Problem(
+                where,
+                "the lines end with a lone carriage return (the old Mac "
+                "format), so the whole file reads as one line",
+                "save the file with LF or CRLF line endings",
+            )
+        )
     problems = []
     missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
-        problems.append(Problem(where, f"missing column{'s' * (len(missing) > 1)} "
-                                + ", ".join(missing), HEADER_FIX))
+        problems.append(
+            Problem(
+                where, f"missing column{'s' * (len(missing) > 1)} " + ", ".join(missing), HEADER_FIX
+            )
+        )
     known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
     unknown = [c for c in raw.columns if c not in known]
     for column in unknown[:MAX_UNKNOWN_SHOWN]:
-        problems.append(Problem(
-            where, f"unknown column {shown_cell(column)}{did_you_mean(column, known)}", HEADER_FIX))
+        problems.append(
+            Problem(
+                where,
+                f"unknown column {shown_cell(column)}{did_you_mean(column, known)}",
+                HEADER_FIX,
+            )
+        )
     if len(unknown) > MAX_UNKNOWN_SHOWN:
-        problems.append(Problem(where, f"... and {len(unknown) - MAX_UNKNOWN_SHOWN} more unknown "
-                                "columns (is the first line a header?)", HEADER_FIX))
+        problems.append(
+            Problem(
+                where,
+                f"... and {len(unknown) - MAX_UNKNOWN_SHOWN} more unknown "
+                "columns (is the first line a header?)",
+                HEADER_FIX,
+            )
+        )
     for column in (c for c in raw.columns if c in known):
         if raw[column].dtype.is_nested() or raw[column].dtype == pl.Object:
-            problems.append(Problem(where, f"column {column} holds {raw[column].dtype} values",
-                                    "store text (or timestamps for start and end)"))
+            problems.append(
+                Problem(
+                    where,
+                    f"column {column} holds {raw[column].dtype} values",
+                    "store text (or timestamps for start and end)",
+                )
+            )
     if problems:
         raise InputError(problems)
 
@@ -373,9 +450,13 @@ def _normalise(raw: pl.DataFrame, tz: str, parquet: bool, name: str) -> pl.DataF
     """Strip cells, drop blank lines, parse both time columns (keeping the text for messages)."""
     raw = raw.with_columns(pl.col(pl.Null).cast(pl.String))  # an all-empty Parquet column
     texts = [c for c in raw.columns if c not in ("start", "end") or raw[c].dtype == pl.String]
-    frame = raw.with_row_index("rid").with_columns(
-        line=pl.col("rid").cast(pl.Int64) + (1 if parquet else 2),
-    ).with_columns(_clean(c) for c in texts)
+    frame = (
+        raw.with_row_index("rid")
+        .with_columns(
+            line=pl.col("rid").cast(pl.Int64) + (1 if parquet else 2),
+        )
+        .with_columns(_clean(c) for c in texts)
+    )
     frame = frame.filter(~pl.all_horizontal(pl.col(c).is_null() for c in REQUIRED_COLUMNS))
     text_times = [c for c in ("start", "end") if frame[c].dtype == pl.String]
     frame = parse_time_columns(frame, text_times, tz)
@@ -388,12 +469,16 @@ def _normalise(raw: pl.DataFrame, tz: str, parquet: bool, name: str) -> pl.DataF
             ms = datetimes_to_ms(values, tz)
             values = values.cast(pl.String)
         else:
-            raise InputError(Problem(
-                Location(name), f"column {column} has type {values.dtype}",
-                "store start and end as ISO 8601 strings or as timestamps"))
+            raise InputError(
+                Problem(
+                    Location(name),
+                    f"column {column} has type {values.dtype}",
+                    "store start and end as ISO 8601 strings or as timestamps",
+                )
+            )
         columns[column] = values
         columns[f"{column}_ms"] = ms
-        columns[f"{column}_bad"] = (values.is_not_null() & ms.is_null())
+        columns[f"{column}_bad"] = values.is_not_null() & ms.is_null()
     frame = frame.with_columns(**columns).with_columns(
         has_end=pl.col("end").is_not_null(),
         **{c: pl.lit(None, pl.String) for c in OPTIONAL_COLUMNS if c not in frame.columns},

@@ -11,18 +11,43 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 INTERVAL_KINDS: frozenset[str] = frozenset(
-    {"unlocked", "app", "screen", "plugged", "network", "low_power_mode", "thermal", "off", "bar",
-     "bg_task_observed"}
+    {
+        "unlocked",
+        "app",
+        "screen",
+        "plugged",
+        "network",
+        "low_power_mode",
+        "thermal",
+        "off",
+        "bar",
+        "bg_task_observed",
+    }
 )
 POINT_KINDS: frozenset[str] = frozenset(
-    {"battery", "boot", "force_quit", "user_action", "cancel", "simulate_launch",
-     "simulate_expiration", "timezone"}
+    {
+        "battery",
+        "boot",
+        "force_quit",
+        "user_action",
+        "cancel",
+        "simulate_launch",
+        "simulate_expiration",
+        "timezone",
+    }
 )
 KINDS: frozenset[str] = INTERVAL_KINDS | POINT_KINDS
 # Kinds whose rows must name a subject (a bundle id or a task identifier).
 SUBJECT_REQUIRED: frozenset[str] = frozenset(
-    {"app", "force_quit", "user_action", "cancel", "simulate_launch", "simulate_expiration",
-     "bg_task_observed"}
+    {
+        "app",
+        "force_quit",
+        "user_action",
+        "cancel",
+        "simulate_launch",
+        "simulate_expiration",
+        "bg_task_observed",
+    }
 )
 # Interval kinds that may overlap across subjects (two apps, a global and a per-app ``bar``).
 SUBJECT_KEYED: frozenset[str] = frozenset({"app", "bar", "bg_task_observed"})

@@ -32,8 +32,15 @@ CURVE_WAKE_MIN = 420  # the T§3.3 curve describes someone who wakes at about 07
 HOUR = 3600
 MINUTE = 60
 # Trip destinations for the traveller (T§3.8: a traveller should exercise UTC-offset changes).
-DESTINATIONS = ("America/New_York", "Asia/Tokyo", "Europe/London", "America/Los_Angeles",
-                "Asia/Singapore", "Asia/Dubai", "Europe/Berlin")
+DESTINATIONS = (
+    "America/New_York",
+    "Asia/Tokyo",
+    "Europe/London",
+    "America/Los_Angeles",
+    "Asia/Singapore",
+    "Asia/Dubai",
+    "Europe/Berlin",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +63,16 @@ class PersonaTrace:
 
     def rows(self) -> list[tuple[str, str | None, str, str | None, str | None]]:
         at = Offsets(self.offsets).at
-        return [(iso(r.start, at(r.start)), None if r.end is None else iso(r.end, at(r.end)),
-                 r.kind, r.value, r.subject) for r in self.records]
+        return [
+            (
+                iso(r.start, at(r.start)),
+                None if r.end is None else iso(r.end, at(r.end)),
+                r.kind,
+                r.value,
+                r.subject,
+            )
+            for r in self.records
+        ]
 
     def timeline(self):  # -> bgreplay.trace.model.Timeline
         """The trace as the engine's ``Timeline`` directly, for fleets (no file round trip)."""
@@ -65,43 +80,67 @@ class PersonaTrace:
         from bgreplay.trace.model import Interval, Point, Timeline
 
         t0 = self.start_ms
-        clock = build_clock(self.start, self.timezone, self.end_ms - t0,
-                            [(t - t0, z) for t, z in self.moves])
-        intervals = tuple(Interval(r.start - t0, r.end - t0, r.kind, r.value, r.subject)
-                          for r in self.records if r.end is not None)
-        points = tuple(Point(r.start - t0, r.kind, r.value, r.subject)
-                       for r in self.records if r.end is None)
+        clock = build_clock(
+            self.start, self.timezone, self.end_ms - t0, [(t - t0, z) for t, z in self.moves]
+        )
+        intervals = tuple(
+            Interval(r.start - t0, r.end - t0, r.kind, r.value, r.subject)
+            for r in self.records
+            if r.end is not None
+        )
+        points = tuple(
+            Point(r.start - t0, r.kind, r.value, r.subject) for r in self.records if r.end is None
+        )
         return Timeline(self.end_ms - t0, clock, intervals, points)
 
 
-def generate_trace(persona: str | Persona, days: int, start: datetime, timezone: str = "UTC",
-                   seed: int = 0, apps: Sequence[tuple[str, float | None]] = ()) -> PersonaTrace:
+def generate_trace(
+    persona: str | Persona,
+    days: int,
+    start: datetime,
+    timezone: str = "UTC",
+    seed: int = 0,
+    apps: Sequence[tuple[str, float | None]] = (),
+) -> PersonaTrace:
     """``days`` days of ``persona`` from the naive wall time ``start`` in ``timezone``."""
     p = get_persona(persona)
     if start.tzinfo is not None:
-        raise InputError(f"start {start.isoformat()} has a UTC offset",
-                         fix="give the wall time without one; the zone comes from the timezone")
+        raise InputError(
+            f"start {start.isoformat()} has a UTC offset",
+            fix="give the wall time without one; the zone comes from the timezone",
+        )
     if days < 1:
         raise InputError(f"days must be at least 1, not {days}")
     if not 1971 <= start.year <= 2099 - days // 365:
-        raise InputError(f"start {start.isoformat()} is outside the years this tool models",
-                         fix="start between 1971 and 2098")
+        raise InputError(
+            f"start {start.isoformat()} is outside the years this tool models",
+            fix="start between 1971 and 2098",
+        )
     bundles = [bundle for bundle, _ in apps]
     twice = sorted({b for b in bundles if bundles.count(b) > 1})
     if twice:
-        raise InputError(f"app {twice[0]} is given more than once",
-                         fix="give each bundle once (with its rate, if any)")
+        raise InputError(
+            f"app {twice[0]} is given more than once",
+            fix="give each bundle once (with its rate, if any)",
+        )
     try:
         zone(timezone)
     except ValueError as exc:
-        raise InputError(f"unknown time zone {timezone!r}",
-                         fix="use an IANA name such as Europe/Paris or America/New_York") from exc
+        raise InputError(
+            f"unknown time zone {timezone!r}",
+            fix="use an IANA name such as Europe/Paris or America/New_York",
+        ) from exc
     return _Generator(p, seed, timezone, app_rates(p, apps)).run(start, days)
 
 
-def generate(persona: str | Persona, days: int, start: datetime, timezone: str = "UTC",
-             seed: int = 0, apps: Sequence[tuple[str, float | None]] = ()
-             ) -> list[tuple[str, str | None, str, str | None, str | None]]:
+def generate(
+    persona: str | Persona,
+    days: int,
+    start: datetime,
+    timezone: str = "UTC",
+    seed: int = 0,
+    apps: Sequence[tuple[str, float | None]] = (),
+) -> list[tuple[str, str | None, str, str | None, str | None]]:
     """The trace as file rows ``(start, end, kind, value, subject)``, ISO 8601 with offsets."""
     return generate_trace(persona, days, start, timezone, seed, apps).rows()
 
@@ -153,24 +192,30 @@ class _Generator:
     def run(self, start: datetime, n: int) -> PersonaTrace:
         t0 = _utc_s(self.home, start.date(), start.hour * 60 + start.minute + start.second / 60)
         end_local = start + timedelta(days=n)
-        t1 = _utc_s(self.home, end_local.date(),
-                    end_local.hour * 60 + end_local.minute + end_local.second / 60)
+        t1 = _utc_s(
+            self.home,
+            end_local.date(),
+            end_local.hour * 60 + end_local.minute + end_local.second / 60,
+        )
         first = start.date() - timedelta(days=1)
         days = self._days([first + timedelta(days=i) for i in range(n + 4)])
         body = days[:-1]
         sessions = self._sessions(days)
         plugs = self._charging(days)
-        spans = [(s, e, "unlocked" if unlocked else "screen", "", "")
-                 for s, e, unlocked, _ in sessions]
+        spans = [
+            (s, e, "unlocked" if unlocked else "screen", "", "") for s, e, unlocked, _ in sessions
+        ]
         spans += self._apps(body, sessions)
         spans += [(s, e, "plugged", v, "") for s, e, v in plugs]
         spans += [(s, e, "low_power_mode", "", "") for s, e in self._lpm(body, plugs)]
         spans += [(s, e, "network", v, "") for s, e, v in self._network(days)]
         # file order (start, kind, subject, end, value), clipped to the window; end -1: a point
-        rows = [(max(s, t0), k, sub, min(e, t1), v) for s, e, k, v, sub in spans
-                if e > t0 and s < t1]
-        rows += [(t, "boot", "", -1, "") for t in self._boots(body, plugs, sessions)
-                 if t0 <= t < t1]
+        rows = [
+            (max(s, t0), k, sub, min(e, t1), v) for s, e, k, v, sub in spans if e > t0 and s < t1
+        ]
+        rows += [
+            (t, "boot", "", -1, "") for t in self._boots(body, plugs, sessions) if t0 <= t < t1
+        ]
         moves = [(d.flight[1], d.flight[2]) for d in body if d.flight]
         zone_at_t0 = self.home
         for t, z in moves:
@@ -180,12 +225,22 @@ class _Generator:
             moves.append((t0, zone_at_t0))
         rows += [(t, "timezone", "", -1, z) for t, z in moves if t0 <= t < t1]
         rows.sort()
-        records = [TraceRow(s * 1000, None if e < 0 else e * 1000, k, v or None, sub or None)
-                   for s, k, sub, e, v in rows]
+        records = [
+            TraceRow(s * 1000, None if e < 0 else e * 1000, k, v or None, sub or None)
+            for s, k, sub, e, v in rows
+        ]
         zones = sorted((t * 1000, z) for t, z in moves if t0 <= t < t1)
-        return PersonaTrace(self.p.name, self.seed, self.home, start.replace(tzinfo=None),
-                            t0 * 1000, t1 * 1000, tuple(records),
-                            self._offsets(t0 * 1000, t1 * 1000, zones), tuple(zones))
+        return PersonaTrace(
+            self.p.name,
+            self.seed,
+            self.home,
+            start.replace(tzinfo=None),
+            t0 * 1000,
+            t1 * 1000,
+            tuple(records),
+            self._offsets(t0 * 1000, t1 * 1000, zones),
+            tuple(zones),
+        )
 
     def _offsets(self, t0: int, t1: int, moves: list[tuple[int, str]]) -> tuple:
         spans = [(t0, self.home)] + [(t, z) for t, z in moves if t > t0]
@@ -220,9 +275,17 @@ class _Generator:
         sleep = (rota[2] if rota else p.sleep_min) + rng.gauss(0, p.jitter_min)
         role, where = trip if trip else ("", self.home)
         zone_name = self.home if role == "depart" else where
-        day = _Day(d, zone_name, off, _utc_s(zone_name, d, wake), _utc_s(zone_name, d, sleep),
-                   _utc_s(zone_name, d, wake - CURVE_WAKE_MIN),
-                   stay="hotel" if role in ("away", "return") else "home", rng=rng, power=power)
+        day = _Day(
+            d,
+            zone_name,
+            off,
+            _utc_s(zone_name, d, wake),
+            _utc_s(zone_name, d, sleep),
+            _utc_s(zone_name, d, wake - CURVE_WAKE_MIN),
+            stay="hotel" if role in ("away", "return") else "home",
+            rng=rng,
+            power=power,
+        )
         if not off and p.work_hours > 0:
             begin = (rota[1] if rota else p.work_start_min) + rng.gauss(0, p.jitter_min / 2)
             begin = max(begin, wake + p.commute_min + 15)
@@ -342,8 +405,9 @@ class _Generator:
                 begin = int(rng.uniform(lo, hi))
                 minutes = min(max(rng.lognormvariate(math.log(p.topup_median_min), 0.5), 10), 180)
                 wireless = rng.random() < p.wireless_share
-                plugs.append((begin, begin + int(minutes * MINUTE),
-                              "wireless" if wireless else "wired"))
+                plugs.append(
+                    (begin, begin + int(minutes * MINUTE), "wireless" if wireless else "wired")
+                )
         return _union(plugs)
 
     def _lpm(self, days: list[_Day], plugs: list[tuple[int, int, str | None]]) -> list:
@@ -389,13 +453,23 @@ class _Generator:
         if day.flight:
             dep, arr, after = day.flight
             back = "hotel" if after != self.home else "home"
-            return [(day.wake, stay), (dep - 90 * MINUTE, "airport"), (dep, "flight"),
-                    (arr, "airport"), (arr + 45 * MINUTE, back)]
+            return [
+                (day.wake, stay),
+                (dep - 90 * MINUTE, "airport"),
+                (dep, "flight"),
+                (arr, "airport"),
+                (arr + 45 * MINUTE, back),
+            ]
         if day.work:
             begin, end = day.work
             commute = int(p.commute_min * MINUTE)
-            plan = [(day.wake, stay), (begin - commute, "commute"), (begin, "work"),
-                    (end, "commute"), (end + commute, stay)]
+            plan = [
+                (day.wake, stay),
+                (begin - commute, "commute"),
+                (begin, "work"),
+                (end, "commute"),
+                (end + commute, stay),
+            ]
             if rng.random() < p.evening_out_p:
                 out = end + commute + int(rng.uniform(30, 120) * MINUTE)
                 plan += [(out, "out"), (out + int(rng.uniform(60, 180) * MINUTE), stay)]
@@ -412,8 +486,14 @@ class _Generator:
 
     def _network(self, days: list[_Day]) -> list[tuple[int, int, str]]:
         p = self.p
-        wifi = {"home": p.wifi_home, "work": p.wifi_work, "commute": p.wifi_out,
-                "out": p.wifi_out, "hotel": p.wifi_hotel, "airport": p.wifi_airport}
+        wifi = {
+            "home": p.wifi_home,
+            "work": p.wifi_work,
+            "commute": p.wifi_out,
+            "out": p.wifi_out,
+            "hotel": p.wifi_hotel,
+            "airport": p.wifi_airport,
+        }
         changes: list[tuple[int, str, int]] = []
         for i, (day, nxt) in enumerate(zip(days, days[1:], strict=False)):
             changes += [(t, place, i) for t, place in self._plan(day, nxt.wake, day.rng)]

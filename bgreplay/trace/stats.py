@@ -12,27 +12,51 @@ from collections.abc import Iterable, Sequence
 
 import polars as pl
 
-_TIME = (r"^(\d{4}-\d\d-\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?(Z|z|[+-]\d\d:\d\d)?$")
+_TIME = r"^(\d{4}-\d\d-\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?(Z|z|[+-]\d\d:\d\d)?$"
 DAY = 86_400
 _EPS = 0.001  # seconds; well above float64 resolution at today's Unix times (~2e-7 s)
 
-COLUMNS = ("date", "weekday", "interactions", "unlocks", "glances", "screen_min", "app_opens",
-           "apps", "plugged_h", "longest_plug_h", "wifi_share", "lpm_h", "boots", "min_battery")
+COLUMNS = (
+    "date",
+    "weekday",
+    "interactions",
+    "unlocks",
+    "glances",
+    "screen_min",
+    "app_opens",
+    "apps",
+    "plugged_h",
+    "longest_plug_h",
+    "wifi_share",
+    "lpm_h",
+    "boots",
+    "min_battery",
+)
 
 
 def _seconds(column: str) -> tuple[pl.Expr, pl.Expr]:
     """(local wall time, UTC) in seconds since 1970 from ISO text; UTC is null without offset."""
     g = pl.col(column).str.extract_groups(_TIME)
     day = g.struct.field("1").str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
-    local = (day * DAY + g.struct.field("2").cast(pl.Int64) * 3600
-             + g.struct.field("3").cast(pl.Int64) * 60
-             + g.struct.field("4").cast(pl.Int64).fill_null(0)).cast(pl.Float64) \
-        + g.struct.field("5").cast(pl.Float64).fill_null(0.0)
+    local = (
+        day * DAY
+        + g.struct.field("2").cast(pl.Int64) * 3600
+        + g.struct.field("3").cast(pl.Int64) * 60
+        + g.struct.field("4").cast(pl.Int64).fill_null(0)
+    ).cast(pl.Float64) + g.struct.field("5").cast(pl.Float64).fill_null(0.0)
     zone = g.struct.field("6")
     sign = pl.when(zone.str.starts_with("-")).then(-1).otherwise(1)
-    offset = pl.when(zone.str.to_uppercase() == "Z").then(0).otherwise(
-        sign * (zone.str.slice(1, 2).cast(pl.Int64, strict=False) * 3600
-                + zone.str.slice(4, 2).cast(pl.Int64, strict=False) * 60))
+    offset = (
+        pl.when(zone.str.to_uppercase() == "Z")
+        .then(0)
+        .otherwise(
+            sign
+            * (
+                zone.str.slice(1, 2).cast(pl.Int64, strict=False) * 3600
+                + zone.str.slice(4, 2).cast(pl.Int64, strict=False) * 60
+            )
+        )
+    )
     return local, local - offset
 
 
@@ -61,7 +85,10 @@ def _normalise(data: object) -> pl.DataFrame:
     end_local, end_utc = _seconds("end")
     duration = pl.coalesce(end_utc - start_utc, end_local - start_local)
     return frame.select(
-        ls=start_local, dur=duration, kind=pl.col("kind"), value=pl.col("value"),
+        ls=start_local,
+        dur=duration,
+        kind=pl.col("kind"),
+        value=pl.col("value"),
         subject=pl.col("subject"),
     ).filter(pl.col("ls").is_not_null())
 
@@ -72,17 +99,22 @@ def day_stats(data: pl.DataFrame | Sequence | Iterable | object) -> pl.DataFrame
     schema = {"date": pl.Date, "weekday": pl.String, **dict.fromkeys(COLUMNS[2:], pl.Float64)}
     if rows.is_empty():
         return pl.DataFrame(schema=schema)
-    rows = rows.with_columns(le=pl.col("ls") + pl.col("dur").fill_null(0),
-                             d=(pl.col("ls") // DAY).cast(pl.Int64))
+    rows = rows.with_columns(
+        le=pl.col("ls") + pl.col("dur").fill_null(0), d=(pl.col("ls") // DAY).cast(pl.Int64)
+    )
     lo, hi = rows["ls"].min(), rows["le"].max()
     last = max(lo, hi - _EPS)  # an end exactly at midnight does not open the next day
     days = pl.DataFrame({"d": pl.int_range(int(lo // DAY), int(last // DAY) + 1, eager=True)})
-    covered = (pl.min_horizontal(pl.lit(hi), (pl.col("d") + 1) * DAY)
-               - pl.max_horizontal(pl.lit(lo), pl.col("d") * DAY))
-    out = (days.join(_durations(rows), on="d", how="left")
-           .join(_counts(rows), on="d", how="left").fill_null(0)
-           .join(_battery(rows), on="d", how="left")
-           .with_columns(date=pl.col("d").cast(pl.Int32).cast(pl.Date), covered=covered))
+    covered = pl.min_horizontal(pl.lit(hi), (pl.col("d") + 1) * DAY) - pl.max_horizontal(
+        pl.lit(lo), pl.col("d") * DAY
+    )
+    out = (
+        days.join(_durations(rows), on="d", how="left")
+        .join(_counts(rows), on="d", how="left")
+        .fill_null(0)
+        .join(_battery(rows), on="d", how="left")
+        .with_columns(date=pl.col("d").cast(pl.Int32).cast(pl.Date), covered=covered)
+    )
     has_network = bool((rows["kind"] == "network").any())
     return out.sort("d").select(
         pl.col("date"),
@@ -96,7 +128,9 @@ def day_stats(data: pl.DataFrame | Sequence | Iterable | object) -> pl.DataFrame
         plugged_h=(pl.col("plugged_s") / 3600).round(2),
         longest_plug_h=pl.col("longest_plug_h").round(2),
         wifi_share=pl.when(pl.col("covered") > 0).then(
-            (pl.col("wifi_s") / pl.col("covered")).round(3)) if has_network
+            (pl.col("wifi_s") / pl.col("covered")).round(3)
+        )
+        if has_network
         else pl.lit(None, pl.Float64),
         lpm_h=(pl.col("lpm_s") / 3600).round(2),
         boots=pl.col("boots"),
@@ -107,11 +141,16 @@ def day_stats(data: pl.DataFrame | Sequence | Iterable | object) -> pl.DataFrame
 def _durations(rows: pl.DataFrame) -> pl.DataFrame:
     """Seconds per day of each state, intervals split at local midnight."""
     kind, value = pl.col("kind"), pl.col("value")
-    spans = rows.filter(pl.col("dur") > 0).with_columns(
-        d=pl.int_ranges(pl.col("d"), ((pl.col("le") - _EPS) // DAY).cast(pl.Int64) + 1)
-    ).explode("d").with_columns(
-        ov=pl.min_horizontal("le", (pl.col("d") + 1) * DAY)
-        - pl.max_horizontal("ls", pl.col("d") * DAY)
+    spans = (
+        rows.filter(pl.col("dur") > 0)
+        .with_columns(
+            d=pl.int_ranges(pl.col("d"), ((pl.col("le") - _EPS) // DAY).cast(pl.Int64) + 1)
+        )
+        .explode("d")
+        .with_columns(
+            ov=pl.min_horizontal("le", (pl.col("d") + 1) * DAY)
+            - pl.max_horizontal("ls", pl.col("d") * DAY)
+        )
     )
     return spans.group_by("d").agg(
         screen_s=pl.col("ov").filter(kind.is_in(["unlocked", "screen"])).sum(),
@@ -135,5 +174,8 @@ def _counts(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _battery(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.filter(pl.col("kind") == "battery").group_by("d").agg(
-        min_battery=pl.col("value").cast(pl.Float64, strict=False).min())
+    return (
+        rows.filter(pl.col("kind") == "battery")
+        .group_by("d")
+        .agg(min_battery=pl.col("value").cast(pl.Float64, strict=False).min())
+    )

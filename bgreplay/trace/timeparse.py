@@ -26,8 +26,10 @@ CANONICAL = "%Y-%m-%dT%H:%M:%S%:z"
 
 _S, _M, _H, _D = 1_000, 60_000, 3_600_000, 86_400_000
 YEARS = (1900, 2999)  # outside: a typo, and beyond what datetime can show in messages
-YEARS_DAYS = ((date(YEARS[0], 1, 1) - date(1970, 1, 1)).days,
-              (date(YEARS[1], 12, 31) - date(1970, 1, 1)).days)
+YEARS_DAYS = (
+    (date(YEARS[0], 1, 1) - date(1970, 1, 1)).days,
+    (date(YEARS[1], 12, 31) - date(1970, 1, 1)).days,
+)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
 
@@ -39,8 +41,9 @@ def parse_time_columns(frame: pl.DataFrame, columns: list[str], zone_name: str) 
     no seconds, fractions, or wrong) take the regex path.
     """
     # lazy: polars then parses each column once (common subexpressions) and in parallel
-    out = frame.lazy().with_columns(_canonical(pl.col(c)).alias(f"{c}_ms") for c in columns
-                                    ).collect()
+    out = (
+        frame.lazy().with_columns(_canonical(pl.col(c)).alias(f"{c}_ms") for c in columns).collect()
+    )
     for c in columns:
         parsed = out[f"{c}_ms"]
         rest = (out[c].is_not_null() & parsed.is_null()).arg_true()
@@ -53,16 +56,23 @@ def parse_time_columns(frame: pl.DataFrame, columns: list[str], zone_name: str) 
 def _canonical(text: pl.Expr) -> pl.Expr:
     lo, hi = YEARS_DAYS[0] * _D, (YEARS_DAYS[1] + 1) * _D
     utc = text.str.to_datetime(CANONICAL, strict=False, time_unit="ms").dt.epoch("ms")
-    ok = ((text.str.len_bytes() == 25) & (text.str.slice(20, 2).cast(pl.Int64, strict=False) <= 14)
-          & utc.is_between(lo, hi, closed="left"))
+    ok = (
+        (text.str.len_bytes() == 25)
+        & (text.str.slice(20, 2).cast(pl.Int64, strict=False) <= 14)
+        & utc.is_between(lo, hi, closed="left")
+    )
     return pl.when(ok).then(utc).cast(pl.Int64)
 
 
 def _parse_general(texts: pl.Series, zone_name: str) -> pl.Series:
     parts = pl.DataFrame({"t": texts}).select(pl.col("t").str.extract_groups(TIME_REGEX))
     parsed = parts.select(_instant(pl.col("t"), zone_name))["t"].struct
-    return _fill_gaps(pl.DataFrame({"utc": parsed.field("utc"), "gap": parsed.field("gap"),
-                                    "local": parsed.field("local")}), zone_name)
+    return _fill_gaps(
+        pl.DataFrame(
+            {"utc": parsed.field("utc"), "gap": parsed.field("gap"), "local": parsed.field("local")}
+        ),
+        zone_name,
+    )
 
 
 def _instant(groups: pl.Expr, zone_name: str) -> pl.Expr:
@@ -78,16 +88,23 @@ def _instant(groups: pl.Expr, zone_name: str) -> pl.Expr:
     frac = field("5").str.pad_end(3, "0").str.slice(0, 3).cast(pl.Int64).fill_null(0)
     days = field("1").str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
     local = pl.when((h <= 23) & (m <= 59) & (s <= 59) & days.is_between(*YEARS_DAYS)).then(
-        days * _D + h * _H + m * _M + s * _S + frac)
+        days * _D + h * _H + m * _M + s * _S + frac
+    )
     offset_ms = (
-        pl.when(raw_offset.is_in(["Z", "z"])).then(0)
-        .when((off_h <= 14) & (off_m <= 59)).then(sign * (off_h * _H + off_m * _M))
+        pl.when(raw_offset.is_in(["Z", "z"]))
+        .then(0)
+        .when((off_h <= 14) & (off_m <= 59))
+        .then(sign * (off_h * _H + off_m * _M))
     )
     aware = raw_offset.is_not_null()
-    naive = local if zone_name == "UTC" else (
-        pl.from_epoch(local, time_unit="ms")
-        .dt.replace_time_zone(zone_name, ambiguous="earliest", non_existent="null")
-        .dt.epoch("ms")
+    naive = (
+        local
+        if zone_name == "UTC"
+        else (
+            pl.from_epoch(local, time_unit="ms")
+            .dt.replace_time_zone(zone_name, ambiguous="earliest", non_existent="null")
+            .dt.epoch("ms")
+        )
     )
     return pl.struct(
         utc=pl.when(aware).then(local - offset_ms).otherwise(naive),
@@ -107,7 +124,8 @@ def datetimes_to_ms(values: pl.Series, zone_name: str) -> pl.Series:
     if zone_name == "UTC":
         return local
     table = pl.DataFrame({"local": local}).select(
-        utc=pl.col("local").pipe(pl.from_epoch, time_unit="ms")
+        utc=pl.col("local")
+        .pipe(pl.from_epoch, time_unit="ms")
         .dt.replace_time_zone(zone_name, ambiguous="earliest", non_existent="null")
         .dt.epoch("ms"),
         gap=pl.col("local").is_not_null(),
@@ -122,7 +140,8 @@ def _fill_gaps(table: pl.DataFrame, zone_name: str) -> pl.Series:
     missing = table.select((pl.col("gap") & pl.col("utc").is_null()).arg_true())["gap"]
     if missing.len():
         locals_ = table["local"].gather(missing).to_list()
-        fixed = [local_to_utc_ms(_NAIVE_EPOCH + timedelta(milliseconds=v), zone_name)
-                 for v in locals_]
+        fixed = [
+            local_to_utc_ms(_NAIVE_EPOCH + timedelta(milliseconds=v), zone_name) for v in locals_
+        ]
         utc = utc.scatter(missing, fixed)
     return utc

@@ -72,8 +72,9 @@ def _offset_text(offset_ms: int) -> str:
     if text is None:
         sign = "-" if offset_ms < 0 else "+"
         minutes, seconds = divmod(abs(offset_ms) // 1000, 60)
-        text = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}" + (f":{seconds:02d}" if seconds
-                                                                    else "")
+        text = f"{sign}{minutes // 60:02d}:{minutes % 60:02d}" + (
+            f":{seconds:02d}" if seconds else ""
+        )
         _OFFSETS[offset_ms] = text
     return text
 
@@ -91,8 +92,13 @@ def iso(unix_ms: int, offset_ms: int) -> str:
 
 def sort_key(row: TraceRow) -> tuple:
     """File order: by start, then kind, subject, end, value (stable and platform-independent)."""
-    return (row.start, row.kind, row.subject or "", -1 if row.end is None else row.end,
-            row.value or "")
+    return (
+        row.start,
+        row.kind,
+        row.subject or "",
+        -1 if row.end is None else row.end,
+        row.value or "",
+    )
 
 
 def _iso_column(unix_ms: pl.Series, row_offsets: pl.Series, offsets: Offsets) -> pl.Series:
@@ -113,15 +119,14 @@ def _iso_column(unix_ms: pl.Series, row_offsets: pl.Series, offsets: Offsets) ->
     return frame.select(pl.when(pl.col("t").is_not_null()).then(text)).to_series()
 
 
-def to_frame(rows: Sequence[TraceRow], offsets: Offsets, source: str | None = None
-             ) -> pl.DataFrame:
+def to_frame(rows: Sequence[TraceRow], offsets: Offsets, source: str | None = None) -> pl.DataFrame:
     """The rows in the SPEC §5.2 file layout, all columns text; ``source`` adds provenance."""
     row_offsets = pl.Series([r.offset for r in rows], dtype=pl.Int64)
     data: dict[str, object] = {
-        "start": _iso_column(pl.Series([r.start for r in rows], dtype=pl.Int64), row_offsets,
-                             offsets),
-        "end": _iso_column(pl.Series([r.end for r in rows], dtype=pl.Int64), row_offsets,
-                           offsets),
+        "start": _iso_column(
+            pl.Series([r.start for r in rows], dtype=pl.Int64), row_offsets, offsets
+        ),
+        "end": _iso_column(pl.Series([r.end for r in rows], dtype=pl.Int64), row_offsets, offsets),
         "kind": [r.kind for r in rows],
         "value": [r.value for r in rows],
         "subject": [r.subject for r in rows],
@@ -136,14 +141,17 @@ def check_output_path(path: str | Path) -> Path:
     """The output path, or an ``InputError`` saying why it cannot be written."""
     p = Path(path)
     if p.suffix.lower() not in SUFFIXES:
-        raise InputError(f"{p}: output must end in .csv or .parquet, not {p.suffix or 'nothing'}",
-                         fix="choose a file name such as trace.csv or trace.parquet")
+        raise InputError(
+            f"{p}: output must end in .csv or .parquet, not {p.suffix or 'nothing'}",
+            fix="choose a file name such as trace.csv or trace.parquet",
+        )
     if p.is_dir():
         raise InputError(f"{p}: is a folder", fix="give a file name inside it")
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
-        raise InputError(f"{p}: the folder {parent} does not exist",
-                         fix=f"create it first (mkdir -p {parent})")
+        raise InputError(
+            f"{p}: the folder {parent} does not exist", fix=f"create it first (mkdir -p {parent})"
+        )
     return p
 
 
@@ -159,7 +167,8 @@ def write_trace(path: str | Path, frame: pl.DataFrame) -> Path:
                 frame.write_parquet(handle, compression="zstd", statistics=False)
     except (OSError, pl.exceptions.ComputeError) as exc:  # polars wraps the OS error
         detail = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-        raise InputError(f"{target}: cannot write the trace ({detail}); any previous file is "
-                         "unchanged", fix="free some disk space, or check the folder is "
-                         "writable") from None
+        raise InputError(
+            f"{target}: cannot write the trace ({detail}); any previous file is unchanged",
+            fix="free some disk space, or check the folder is writable",
+        ) from None
     return target

@@ -55,8 +55,10 @@ def check_zone(name: str | None, option: str = "--timezone") -> None:
     from bgreplay.trace.clock import is_zone
 
     if name is not None and not is_zone(name):
-        raise InputError(f"{option} {name!r} is not an IANA time zone",
-                         fix="use a name such as Europe/Paris or America/New_York")
+        raise InputError(
+            f"{option} {name!r} is not an IANA time zone",
+            fix="use a name such as Europe/Paris or America/New_York",
+        )
 
 
 @dataclass
@@ -117,13 +119,16 @@ def open_sqlite(path: str | Path, what: str) -> Iterator[sqlite3.Connection]:
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except (sqlite3.Error, UnicodeDecodeError) as exc:  # a damaged schema's text
-            raise InputError(f"{path}: not a SQLite database ({_why(exc)})",
-                             fix=f"give a {what} (a SQLite file)") from None
+            raise InputError(
+                f"{path}: not a SQLite database ({_why(exc)})", fix=f"give a {what} (a SQLite file)"
+            ) from None
         try:
             yield conn
         except (sqlite3.Error, UnicodeDecodeError) as exc:  # corruption found part-way through
-            raise InputError(f"{path}: the database could not be read ({_why(exc)})",
-                             fix="the file may be damaged or truncated; copy it again") from None
+            raise InputError(
+                f"{path}: the database could not be read ({_why(exc)})",
+                fix="the file may be damaged or truncated; copy it again",
+            ) from None
 
 
 def _gunzip_sqlite(source: Path, target: Path, what: str) -> None:
@@ -136,15 +141,20 @@ def _gunzip_sqlite(source: Path, target: Path, what: str) -> None:
     fix = f"give the {what} itself or an intact .gz of it"
 
     def too_big(size: str) -> InputError:
-        return InputError(f"{source}: the archive unpacks to {size}; a database may be at most "
-                          f"{MAX_DATABASE_BYTES // 10**9} GB", fix=fix)
+        return InputError(
+            f"{source}: the archive unpacks to {size}; a database may be at most "
+            f"{MAX_DATABASE_BYTES // 10**9} GB",
+            fix=fix,
+        )
 
     try:
         with gzip.open(source, "rb") as src, open(target, "wb") as dst:
             head = src.read(HEADER_BYTES)
             if not head.startswith(SQLITE_MAGIC):
-                raise InputError(f"{source}: the archive does not hold a SQLite database",
-                                 fix=f"give a {what} (a SQLite file), or a .gz of one")
+                raise InputError(
+                    f"{source}: the archive does not hold a SQLite database",
+                    fix=f"give a {what} (a SQLite file), or a .gz of one",
+                )
             page = int.from_bytes(head[16:18], "big")
             page = 65_536 if page == 1 else page
             pages = int.from_bytes(head[28:32], "big")
@@ -157,7 +167,7 @@ def _gunzip_sqlite(source: Path, target: Path, what: str) -> None:
             while written < limit and (chunk := src.read(min(1 << 20, limit - written + 1))):
                 if written + len(chunk) > MAX_DATABASE_BYTES:
                     raise too_big(f"more than {MAX_DATABASE_BYTES / 1e9:.0f} GB")
-                dst.write(chunk[:limit - written])
+                dst.write(chunk[: limit - written])
                 written += len(chunk)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise InputError(f"{source}: not a readable gzip archive ({exc})", fix=fix) from None
@@ -242,6 +252,8 @@ def etc_zone(offset_s: int) -> str | None:
 def require_rows(result: ImportResult, path: str | Path) -> ImportResult:
     """An import that found nothing usable is an error that says what was missing."""
     if not result.records:
-        raise InputError(f"{path}: nothing to import: " + "; ".join(result.notes or ["no rows"]),
-                         fix="check that this is the right file (see docs/importers.md)")
+        raise InputError(
+            f"{path}: nothing to import: " + "; ".join(result.notes or ["no rows"]),
+            fix="check that this is the right file (see docs/importers.md)",
+        )
     return result

@@ -36,8 +36,15 @@ MAC_EPOCH = 978_307_200  # 2001-01-01T00:00:00Z as Unix seconds (T§1.1)
 LOCAL_DEVICE = "local"  # rows whose source has no ZDEVICEID: the database's own device
 WIRELESS = "Z_DKDEVICEISPLUGGEDINMETADATAKEY__ADAPTERISWIRELESS"
 # Stream names compared in lower case: APOLLO spells the battery one /device/BatteryPercentage.
-STREAMS = ("/app/infocus", "/app/usage", "/device/islocked", "/display/isbacklit",
-           "/device/ispluggedin", "/device/batterypercentage", "/device/lowpowermode")
+STREAMS = (
+    "/app/infocus",
+    "/app/usage",
+    "/device/islocked",
+    "/display/isbacklit",
+    "/device/ispluggedin",
+    "/device/batterypercentage",
+    "/device/lowpowermode",
+)
 EMPTY_HINT = {  # why a stream is often empty (T§1.1 OS ranges)
     "/device/ispluggedin": "empty on iOS 16 and later, where Biome holds it",
     "/device/batterypercentage": "empty on iOS 16 and later, where Biome holds it",
@@ -46,8 +53,9 @@ EMPTY_HINT = {  # why a stream is often empty (T§1.1 OS ranges)
 }
 
 
-def import_knowledgec(path: str | Path, device: str | None = None,
-                      timezone: str | None = None) -> ImportResult:
+def import_knowledgec(
+    path: str | Path, device: str | None = None, timezone: str | None = None
+) -> ImportResult:
     """Read ``path`` (knowledgeC.db); ``device`` picks one ``ZDEVICEID`` (``local`` = rows
     without one); ``timezone`` (the device's home zone) turns offsets it does not explain into
     ``timezone`` rows (travel)."""
@@ -77,12 +85,15 @@ def import_knowledgec(path: str | Path, device: str | None = None,
     records += [_row(s, e, "unlocked", p) for s, e, p in unlocked]
     backlit = merge(r for r in _intervals(by_stream["/display/isbacklit"], notes) if r[2][2] == 1)
     if backlit and not by_stream["/device/islocked"]:
-        notes.append("/display/isBacklit has rows but /device/isLocked has none: screen-on time "
-                     "cannot be split into glances and use, so no screen rows were imported")
+        notes.append(
+            "/display/isBacklit has rows but /device/isLocked has none: screen-on time "
+            "cannot be split into glances and use, so no screen rows were imported"
+        )
     elif backlit:
         records += [_row(s, e, "screen", p) for s, e, p in subtract(backlit, unlocked)]
-    for s, e, p in merge(r for r in _intervals(by_stream["/device/ispluggedin"], notes)
-                         if r[2][2] == 1):
+    for s, e, p in merge(
+        r for r in _intervals(by_stream["/device/ispluggedin"], notes) if r[2][2] == 1
+    ):
         wireless = p[5]
         value = None if wireless is None else ("wireless" if wireless else "wired")
         records.append(_row(s, e, "plugged", p, value=value))
@@ -98,26 +109,39 @@ def import_knowledgec(path: str | Path, device: str | None = None,
 
 def _missing(notes: list[str], stream: str, shown: str | None = None) -> None:
     hint = EMPTY_HINT.get(stream)
-    notes.append(f"stream {shown or stream} has no rows" + (f" ({hint})" if hint else "")
-                 + f": no {_CHANNEL[stream]} rows imported")
+    notes.append(
+        f"stream {shown or stream} has no rows"
+        + (f" ({hint})" if hint else "")
+        + f": no {_CHANNEL[stream]} rows imported"
+    )
 
 
-_CHANNEL = {"/app/infocus": "app", "/app/usage": "app", "/device/islocked": "unlocked",
-            "/display/isbacklit": "screen", "/device/ispluggedin": "plugged",
-            "/device/batterypercentage": "battery", "/device/lowpowermode": "low_power_mode"}
+_CHANNEL = {
+    "/app/infocus": "app",
+    "/app/usage": "app",
+    "/device/islocked": "unlocked",
+    "/display/isbacklit": "screen",
+    "/device/ispluggedin": "plugged",
+    "/device/batterypercentage": "battery",
+    "/device/lowpowermode": "low_power_mode",
+}
 
 
 def _query(conn, path) -> list[tuple]:
     """(pk, stream, start_s, end_s, offset_s, string, integer, double, device, wireless)."""
     names = tables(conn)
     if "ZOBJECT" not in names:
-        raise InputError(f"{path}: not a knowledgeC database (it has no ZOBJECT table)",
-                         fix="give knowledgeC.db (see docs/importers.md for where it is)")
+        raise InputError(
+            f"{path}: not a knowledgeC database (it has no ZOBJECT table)",
+            fix="give knowledgeC.db (see docs/importers.md for where it is)",
+        )
     have = columns(conn, "ZOBJECT")
     missing = {"ZSTREAMNAME", "ZSTARTDATE", "ZENDDATE"} - have
     if missing:
-        raise InputError(f"{path}: ZOBJECT lacks {', '.join(sorted(missing))}",
-                         fix="this does not look like a knowledgeC database")
+        raise InputError(
+            f"{path}: ZOBJECT lacks {', '.join(sorted(missing))}",
+            fix="this does not look like a knowledgeC database",
+        )
 
     def col(name: str, ok: bool = True) -> str:
         return f"o.{name}" if ok and name in have else "NULL"
@@ -126,15 +150,20 @@ def _query(conn, path) -> list[tuple]:
     if "ZSOURCE" in names and "ZSOURCE" in have and "ZDEVICEID" in columns(conn, "ZSOURCE"):
         joins += " LEFT JOIN ZSOURCE s ON o.ZSOURCE = s.Z_PK"
         device = "s.ZDEVICEID"
-    if "ZSTRUCTUREDMETADATA" in names and "ZSTRUCTUREDMETADATA" in have \
-            and WIRELESS in columns(conn, "ZSTRUCTUREDMETADATA"):
+    if (
+        "ZSTRUCTUREDMETADATA" in names
+        and "ZSTRUCTUREDMETADATA" in have
+        and WIRELESS in columns(conn, "ZSTRUCTUREDMETADATA")
+    ):
         joins += " LEFT JOIN ZSTRUCTUREDMETADATA m ON o.ZSTRUCTUREDMETADATA = m.Z_PK"
         wireless = f"m.{WIRELESS}"
     marks = ",".join("?" * len(STREAMS))
-    sql = (f"SELECT {col('Z_PK')}, lower(o.ZSTREAMNAME), o.ZSTARTDATE, o.ZENDDATE, "
-           f"{col('ZSECONDSFROMGMT')}, {col('ZVALUESTRING')}, {col('ZVALUEINTEGER')}, "
-           f"{col('ZVALUEDOUBLE')}, {device}, {wireless} FROM ZOBJECT o{joins} "
-           f"WHERE lower(o.ZSTREAMNAME) IN ({marks}) ORDER BY o.ZSTARTDATE, o.Z_PK")
+    sql = (
+        f"SELECT {col('Z_PK')}, lower(o.ZSTREAMNAME), o.ZSTARTDATE, o.ZENDDATE, "
+        f"{col('ZSECONDSFROMGMT')}, {col('ZVALUESTRING')}, {col('ZVALUEINTEGER')}, "
+        f"{col('ZVALUEDOUBLE')}, {device}, {wireless} FROM ZOBJECT o{joins} "
+        f"WHERE lower(o.ZSTREAMNAME) IN ({marks}) ORDER BY o.ZSTARTDATE, o.Z_PK"
+    )
     return conn.execute(sql, STREAMS).fetchall()
 
 
@@ -142,8 +171,18 @@ def _clean(row: tuple) -> tuple:
     """Times as Unix ms, offsets as seconds, texts as ``str``; None where the stored value is
     unusable. SQLite is dynamically typed: a text column can hold a number or a blob."""
     pk, stream, start, end, offset, string, integer, double, device, wireless = row
-    return (pk, _text(stream), _ms(start), _ms(end), offset_s(offset), _text(string), integer,
-            double, _text(device), wireless)
+    return (
+        pk,
+        _text(stream),
+        _ms(start),
+        _ms(end),
+        offset_s(offset),
+        _text(string),
+        integer,
+        double,
+        _text(device),
+        wireless,
+    )
 
 
 def _text(value: object) -> str | None:
@@ -164,12 +203,16 @@ def _pick_device(rows: list[tuple], device: str | None, path) -> tuple[list[tupl
     if device is not None:
         kept = [r for r in rows if (LOCAL_DEVICE if r[8] is None else str(r[8])) == device]
         if not kept:
-            raise InputError(f"{path}: no rows from device {device!r}",
-                             fix=f"choose one of: {listing or 'none (the database is empty)'}")
+            raise InputError(
+                f"{path}: no rows from device {device!r}",
+                fix=f"choose one of: {listing or 'none (the database is empty)'}",
+            )
         return kept, [f"kept device {device}: {len(kept)} of {len(rows)} rows"]
     if len(counts) > 1:
-        raise InputError(f"{path}: rows from {len(counts)} devices are mixed: {listing}",
-                         fix="pick one with --device ID (local = this database's own device)")
+        raise InputError(
+            f"{path}: rows from {len(counts)} devices are mixed: {listing}",
+            fix="pick one with --device ID (local = this database's own device)",
+        )
     return rows, []
 
 
@@ -203,11 +246,18 @@ def _int(value: object) -> int | None:
         return None
 
 
-def _row(s: int, e: int | None, kind: str, payload: tuple, value: str | None = None,
-         subject: str | None = None) -> TraceRow:
+def _row(
+    s: int,
+    e: int | None,
+    kind: str,
+    payload: tuple,
+    value: str | None = None,
+    subject: str | None = None,
+) -> TraceRow:
     pk, offset = payload[0], payload[3]
-    return TraceRow(s, e, kind, value, subject, f"ZOBJECT:{pk}",
-                    None if offset is None else int(offset) * 1000)
+    return TraceRow(
+        s, e, kind, value, subject, f"ZOBJECT:{pk}", None if offset is None else int(offset) * 1000
+    )
 
 
 def _battery(rows: list[tuple]) -> list[TraceRow]:
@@ -248,12 +298,15 @@ def _travel(rows: list[tuple], home: str | None, notes: list[str]) -> list[Trace
         else:
             target = etc_zone(offset)
             if target is None:
-                notes.append(f"offset {offset} s at ZOBJECT:{row[0]} has no fixed IANA zone; "
-                             "no timezone row for it")
+                notes.append(
+                    f"offset {offset} s at ZOBJECT:{row[0]} has no fixed IANA zone; "
+                    "no timezone row for it"
+                )
                 continue
         if target != current:
-            out.append(TraceRow(t, None, "timezone", target, None, f"ZOBJECT:{row[0]}",
-                                offset * 1000))
+            out.append(
+                TraceRow(t, None, "timezone", target, None, f"ZOBJECT:{row[0]}", offset * 1000)
+            )
             current = target
     return out
 
@@ -264,5 +317,7 @@ def _note_offsets(rows: list[tuple], home: str | None, notes: list[str]) -> None
         notes.append("some rows have no usable ZSECONDSFROMGMT: their times are written in UTC")
     if len(seen) > 1 and home is None:
         hours = ", ".join(f"{s / 3600:+g} h" for s in seen)
-        notes.append(f"UTC offsets seen: {hours}; each row keeps its own. Pass --timezone "
-                     "HOME_ZONE to turn travel away from it into timezone rows")
+        notes.append(
+            f"UTC offsets seen: {hours}; each row keeps its own. Pass --timezone "
+            "HOME_ZONE to turn travel away from it into timezone rows"
+        )

@@ -51,8 +51,9 @@ TASK_METADATA = "BackgroundProcessing_TaskMetadata"
 NOT_APPS = frozenset({"", "com.apple.springboard"})  # the home screen is not an app
 
 
-def import_powerlog(path: str | Path, bgsql: str | Path | None = None,
-                    timezone: str = "UTC") -> ImportResult:
+def import_powerlog(
+    path: str | Path, bgsql: str | Path | None = None, timezone: str = "UTC"
+) -> ImportResult:
     """Read a PowerLog file (and a ``.BGSQL``); ``timezone`` is used only when the log has no
     time-zone rows."""
     check_zone(timezone)
@@ -73,11 +74,14 @@ def import_powerlog(path: str | Path, bgsql: str | Path | None = None,
     records += [TraceRow(s, e, "unlocked", None, None, ref) for s, e, ref in unlocked]
     if screen is not None and lock is not None:
         on = _states(screen, cover, lambda r: _int(r[2]) not in (0, None))
-        records += [TraceRow(s, e, "screen", None, None, ref) for s, e, ref in
-                    subtract(on, unlocked)]
+        records += [
+            TraceRow(s, e, "screen", None, None, ref) for s, e, ref in subtract(on, unlocked)
+        ]
     elif screen is not None:
-        notes.append(f"{SB_SCREEN} without {SB_LOCK}: glances cannot be told from use; "
-                     "no screen rows imported")
+        notes.append(
+            f"{SB_SCREEN} without {SB_LOCK}: glances cannot be told from use; "
+            "no screen rows imported"
+        )
     records += _apps(apps, cover, unlocked if lock is not None else None)
     records += _battery(ui, battery, notes)
     records += _plugged(battery, ui, cover, notes)
@@ -98,21 +102,27 @@ class _Log:
         if not any(n.startswith("PL") for n in self.names):
             from bgreplay.errors import InputError
 
-            raise InputError(f"{path}: not a PowerLog file (no PL* tables)",
-                             fix="give CurrentPowerlog.PLSQL from a sysdiagnose's "
-                             "logs/powerlogs folder (see docs/importers.md)")
+            raise InputError(
+                f"{path}: not a PowerLog file (no PL* tables)",
+                fix="give CurrentPowerlog.PLSQL from a sysdiagnose's "
+                "logs/powerlogs folder (see docs/importers.md)",
+            )
         self.stamps: list[int] = []
         self.base: list[float] = []
         self.system: list[float] = []
         if TIME_OFFSET in self.names and {"timestamp", "system"} <= columns(conn, TIME_OFFSET):
-            pairs = sorted((_num(ts), _num(system)) for ts, system in conn.execute(
-                f'SELECT timestamp, system FROM "{TIME_OFFSET}"')
-                if _num(ts) is not None and _num(system) is not None)
+            pairs = sorted(
+                (_num(ts), _num(system))
+                for ts, system in conn.execute(f'SELECT timestamp, system FROM "{TIME_OFFSET}"')
+                if _num(ts) is not None and _num(system) is not None
+            )
             self.base = [ts for ts, _ in pairs]
             self.system = [system for _, system in pairs]
         if not self.base:
-            notes.append(f"no {TIME_OFFSET} rows: PowerLog's clock is taken as real time "
-                         "(it can be off by days or years)")
+            notes.append(
+                f"no {TIME_OFFSET} rows: PowerLog's clock is taken as real time "
+                "(it can be off by days or years)"
+            )
 
     def correct(self, raw: float) -> int | None:
         """Real Unix ms of a raw timestamp (None when it is not a plausible time)."""
@@ -132,8 +142,10 @@ class _Log:
             return None
         key = "ID" if "ID" in have else "rowid"
         picked = ", ".join(f'"{c}"' if c in have else "NULL" for c in wanted)
-        sql = (f'SELECT {key}, timestamp, {picked} FROM "{table}" '
-               f"WHERE timestamp IS NOT NULL ORDER BY {key}")
+        sql = (
+            f'SELECT {key}, timestamp, {picked} FROM "{table}" '
+            f"WHERE timestamp IS NOT NULL ORDER BY {key}"
+        )
         rows, bad = [], 0
         for r in self.conn.execute(sql):
             raw = _num(r[1])
@@ -163,8 +175,10 @@ class _Coverage:
                 self.starts.append(t)
                 self.ends.append(t)
         if len(self.starts) > 1:
-            notes.append(f"the log has {len(self.starts) - 1} gaps longer than "
-                         f"{HOLE_MS // 3_600_000} h; they stay gaps (no state is carried across)")
+            notes.append(
+                f"the log has {len(self.starts) - 1} gaps longer than "
+                f"{HOLE_MS // 3_600_000} h; they stay gaps (no state is carried across)"
+            )
 
     def end_of(self, t: int) -> int:
         k = bisect_right(self.starts, t) - 1
@@ -186,8 +200,9 @@ def _states(rows: list[tuple] | None, cover: _Coverage, keep) -> list[Span]:
     return merge(out)
 
 
-def _apps(rows: list[tuple] | None, cover: _Coverage, unlocked: list[Span] | None
-          ) -> list[TraceRow]:
+def _apps(
+    rows: list[tuple] | None, cover: _Coverage, unlocked: list[Span] | None
+) -> list[TraceRow]:
     if not rows:
         return []
     by_app: dict[str, list[Span]] = defaultdict(list)
@@ -207,8 +222,9 @@ def _apps(rows: list[tuple] | None, cover: _Coverage, unlocked: list[Span] | Non
     return out
 
 
-def _battery(ui: list[tuple] | None, battery: list[tuple] | None, notes: list[str]
-             ) -> list[TraceRow]:
+def _battery(
+    ui: list[tuple] | None, battery: list[tuple] | None, notes: list[str]
+) -> list[TraceRow]:
     """Level points from BatteryUI (1-100, T§1.3); from Battery only when BatteryUI is absent."""
     rows, scale = ui, 1.0
     if not rows and battery:
@@ -224,13 +240,15 @@ def _battery(ui: list[tuple] | None, battery: list[tuple] | None, notes: list[st
         if level is None or row[0] in out:
             continue
         level = min(max(level * scale, 0.0), 100.0)
-        out[row[0]] = TraceRow(row[0], None, "battery", f"{level:.2f}".rstrip("0").rstrip("."),
-                               None, row[1])
+        out[row[0]] = TraceRow(
+            row[0], None, "battery", f"{level:.2f}".rstrip("0").rstrip("."), None, row[1]
+        )
     return list(out.values())
 
 
-def _plugged(battery: list[tuple] | None, ui: list[tuple] | None, cover: _Coverage,
-             notes: list[str]) -> list[TraceRow]:
+def _plugged(
+    battery: list[tuple] | None, ui: list[tuple] | None, cover: _Coverage, notes: list[str]
+) -> list[TraceRow]:
     """External power from Battery.ExternalConnected; IsCharging only as a noted stand-in."""
     if not battery and not ui:
         notes.append("no battery tables: no plugged rows imported")
@@ -239,15 +257,19 @@ def _plugged(battery: list[tuple] | None, ui: list[tuple] | None, cover: _Covera
     if not battery or all(r[4] is None for r in battery):
         column, rows = 3, battery if battery and any(r[3] is not None for r in battery) else ui
         if rows:
-            notes.append("no ExternalConnected column: plugged-in time is taken from IsCharging "
-                         "(a full battery on the charger shows as unplugged)")
-    spans = _states([r for r in rows or [] if r[column] is not None], cover,
-                    lambda r: bool(_flag(r[column])))
+            notes.append(
+                "no ExternalConnected column: plugged-in time is taken from IsCharging "
+                "(a full battery on the charger shows as unplugged)"
+            )
+    spans = _states(
+        [r for r in rows or [] if r[column] is not None], cover, lambda r: bool(_flag(r[column]))
+    )
     return [TraceRow(s, e, "plugged", None, None, ref) for s, e, ref in spans]
 
 
-def _network(wifi: list[tuple] | None, cell: list[tuple] | None, cover: _Coverage,
-             notes: list[str]) -> list[TraceRow]:
+def _network(
+    wifi: list[tuple] | None, cell: list[tuple] | None, cover: _Coverage, notes: list[str]
+) -> list[TraceRow]:
     """Wi-Fi when associated (an SSID), else cellular when data is attached, else none; where
     either is unknown the time stays uncovered. SSIDs are never written."""
     if not wifi:
@@ -263,15 +285,20 @@ def _network(wifi: list[tuple] | None, cell: list[tuple] | None, cover: _Coverag
     column = 2 if any(r[2] is not None for r in cell) else 3
     known_cell = _states(cell, cover, lambda r: r[column] is not None)
     attached = _states(cell, cover, lambda r: bool(_flag(r[column])))
-    out += [TraceRow(s, e, "network", "cellular", None, ref)
-            for s, e, ref in intersect(off_wifi, attached)]
-    out += [TraceRow(s, e, "network", "none", None, ref)
-            for s, e, ref in intersect(off_wifi, subtract(known_cell, attached))]
+    out += [
+        TraceRow(s, e, "network", "cellular", None, ref)
+        for s, e, ref in intersect(off_wifi, attached)
+    ]
+    out += [
+        TraceRow(s, e, "network", "none", None, ref)
+        for s, e, ref in intersect(off_wifi, subtract(known_cell, attached))
+    ]
     return out
 
 
-def _zones(rows: list[tuple] | None, fallback: str, lo: int, hi: int, notes: list[str]
-           ) -> tuple[Offsets, list[TraceRow]]:
+def _zones(
+    rows: list[tuple] | None, fallback: str, lo: int, hi: int, notes: list[str]
+) -> tuple[Offsets, list[TraceRow]]:
     """The device's offsets over ``[lo, hi]`` and a ``timezone`` row at each change of zone."""
     spans: list[tuple[int, str | None, int | None, str]] = []
     last: object = None
@@ -313,8 +340,10 @@ def import_bgsql(path: str | Path, notes: list[str]) -> list[TraceRow]:
         names = tables(conn)
         inst, meta = find_table(names, TASK_INSTANCES), find_table(names, TASK_METADATA)
         if inst is None or meta is None:
-            notes.append(f"{path}: no {TASK_INSTANCES}/{TASK_METADATA} tables (iOS 26 and "
-                         "later only): no observed task runs imported")
+            notes.append(
+                f"{path}: no {TASK_INSTANCES}/{TASK_METADATA} tables (iOS 26 and "
+                "later only): no observed task runs imported"
+            )
             return []
         have_i, have_m = columns(conn, inst), columns(conn, meta)
         if not {"TaskID", "StartDate", "EndDate"} <= have_i or "TaskID" not in have_m:
@@ -328,11 +357,13 @@ def import_bgsql(path: str | Path, notes: list[str]) -> list[TraceRow]:
             return f'MAX("{name}")' if name in have_m else "NULL"
 
         key = "i.ID" if "ID" in have_i else "i.rowid"
-        sql = (f"SELECT {key}, i.StartDate, i.EndDate, {inst_col('StartedOnBattery')}, "
-               f"i.TaskID, m.Name, m.BundleID, {inst_col('ProcessName')} "
-               f"FROM \"{inst}\" i LEFT JOIN (SELECT TaskID, {meta_col('Name')} AS Name, "
-               f"{meta_col('BundleID')} AS BundleID FROM \"{meta}\" GROUP BY TaskID) m "
-               f"ON i.TaskID = m.TaskID ORDER BY i.StartDate, {key}")
+        sql = (
+            f"SELECT {key}, i.StartDate, i.EndDate, {inst_col('StartedOnBattery')}, "
+            f"i.TaskID, m.Name, m.BundleID, {inst_col('ProcessName')} "
+            f'FROM "{inst}" i LEFT JOIN (SELECT TaskID, {meta_col("Name")} AS Name, '
+            f'{meta_col("BundleID")} AS BundleID FROM "{meta}" GROUP BY TaskID) m '
+            f"ON i.TaskID = m.TaskID ORDER BY i.StartDate, {key}"
+        )
         rows = conn.execute(sql).fetchall()
     by_task: dict[str, list[Span]] = defaultdict(list)
     skipped = 0
@@ -348,8 +379,10 @@ def import_bgsql(path: str | Path, notes: list[str]) -> list[TraceRow]:
         notes.append(f"{inst}: skipped {skipped} task runs without an end after their start")
     out: list[TraceRow] = []
     for subject in sorted(by_task):
-        out += [TraceRow(s, e, "bg_task_observed", p[0], subject, p[1])
-                for s, e, p in merge(by_task[subject])]
+        out += [
+            TraceRow(s, e, "bg_task_observed", p[0], subject, p[1])
+            for s, e, p in merge(by_task[subject])
+        ]
     notes.append(f"{len(out)} observed task runs of {len(by_task)} tasks from {inst}")
     return out
 
