@@ -27,6 +27,8 @@ sys.path.pop(0)
 def compiled_engine() -> list:
     if os.environ.get("BGREPLAY_PURE_PYTHON"):
         return []
+    if {"egg_info", "dist_info"} & set(sys.argv[1:2]):
+        return []  # metadata only: no extension is built, so none is compiled
     try:
         from mypyc.build import mypycify
     except ImportError:

@@ -1,7 +1,8 @@
 """Runs and how they end (SPEC §6.5): allowances, completion habits, expiration, kills.
 
 A run's planned end is one queue entry (``Run.end``); when the plan changes, that entry is
-cancelled and the new one queued.
+cancelled and the new one queued. Longer than most modules: every way a run can end (finish,
+allowance, expiration and its answer, kills, the user, the debugger) shares that bookkeeping.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 thresholds and evaluations.
 
 The policies live in ``policies/`` and their combination in ``policies.combine``; a launch is
-handed to ``Runs``, a continued-processing submit to ``Continued``.
+handed to ``Runs``, a continued-processing submit to ``Continued``. Longer than most modules:
+the optimal-score scan, the threshold and the quiet-tick skipping read each other's numbers, and
+apart they would only pass them back and forth.
 """
 
 from __future__ import annotations
