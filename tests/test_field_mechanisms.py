@@ -183,7 +183,7 @@ def _on_battery(opens_a_day: int, days: int = 6, **params):
                 Interval(s + M, s + 4 * M, "app", subject="io.x"),
             ]
     out.append(Interval(0, days * D, "network", "wifi"))
-    points = [Point(d * D + h * H, "battery", 90.0) for d in range(days) for h in range(24)]
+    points = [Point(d * D + h * H, "battery", "90") for d in range(days) for h in range(24)]
     sc = scenario(app(_eager_refresh(M)), days=days)
     return run(sc, timeline(out, points, days=days), **params)
 

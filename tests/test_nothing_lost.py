@@ -291,7 +291,7 @@ AT_WORK_THEN_MAIN = textwrap.dedent("""
     from bgreplay.cli.app import main
     sys.exit(main(sys.argv[2:]))
 """)
-REPLAYING = "bgreplay.engine.engine:Replay.advance"
+REPLAYING = "bgreplay.engine.select:engine_module"  # picks the engine as a replay starts
 LONG = {  # command -> (argv, outputs that must not appear when interrupted, where it is at work)
     "check": (
         ["check", "long.yaml", "--baseline", "b.json", "--update-baseline", "--junit", "j.xml"],

@@ -57,7 +57,7 @@ def test_the_budget_refuses_by_pace_and_by_total(flagship, work, at_ms, refused)
 
 
 def test_the_engine_counts_its_work_the_same_every_time(flagship):
-    from bgreplay.engine.engine import Replay
+    from bgreplay.engine.replay import Replay
 
     counts = []
     for _ in range(2):

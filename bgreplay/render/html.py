@@ -13,6 +13,7 @@ import html
 import json
 from pathlib import Path
 
+from bgreplay.analysis.frame import spec_value
 from bgreplay.engine.records import ReplayResult
 from bgreplay.fsutil import write_atomic
 from bgreplay.render import theme
@@ -191,7 +192,7 @@ def _day_summary(result: ReplayResult, lanes, start: int, end: int) -> dict:
         [
             e.app,
             f"{local_datetime(clock, e.t):%H:%M}",
-            "never refreshed" if e.value is None else format_duration(e.value),
+            "never refreshed" if spec_value(e) is None else format_duration(spec_value(e) or 0.0),
         ]
         for e in result.events
         if e.event == "app_opened"
