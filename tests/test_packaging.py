@@ -4,6 +4,7 @@ by actionlint. The README tour writes nothing into the repository."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -50,13 +51,16 @@ def test_shell_completion_is_offered_and_completes():
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory):
-    """The sdist and the wheel, built as a release would be (no network: --no-isolation)."""
+    """The sdist and the wheel, built as a release would be (no network: --no-isolation),
+    without the optional compiled engine (what is checked here does not depend on it, and
+    compiling it takes minutes)."""
     out = tmp_path_factory.mktemp("dist")
     done = subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "BGREPLAY_PURE_PYTHON": "1"},
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "deprecated" not in done.stderr.lower(), done.stderr
