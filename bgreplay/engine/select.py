@@ -26,8 +26,8 @@ def compiled() -> ModuleType | None:
     if os.environ.get("BGREPLAY_PURE_PYTHON"):
         return None
     try:
-        package = importlib.import_module("bgreplay._cengine")
-        if getattr(package, "SOURCE_DIGEST", None) != source_digest(ENGINE_DIR):
+        built = importlib.import_module("bgreplay._cengine.digest")
+        if getattr(built, "SOURCE_DIGEST", None) != source_digest(ENGINE_DIR):
             return None
         return importlib.import_module("bgreplay._cengine.replay")
     except ImportError:  # not built, or built for another Python
