@@ -1,13 +1,34 @@
-"""The library API; every CLI command is a thin call into these functions."""
+"""The library API; every CLI command parses its arguments, calls these functions for the
+work, and renders what they return."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from bgreplay.errors import InputError
+from bgreplay.errors import InputError, Problem
 from bgreplay.scenario.model import Scenario
 from bgreplay.trace.model import Timeline
+
+TYPE_CHECKING = False  # what mypy reads; at run time each function imports what it needs
+if TYPE_CHECKING:
+    import polars as pl
+
+    from bgreplay.analysis.calibrate import TaskCalibration
+    from bgreplay.analysis.compare import Column, Comparison
+    from bgreplay.analysis.expect import CheckReport
+    from bgreplay.analysis.explain import Explanation
+    from bgreplay.analysis.invariants import Violation
+    from bgreplay.analysis.sensitivity import Sensitivity
+    from bgreplay.engine.profiles import Param, Profile
+    from bgreplay.engine.records import ReplayResult
+    from bgreplay.fleet.run import FleetResult
+    from bgreplay.personas import Persona
+    from bgreplay.scan import ScanResult
+    from bgreplay.trace.importers import ImportResult
+    from bgreplay.trace.persona_trace import PersonaTrace
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 TRACE_SUFFIXES = (".csv", ".parquet")
@@ -29,7 +50,7 @@ def load_timeline(scenario: Scenario) -> Timeline:
     return _load(scenario)
 
 
-def validate_file(path: str | Path) -> list:
+def validate_file(path: str | Path) -> list[Problem]:
     """Raise ``InputError`` listing every problem in a scenario or trace file; return the
     warnings (``Problem`` objects with severity ``warning``) of a valid one."""
     p = Path(path)
@@ -58,7 +79,7 @@ def lint(scenario: Scenario) -> list[Finding]:
     return lint_scenario(scenario)
 
 
-def resolve_profile(scenario: Scenario):
+def resolve_profile(scenario: Scenario) -> Profile:
     """The scheduler profile: a built-in name or a profile file, plus ``scheduler.params``."""
     from bgreplay.engine.profiles import PROFILE_NAMES, build_profile, default_profile_name
 
@@ -71,10 +92,9 @@ def resolve_profile(scenario: Scenario):
     return build_profile(Path(name).stem, params, base=base)
 
 
-def _read_profile_file(scenario: Scenario, name: str) -> tuple[str, dict]:
+def _read_profile_file(scenario: Scenario, name: str) -> tuple[str, dict[str, object]]:
     """A profile file (``scenario.scheduler.read_profile_file``), relative to the scenario."""
     from bgreplay.engine.profiles import PROFILE_NAMES
-    from bgreplay.errors import Problem
     from bgreplay.scenario.scheduler import read_profile_file
 
     path = Path(name)
@@ -96,9 +116,9 @@ def replay(
     timeline: Timeline | None = None,
     *,
     explain_task: str | None = None,
-    on_day=None,
+    on_day: Callable[[int, int], None] | None = None,
     record_params: bool = False,
-):
+) -> ReplayResult:
     """Replay a scenario and return its ``ReplayResult``; ``on_day(done_ms, total_ms)`` is
     called after each simulated day (for progress bars); with ``record_params`` the result
     lists the profile parameters the replay read.
@@ -136,7 +156,7 @@ def check_replay_work(scenario: Scenario, work: int, at_ms: int) -> None:
     it is refused as soon as its pace so far would pass twice the limit by its end (the first
     hours are the busiest: every app starts), so a replay far too large stops within seconds.
     Counted in work, not wall time, so the same scenario is always accepted or refused."""
-    from bgreplay.errors import Location, Problem
+    from bgreplay.errors import Location
     from bgreplay.scenario.limits import MAX_REPLAY_WORK
 
     end = scenario.duration_ms
@@ -161,16 +181,49 @@ def check_replay_work(scenario: Scenario, work: int, at_ms: int) -> None:
     )
 
 
-def metrics(result, *, variant: str | None = None, device: int = 0):
+def event_log(result: ReplayResult, *, variant: str | None = None, device: int = 0) -> pl.DataFrame:
+    """The replay's event log as a polars frame with the SPEC §7 columns, in time order;
+    ``variant`` (the scenario's own by default) and ``device`` fill their columns."""
+    from bgreplay.analysis.frame import events_frame
+
+    return events_frame(result, variant=variant or result.scenario.variant, device=device)
+
+
+def metrics(result: ReplayResult, *, variant: str | None = None, device: int = 0) -> pl.DataFrame:
     """Every SPEC §8 metric of one replay as a tidy polars frame (see
     ``bgreplay.analysis.metrics``: scope, target, metric, kind, unit, value, values)."""
-    from bgreplay.analysis.frame import events_frame
     from bgreplay.analysis.metrics import compute_metrics
 
-    name = variant or getattr(result.scenario, "variant", "base")
-    return compute_metrics(
-        events_frame(result, variant=name, device=device), result.scenario, result.profile
+    frame = event_log(result, variant=variant, device=device)
+    return compute_metrics(frame, result.scenario, result.profile)
+
+
+def invariant_violations(result: ReplayResult) -> list[Violation]:
+    """Where the replay's event log breaks the model's lifecycle and policy invariants (none,
+    unless the model has a bug)."""
+    from bgreplay.analysis.invariants import check_invariants
+
+    scenario = result.scenario
+    return check_invariants(
+        result.events, {t.id: t for t in scenario.tasks}, ipad=scenario.device.model == "ipad"
     )
+
+
+def explain(result: ReplayResult, task: str, at: int | None = None) -> Explanation:
+    """``bgreplay explain``: every evaluation of ``task`` around replay time ``at`` (or its
+    verdict changes over the whole replay), and the answer in words. ``result`` comes from
+    ``replay(..., explain_task=task)``, which keeps every evaluation of that task."""
+    from bgreplay.analysis.explain import explain as _explain
+
+    return _explain(result, task, at)
+
+
+def calibrate(result: ReplayResult) -> list[TaskCalibration]:
+    """``bgreplay calibrate``: per task, the launches a real device made (the trace's
+    ``bg_task_observed`` rows) beside the replay's, with advice; empty without such rows."""
+    from bgreplay.analysis.calibrate import calibrate as _calibrate
+
+    return _calibrate(result)
 
 
 def check(
@@ -181,12 +234,13 @@ def check(
     tolerances: Sequence[str] = (),
     overrides: Sequence[str] = (),
     variant: str | None = None,
-):
+) -> CheckReport:
     """``bgreplay check``: replay, evaluate ``expect``, compare with (or update) a baseline.
 
     ``overrides`` (``PATH=VALUE``) apply to every scenario; ``variant`` checks that variant
-    alone. Returns a ``bgreplay.analysis.expect.CheckReport``; its ``exit_code`` is 0 or 1.
-    Bad input raises ``InputError`` before anything is replayed.
+    alone. Returns a ``bgreplay.analysis.expect.CheckReport``; its ``outcome`` counts the
+    failed expectations and the regressions (``outcome.exit_code``: 0 or 1). Bad input raises
+    ``InputError`` before anything is replayed.
     """
     from bgreplay.analysis.expect import run_check
 
@@ -211,7 +265,7 @@ def compare(
     metrics: Sequence[str] = (),
     overrides: Sequence[str] = (),
     scenario_variants: bool = True,
-):
+) -> Comparison:
     """``bgreplay compare``: the scenario's columns side by side (a
     ``bgreplay.analysis.compare.Comparison``); ``variants`` are ``NAME=PATH=VALUE[;...]``,
     ``vary`` ``PATH=V1,V2``, ``metrics`` row names such as ``launch_delay.p90``;
@@ -237,7 +291,7 @@ def sensitivity(
     overrides: Sequence[str] = (),
     metrics: Sequence[str] = (),
     jobs: int = 1,
-):
+) -> Sensitivity:
     """``bgreplay compare --sensitivity``: the scenario replayed at both ends of every uncertain
     model parameter it reads (a ``bgreplay.analysis.sensitivity.Sensitivity``)."""
     from bgreplay.analysis.sensitivity import run_sensitivity
@@ -270,9 +324,9 @@ def fleet(
     out: str | Path | None = None,
     only_device: int | None = None,
     scenario_variants: bool = True,
-    columns: Sequence | None = None,
-    on_progress=None,
-):
+    columns: Sequence[Column] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> FleetResult:
     """``bgreplay fleet``: replay the scenario over ``devices`` generated users (SPEC §9) and
     return a ``bgreplay.fleet.FleetResult`` (distributions across devices, expectation
     shares, metadata). ``persona_mix`` is ``NAME=WEIGHT,...``; ``variants``, ``vary`` and
@@ -304,7 +358,40 @@ def fleet(
     )
 
 
-def scenario_schema() -> dict:
+def fleet_compare(
+    path: str | Path,
+    *,
+    devices: int,
+    persona_mix: str | None = None,
+    jobs: int | None = None,
+    variants: Sequence[str] = (),
+    vary: Sequence[str] = (),
+    metrics: Sequence[str] = (),
+    overrides: Sequence[str] = (),
+    scenario_variants: bool = True,
+) -> Comparison:
+    """``bgreplay compare --fleet N``: ``compare``'s columns, each cell the median across
+    ``devices`` generated devices (``fleet``); the arguments as for ``compare`` and ``fleet``."""
+    import functools
+
+    from bgreplay.analysis.compare import run_fleet_compare
+
+    runner = functools.partial(
+        fleet, path, devices=devices, persona_mix=persona_mix, jobs=jobs, overrides=overrides
+    )
+    return run_fleet_compare(
+        str(path),
+        load=load_scenario,
+        fleet=runner,
+        variants=variants,
+        vary=vary,
+        metrics=metrics,
+        overrides=overrides,
+        scenario_variants=scenario_variants,
+    )
+
+
+def scenario_schema() -> dict[str, object]:
     """The scenario format as a JSON Schema, with the model's parameters and metric names."""
     from bgreplay.analysis.metrics import metric_names
     from bgreplay.engine.profiles import PARAMETERS
@@ -318,3 +405,125 @@ def scenario_reference() -> str:
     from bgreplay.scenario.reference import reference_markdown
 
     return reference_markdown()
+
+
+def scan(path: str | Path) -> ScanResult:
+    """``bgreplay scan``: the scenario an app's source folder describes, and the pitfalls in its
+    code (finding locations relative to the folder); ``InputError`` when it is not a readable
+    folder of sources."""
+    from bgreplay.scan import scan_folder
+
+    return scan_folder(path)
+
+
+# -- scheduler profiles, personas and device traces -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileCatalogue:
+    """``bgreplay profiles``: the built-in scheduler profiles in order, what each one stands
+    for, and every model parameter (unit, source, confidence, the range the evidence allows)."""
+
+    profiles: dict[str, Profile]
+    notes: dict[str, str]
+    parameters: tuple[Param, ...]
+
+
+def profile_catalogue() -> ProfileCatalogue:
+    """The built-in profiles and the parameters they set (see ``ProfileCatalogue``)."""
+    from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES, PROFILE_NOTES, build_profile
+
+    return ProfileCatalogue(
+        {name: build_profile(name) for name in PROFILE_NAMES},
+        {name: PROFILE_NOTES[name] for name in PROFILE_NAMES},
+        tuple(PARAMETERS.values()),
+    )
+
+
+def personas() -> list[Persona]:
+    """The built-in personas of synthetic device traces (SPEC §5.4), in order."""
+    from bgreplay.personas import PERSONAS
+
+    return list(PERSONAS.values())
+
+
+def persona(name: str) -> Persona:
+    """The built-in persona ``name``; an unknown name is an ``InputError`` with a suggestion."""
+    from bgreplay.personas import get_persona
+
+    return get_persona(name)
+
+
+def persona_parameters(persona: Persona) -> list[dict[str, object]]:
+    """Every parameter of ``persona``: name, value, unit, source (a T§ section), description."""
+    from bgreplay.personas import parameters
+
+    return parameters(persona)
+
+
+def generate_trace(
+    persona: str | Persona,
+    *,
+    days: int,
+    start: datetime,
+    timezone: str = "UTC",
+    seed: int = 0,
+    apps: Sequence[tuple[str, float | None]] = (),
+) -> PersonaTrace:
+    """``bgreplay trace generate``: ``days`` days of a persona from the naive wall time
+    ``start`` in ``timezone``; ``apps`` are ``(bundle, opens a day or None)``, a ``None`` rate
+    drawn from the persona's rank-frequency law. The same inputs give the same trace."""
+    from bgreplay.trace.persona_trace import generate_trace as _generate
+
+    return _generate(persona, days, start, timezone, seed, apps)
+
+
+def import_knowledgec(
+    source: str | Path, *, device: str | None = None, timezone: str | None = None
+) -> ImportResult:
+    """``bgreplay trace import knowledgec``: a device trace from a ``knowledgeC.db``; ``device``
+    picks a ``ZSOURCE.ZDEVICEID`` (``local``: rows without one), other UTC offsets than the
+    home ``timezone``'s become time-zone rows."""
+    from bgreplay.trace.importers.knowledgec import import_knowledgec as _import
+
+    return _import(source, device, timezone)
+
+
+def import_powerlog(
+    source: str | Path, *, bgsql: str | Path | None = None, timezone: str = "UTC"
+) -> ImportResult:
+    """``bgreplay trace import powerlog``: a device trace from a sysdiagnose's PowerLog (and its
+    ``.BGSQL``: the background-task runs the device observed); ``timezone`` when the log has no
+    time-zone rows."""
+    from bgreplay.trace.importers.powerlog import import_powerlog as _import
+
+    return _import(source, bgsql, timezone)
+
+
+def check_trace_output(path: str | Path) -> Path:
+    """The file a trace will be written to, or an ``InputError`` saying why it cannot be (a
+    suffix other than .csv or .parquet, a folder, a missing folder): checked before the work."""
+    from bgreplay.trace.write import check_output_path
+
+    return check_output_path(path)
+
+
+def write_trace(path: str | Path, trace: PersonaTrace | ImportResult) -> Path:
+    """Write a generated or imported trace as CSV or Parquet (by suffix), atomically; the same
+    trace always gives the same bytes. Returns the path written."""
+    from bgreplay.trace.write import write_trace as _write
+
+    return _write(path, trace.frame())
+
+
+def trace_day_stats(path: str | Path, *, timezone: str = "UTC") -> pl.DataFrame:
+    """``bgreplay trace show``: per-day statistics of a trace file (unlocks, screen time, apps,
+    charging, Wi-Fi share), after validating it (``InputError`` names the bad line);
+    ``timezone`` is the zone of times written without an offset."""
+    import polars as pl
+
+    from bgreplay.trace.io import read_trace_and_rows
+    from bgreplay.trace.stats import day_stats
+
+    raw = read_trace_and_rows(path, timezone)[1]  # the rows as written
+    return day_stats(raw.with_columns(pl.col(c).cast(pl.String) for c in ("value", "subject")))
