@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -29,10 +28,11 @@ from bgreplay.analysis.compare import DEFAULT_ROWS, Column, parse_row, plan_colu
 from bgreplay.analysis.metrics import agg_key
 from bgreplay.errors import BgreplayError, InputError, Location, Problem
 from bgreplay.fleet.aggregate import ExpectationShare, quantiles, row_aggs
-from bgreplay.fleet.executors import capped_jobs, default_jobs, open_executor
+from bgreplay.fleet.executors import Executor, capped_jobs, default_jobs, open_executor
 from bgreplay.fleet.population import (
     DEFAULT_MIX,
     DeviceSpec,
+    Mix,
     check_rates,
     device_at,
     parse_mix,
@@ -47,6 +47,11 @@ from bgreplay.fleet.worker import (
 )
 from bgreplay.fsutil import work_folder
 from bgreplay.scenario.model import Scenario
+
+TYPE_CHECKING = False  # what mypy reads: the analyses are imported when used
+if TYPE_CHECKING:
+    from bgreplay.analysis.expect import Expectation
+    from bgreplay.engine.records import ReplayResult
 
 METADATA_KEY = "bgreplay.fleet"
 ALLOCATION = (
@@ -155,7 +160,7 @@ def run_fleet(
     chunk_size: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     load: Callable[..., Scenario],
-    replay: Callable[..., Any],
+    replay: Callable[..., ReplayResult],
 ) -> FleetResult:
     """Replay ``path`` over ``devices`` generated devices for the base and every variant.
 
@@ -217,13 +222,13 @@ def run_fleet(
 class _Setup:
     """A validated fleet, ready to run."""
 
-    base: object  # the base Scenario
+    base: Scenario
     columns: list[Column]
-    expectations: list[tuple]  # per column, parsed
+    expectations: list[tuple[Expectation, ...]]  # per column, parsed
     rows: list[tuple[str, str | None]]
     rates: dict[str, float]
     seed: int
-    mix: tuple
+    mix: Mix
     devices: int
     only_device: int | None
     count: int  # devices to run
@@ -232,22 +237,22 @@ class _Setup:
 
 
 def _prepare(
-    path,
+    path: str | Path,
     *,
     devices: int,
     mix: str | None,
-    variants,
-    vary,
-    overrides,
-    seed,
-    apps,
-    metrics,
+    variants: Sequence[str],
+    vary: Sequence[str],
+    overrides: Sequence[str],
+    seed: int | None,
+    apps: Sequence[str],
+    metrics: Sequence[str],
     out: str | None,
     only_device: int | None,
     scenario_variants: bool,
-    columns,
+    columns: Sequence[Column] | None,
     load: Callable[..., Scenario],
-    replay: Callable[..., Any],
+    replay: Callable[..., ReplayResult],
 ) -> _Setup:
     """Check every input (scenario and every variant, mix, options, expectations) and plan
     the devices; nothing runs yet."""
@@ -310,7 +315,7 @@ def _prepare(
 
 
 def _execute(
-    ex,
+    ex: Executor,
     setup: _Setup,
     parts: _Parts,
     chunk_size: int | None,
@@ -345,7 +350,7 @@ def _chunks(members: Iterator[DeviceSpec], size: int) -> Iterator[_Unit]:
 
 
 def _dispatch(
-    ex,
+    ex: Executor,
     plan: FleetPlan,
     members: Iterator[DeviceSpec],
     count: int,
@@ -358,7 +363,7 @@ def _dispatch(
     fresh = _chunks(members, size)
     queue: deque[_Unit] = deque()  # retries first, then the fresh chunks
     isolated: deque[_Unit] = deque()  # after a crash: one device at a time, alone
-    inflight: dict = {}
+    inflight: dict[object, _Unit] = {}  # the executor's handle of each chunk in flight
     window = max(2, ex.workers * 2)
     done = 0
     if on_progress:
@@ -369,9 +374,9 @@ def _dispatch(
         nonlocal exhausted
         if queue:
             return queue.popleft()
-        unit = None if exhausted else next(fresh, None)
-        exhausted = unit is None
-        return unit
+        chunk = None if exhausted else next(fresh, None)
+        exhausted = chunk is None
+        return chunk
 
     while queue or not exhausted or isolated or inflight:
         if isolated:
@@ -379,8 +384,8 @@ def _dispatch(
                 unit = isolated.popleft()
                 inflight[ex.submit(run_devices, plan, unit.devices)] = unit
         else:
-            while len(inflight) < window and (unit := take()) is not None:
-                inflight[ex.submit(run_devices, plan, unit.devices)] = unit
+            while len(inflight) < window and (taken := take()) is not None:
+                inflight[ex.submit(run_devices, plan, taken.devices)] = taken
         if not inflight:
             continue
         for handle in ex.wait(list(inflight)):
@@ -415,7 +420,7 @@ def _dispatch(
                 on_progress(done, count)
 
 
-def _metadata(path, setup: _Setup, shares: list[ExpectationShare]) -> dict:
+def _metadata(path: str | Path, setup: _Setup, shares: list[ExpectationShare]) -> dict[str, object]:
     """What the Parquet file says about itself; nothing that depends on the executor, the
     number of jobs or the wall time, so every executor writes the same file."""
     plan, base = setup.plan, setup.base

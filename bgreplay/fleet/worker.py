@@ -16,13 +16,19 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from bgreplay.analysis.compare import Column
 from bgreplay.fleet.aggregate import RowBuffer, device_rows
 from bgreplay.fleet.population import DeviceSpec, device_scenario, device_timeline
+from bgreplay.scenario.model import Scenario
+from bgreplay.trace.model import Timeline
+
+TYPE_CHECKING = False  # what mypy reads: the analyses are imported when used
+if TYPE_CHECKING:
+    from bgreplay.analysis.expect import Expectation
+    from bgreplay.engine.records import ReplayResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +91,8 @@ class FleetPlan:
     columns: tuple[Column, ...]
     aggs: tuple[str, ...]  # aggregations kept for distribution metrics
     rates: tuple[tuple[str, float], ...]  # ``--app BUNDLE:RATE``
-    load: Callable[..., Any]  # ``bgreplay.api.load_scenario``
-    replay: Callable[..., Any]  # ``bgreplay.api.replay``
+    load: Callable[..., Scenario]  # ``bgreplay.api.load_scenario``
+    replay: Callable[..., ReplayResult]  # ``bgreplay.api.replay``
 
 
 class DeviceFailed(Exception):
@@ -119,16 +125,17 @@ class ChunkResult:
 
 @dataclass
 class _Prepared:
-    scenario: object
-    expectations: tuple
+    scenario: Scenario
+    expectations: tuple[Expectation, ...]
 
 
-_CACHE: dict[tuple, list[_Prepared]] = {}
+_CacheKey = tuple[str, str, tuple[str, ...], tuple[Column, ...]]
+_CACHE: dict[_CacheKey, list[_Prepared]] = {}
 
 
 def _prepared(plan: FleetPlan) -> list[_Prepared]:
     """The columns' scenarios and parsed expectations, loaded once per process."""
-    key = (plan.source.path, plan.source.digest, plan.overrides, plan.columns)
+    key: _CacheKey = (plan.source.path, plan.source.digest, plan.overrides, plan.columns)
     if key not in _CACHE:
         from bgreplay.analysis.expect import parse_expectations
 
@@ -157,7 +164,7 @@ def run_devices(plan: FleetPlan, devices: Sequence[DeviceSpec]) -> ChunkResult:
     buffers = [RowBuffer(col.name) for col in plan.columns]
     passed = [[0] * len(p.expectations) for p in prepared]
     for device in devices:
-        timelines: dict[tuple, object] = {}
+        timelines: dict[tuple[object, ...], Timeline] = {}  # one per window and app set
         for k, (col, prep) in enumerate(zip(plan.columns, prepared, strict=True)):
             try:
                 scenario = device_scenario(prep.scenario, device)
