@@ -4,6 +4,7 @@ Signals are handled from the first line: typer, rich and polars take a while to 
 Ctrl-C or SIGTERM meanwhile must exit like one during a command (one line, no traceback).
 """
 
+import signal
 import sys
 
 
@@ -13,8 +14,10 @@ def entry() -> None:
 
         stop_at_once()
     except KeyboardInterrupt:  # before the handlers were in place
+        from bgreplay.exitcodes import Outcome
+
         sys.stderr.write("bgreplay: interrupted\n")
-        sys.exit(130)
+        sys.exit(Outcome(stopped_by=signal.SIGINT).exit_code)
     from bgreplay.cli.app import main
 
     sys.exit(main())

@@ -188,17 +188,17 @@ def test_round_trip_update_then_check_then_regression(tmp_path):
     assert world.replayed == []  # bad input is found before any replay
 
     report = check(update_baseline=True)
-    assert report.exit_code == 0 and report.baseline_updated
+    assert report.outcome.exit_code == 0 and report.baseline_updated
     doc = json.loads(base_file.read_text())
     assert set(doc["scenarios"]["film.yaml"]) == {"base", "alt"}  # every variant is stored
     assert doc["scenarios"]["film.yaml"]["base"][FILM_REFRESH]["launches"] == 2.0
 
     report = check()
-    assert report.exit_code == 0 and report.regressions == []
+    assert report.outcome.exit_code == 0 and report.regressions == []
 
     world.fewer_everywhere = True  # launches 2 → 1 in every variant
     report = check()
-    assert report.exit_code == 1
+    assert report.outcome.exit_code == 1
     texts = {(c.variant, c.key): c.text for c in report.regressions}
     assert texts[("base", "launches")] == "2 → 1"
     assert texts[("alt", "launches_per_day")] == "1 → 0.5"
@@ -212,7 +212,7 @@ def test_round_trip_update_then_check_then_regression(tmp_path):
     }
 
     check(update_baseline=True)  # accept the new level
-    assert check().exit_code == 0
+    assert check().outcome.exit_code == 0
 
 
 def test_update_keeps_other_scenarios_and_missing_entries_are_input_errors(tmp_path):

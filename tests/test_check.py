@@ -17,6 +17,7 @@ from bgreplay.analysis.expect import run_check
 from bgreplay.cli import check as check_cli
 from bgreplay.cli import compare as compare_cli
 from bgreplay.errors import InputError
+from bgreplay.exitcodes import Outcome
 
 EXPECT = {
     "base": {
@@ -50,12 +51,12 @@ def test_base_and_variants_with_their_own_expect_are_replayed():
         ("base", "staleness_at_open", "max < 1h"),
         ("strict", "launches", ">= 5"),
     ]
-    assert (report.passed, report.failed, report.exit_code) == (2, 3, 1)
+    assert (report.passed, report.failed, report.outcome.exit_code) == (2, 3, 1)
 
 
 def test_all_passing_exits_zero():
     w = FakeWorld({"base": {FILM_REFRESH: {"launches": ">= 1"}}})
-    assert report_for(w).exit_code == 0
+    assert report_for(w).outcome.exit_code == 0
 
 
 def test_bad_expectations_anywhere_stop_before_any_replay():
@@ -198,15 +199,16 @@ def _mini(tmp_path: Path) -> Path:
 def invoke(*args: str, capsys) -> tuple[int, str, str]:
     """The check/compare commands with the CLI's exit-code rules, without the whole app."""
     app = typer.Typer(add_completion=False)
-    check_cli.register(app)
-    compare_cli.register(app)
+    app.command()(check_cli.check)
+    app.command()(compare_cli.compare)
     try:
-        code = typer.main.get_command(app).main(
+        outcome = typer.main.get_command(app).main(
             args=list(args), prog_name="bgreplay", standalone_mode=False
         )
     except InputError as exc:
         sys.stderr.write(exc.render() + "\n")
-        code = 2
+        outcome = Outcome(bad_input=True)
+    code = outcome.exit_code
     out = capsys.readouterr()
     return code, out.out, out.err
 

@@ -42,7 +42,7 @@ def _report():
 def test_every_field_observation_is_replayed_within_its_band():
     report = _report()
     outside = [(c.path, c.variant, r.message) for c in report.checks for r in c.failures]
-    assert report.exit_code == 0, outside
+    assert report.outcome.exit_code == 0, outside
     assert {c.observation.id for c in report.checks} == REQUIRED
     assert len({c.path for c in report.checks}) == len(FIELD)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import typer
 
 from bgreplay import api
 from bgreplay.analysis.frame import EVENT_SCHEMA, events_frame
@@ -22,14 +21,10 @@ from bgreplay.cli import run as run_cli
 from bgreplay.render.clockview import DAY_MS, HOUR_MS, MINUTE_MS
 
 ROOT = Path(__file__).resolve().parents[1]
-# ``bgreplay run`` through the real entry point; registers the command itself until it is listed
-# in ``COMMAND_MODULES``.
+# ``bgreplay run`` through the real entry point
 BOOT = textwrap.dedent("""
     import sys
     from bgreplay.cli import app as a
-    if "bgreplay.cli.run" not in a.COMMAND_MODULES:
-        from bgreplay.cli import run
-        run.register(a.app)
     sys.exit(a.main(sys.argv[1:]))
 """)
 
@@ -91,18 +86,8 @@ def expected_frame(path: Path, **load) -> pl.DataFrame:
 
 
 @pytest.fixture(name="cli")
-def _cli(capsys, monkeypatch):
-    """Run the CLI in this process (fast) through its error boundary; until ``run`` is listed in
-    ``COMMAND_MODULES`` it is registered on a private app, never on the shared one."""
-    if "bgreplay.cli.run" not in cli_app.COMMAND_MODULES:
-        private = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-        @private.callback()
-        def _root() -> None:
-            """bgreplay"""
-
-        run_cli.register(private)
-        monkeypatch.setattr(cli_app, "app", private)
+def _cli(capsys):
+    """Run the CLI in this process (fast) through its error boundary."""
 
     def call(*args: str) -> tuple[int, str, str]:
         code = cli_app.main(list(args))

@@ -77,7 +77,7 @@ def test_a_robust_expectation_fails_at_the_end_where_it_does_not_hold(write_scen
     path = write_scenario(NIGHTLY)
     report = api.check([path])
     failed = [r for c in report.checks for r in c.failures]
-    assert report.exit_code == 1 and len(failed) == 2
+    assert report.outcome.exit_code == 1 and len(failed) == 2
     texts = {r.text: r.robust_text for r in failed}
     assert "processing_start_delay=3m45s: 3m45s" in texts["p(50) >= 5m"]
     assert "processing_start_delay=15m: 15m" in texts["p(50) <= 14m"]
@@ -85,7 +85,7 @@ def test_a_robust_expectation_fails_at_the_end_where_it_does_not_hold(write_scen
         NIGHTLY.replace('["p(50) >= 5m", "p(50) <= 14m"]', '["p(50) >= 3m", "p(50) <= 16m"]'),
         "loose.yaml",
     )
-    assert api.check([loose]).exit_code == 0
+    assert api.check([loose]).outcome.exit_code == 0
 
 
 def test_compare_sensitivity_from_the_shell(write_scenario, run_cli):

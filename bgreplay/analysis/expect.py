@@ -38,6 +38,7 @@ from bgreplay.analysis.metrics import (
     normalise_aggregation,
 )
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.exitcodes import Outcome
 from bgreplay.scenario.durations import FormatError, parse_duration
 
 OPS: dict[str, Callable[[float, float], bool]] = {
@@ -323,12 +324,9 @@ class CheckReport:
         return [ch for c in self.checks for ch in c.changes]
 
     @property
-    def exit_code(self) -> int:
-        from bgreplay import exitcodes
-
-        if self.failed or self.regressions:
-            return exitcodes.EXPECTATIONS_FAILED
-        return exitcodes.OK
+    def outcome(self) -> Outcome:
+        """Every failed expectation and every metric beyond the baseline tolerance fails."""
+        return Outcome(failures=self.failed + len(self.regressions))
 
 
 @dataclass(frozen=True, slots=True)

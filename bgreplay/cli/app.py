@@ -1,81 +1,61 @@
-"""The ``bgreplay`` command: a thin Typer skin over ``bgreplay.api`` with one error boundary.
+"""The ``bgreplay`` program: every command, run inside one error boundary.
 
-Each command lives in its own module with a ``register(app)`` function. The exit-code policy
-(SPEC §3) is applied here and nowhere else.
+Each command is a module-level function in its own module (``bgreplay.cli.<name>``), decorated
+onto ``bgreplay.cli.root.app``; importing this module registers them all. ``main`` records how
+a command ended as an ``exitcodes.Outcome`` (the exceptions it raised, or the outcome it
+returned), and that outcome alone decides the exit code (SPEC §3).
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import inspect
 import os
 import sys
 import traceback
+from typing import Protocol, TypeGuard
 
 import typer
 
-from bgreplay import exitcodes, package_version
+from bgreplay.cli import (
+    calibrate,
+    check,
+    compare,
+    explain,
+    fleet,
+    lint,
+    personas,
+    profiles,
+    run,
+    scan,
+    schema,
+    trace,
+    validate,
+)
 from bgreplay.cli.interrupts import Interruption
 from bgreplay.cli.pipes import closed_pipe_safe_stdout
+from bgreplay.cli.root import app, state
 from bgreplay.errors import InputError
+from bgreplay.exitcodes import INTERRUPTED, Outcome
 from bgreplay.fsutil import inputs_guarded
 
+# each module decorates its command onto ``app`` when imported (``--help`` lists them in
+# ``root.COMMANDS`` order)
 COMMAND_MODULES = (
-    "bgreplay.cli.run",
-    "bgreplay.cli.validate",
-    "bgreplay.cli.trace",
-    "bgreplay.cli.personas",
-    "bgreplay.cli.lint",
-    "bgreplay.cli.profiles",
-    "bgreplay.cli.explain",
-    "bgreplay.cli.calibrate",
-    "bgreplay.cli.check",
-    "bgreplay.cli.compare",
-    "bgreplay.cli.fleet",
-    "bgreplay.cli.scan",
-    "bgreplay.cli.schema",
+    run,
+    validate,
+    personas,
+    lint,
+    profiles,
+    explain,
+    calibrate,
+    check,
+    compare,
+    fleet,
+    scan,
+    schema,
+    trace,
 )
-
-app = typer.Typer(
-    name="bgreplay",
-    help="Replay simulated iPhone days through a model of the iOS background-task scheduler.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
-
-_state = {"debug": False}
-
-
-def _show_version(value: bool) -> None:
-    if value:
-        from bgreplay.engine.select import engine_name
-
-        typer.echo(f"bgreplay {package_version()} (engine: {engine_name()})")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show Python tracebacks for errors."),
-    _version: bool = typer.Option(
-        False,
-        "--version",
-        callback=_show_version,
-        is_eager=True,
-        help="Print the version and which engine replays (compiled or pure Python), then exit.",
-    ),
-) -> None:
-    """Replay simulated iPhone days through a model of the iOS background-task scheduler.
-
-    Example: bgreplay run scenarios/pixar-film-tracker.yaml
-    """
-    _state["debug"] = debug
-
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name).register(app)
 
 
 def _unwrapped(doc: str | None) -> str | None:
@@ -110,67 +90,82 @@ def _err(message: str) -> None:
     sys.stderr.flush()
 
 
-def _is_usage_error(exc: Exception) -> bool:
-    """Typer's (click's) own errors: bad options, missing arguments, --help on no arguments."""
-    return hasattr(exc, "show") and hasattr(exc, "exit_code") and hasattr(exc, "format_message")
+class _UsageError(Protocol):
+    """Typer's (click's) own errors: a bad option, a missing argument, --help on no arguments.
+    Told by their shape: Typer may bring its own copy of click, whose classes are not click's."""
+
+    exit_code: int
+
+    def show(self) -> None: ...
+
+    def format_message(self) -> str: ...
+
+
+def _is_usage_error(exc: Exception) -> TypeGuard[_UsageError]:
+    return all(hasattr(exc, name) for name in ("show", "exit_code", "format_message"))
+
+
+def _returned(result: object, interruption: Interruption) -> Outcome:
+    """What the command line returned: a command's ``Outcome``, or the code of click's own
+    exit (0 after --help or --version; 130 when Typer turned Ctrl-C or SIGTERM into one)."""
+    if isinstance(result, Outcome):
+        return result
+    if result == INTERRUPTED:
+        return interruption.report()
+    return Outcome()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map every outcome to an exit code; never let a traceback escape."""
     args = list(sys.argv[1:] if argv is None else argv)
-    _state["debug"] = "--debug" in args or os.environ.get("BGREPLAY_DEBUG") == "1"
+    state["debug"] = "--debug" in args or os.environ.get("BGREPLAY_DEBUG") == "1"
     interruption = Interruption()
     try:
         with interruption, inputs_guarded(), closed_pipe_safe_stdout():
             command = typer.main.get_command(app)
             result = command.main(args=args, prog_name="bgreplay", standalone_mode=False)
     except InputError as exc:
-        if _state["debug"]:
+        if state["debug"]:
             traceback.print_exc()
         _err(exc.render())
-        code = exitcodes.BAD_INPUT
+        outcome = Outcome(bad_input=True)
     except (typer.Abort, KeyboardInterrupt):
-        code = interruption.report()
-    except typer.Exit as exc:
-        code = exc.exit_code
+        outcome = interruption.report()
     except BrokenPipeError:
-        code = exitcodes.OK
+        outcome = Outcome()
     except OSError as exc:  # a full disk, a missing folder, no permission: the environment
-        if _state["debug"]:
+        if state["debug"]:
             traceback.print_exc()
         _err(
             f"bgreplay: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")
             + "\n    fix: check the path, its permissions and the free space"
         )
-        code = exitcodes.BAD_INPUT
+        outcome = Outcome(bad_input=True)
     except Exception as exc:  # the boundary: usage errors, then bugs reported briefly
         if _is_usage_error(exc):
             exc.show()
-            return exitcodes.BAD_INPUT if exc.exit_code else exitcodes.OK
-        if _state["debug"]:
+            return Outcome(bad_input=exc.exit_code != 0).exit_code
+        if state["debug"]:
             traceback.print_exc()
         else:
-            etype, value, _ = sys.exc_info()
             _err(
-                f"bgreplay: internal error ({etype.__name__}: {value}).\n"
+                f"bgreplay: internal error ({type(exc).__name__}: {exc}).\n"
                 "This is a bug in bgreplay. Re-run with --debug for the traceback and report it "
                 "with the scenario that triggers it."
             )
-        code = exitcodes.INTERNAL_ERROR
+        outcome = Outcome(internal_error=True)
     except BaseException as exc:  # native panics (polars) derive from BaseException
         if isinstance(exc, SystemExit | GeneratorExit):
             raise
-        if _state["debug"]:
+        if state["debug"]:
             traceback.print_exc()
         _err(
             f"bgreplay: internal error ({type(exc).__name__}). This is a bug in bgreplay; "
             "re-run with --debug and report it with the input that triggers it."
         )
-        code = exitcodes.INTERNAL_ERROR
+        outcome = Outcome(internal_error=True)
     else:
-        code = result if isinstance(result, int) else exitcodes.OK
-        if code == exitcodes.INTERRUPTED:  # Typer turns Ctrl-C (and SIGTERM) into this code
-            code = interruption.report()
+        outcome = _returned(result, interruption)
     with contextlib.suppress(BrokenPipeError):
         sys.stdout.flush()
-    return code
+    return outcome.exit_code

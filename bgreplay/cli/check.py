@@ -7,11 +7,19 @@ import json
 import os
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from enum import StrEnum
 
 import typer
 
+from bgreplay.cli.root import app
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.exitcodes import Outcome
+
+TYPE_CHECKING = False  # what mypy reads: the analyses are imported by ``api`` when used
+if TYPE_CHECKING:
+    from bgreplay.analysis.baseline import Change
+    from bgreplay.analysis.expect import CheckReport, ReplayCheck
 
 PASS, FAIL = "✓", "✗"
 
@@ -24,7 +32,7 @@ class Format(StrEnum):
 def expand_paths(patterns: list[str]) -> list[str]:
     """Shell-style globs expanded (sorted, ``**`` allowed); plain paths kept; duplicates once."""
     out: list[str] = []
-    problems = []
+    problems: list[Problem] = []
     for pattern in patterns:
         if any(c in pattern for c in "*?["):
             matches = sorted(glob.glob(pattern, recursive=True))
@@ -48,11 +56,11 @@ def _use_colour() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-def _title(check) -> str:
+def _title(check: ReplayCheck) -> str:
     return f"{check.path} ({check.variant})"
 
 
-def _rows(check) -> list[tuple[str, str, str, str, str]]:
+def _rows(check: ReplayCheck) -> list[tuple[str, str, str, str, str]]:
     return [
         (
             PASS if r.passed else FAIL,
@@ -65,7 +73,7 @@ def _rows(check) -> list[tuple[str, str, str, str, str]]:
     ]
 
 
-def _change_row(ch) -> tuple[str, ...]:
+def _change_row(ch: Change) -> tuple[str, str, str, str, str]:
     note = f"{ch.direction}, tolerance {ch.tolerance}"
     if ch.missing == "old":
         note = "not in the baseline"
@@ -74,11 +82,11 @@ def _change_row(ch) -> tuple[str, ...]:
     return (f"{ch.scenario} ({ch.variant})", ch.target, ch.key, ch.text, note)
 
 
-def _nothing(report) -> str:
+def _nothing(report: CheckReport) -> str:
     return ": no expectations" + (" (compared with the baseline)" if report.baseline else "")
 
 
-def _summary(report) -> str:
+def _summary(report: CheckReport) -> str:
     text = f"{report.passed} passed, {report.failed} failed"
     if report.baseline and not report.baseline_updated:
         n = len(report.regressions)
@@ -86,7 +94,7 @@ def _summary(report) -> str:
     return text
 
 
-def _plain_table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+def _plain_table(rows: Sequence[tuple[str, ...]], indent: str = "  ") -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [
         indent + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
@@ -94,7 +102,7 @@ def _plain_table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
     ]
 
 
-def print_plain(report) -> None:
+def print_plain(report: CheckReport) -> None:
     for check in report.checks:
         rows = _rows(check)
         typer.echo(_title(check) + ("" if rows else _nothing(report)))
@@ -108,7 +116,7 @@ def print_plain(report) -> None:
     typer.echo(_summary(report))
 
 
-def print_rich(report) -> None:
+def print_rich(report: CheckReport) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -141,13 +149,13 @@ def print_rich(report) -> None:
         for row in (_change_row(c) for c in report.regressions):
             table.add_row(*(escape(c) for c in row))
         console.print(table)
-    colour = "red" if report.exit_code else "green"
+    colour = "green" if report.outcome.ok else "red"
     console.print(f"[{colour}]{escape(_summary(report))}[/{colour}]")
 
 
-def report_json(report) -> dict:
+def report_json(report: CheckReport) -> dict[str, object]:
     return {
-        "passed": report.exit_code == 0,
+        "passed": report.outcome.ok,
         "summary": {
             "passed": report.passed,
             "failed": report.failed,
@@ -187,7 +195,7 @@ def report_json(report) -> dict:
     }
 
 
-def junit_xml(report) -> str:
+def junit_xml(report: CheckReport) -> str:
     """JUnit XML: one testsuite per scenario and variant, one testcase per expectation (plus a
     ``baseline`` testcase when comparing with a baseline)."""
     root = ET.Element("testsuites", name="bgreplay check")
@@ -238,81 +246,80 @@ def junit_xml(report) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def check(
-        scenarios: list[str] = typer.Argument(
-            ..., help="Scenario files or glob patterns (quoted globs are expanded, sorted)."
-        ),
-        fmt: Format = typer.Option(
-            Format.text, "--format", help="text: a pass/fail table; json: the whole report."
-        ),
-        junit: str | None = typer.Option(
-            None, "--junit", metavar="FILE", help="Also write a JUnit XML report to FILE."
-        ),
-        baseline: str | None = typer.Option(
-            None,
-            "--baseline",
-            metavar="FILE",
-            help="Compare every metric with a stored baseline (JSON).",
-        ),
-        update_baseline: bool = typer.Option(
-            False, "--update-baseline", help="Write the current metrics to the --baseline file."
-        ),
-        tolerance: list[str] = typer.Option(
-            [],
-            "--tolerance",
-            metavar="[METRIC=]TOL",
-            help="Allowed move against the baseline: 5% (default), kills=0, launch_delay=30s. "
-            "Repeatable.",
-        ),
-        set_: list[str] = typer.Option(
-            [],
-            "--set",
-            metavar="PATH=VALUE",
-            help="Override a value of every scenario (repeatable).",
-        ),
-        variant: str | None = typer.Option(
-            None, "--variant", metavar="NAME", help="Check this variant alone."
-        ),
-    ) -> int:
-        """Replay scenarios and check their `expect` thresholds (and a baseline).
+@app.command()
+def check(
+    scenarios: list[str] = typer.Argument(
+        ..., help="Scenario files or glob patterns (quoted globs are expanded, sorted)."
+    ),
+    fmt: Format = typer.Option(
+        Format.text, "--format", help="text: a pass/fail table; json: the whole report."
+    ),
+    junit: str | None = typer.Option(
+        None, "--junit", metavar="FILE", help="Also write a JUnit XML report to FILE."
+    ),
+    baseline: str | None = typer.Option(
+        None,
+        "--baseline",
+        metavar="FILE",
+        help="Compare every metric with a stored baseline (JSON).",
+    ),
+    update_baseline: bool = typer.Option(
+        False, "--update-baseline", help="Write the current metrics to the --baseline file."
+    ),
+    tolerance: list[str] = typer.Option(
+        [],
+        "--tolerance",
+        metavar="[METRIC=]TOL",
+        help="Allowed move against the baseline: 5% (default), kills=0, launch_delay=30s. "
+        "Repeatable.",
+    ),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override a value of every scenario (repeatable).",
+    ),
+    variant: str | None = typer.Option(
+        None, "--variant", metavar="NAME", help="Check this variant alone."
+    ),
+) -> Outcome:
+    """Replay scenarios and check their `expect` thresholds (and a baseline).
 
-        Each scenario's base and every variant with its own `expect` are replayed. Exit 0 when
-        everything passes, 1 when an expectation fails or a metric moved beyond the baseline
-        tolerance, 2 on bad input. See docs/metrics.md for metrics and the expectation syntax.
+    Each scenario's base and every variant with its own `expect` are replayed. Exit 0 when
+    everything passes, 1 when an expectation fails or a metric moved beyond the baseline
+    tolerance, 2 on bad input. See docs/metrics.md for metrics and the expectation syntax.
 
-        Example: bgreplay check 'scenarios/*.yaml' --junit report.xml --baseline ci/baseline.json
-        """
-        from bgreplay import api
-        from bgreplay.fsutil import write_atomic
+    Example: bgreplay check 'scenarios/*.yaml' --junit report.xml --baseline ci/baseline.json
+    """
+    from bgreplay import api
+    from bgreplay.fsutil import write_atomic
 
-        report = api.check(
-            expand_paths(scenarios),
-            baseline=baseline,
-            update_baseline=update_baseline,
-            tolerances=tolerance,
-            overrides=set_,
-            variant=variant,
-        )
-        if junit:
-            try:
-                write_atomic(junit, junit_xml(report))
-                typer.echo(f"wrote the JUnit report to {junit}", err=True)
-            except OSError as exc:  # a full disk or a missing folder: not a bug in bgreplay
-                raise InputError(
-                    Problem(
-                        Location(junit),
-                        f"cannot write the JUnit report ({exc.strerror or exc})",
-                        "free some disk space, or check the folder exists and is writable",
-                    ),
-                ) from None
-        if fmt is Format.json:
-            typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
-        elif _use_colour():
-            print_rich(report)
-        else:
-            print_plain(report)
-        if report.baseline_updated:
-            sys.stderr.write(f"baseline written: {report.baseline}\n")
-        return report.exit_code
+    report = api.check(
+        expand_paths(scenarios),
+        baseline=baseline,
+        update_baseline=update_baseline,
+        tolerances=tolerance,
+        overrides=set_,
+        variant=variant,
+    )
+    if junit:
+        try:
+            write_atomic(junit, junit_xml(report))
+            typer.echo(f"wrote the JUnit report to {junit}", err=True)
+        except OSError as exc:  # a full disk or a missing folder: not a bug in bgreplay
+            raise InputError(
+                Problem(
+                    Location(junit),
+                    f"cannot write the JUnit report ({exc.strerror or exc})",
+                    "free some disk space, or check the folder exists and is writable",
+                ),
+            ) from None
+    if fmt is Format.json:
+        typer.echo(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    elif _use_colour():
+        print_rich(report)
+    else:
+        print_plain(report)
+    if report.baseline_updated:
+        sys.stderr.write(f"baseline written: {report.baseline}\n")
+    return report.outcome

@@ -5,9 +5,23 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 
 import typer
+
+from bgreplay.cli.root import app
+from bgreplay.exitcodes import Outcome
+
+TYPE_CHECKING = False  # what mypy reads: rich and the analyses are imported when used
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+    from rich.table import Table
+    from rich.text import Text
+
+    from bgreplay.analysis.compare import Comparison
+    from bgreplay.analysis.sensitivity import Sensitivity
+    from bgreplay.render.fit import Layout
 
 BEST = "*"
 MOVERS_SHOWN = 3  # parameters named per metric row
@@ -19,9 +33,9 @@ class Format(StrEnum):
     csv = "csv"
 
 
-def _cells(comparison) -> list[list[str]]:
+def _cells(comparison: Comparison) -> list[list[str]]:
     """Table body: target, metric, then each column's value; later columns add (Δ)."""
-    body = []
+    body: list[list[str]] = []
     for row in comparison.rows:
         cells = [row.target, row.metric]
         for i in range(len(comparison.columns)):
@@ -35,7 +49,7 @@ def _cells(comparison) -> list[list[str]]:
     return body
 
 
-def _legend(comparison, reference: str | None = None) -> str:
+def _legend(comparison: Comparison, reference: str | None = None) -> str:
     text = (
         f"{BEST} better value; (Δ) change against '{reference or comparison.columns[0].name}'. "
         f"Scenario: {comparison.path}"
@@ -48,7 +62,7 @@ def _legend(comparison, reference: str | None = None) -> str:
     return text
 
 
-def render_plain(comparison) -> str:
+def render_plain(comparison: Comparison) -> str:
     header = ["target", "metric", *(c.name for c in comparison.columns)]
     rows = [header, *_cells(comparison)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
@@ -56,7 +70,7 @@ def render_plain(comparison) -> str:
     return "\n".join([*lines, "", _legend(comparison)])
 
 
-def rich_layouts(comparison) -> list:
+def rich_layouts(comparison: Comparison) -> list[Layout]:
     """The comparison's layouts for a terminal, most direct first (``render.fit``): the full
     table; columns as letters with a legend; one table per target; then the value columns in
     groups. Cells are never cut."""
@@ -73,19 +87,19 @@ def rich_layouts(comparison) -> list:
     def value(r: int, i: int) -> Text:
         return Text(cells[r][2 + i], style="bold green" if i in bests[r] else "")
 
-    def full() -> list:
+    def full() -> list[RenderableType]:
         header = [Col("target"), Col("metric"), *(Col(n, True) for n in names)]
-        rows = [
+        rows: list[list[Text | str]] = [
             [row[0], row[1], *(value(r, i) for i in range(len(names)))]
             for r, row in enumerate(cells)
         ]
         return [title(comparison.path), whole_table(header, rows), _note(comparison, names[0])]
 
-    def per_target(size: int) -> list:
-        out: list = [title(comparison.path), Text()]
+    def per_target(size: int) -> list[RenderableType]:
+        out: list[RenderableType] = [title(comparison.path), Text()]
         for target in targets:
             for part in groups(len(names), size):
-                rows = [
+                rows: list[list[Text | str]] = [
                     [cells[r][1], *(value(r, i) for i in part)]
                     for r in range(len(cells))
                     if cells[r][0] == target
@@ -94,9 +108,9 @@ def rich_layouts(comparison) -> list:
                 out += [title(target), whole_table(header, rows), Text()]
         return [*out, *legend(labels, names), _note(comparison, labels[0])]
 
-    def lettered() -> list:
+    def lettered() -> list[RenderableType]:
         header = [Col("target"), Col("metric"), *(Col(label, True) for label in labels)]
-        rows = [
+        rows: list[list[Text | str]] = [
             [row[0], row[1], *(value(r, i) for i in range(len(names)))]
             for r, row in enumerate(cells)
         ]
@@ -114,13 +128,13 @@ def rich_layouts(comparison) -> list:
     ]
 
 
-def _note(comparison, reference: str):
+def _note(comparison: Comparison, reference: str) -> Text:
     from rich.text import Text
 
     return Text(_legend(comparison, reference), style="bright_black")
 
 
-def print_rich(comparison) -> None:
+def print_rich(comparison: Comparison) -> None:
     from rich.console import Console
 
     from bgreplay.render.fit import first_that_fits
@@ -130,10 +144,10 @@ def print_rich(comparison) -> None:
         console.print(renderable)
 
 
-def _sensitivity_cells(sens) -> list[list[str]]:
+def _sensitivity_cells(sens: Sensitivity) -> list[list[str]]:
     from bgreplay.engine.profiles import PARAMETERS
 
-    body = []
+    body: list[list[str]] = []
     for row in sens.rows:
         span = (
             "(no change)"
@@ -150,7 +164,7 @@ def _sensitivity_cells(sens) -> list[list[str]]:
     return body
 
 
-def _sensitivity_legend(sens) -> str:
+def _sensitivity_legend(sens: Sensitivity) -> str:
     return (
         f"Each uncertain parameter (bgreplay profiles: range) replayed at both ends, one at a "
         f"time: {len(sens.swings)} replays of {sens.path}. 'moved most by' gives each "
@@ -168,7 +182,7 @@ def _sensitivity_legend(sens) -> str:
 SENSITIVITY_HEADER = ["target", "metric", "base", "range", "moved most by"]
 
 
-def render_sensitivity_plain(sens) -> str:
+def render_sensitivity_plain(sens: Sensitivity) -> str:
     rows = [SENSITIVITY_HEADER, *_sensitivity_cells(sens)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(SENSITIVITY_HEADER) - 1)]
     lines = [
@@ -178,7 +192,7 @@ def render_sensitivity_plain(sens) -> str:
     return "\n".join([*lines, "", _sensitivity_legend(sens)])
 
 
-def sensitivity_layouts(sens) -> list:
+def sensitivity_layouts(sens: Sensitivity) -> list[Layout]:
     """The sensitivity table for a terminal: whole, then one table per target; only 'moved
     most by' wraps (between words), so no name or number is cut."""
     from rich.text import Text
@@ -188,7 +202,7 @@ def sensitivity_layouts(sens) -> list:
     cells = _sensitivity_cells(sens)
     note = Text(_sensitivity_legend(sens), style="bright_black")
 
-    def table(header: list[str], rows: list[list[str]]):
+    def table(header: list[str], rows: list[list[str]]) -> Table:
         out = whole_table([Col(h, h in ("base", "range")) for h in header[:-1]], [])
         out.add_column(
             header[-1],
@@ -198,11 +212,11 @@ def sensitivity_layouts(sens) -> list:
             out.add_row(*r)
         return out
 
-    def full() -> list:
+    def full() -> list[RenderableType]:
         return [title(f"{sens.path}: sensitivity"), table(SENSITIVITY_HEADER, cells), note]
 
-    def per_target() -> list:
-        out: list = [title(f"{sens.path}: sensitivity"), Text()]
+    def per_target() -> list[RenderableType]:
+        out: list[RenderableType] = [title(f"{sens.path}: sensitivity"), Text()]
         for target in dict.fromkeys(c[0] for c in cells):
             rows = [c[1:] for c in cells if c[0] == target]
             out += [title(target), table(SENSITIVITY_HEADER[1:], rows), Text()]
@@ -211,7 +225,7 @@ def sensitivity_layouts(sens) -> list:
     return [full, per_target]
 
 
-def print_sensitivity_rich(sens) -> None:
+def print_sensitivity_rich(sens: Sensitivity) -> None:
     from rich.console import Console
 
     from bgreplay.render.fit import min_width
@@ -225,165 +239,152 @@ def print_sensitivity_rich(sens) -> None:
         console.print(renderable)
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def compare(
-        scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
-        variant: list[str] = typer.Option(
-            [],
-            "--variant",
-            metavar="NAME=OVERRIDES",
-            help="An extra column: the base scenario with these overrides, written "
-            "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable.",
-        ),
-        vary: list[str] = typer.Option(
-            [],
-            "--vary",
-            metavar="PATH=V1,V2,...",
-            help="One column per value (YAML; commas inside [] or {} do not split); repeat for "
-            "the cartesian product. The first combination becomes the reference column.",
-        ),
-        no_scenario_variants: bool = typer.Option(
-            False,
-            "--no-scenario-variants",
-            help="Skip the scenario's own `variants` (only the base or --vary, and --variant).",
-        ),
-        set_: list[str] = typer.Option(
-            [],
-            "--set",
-            metavar="PATH=VALUE",
-            help="An override applied to every column (repeatable), as for `run --set`.",
-        ),
-        metric: list[str] = typer.Option(
-            [],
-            "--metric",
-            metavar="NAME",
-            help="A row metric, e.g. launches_per_day or launch_delay.p90. Repeatable.",
-        ),
-        fmt: Format = typer.Option(
-            Format.text, "--format", help="text: a table; json; csv: one line per row and column."
-        ),
-        out: str | None = typer.Option(
-            None, "--out", metavar="FILE", help="Write the output to FILE (atomically)."
-        ),
-        fleet: int | None = typer.Option(
-            None,
-            "--fleet",
-            metavar="N",
-            help="Compare over N generated devices (as `bgreplay fleet`): cells are medians "
-            "across devices.",
-        ),
-        persona_mix: str | None = typer.Option(
-            None,
-            "--persona-mix",
-            metavar="NAME=W,...",
-            help="With --fleet: the personas and weights (as for `bgreplay fleet`).",
-        ),
-        jobs: int | None = typer.Option(
-            None,
-            "--jobs",
-            "-j",
-            metavar="J",
-            help="With --fleet or --sensitivity: worker processes \\[default: every core].",
-        ),
-        sensitivity: bool = typer.Option(
-            False,
-            "--sensitivity",
-            help="Instead of columns: replay the scenario at the low and high end of every "
-            "model parameter that is not documented (its range in `bgreplay profiles`) "
-            "and show, per metric, the range and the parameters that move it most.",
-        ),
-    ) -> int:
-        """Replay the base scenario and its variants side by side, with deltas.
+@app.command()
+def compare(
+    scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
+    variant: list[str] = typer.Option(
+        [],
+        "--variant",
+        metavar="NAME=OVERRIDES",
+        help="An extra column: the base scenario with these overrides, written "
+        "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable.",
+    ),
+    vary: list[str] = typer.Option(
+        [],
+        "--vary",
+        metavar="PATH=V1,V2,...",
+        help="One column per value (YAML; commas inside [] or {} do not split); repeat for "
+        "the cartesian product. The first combination becomes the reference column.",
+    ),
+    no_scenario_variants: bool = typer.Option(
+        False,
+        "--no-scenario-variants",
+        help="Skip the scenario's own `variants` (only the base or --vary, and --variant).",
+    ),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="PATH=VALUE",
+        help="An override applied to every column (repeatable), as for `run --set`.",
+    ),
+    metric: list[str] = typer.Option(
+        [],
+        "--metric",
+        metavar="NAME",
+        help="A row metric, e.g. launches_per_day or launch_delay.p90. Repeatable.",
+    ),
+    fmt: Format = typer.Option(
+        Format.text, "--format", help="text: a table; json; csv: one line per row and column."
+    ),
+    out: str | None = typer.Option(
+        None, "--out", metavar="FILE", help="Write the output to FILE (atomically)."
+    ),
+    fleet: int | None = typer.Option(
+        None,
+        "--fleet",
+        metavar="N",
+        help="Compare over N generated devices (as `bgreplay fleet`): cells are medians "
+        "across devices.",
+    ),
+    persona_mix: str | None = typer.Option(
+        None,
+        "--persona-mix",
+        metavar="NAME=W,...",
+        help="With --fleet: the personas and weights (as for `bgreplay fleet`).",
+    ),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        metavar="J",
+        help="With --fleet or --sensitivity: worker processes \\[default: every core].",
+    ),
+    sensitivity: bool = typer.Option(
+        False,
+        "--sensitivity",
+        help="Instead of columns: replay the scenario at the low and high end of every "
+        "model parameter that is not documented (its range in `bgreplay profiles`) "
+        "and show, per metric, the range and the parameters that move it most.",
+    ),
+) -> Outcome:
+    """Replay the base scenario and its variants side by side, with deltas.
 
-        Columns: the base (or every --vary combination), the scenario's `variants` (unless
-        --no-scenario-variants), then each --variant. Rows: metrics for every task or app (see
-        docs/metrics.md); deltas are against the first column and the better value of each row
-        is marked.
+    Columns: the base (or every --vary combination), the scenario's `variants` (unless
+    --no-scenario-variants), then each --variant. Rows: metrics for every task or app (see
+    docs/metrics.md); deltas are against the first column and the better value of each row
+    is marked.
 
-        With --sensitivity: which conclusions survive what the model does not know.
+    With --sensitivity: which conclusions survive what the model does not know.
 
-        Example: bgreplay compare scenarios/pixar-film-tracker.yaml
-        --vary 'apps/*/tasks/*refresh/submit/when=\\[app_launch],\\[app_background]'
+    Example: bgreplay compare scenarios/pixar-film-tracker.yaml
+    --vary 'apps/*/tasks/*refresh/submit/when=\\[app_launch],\\[app_background]'
 
-        Example: bgreplay compare scenarios/pixar-film-tracker.yaml --sensitivity
-        """
-        from bgreplay import api
-        from bgreplay.fsutil import write_atomic
+    Example: bgreplay compare scenarios/pixar-film-tracker.yaml --sensitivity
+    """
+    from bgreplay import api
+    from bgreplay.fsutil import write_atomic
 
-        if sensitivity:
-            return _sensitivity(
-                scenario,
-                set_,
-                metric,
-                fmt,
-                out,
-                jobs,
-                clash=bool(vary or variant or fleet or no_scenario_variants),
-            )
-        if fleet is None:
-            comparison = api.compare(
-                scenario,
-                variants=variant,
-                vary=vary,
-                metrics=metric,
-                overrides=set_,
-                scenario_variants=not no_scenario_variants,
-            )
-        else:
-            import functools
+    if sensitivity:
+        return _sensitivity(
+            scenario,
+            set_,
+            metric,
+            fmt,
+            out,
+            jobs,
+            clash=bool(vary or variant or fleet or no_scenario_variants),
+        )
+    if fleet is None:
+        comparison = api.compare(
+            scenario,
+            variants=variant,
+            vary=vary,
+            metrics=metric,
+            overrides=set_,
+            scenario_variants=not no_scenario_variants,
+        )
+    else:
+        from bgreplay.cli.fleet import note_jobs_cap
 
-            from bgreplay.analysis.compare import run_fleet_compare
-            from bgreplay.cli.fleet import note_jobs_cap
-
-            note_jobs_cap(jobs)
-            runner = functools.partial(
-                api.fleet,
-                scenario,
-                devices=fleet,
-                persona_mix=persona_mix,
-                jobs=jobs,
-                overrides=set_,
-            )
-            comparison = run_fleet_compare(
-                scenario,
-                load=api.load_scenario,
-                fleet=runner,
-                variants=variant,
-                vary=vary,
-                metrics=metric,
-                overrides=set_,
-                scenario_variants=not no_scenario_variants,
-            )
-        if fmt is Format.json:
-            text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
-        elif fmt is Format.csv:
-            text = comparison.to_frame().write_csv()
-        elif out or not (sys.stdout.isatty() and "NO_COLOR" not in os.environ):
-            text = render_plain(comparison) + "\n"
-        else:
-            print_rich(comparison)
-            return 0
-        if out:
-            write_atomic(out, text)
-            typer.echo(
-                f"wrote the comparison ({len(comparison.columns)} columns) to {out}", err=True
-            )
-        else:
-            typer.echo(text, nl=False)
-        return 0
+        note_jobs_cap(jobs)
+        comparison = api.fleet_compare(
+            scenario,
+            devices=fleet,
+            persona_mix=persona_mix,
+            jobs=jobs,
+            variants=variant,
+            vary=vary,
+            metrics=metric,
+            overrides=set_,
+            scenario_variants=not no_scenario_variants,
+        )
+    if fmt is Format.json:
+        text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    elif fmt is Format.csv:
+        text = comparison.to_frame().write_csv()
+    elif out or not (sys.stdout.isatty() and "NO_COLOR" not in os.environ):
+        text = render_plain(comparison) + "\n"
+    else:
+        print_rich(comparison)
+        return Outcome()
+    if out:
+        write_atomic(out, text)
+        typer.echo(f"wrote the comparison ({len(comparison.columns)} columns) to {out}", err=True)
+    else:
+        typer.echo(text, nl=False)
+    return Outcome()
 
 
 def _sensitivity(
     scenario: str,
-    overrides,
-    metrics,
+    overrides: Sequence[str],
+    metrics: Sequence[str],
     fmt: Format,
     out: str | None,
     jobs: int | None,
     *,
     clash: bool,
-) -> int:
+) -> Outcome:
     from bgreplay import api
     from bgreplay.errors import InputError, Location, Problem
     from bgreplay.fleet.executors import default_jobs
@@ -426,9 +427,9 @@ def _sensitivity(
         text = render_sensitivity_plain(sens) + "\n"
     else:
         print_sensitivity_rich(sens)
-        return 0
+        return Outcome()
     if out:
         write_atomic(out, text)
     else:
         typer.echo(text, nl=False)
-    return 0
+    return Outcome()

@@ -7,12 +7,36 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
+from typing import Required, TypedDict
 
 import typer
 
-from bgreplay import exitcodes
+from bgreplay.cli.root import app
+from bgreplay.exitcodes import Outcome
+
+TYPE_CHECKING = False  # what mypy reads: rich and the fleet are imported when used
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from bgreplay.fleet.run import FleetDeviceError, FleetResult
+    from bgreplay.render.fit import Col, Layout
+
+Row = tuple[str, ...]
+
+
+class FleetOptions(TypedDict, total=False):
+    """The options that choose a fleet's devices and variants (to replay one device alone)."""
+
+    devices: Required[int]
+    mix: str | None
+    seed: int | None
+    overrides: Sequence[str]
+    variants: Sequence[str]
+    vary: Sequence[str]
+    apps: Sequence[str]
+    scenario_variants: bool
 
 
 class Format(StrEnum):
@@ -32,7 +56,7 @@ def _pct(share: float | None) -> str:
     return f"{pct:.1f}%" if 0 < pct < 10 and not pct.is_integer() else f"{pct:.0f}%"
 
 
-def header_lines(result) -> list[str]:
+def header_lines(result: FleetResult) -> list[str]:
     meta = result.meta
     from bgreplay.fleet.population import format_mix
 
@@ -53,11 +77,12 @@ def header_lines(result) -> list[str]:
     ]
 
 
-def distribution_rows(result) -> list[tuple[str, ...]]:
+def distribution_rows(result: FleetResult) -> list[Row]:
     """(variant, target, metric, p10, p50, p90, devices) — variant only on its first row."""
     from bgreplay.analysis.formatting import format_value
 
-    rows, last = [], None
+    rows: list[Row] = []
+    last = None
     for r in result.quantiles.iter_rows(named=True):
         name = r["variant"] if r["variant"] != last else ""
         last = r["variant"]
@@ -73,8 +98,9 @@ def distribution_rows(result) -> list[tuple[str, ...]]:
     return rows
 
 
-def expectation_rows(result) -> list[tuple[str, ...]]:
-    rows, last = [], None
+def expectation_rows(result: FleetResult) -> list[Row]:
+    rows: list[Row] = []
+    last = None
     for s in result.expectations:
         name = s.variant if s.variant != last else ""
         last = s.variant
@@ -89,7 +115,7 @@ EXPECT_HEADER = ("variant", "target", "expectation", "devices", "share")
 RIGHT = {"p10", "p50", "p90", "devices", "share"}
 
 
-def _plain(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _plain(header: Row, rows: list[Row]) -> list[str]:
     table = [header, *rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     return [
@@ -101,7 +127,7 @@ def _plain(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     ]
 
 
-def render_plain(result) -> str:
+def render_plain(result: FleetResult) -> str:
     lines = header_lines(result)
     lines += ["", "Across devices (p10 / p50 / p90; devices = with data):"]
     lines += _plain(DIST_HEADER, distribution_rows(result))
@@ -113,7 +139,7 @@ def render_plain(result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rich_layouts(result) -> list:
+def rich_layouts(result: FleetResult) -> list[Layout]:
     """The fleet's tables for a terminal, most direct first (``render.fit``): as printed to a
     file; variants as letters with a legend; then one table per target. Cells are never cut."""
     from rich.text import Text
@@ -134,18 +160,18 @@ def rich_layouts(result) -> list:
         )
         if rows
     ]
-    head = [
+    head: list[RenderableType] = [
         Text(header_lines(result)[0], style="bold"),
         *(Text(line, style="bright_black") for line in header_lines(result)[1:]),
     ]
 
-    def columns(header) -> list:
+    def columns(header: Sequence[str]) -> list[Col]:
         return [Col(h, h in RIGHT) for h in header]
 
-    def sections(rows) -> list[int]:
+    def sections(rows: Sequence[Row]) -> list[int]:
         return [i for i in range(len(rows)) if i + 1 == len(rows) or rows[i + 1][0] != ""]
 
-    def full(short: bool) -> list:
+    def full(short: bool) -> list[RenderableType]:
         out = list(head)
         for name, header, rows in tables:
             shown = [(labels.get(r[0], r[0]) if short else r[0], *r[1:]) for r in rows]
@@ -156,11 +182,11 @@ def rich_layouts(result) -> list:
             ]
         return out + ([Text(), *legend(list(labels.values()), names)] if short else [])
 
-    def per_target() -> list:
+    def per_target() -> list[RenderableType]:
         out = list(head)
         for name, header, rows in tables:
             out += [Text(), title(name)]
-            named = []
+            named: list[Row] = []
             for r in rows:  # every row with its variant's letter, grouped by target
                 named.append((labels[r[0]] if r[0] else named[-1][0], *r[1:]))
             for target in dict.fromkeys(r[1] for r in named):
@@ -179,7 +205,7 @@ def rich_layouts(result) -> list:
     return [lambda: full(False), lambda: full(True), per_target]
 
 
-def print_rich(result) -> None:
+def print_rich(result: FleetResult) -> None:
     from rich.console import Console
 
     from bgreplay.render.fit import first_that_fits
@@ -190,7 +216,7 @@ def print_rich(result) -> None:
 
 
 @contextlib.contextmanager
-def progress_bar(enabled: bool) -> Iterator:
+def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     """A rich progress bar on stderr (devices, devices/s, ETA), or nothing."""
     if not enabled:
         yield None
@@ -226,26 +252,28 @@ def progress_bar(enabled: bool) -> Iterator:
         yield update
 
 
-def replay_alone_command(scenario: str, options: dict, index: int) -> str:
+def replay_alone_command(scenario: str, options: FleetOptions, index: int) -> str:
     """The command that replays one device of this fleet alone, in-process."""
     args = ["bgreplay", "fleet", scenario, "--devices", str(options["devices"])]
-    for flag, key in (("--persona-mix", "mix"), ("--seed", "seed")):
-        if options.get(key) is not None:
-            args += [flag, str(options[key])]
-    for flag, key in (
-        ("--set", "overrides"),
-        ("--variant", "variants"),
-        ("--vary", "vary"),
-        ("--app", "apps"),
+    for flag, chosen in (("--persona-mix", options.get("mix")), ("--seed", options.get("seed"))):
+        if chosen is not None:
+            args += [flag, str(chosen)]
+    for flag, values in (
+        ("--set", options.get("overrides", ())),
+        ("--variant", options.get("variants", ())),
+        ("--vary", options.get("vary", ())),
+        ("--app", options.get("apps", ())),
     ):
-        for value in options.get(key) or ():
+        for value in values:
             args += [flag, value]
     if not options.get("scenario_variants", True):
         args.append("--no-scenario-variants")
     return shlex.join([*args, "--only-device", str(index)])
 
 
-def report_failure(exc, scenario: str, options: dict, show_details: bool) -> None:
+def report_failure(
+    exc: FleetDeviceError, scenario: str, options: FleetOptions, show_details: bool
+) -> None:
     failure = exc.failure
     lines = [
         f"bgreplay: device {failure.index} failed twice (persona {failure.persona}, "
@@ -274,158 +302,155 @@ def note_jobs_cap(jobs: int | None) -> None:
         )
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def fleet(
-        scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
-        devices: int = typer.Option(
-            ..., "--devices", metavar="N", help="Number of generated devices (users)."
-        ),
-        persona_mix: str | None = typer.Option(
-            None,
-            "--persona-mix",
-            metavar="NAME=W,...",
-            help="Personas and their weights (normalised) \\[default: office_worker=0.5, "
-            "light_user=0.3, heavy_user=0.2]. See `bgreplay personas`.",
-        ),
-        variant: list[str] = typer.Option(
-            [],
-            "--variant",
-            metavar="NAME=OVERRIDES",
-            help="An extra variant: the scenario with these overrides, written "
-            "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable.",
-        ),
-        vary: list[str] = typer.Option(
-            [],
-            "--vary",
-            metavar="PATH=V1,V2,...",
-            help="One variant per value (repeat for the cartesian product), as for compare.",
-        ),
-        no_scenario_variants: bool = typer.Option(
-            False,
-            "--no-scenario-variants",
-            help="Skip the scenario's own `variants` (only the base, --vary and --variant).",
-        ),
-        set_: list[str] = typer.Option(
-            [],
-            "--set",
-            metavar="PATH=VALUE",
-            help="An override applied to every variant (repeatable).",
-        ),
-        app_rate: list[str] = typer.Option(
-            [],
-            "--app",
-            metavar="BUNDLE:RATE",
-            help="Opens per day for one of the scenario's apps, instead of the persona's "
-            "rank law. Repeatable.",
-        ),
-        metric: list[str] = typer.Option(
-            [],
-            "--metric",
-            metavar="NAME",
-            help="A summary row, e.g. launch_delay.p90 \\[default: compare's rows]. Repeatable.",
-        ),
-        seed: int | None = typer.Option(
-            None, "--seed", help="Replace the scenario's seed (draws another population)."
-        ),
-        jobs: int | None = typer.Option(
-            None,
-            "--jobs",
-            "-j",
-            metavar="J",
-            help="Worker processes \\[default: every core]; 1 runs in this process.",
-        ),
-        executor: ExecutorName = typer.Option(
-            ExecutorName.local,
-            "--executor",
-            help="local: processes on this machine; dask: a Dask cluster "
-            "(pip install 'bgreplay\\[dask]').",
-        ),
-        scheduler_address: str | None = typer.Option(
-            None,
-            "--scheduler-address",
-            metavar="tcp://HOST:PORT",
-            help="An existing Dask scheduler; without it, --executor dask starts a local "
-            "cluster of --jobs workers.",
-        ),
-        out: str | None = typer.Option(
-            None,
-            "--out",
-            metavar="FILE.parquet",
-            help="Write one row per device, variant and metric (atomically); metadata under "
-            "the key bgreplay.fleet.",
-        ),
-        only_device: int | None = typer.Option(
-            None,
-            "--only-device",
-            metavar="I",
-            help="Replay only device I, in this process (to debug one device).",
-        ),
-        fmt: Format = typer.Option(
-            Format.text, "--format", help="text: tables; json: the summary and metadata."
-        ),
-    ) -> int:
-        """Replay a scenario over N generated users: distributions across devices.
+@app.command()
+def fleet(
+    scenario: str = typer.Argument(..., help="Scenario file (.yaml)."),
+    devices: int = typer.Option(
+        ..., "--devices", metavar="N", help="Number of generated devices (users)."
+    ),
+    persona_mix: str | None = typer.Option(
+        None,
+        "--persona-mix",
+        metavar="NAME=W,...",
+        help="Personas and their weights (normalised) \\[default: office_worker=0.5, "
+        "light_user=0.3, heavy_user=0.2]. See `bgreplay personas`.",
+    ),
+    variant: list[str] = typer.Option(
+        [],
+        "--variant",
+        metavar="NAME=OVERRIDES",
+        help="An extra variant: the scenario with these overrides, written "
+        "NAME=PATH=VALUE, several joined with ; (semicolon). Repeatable.",
+    ),
+    vary: list[str] = typer.Option(
+        [],
+        "--vary",
+        metavar="PATH=V1,V2,...",
+        help="One variant per value (repeat for the cartesian product), as for compare.",
+    ),
+    no_scenario_variants: bool = typer.Option(
+        False,
+        "--no-scenario-variants",
+        help="Skip the scenario's own `variants` (only the base, --vary and --variant).",
+    ),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="PATH=VALUE",
+        help="An override applied to every variant (repeatable).",
+    ),
+    app_rate: list[str] = typer.Option(
+        [],
+        "--app",
+        metavar="BUNDLE:RATE",
+        help="Opens per day for one of the scenario's apps, instead of the persona's "
+        "rank law. Repeatable.",
+    ),
+    metric: list[str] = typer.Option(
+        [],
+        "--metric",
+        metavar="NAME",
+        help="A summary row, e.g. launch_delay.p90 \\[default: compare's rows]. Repeatable.",
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Replace the scenario's seed (draws another population)."
+    ),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        metavar="J",
+        help="Worker processes \\[default: every core]; 1 runs in this process.",
+    ),
+    executor: ExecutorName = typer.Option(
+        ExecutorName.local,
+        "--executor",
+        help="local: processes on this machine; dask: a Dask cluster "
+        "(pip install 'bgreplay\\[dask]').",
+    ),
+    scheduler_address: str | None = typer.Option(
+        None,
+        "--scheduler-address",
+        metavar="tcp://HOST:PORT",
+        help="An existing Dask scheduler; without it, --executor dask starts a local "
+        "cluster of --jobs workers.",
+    ),
+    out: str | None = typer.Option(
+        None,
+        "--out",
+        metavar="FILE.parquet",
+        help="Write one row per device, variant and metric (atomically); metadata under "
+        "the key bgreplay.fleet.",
+    ),
+    only_device: int | None = typer.Option(
+        None,
+        "--only-device",
+        metavar="I",
+        help="Replay only device I, in this process (to debug one device).",
+    ),
+    fmt: Format = typer.Option(
+        Format.text, "--format", help="text: tables; json: the summary and metadata."
+    ),
+) -> Outcome:
+    """Replay a scenario over N generated users: distributions across devices.
 
-        Device i gets a persona from the mix and a seed derived from the scenario seed and i
-        alone; its persona trace replaces the scenario's. The base and every variant replay
-        the same users. The summary gives p10/p50/p90 across devices of compare's rows and the
-        share of devices meeting each expectation; --out keeps every metric of every device.
-        See docs/fleet.md.
+    Device i gets a persona from the mix and a seed derived from the scenario seed and i
+    alone; its persona trace replaces the scenario's. The base and every variant replay
+    the same users. The summary gives p10/p50/p90 across devices of compare's rows and the
+    share of devices meeting each expectation; --out keeps every metric of every device.
+    See docs/fleet.md.
 
-        Example: bgreplay fleet scenarios/pixar-film-tracker.yaml --devices 200 --jobs 2
-        --out fleet.parquet
-        """
-        from bgreplay import api
-        from bgreplay.fleet.run import FleetDeviceError
+    Example: bgreplay fleet scenarios/pixar-film-tracker.yaml --devices 200 --jobs 2
+    --out fleet.parquet
+    """
+    from bgreplay import api
+    from bgreplay.fleet.run import FleetDeviceError
 
-        options = {
-            "devices": devices,
-            "mix": persona_mix,
-            "seed": seed,
-            "overrides": set_,
-            "variants": variant,
-            "vary": vary,
-            "apps": app_rate,
-            "scenario_variants": not no_scenario_variants,
-        }
-        note_jobs_cap(jobs)
-        try:
-            with progress_bar(sys.stderr.isatty()) as update:
-                result = api.fleet(
-                    scenario,
-                    devices=devices,
-                    persona_mix=persona_mix,
-                    variants=variant,
-                    vary=vary,
-                    overrides=set_,
-                    seed=seed,
-                    apps=app_rate,
-                    metrics=metric,
-                    jobs=jobs,
-                    executor=executor.value,
-                    scheduler_address=scheduler_address,
-                    out=out,
-                    only_device=only_device,
-                    scenario_variants=not no_scenario_variants,
-                    on_progress=update,
-                )
-        except FleetDeviceError as exc:
-            report_failure(exc, scenario, options, show_details=only_device is not None)
-            return exitcodes.INTERNAL_ERROR
-        if fmt is Format.json:
-            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-        elif sys.stdout.isatty() and "NO_COLOR" not in os.environ:
-            print_rich(result)
-        else:
-            typer.echo(render_plain(result), nl=False)
-        n = result.devices
-        wrote = (
-            f"; wrote {out}" + (f" and {result.sidecar}" if result.sidecar else "") if out else ""
-        )
-        sys.stderr.write(
-            f"fleet: {n} device{'s' * (n != 1)} x {len(result.columns)} "
-            f"variant{'s' * (len(result.columns) != 1)} in {result.seconds:.1f} s "
-            f"({n / max(result.seconds, 1e-9):.1f} devices/s){wrote}\n"
-        )
-        return exitcodes.OK
+    options: FleetOptions = {
+        "devices": devices,
+        "mix": persona_mix,
+        "seed": seed,
+        "overrides": set_,
+        "variants": variant,
+        "vary": vary,
+        "apps": app_rate,
+        "scenario_variants": not no_scenario_variants,
+    }
+    note_jobs_cap(jobs)
+    try:
+        with progress_bar(sys.stderr.isatty()) as update:
+            result = api.fleet(
+                scenario,
+                devices=devices,
+                persona_mix=persona_mix,
+                variants=variant,
+                vary=vary,
+                overrides=set_,
+                seed=seed,
+                apps=app_rate,
+                metrics=metric,
+                jobs=jobs,
+                executor=executor.value,
+                scheduler_address=scheduler_address,
+                out=out,
+                only_device=only_device,
+                scenario_variants=not no_scenario_variants,
+                on_progress=update,
+            )
+    except FleetDeviceError as exc:
+        report_failure(exc, scenario, options, show_details=only_device is not None)
+        return Outcome(internal_error=True)  # a bug, or an error in the scenario: said above
+    if fmt is Format.json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif sys.stdout.isatty() and "NO_COLOR" not in os.environ:
+        print_rich(result)
+    else:
+        typer.echo(render_plain(result), nl=False)
+    n = result.devices
+    wrote = f"; wrote {out}" + (f" and {result.sidecar}" if result.sidecar else "") if out else ""
+    sys.stderr.write(
+        f"fleet: {n} device{'s' * (n != 1)} x {len(result.columns)} "
+        f"variant{'s' * (len(result.columns) != 1)} in {result.seconds:.1f} s "
+        f"({n / max(result.seconds, 1e-9):.1f} devices/s){wrote}\n"
+    )
+    return Outcome()

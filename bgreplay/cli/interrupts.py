@@ -16,7 +16,16 @@ import os
 import signal
 import sys
 
-from bgreplay import exitcodes
+from bgreplay.exitcodes import Outcome
+
+TYPE_CHECKING = False  # what mypy reads; at run time `typing` stays out of the start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType
+    from typing import Any
+
+    # what ``signal.signal`` takes and returns (typeshed's private ``_HANDLER``)
+    Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
 class Interrupted(KeyboardInterrupt):
@@ -28,18 +37,17 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (or SIGHUP), raised as a kind of Ctrl-C so that the same cleanup runs."""
 
 
-STOPS = {  # signal -> (exception, exit code, message)
-    signal.SIGINT: (Interrupted, exitcodes.INTERRUPTED, "bgreplay: interrupted"),
-    signal.SIGTERM: (Terminated, exitcodes.TERMINATED, "bgreplay: terminated"),
+STOPS: dict[int, tuple[type[KeyboardInterrupt], str]] = {  # signal -> (exception, message)
+    signal.SIGINT: (Interrupted, "bgreplay: interrupted"),
+    signal.SIGTERM: (Terminated, "bgreplay: terminated"),
 }
 if hasattr(signal, "SIGHUP"):  # not on Windows
-    STOPS[signal.SIGHUP] = (Terminated, exitcodes.HANGUP, "bgreplay: hangup")
+    STOPS[signal.SIGHUP] = (Terminated, "bgreplay: hangup")
 
 
-def _stop_now(signum: int, _frame: object) -> None:
-    _, code, message = STOPS[signum]
-    os.write(2, f"{message}\n".encode())
-    os._exit(code)
+def _stop_now(signum: int, _frame: FrameType | None) -> None:
+    os.write(2, f"{STOPS[signum][1]}\n".encode())
+    os._exit(Outcome(stopped_by=signum).exit_code)
 
 
 def stop_at_once() -> None:
@@ -52,8 +60,8 @@ class Interruption:
     """The signal handlers for a command's duration; remembers which signal stopped it."""
 
     def __init__(self) -> None:
-        self.received = signal.SIGINT  # a KeyboardInterrupt raised without a signal: Ctrl-C
-        self._previous: dict[int, object] = {}
+        self.received: int = signal.SIGINT  # a KeyboardInterrupt without a signal: Ctrl-C
+        self._previous: dict[int, Handler] = {}
 
     def __enter__(self) -> Interruption:
         with contextlib.suppress(ValueError):  # not the main thread: its signals are not ours
@@ -64,15 +72,14 @@ class Interruption:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
 
-    def _raise(self, signum: int, _frame: object) -> None:
+    def _raise(self, signum: int, _frame: FrameType | None) -> None:
         self.received = signum
         for other in STOPS:
             signal.signal(other, signal.SIG_IGN)
         raise STOPS[signum][0]()
 
-    def report(self) -> int:
-        """Say which signal stopped the command, in one line; return its exit code."""
-        _, code, message = STOPS[self.received]
-        sys.stderr.write(message + "\n")
+    def report(self) -> Outcome:
+        """Say which signal stopped the command, in one line."""
+        sys.stderr.write(STOPS[self.received][1] + "\n")
         sys.stderr.flush()
-        return code
+        return Outcome(stopped_by=self.received)

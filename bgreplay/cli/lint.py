@@ -9,6 +9,9 @@ from enum import StrEnum
 
 import typer
 
+from bgreplay.cli.root import app
+from bgreplay.exitcodes import Outcome
+
 SEPARATOR = " \u2014 "  # the em dash between message and advice
 COLOURS = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -109,63 +112,63 @@ def _as_sarif(results: list[tuple[str, list]]) -> str:
     return to_sarif([f for _, fs in results for f in fs], summaries, __version__)
 
 
-def print_findings(results: list[tuple[str, list]], fmt: Format) -> int:
-    """Print ``(path, findings)`` pairs in ``fmt``; the exit code: 1 on an error finding."""
+def print_findings(results: list[tuple[str, list]], fmt: Format) -> Outcome:
+    """Print ``(path, findings)`` pairs in ``fmt``; every error finding is a failure."""
     if fmt is Format.json:
         typer.echo(_as_json(results))
     elif fmt is Format.sarif:
         typer.echo(_as_sarif(results))
     else:
         _print_text(results)
-    return 1 if any(f.severity == "error" for _, fs in results for f in fs) else 0
+    return Outcome(failures=sum(f.severity == "error" for _, fs in results for f in fs))
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def lint(
-        scenarios: list[str] = typer.Argument(
-            ...,
-            help="Scenario files (.yaml), quoted glob patterns, or app source folders "
-            "(scanned as by scan --lint).",
-        ),
-        fmt: Format = typer.Option(
-            Format.text,
-            "--format",
-            help="text: one finding per line; json: a list of findings; "
-            "sarif: SARIF 2.1.0 for GitHub code scanning.",
-        ),
-    ) -> int:
-        """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR020,
-        BGR023).
+@app.command()
+def lint(
+    scenarios: list[str] = typer.Argument(
+        ...,
+        help="Scenario files (.yaml), quoted glob patterns, or app source folders "
+        "(scanned as by scan --lint).",
+    ),
+    fmt: Format = typer.Option(
+        Format.text,
+        "--format",
+        help="text: one finding per line; json: a list of findings; "
+        "sarif: SARIF 2.1.0 for GitHub code scanning.",
+    ),
+) -> Outcome:
+    """Check scenarios' app configuration for classic background-task mistakes (BGR001–BGR020,
+    BGR023).
 
-        A folder is read as an app's sources, as by scan --lint: the findings (BGR001–BGR007,
-        BGR021, BGR022 and BGS notes) are in the code, with file:line:column (docs/scan.md).
-        Exit 1 when any finding is an error, 0 otherwise, 2 when a file cannot be loaded.
-        Rules and fixes: docs/lint.md.
+    A folder is read as an app's sources, as by scan --lint: the findings (BGR001–BGR007,
+    BGR021, BGR022 and BGS notes) are in the code, with file:line:column (docs/scan.md).
+    Exit 1 when any finding is an error, 0 otherwise, 2 when a file cannot be loaded.
+    Rules and fixes: docs/lint.md.
 
-        Example: bgreplay lint scenarios/pixar-film-tracker.yaml scenarios/pitfalls/*.yaml
-        """
-        from bgreplay import api
-        from bgreplay.cli.check import expand_paths
-        from bgreplay.errors import InputError
+    Example: bgreplay lint scenarios/pixar-film-tracker.yaml scenarios/pitfalls/*.yaml
+    """
+    from bgreplay import api
+    from bgreplay.cli.check import expand_paths
+    from bgreplay.errors import InputError
 
-        loaded, problems = [], []
-        for path in expand_paths(scenarios):  # load all first: report every bad file, then none
-            try:
-                loaded.append(
-                    (path, _lint_folder(path) if os.path.isdir(path) else api.load_scenario(path))
-                )
-            except InputError as exc:
-                problems += exc.problems
-        if problems:
-            raise InputError(problems)
-        results = [
-            (path, found if isinstance(found, list) else api.lint(found)) for path, found in loaded
-        ]
-        return print_findings(results, fmt)
+    loaded, problems = [], []
+    for path in expand_paths(scenarios):  # load all first: report every bad file, then none
+        try:
+            loaded.append(
+                (path, _lint_folder(path) if os.path.isdir(path) else api.load_scenario(path))
+            )
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    results = [
+        (path, found if isinstance(found, list) else api.lint(found)) for path, found in loaded
+    ]
+    return print_findings(results, fmt)
 
 
 def _lint_folder(path: str) -> list:
-    from bgreplay.scan import scan_folder, shown_from
+    from bgreplay import api
+    from bgreplay.scan import shown_from
 
-    return shown_from(scan_folder(path).findings, path)
+    return shown_from(api.scan(path).findings, path)

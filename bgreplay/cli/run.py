@@ -12,13 +12,26 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from bgreplay.cli.root import app
 from bgreplay.errors import InputError
+from bgreplay.exitcodes import Outcome
+
+TYPE_CHECKING = False  # what mypy reads; the model, rich and the renderers load when used
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from bgreplay.engine.records import ReplayResult
+    from bgreplay.render.timeline import Window
+    from bgreplay.scenario.lint import Finding
+    from bgreplay.scenario.model import Scenario
+    from bgreplay.trace.model import Clock, Timeline
 
 WINDOW_HINT = (
     "write a clock time (07:30, shown on every day), an instant (2026-03-03T07:30, "
@@ -38,7 +51,7 @@ def overrides_for(
     days: int | None, seed: int | None, profile: str | None, sets: list[str]
 ) -> list[str]:
     """``--days/--seed/--profile`` as ``--set`` overrides, before the user's own ``--set``s."""
-    out = []
+    out: list[str] = []
     if days is not None:
         out.append(f"duration={days}d")
     if seed is not None:
@@ -56,8 +69,9 @@ def overrides_for(
 _DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 
 
-def _moment(text: str, option: str, scenario, clock) -> tuple[str, int]:  # noqa: ARG001 - unread here; its callers pass it
-    """``("clock", ms of day)`` or ``("at", replay ms)``."""
+def moment(text: str, option: str, clock: Clock) -> tuple[str, int]:
+    """``("clock", ms of day)`` or ``("at", replay ms)``: the forms of ``--from``, ``--to`` and
+    ``explain --at``."""
     from bgreplay.render.clockview import replay_ms
     from bgreplay.scenario.durations import (
         FormatError,
@@ -81,7 +95,9 @@ def _moment(text: str, option: str, scenario, clock) -> tuple[str, int]:  # noqa
         raise InputError(f"{option} {text!r}: {exc.message}", fix=WINDOW_HINT) from None
 
 
-def parse_window(start: str | None, end: str | None, scenario, clock):
+def parse_window(
+    start: str | None, end: str | None, scenario: Scenario, clock: Clock
+) -> Window | None:
     """``--from/--to`` as a ``render.timeline.Window``; clock times alone select that part of
     every day, anything else one span of the replay."""
     from bgreplay.render.clockview import DAY_MS, replay_ms
@@ -89,20 +105,21 @@ def parse_window(start: str | None, end: str | None, scenario, clock):
 
     if start is None and end is None:
         return None
-    a = _moment(start, "--from", scenario, clock) if start is not None else None
-    b = _moment(end, "--to", scenario, clock) if end is not None else None
+    a = moment(start, "--from", clock) if start is not None else None
+    b = moment(end, "--to", clock) if end is not None else None
     duration = scenario.duration_ms
-    if all(m is None or m[0] == "clock" for m in (a, b)):
+    if (a is None or a[0] == "clock") and (b is None or b[0] == "clock"):
         lo = a[1] if a else 0
         hi = b[1] if b else DAY_MS
         if lo % DAY_MS == hi % DAY_MS:
             raise InputError(f"--from {start} --to {end} is an empty window", fix=WINDOW_HINT)
         return Window(daily=(lo % DAY_MS, hi if hi <= DAY_MS else hi % DAY_MS))
-    if a is not None and a[0] == "clock":  # the last such time before --to
+    # one of them is an instant: a clock time beside it is the nearest such time inside
+    if a is not None and a[0] == "clock" and b is not None:  # the last such time before --to
         day = clock.local_day(b[1] - 1) * DAY_MS
         t = replay_ms(clock, day + a[1])
         a = ("at", t if t < b[1] else replay_ms(clock, day - DAY_MS + a[1]))
-    if b is not None and b[0] == "clock":  # the first such time after --from
+    if b is not None and b[0] == "clock" and a is not None:  # the first such time after --from
         day = clock.local_day(a[1]) * DAY_MS
         t = replay_ms(clock, day + b[1])
         b = ("at", t if t > a[1] else replay_ms(clock, day + DAY_MS + b[1]))
@@ -123,7 +140,9 @@ def parse_window(start: str | None, end: str | None, scenario, clock):
 HEARTBEAT_SECONDS = 5.0
 
 
-def replay_with_progress(scenario, timeline, explain_task=None):
+def replay_with_progress(
+    scenario: Scenario, timeline: Timeline, explain_task: str | None = None
+) -> ReplayResult:
     """``api.replay`` with progress on stderr once it takes over ~1 s: a bar on a terminal;
     elsewhere (CI logs, pipes) a plain line every few seconds, so that a long replay is never
     silent and a CI's "no output" watchdog does not kill it."""
@@ -134,7 +153,7 @@ def replay_with_progress(scenario, timeline, explain_task=None):
             scenario, timeline, explain_task=explain_task, on_day=_heartbeat(time.monotonic())
         )
     began = time.monotonic()
-    bar: dict = {}
+    bar: list[tuple[Progress, TaskID]] = []  # once shown
 
     def on_day(done: int, total: int) -> None:
         if not bar:
@@ -152,18 +171,18 @@ def replay_with_progress(scenario, timeline, explain_task=None):
                 transient=True,
             )
             progress.start()
-            bar["progress"] = progress
-            bar["task"] = progress.add_task("replay", total=-(-total // 86_400_000))
-        bar["progress"].update(bar["task"], completed=done // 86_400_000)
+            bar.append((progress, progress.add_task("replay", total=-(-total // 86_400_000))))
+        progress, task = bar[0]
+        progress.update(task, completed=done // 86_400_000)
 
     try:
         return api.replay(scenario, timeline, on_day=on_day, explain_task=explain_task)
     finally:
         if bar:
-            bar["progress"].stop()
+            bar[0][0].stop()
 
 
-def _heartbeat(began: float, every: float = HEARTBEAT_SECONDS):
+def _heartbeat(began: float, every: float = HEARTBEAT_SECONDS) -> Callable[[int, int], None]:
     """An ``on_day`` callback printing ``replaying: day 12/400 (10 s)`` at most every
     ``every`` seconds."""
     last = [began]
@@ -199,13 +218,14 @@ def _wrote(what: str, path: str | None) -> None:
         typer.echo(f"wrote {what} to {path}", err=True)
 
 
-def _export_events(result, fmt: Format, out: str | None) -> None:
-    from bgreplay.analysis.frame import events_frame
+def _export_events(result: ReplayResult, fmt: Format, out: str | None) -> None:
+    from bgreplay import api
 
-    frame = events_frame(result, variant=result.scenario.variant)
+    frame = api.event_log(result)
     if fmt is Format.parquet:
         from bgreplay.fsutil import atomic_path
 
+        assert out is not None  # checked before the replay: Parquet is written to a file
         with atomic_path(out) as tmp:
             frame.write_parquet(tmp)
     elif fmt is Format.csv:
@@ -216,23 +236,28 @@ def _export_events(result, fmt: Format, out: str | None) -> None:
         typer.echo(f"wrote {frame.height} events to {out}", err=True)
 
 
-def _text_report(result, width: int, **options) -> str:
+def _text_report(
+    result: ReplayResult,
+    width: int,
+    window: Window | None,
+    events: bool,
+    quiet: bool,
+    lint: Sequence[Finding],
+) -> str:
     from bgreplay.render.report import render_run
     from bgreplay.render.theme import make_console
 
     buffer = io.StringIO()
-    render_run(result, make_console(buffer, width=width, plain=True), **options)
+    console = make_console(buffer, width=width, plain=True)
+    render_run(result, console, window=window, events=events, quiet=quiet, lint=lint)
     return buffer.getvalue()
 
 
-def _check_invariants(result) -> None:
+def _check_invariants(result: ReplayResult) -> None:
     """``--check-invariants``: a violation is a bug in the model, reported like one."""
-    from bgreplay.analysis.invariants import check_invariants
+    from bgreplay import api
 
-    scenario = result.scenario
-    violations = check_invariants(
-        result.events, {t.id: t for t in scenario.tasks}, ipad=scenario.device.model == "ipad"
-    )
+    violations = api.invariant_violations(result)
     if violations:
         listed = "\n".join(f"  {v}" for v in violations[:20])
         raise InvariantViolation(
@@ -244,103 +269,99 @@ class InvariantViolation(Exception):
     """A replay whose event log breaks the model's invariants: an internal error (exit 3)."""
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def run(
-        scenario_path: str = typer.Argument(..., metavar="SCENARIO", help="Scenario file."),
-        days: int | None = typer.Option(None, "--days", min=1, metavar="N", help="Replay N days."),
-        seed: int | None = typer.Option(
-            None, "--seed", metavar="S", help="Seed of every random draw."
-        ),
-        profile: str | None = typer.Option(
-            None,
-            "--profile",
-            metavar="P",
-            help="Scheduler profile: ios-17, ios-18, ios-26, ideal, or a profile file.",
-        ),
-        set_: list[str] = typer.Option(
-            [], "--set", metavar="PATH=VALUE", help="Override a scenario value (repeatable)."
-        ),
-        variant: str | None = typer.Option(
-            None, "--variant", metavar="NAME", help="Variant to replay."
-        ),
-        fmt: Format = typer.Option(
-            Format.text, "--format", help="text; json (summary); jsonl, csv, parquet (event log)."
-        ),
-        out: str | None = typer.Option(
-            None, "--out", "-o", metavar="FILE", help="Write the output to FILE (atomically)."
-        ),
-        events: bool = typer.Option(
-            False, "--events", help="Task events in order instead of the timeline."
-        ),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="Summary tables only."),
-        from_: str | None = typer.Option(
-            None,
-            "--from",
-            metavar="TIME",
-            help="Timeline window start: 07:00, 2026-03-03T07:00 or 1d6h.",
-        ),
-        to: str | None = typer.Option(None, "--to", metavar="TIME", help="Timeline window end."),
-        svg: str | None = typer.Option(
-            None, "--svg", metavar="FILE", help="Also save the report as SVG."
-        ),
-        html: str | None = typer.Option(
-            None, "--html", metavar="FILE", help="Also save an interactive HTML timeline."
-        ),
-        check_invariants: bool = typer.Option(
-            False,
-            "--check-invariants",
-            help="Check the event log against the model's invariants (exit 3 on a violation).",
-        ),
-    ) -> int:
-        """Replay a scenario: header, per-day timeline, task and freshness summaries.
+@app.command()
+def run(
+    scenario_path: str = typer.Argument(..., metavar="SCENARIO", help="Scenario file."),
+    days: int | None = typer.Option(None, "--days", min=1, metavar="N", help="Replay N days."),
+    seed: int | None = typer.Option(None, "--seed", metavar="S", help="Seed of every random draw."),
+    profile: str | None = typer.Option(
+        None,
+        "--profile",
+        metavar="P",
+        help="Scheduler profile: ios-17, ios-18, ios-26, ideal, or a profile file.",
+    ),
+    set_: list[str] = typer.Option(
+        [], "--set", metavar="PATH=VALUE", help="Override a scenario value (repeatable)."
+    ),
+    variant: str | None = typer.Option(
+        None, "--variant", metavar="NAME", help="Variant to replay."
+    ),
+    fmt: Format = typer.Option(
+        Format.text, "--format", help="text; json (summary); jsonl, csv, parquet (event log)."
+    ),
+    out: str | None = typer.Option(
+        None, "--out", "-o", metavar="FILE", help="Write the output to FILE (atomically)."
+    ),
+    events: bool = typer.Option(
+        False, "--events", help="Task events in order instead of the timeline."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Summary tables only."),
+    from_: str | None = typer.Option(
+        None,
+        "--from",
+        metavar="TIME",
+        help="Timeline window start: 07:00, 2026-03-03T07:00 or 1d6h.",
+    ),
+    to: str | None = typer.Option(None, "--to", metavar="TIME", help="Timeline window end."),
+    svg: str | None = typer.Option(
+        None, "--svg", metavar="FILE", help="Also save the report as SVG."
+    ),
+    html: str | None = typer.Option(
+        None, "--html", metavar="FILE", help="Also save an interactive HTML timeline."
+    ),
+    check_invariants: bool = typer.Option(
+        False,
+        "--check-invariants",
+        help="Check the event log against the model's invariants (exit 3 on a violation).",
+    ),
+) -> Outcome:
+    """Replay a scenario: header, per-day timeline, task and freshness summaries.
 
-        Example: bgreplay run scenarios/pixar-film-tracker.yaml --days 2 --from 06:00 --to 10:00
-        """
-        from bgreplay import api
+    Example: bgreplay run scenarios/pixar-film-tracker.yaml --days 2 --from 06:00 --to 10:00
+    """
+    from bgreplay import api
 
-        if fmt is Format.parquet and out is None:
-            raise InputError(
-                "--format parquet needs --out FILE",
-                fix="add --out events.parquet (Parquet is binary)",
-            )
-        scenario = api.load_scenario(
-            scenario_path, overrides=overrides_for(days, seed, profile, set_), variant=variant
+    if fmt is Format.parquet and out is None:
+        raise InputError(
+            "--format parquet needs --out FILE",
+            fix="add --out events.parquet (Parquet is binary)",
         )
-        timeline = api.load_timeline(scenario)
-        window = parse_window(from_, to, scenario, timeline.clock)
-        findings = api.lint(scenario)
-        # the HTML report shows each policy's answer behind every launch and throttle
-        result = replay_with_progress(scenario, timeline, "*" if html is not None else None)
-        if check_invariants:
-            _check_invariants(result)
-        options = {"window": window, "events": events, "quiet": quiet, "lint": findings}
-        if fmt in (Format.jsonl, Format.csv, Format.parquet):
-            _export_events(result, fmt, out)
-        elif fmt is Format.json:
-            from bgreplay.render.summary import summary_document
+    scenario = api.load_scenario(
+        scenario_path, overrides=overrides_for(days, seed, profile, set_), variant=variant
+    )
+    timeline = api.load_timeline(scenario)
+    window = parse_window(from_, to, scenario, timeline.clock)
+    findings = api.lint(scenario)
+    # the HTML report shows each policy's answer behind every launch and throttle
+    result = replay_with_progress(scenario, timeline, "*" if html is not None else None)
+    if check_invariants:
+        _check_invariants(result)
+    if fmt in (Format.jsonl, Format.csv, Format.parquet):
+        _export_events(result, fmt, out)
+    elif fmt is Format.json:
+        from bgreplay.render.summary import summary_document
 
-            doc = summary_document(result, lint=findings)
-            _write(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-            _wrote("the summary", out)
-        elif out is not None:
-            from bgreplay.render.theme import PLAIN_WIDTH
+        doc = summary_document(result, lint=findings)
+        _write(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        _wrote("the summary", out)
+    elif out is not None:
+        from bgreplay.render.theme import PLAIN_WIDTH
 
-            _write(out, _text_report(result, PLAIN_WIDTH, **options))
-            _wrote("the report", out)
-        else:
-            from bgreplay.render.report import render_run
-            from bgreplay.render.theme import make_console
+        _write(out, _text_report(result, PLAIN_WIDTH, window, events, quiet, findings))
+        _wrote("the report", out)
+    else:
+        from bgreplay.render.report import render_run
+        from bgreplay.render.theme import make_console
 
-            render_run(result, make_console(), **options)
-        if svg is not None:
-            from bgreplay.render.svg import write_svg
+        render_run(result, make_console(), window=window, events=events, quiet=quiet, lint=findings)
+    if svg is not None:
+        from bgreplay.render.svg import write_svg
 
-            write_svg(result, svg, **options)
-            _wrote("the report as SVG", svg)
-        if html is not None:
-            from bgreplay.render.html import write_html
+        write_svg(result, svg, window=window, events=events, quiet=quiet, lint=findings)
+        _wrote("the report as SVG", svg)
+    if html is not None:
+        from bgreplay.render.html import write_html
 
-            write_html(result, html, lint=findings)
-            _wrote("the HTML report", html)
-        return 0
+        write_html(result, html, lint=findings)
+        _wrote("the HTML report", html)
+    return Outcome()

@@ -8,6 +8,16 @@ from datetime import datetime
 
 import typer
 
+from bgreplay.cli.root import app
+from bgreplay.errors import InputError
+from bgreplay.exitcodes import Outcome
+
+TYPE_CHECKING = False  # what mypy reads: polars and the importers are imported when used
+if TYPE_CHECKING:
+    import polars as pl
+
+    from bgreplay.trace.importers import ImportResult
+
 FORMATS = ("text", "json", "csv")
 
 
@@ -16,8 +26,6 @@ def _note(message: str) -> None:
 
 
 def _start(text: str) -> datetime:
-    from bgreplay.errors import InputError
-
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -34,8 +42,6 @@ def _start(text: str) -> datetime:
 
 
 def _days(days: int) -> int:
-    from bgreplay.errors import InputError
-
     if not 1 <= days <= 400:
         raise InputError(f"--days {days} is out of range", fix="give 1 to 400 days")
     return days
@@ -71,7 +77,7 @@ def _cell(name: str, value: object) -> str:
     return f"{value:.1f}" if isinstance(value, float) else str(value)
 
 
-def _table(frame, title: str) -> None:
+def _table(frame: pl.DataFrame, title: str) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -96,147 +102,144 @@ def _table(frame, title: str) -> None:
     console.print(Text(f"Key: {key}", style="bright_black"))
 
 
-def _write(result, out: str, what: str) -> int:
-    from bgreplay.trace.write import write_trace
+def _write(result: ImportResult, out: str, what: str) -> Outcome:
+    from bgreplay import api
 
     for note in result.notes:
         _note(f"note: {note}")
-    path = write_trace(out, result.frame())
+    path = api.write_trace(out, result)
     _note(f"wrote {len(result.records)} rows from {what} to {path}")
-    return 0
+    return Outcome()
 
 
-def register(app: typer.Typer) -> None:
-    trace_app = typer.Typer(
-        name="trace",
-        no_args_is_help=True,
-        help="Device traces: generate from a persona, import, show.",
+trace_app = typer.Typer(
+    name="trace",
+    no_args_is_help=True,
+    help="Device traces: generate from a persona, import, show.",
+)
+import_app = typer.Typer(
+    name="import",
+    no_args_is_help=True,
+    help="Import a real device trace (knowledgeC.db or a PowerLog).",
+)
+
+
+@trace_app.command("generate")
+def generate(
+    persona: str = typer.Option(..., "--persona", help="Persona name (bgreplay personas)."),
+    days: int = typer.Option(7, "--days", help="Number of days (1-400)."),
+    start: str = typer.Option(
+        "2026-03-02T00:00", "--start", help="Wall time of the first instant, without offset."
+    ),
+    timezone: str | None = typer.Option(
+        None, "--timezone", help="IANA zone of --start \\[default: UTC, with a note]."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed; same inputs give the same bytes."),
+    apps: list[str] | None = typer.Option(
+        None, "--app", help="BUNDLE or BUNDLE:RATE (opens/day); repeatable."
+    ),
+    out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
+) -> Outcome:
+    """Generate a synthetic device trace from a persona (SPEC §5.4).
+
+    Apps without a rate get one from the persona's rank-frequency law, in the order given.
+
+    Example: bgreplay trace generate --persona office_worker --days 7 --start 2026-03-02T00:00
+    --timezone Europe/Paris --seed 3 --app io.cocoabytes.filmtracker -o week.csv
+    """
+    from bgreplay import api
+    from bgreplay.personas import parse_app
+
+    target = api.check_trace_output(out)
+    zone = timezone or "UTC"
+    chosen = api.persona(persona)
+    parsed = [parse_app(a) for a in apps or []]
+    if not chosen.opens_apps and any(rate for _, rate in parsed):
+        _note(f"note: {chosen.name} never opens the apps; their rates are ignored")
+    trace = api.generate_trace(
+        chosen, days=_days(days), start=_start(start), timezone=zone, seed=seed, apps=parsed
     )
-    import_app = typer.Typer(
-        name="import",
-        no_args_is_help=True,
-        help="Import a real device trace (knowledgeC.db or a PowerLog).",
-    )
-
-    @trace_app.command("generate")
-    def generate(
-        persona: str = typer.Option(..., "--persona", help="Persona name (bgreplay personas)."),
-        days: int = typer.Option(7, "--days", help="Number of days (1-400)."),
-        start: str = typer.Option(
-            "2026-03-02T00:00", "--start", help="Wall time of the first instant, without offset."
-        ),
-        timezone: str | None = typer.Option(
-            None, "--timezone", help="IANA zone of --start \\[default: UTC, with a note]."
-        ),
-        seed: int = typer.Option(0, "--seed", help="Seed; same inputs give the same bytes."),
-        apps: list[str] | None = typer.Option(
-            None, "--app", help="BUNDLE or BUNDLE:RATE (opens/day); repeatable."
-        ),
-        out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
-    ) -> int:
-        """Generate a synthetic device trace from a persona (SPEC §5.4).
-
-        Apps without a rate get one from the persona's rank-frequency law, in the order given.
-
-        Example: bgreplay trace generate --persona office_worker --days 7 --start 2026-03-02T00:00
-        --timezone Europe/Paris --seed 3 --app io.cocoabytes.filmtracker -o week.csv
-        """
-        from bgreplay.personas import get_persona, parse_app
-        from bgreplay.trace.persona_trace import generate_trace
-        from bgreplay.trace.write import check_output_path, write_trace
-
-        target = check_output_path(out)
-        zone = timezone or "UTC"
-        chosen = get_persona(persona)
-        parsed = [parse_app(a) for a in apps or []]
-        if not chosen.opens_apps and any(rate for _, rate in parsed):
-            _note(f"note: {chosen.name} never opens the apps; their rates are ignored")
-        trace = generate_trace(chosen, _days(days), _start(start), zone, seed, parsed)
-        if timezone is None:
-            _note(
-                "note: no --timezone given: the trace's wall times are UTC (pass --timezone "
-                "Europe/Paris, say, for the device's own zone)"
-            )
-        write_trace(target, trace.frame())
+    if timezone is None:
         _note(
-            f"wrote {len(trace.records)} rows ({chosen.name}, {days} days from {start} "
-            f"{zone}, seed {seed}) to {target}"
+            "note: no --timezone given: the trace's wall times are UTC (pass --timezone "
+            "Europe/Paris, say, for the device's own zone)"
         )
-        return 0
+    api.write_trace(target, trace)
+    _note(
+        f"wrote {len(trace.records)} rows ({chosen.name}, {days} days from {start} "
+        f"{zone}, seed {seed}) to {target}"
+    )
+    return Outcome()
 
-    @trace_app.command("show")
-    def show(
-        file: str = typer.Argument(..., help="Trace file (.csv or .parquet)."),
-        timezone: str = typer.Option(
-            "UTC", "--timezone", help="Zone of times written without an offset."
-        ),
-        fmt: str = typer.Option("text", "--format", help="text, json or csv."),
-    ) -> int:
-        """Per-day statistics of a trace: unlocks, screen time, apps, charging, Wi-Fi share.
 
-        Example: bgreplay trace show week.csv --format json
-        """
-        import polars as pl
+@trace_app.command("show")
+def show(
+    file: str = typer.Argument(..., help="Trace file (.csv or .parquet)."),
+    timezone: str = typer.Option(
+        "UTC", "--timezone", help="Zone of times written without an offset."
+    ),
+    fmt: str = typer.Option("text", "--format", help="text, json or csv."),
+) -> Outcome:
+    """Per-day statistics of a trace: unlocks, screen time, apps, charging, Wi-Fi share.
 
-        from bgreplay.errors import InputError
-        from bgreplay.trace.io import read_trace_and_rows
-        from bgreplay.trace.stats import day_stats
+    Example: bgreplay trace show week.csv --format json
+    """
+    from bgreplay import api
 
-        if fmt not in FORMATS:
-            raise InputError(f"--format {fmt!r} is not supported", fix="use text, json or csv")
-        # validates (a bad file names its line and exits 2), and keeps the rows as written
-        raw = read_trace_and_rows(file, timezone)[1]
-        stats = day_stats(raw.with_columns(pl.col(c).cast(pl.String) for c in ("value", "subject")))
-        if fmt == "json":
-            typer.echo(json.dumps(stats.to_dicts(), default=str, indent=2))
-        elif fmt == "csv":
-            typer.echo(stats.write_csv(), nl=False)
-        else:
-            _table(stats, f"{file}: {stats.height} days")
-        return 0
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r} is not supported", fix="use text, json or csv")
+    stats = api.trace_day_stats(file, timezone=timezone)  # a bad file names its line: exit 2
+    if fmt == "json":
+        typer.echo(json.dumps(stats.to_dicts(), default=str, indent=2))
+    elif fmt == "csv":
+        typer.echo(stats.write_csv(), nl=False)
+    else:
+        _table(stats, f"{file}: {stats.height} days")
+    return Outcome()
 
-    @import_app.command("knowledgec")
-    def knowledgec(
-        source: str = typer.Argument(..., help="knowledgeC.db"),
-        out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
-        device: str | None = typer.Option(
-            None, "--device", help="ZSOURCE.ZDEVICEID to keep (local = rows without one)."
-        ),
-        timezone: str | None = typer.Option(
-            None, "--timezone", help="Home zone: other UTC offsets become timezone rows."
-        ),
-    ) -> int:
-        """Import knowledgeC.db: app use, lock state, screen, charging, battery, Low Power Mode.
 
-        Example: bgreplay trace import knowledgec knowledgeC.db -o device.parquet
-        """
-        from bgreplay.trace.importers.knowledgec import import_knowledgec
-        from bgreplay.trace.write import check_output_path
+@import_app.command("knowledgec")
+def knowledgec(
+    source: str = typer.Argument(..., help="knowledgeC.db"),
+    out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
+    device: str | None = typer.Option(
+        None, "--device", help="ZSOURCE.ZDEVICEID to keep (local = rows without one)."
+    ),
+    timezone: str | None = typer.Option(
+        None, "--timezone", help="Home zone: other UTC offsets become timezone rows."
+    ),
+) -> Outcome:
+    """Import knowledgeC.db: app use, lock state, screen, charging, battery, Low Power Mode.
 
-        check_output_path(out)
-        return _write(import_knowledgec(source, device, timezone), out, source)
+    Example: bgreplay trace import knowledgec knowledgeC.db -o device.parquet
+    """
+    from bgreplay import api
 
-    @import_app.command("powerlog")
-    def powerlog(
-        source: str = typer.Argument(..., help="CurrentPowerlog.PLSQL (or .PLSQL.gz)"),
-        out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
-        bgsql: str | None = typer.Option(
-            None, "--bgsql", help="The sysdiagnose's .BGSQL: observed task runs (iOS 26)."
-        ),
-        timezone: str = typer.Option(
-            "UTC", "--timezone", help="Zone to use if the log has no time-zone rows."
-        ),
-    ) -> int:
-        """Import a sysdiagnose's PowerLog, and its .BGSQL observed background-task runs.
+    api.check_trace_output(out)
+    return _write(api.import_knowledgec(source, device=device, timezone=timezone), out, source)
 
-        Example: bgreplay trace import powerlog logs/powerlogs/CurrentPowerlog.PLSQL
-        --bgsql logs/powerlogs/BackgroundProcessing.BGSQL -o device.parquet
-        """
-        from bgreplay.trace.importers.powerlog import import_powerlog
-        from bgreplay.trace.write import check_output_path
 
-        check_output_path(out)
-        return _write(import_powerlog(source, bgsql, timezone), out, source)
+@import_app.command("powerlog")
+def powerlog(
+    source: str = typer.Argument(..., help="CurrentPowerlog.PLSQL (or .PLSQL.gz)"),
+    out: str = typer.Option(..., "-o", "--out", help="Output FILE.csv or FILE.parquet."),
+    bgsql: str | None = typer.Option(
+        None, "--bgsql", help="The sysdiagnose's .BGSQL: observed task runs (iOS 26)."
+    ),
+    timezone: str = typer.Option(
+        "UTC", "--timezone", help="Zone to use if the log has no time-zone rows."
+    ),
+) -> Outcome:
+    """Import a sysdiagnose's PowerLog, and its .BGSQL observed background-task runs.
 
-    trace_app.add_typer(import_app, name="import")
-    app.add_typer(trace_app, name="trace")
+    Example: bgreplay trace import powerlog logs/powerlogs/CurrentPowerlog.PLSQL
+    --bgsql logs/powerlogs/BackgroundProcessing.BGSQL -o device.parquet
+    """
+    from bgreplay import api
+
+    api.check_trace_output(out)
+    return _write(api.import_powerlog(source, bgsql=bgsql, timezone=timezone), out, source)
+
+
+trace_app.add_typer(import_app, name="import")
+app.add_typer(trace_app, name="trace")

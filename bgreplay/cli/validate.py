@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+from bgreplay.cli.root import app
+from bgreplay.exitcodes import Outcome
+
 KNOWN = (".yaml", ".yml", ".csv", ".parquet")
 
 
@@ -36,34 +39,32 @@ def files_to_validate(paths: list[str]) -> list[str]:
     return out
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def validate(
-        files: list[str] = typer.Argument(
-            ...,
-            help="Scenario or trace files, or folders (every scenario and trace inside, "
-            "recursively).",
-        ),
-    ) -> int:
-        """Schema-check scenarios and traces; exit 2 on the first invalid file, listing every
-        problem in it. Other files (a README among traces, say) are skipped with a note.
+@app.command()
+def validate(
+    files: list[str] = typer.Argument(
+        ...,
+        help="Scenario or trace files, or folders (every scenario and trace inside, recursively).",
+    ),
+) -> Outcome:
+    """Schema-check scenarios and traces; exit 2 on the first invalid file, listing every
+    problem in it. Other files (a README among traces, say) are skipped with a note.
 
-        Example: bgreplay validate scenarios/ traces/
-        """
-        from bgreplay import api
-        from bgreplay.cli.check import expand_paths
-        from bgreplay.errors import InputError
-        from bgreplay.fsutil import not_a_file
+    Example: bgreplay validate scenarios/ traces/
+    """
+    from bgreplay import api
+    from bgreplay.cli.check import expand_paths
+    from bgreplay.errors import InputError
+    from bgreplay.fsutil import not_a_file
 
-        for path in files_to_validate(expand_paths(files)):
-            if Path(path).suffix.lower() not in KNOWN:
-                why = not_a_file(path)
-                if why is not None and why != "file not found":  # a device or a pipe
-                    raise InputError(f"{path}: {why}", fix="pass scenario or trace files")
-                if why is None:
-                    typer.echo(f"skip {path} (not a scenario or a trace)", err=True)
-                    continue
-            for warning in api.validate_file(path):
-                typer.echo(warning.render(), err=True)
-            typer.echo(f"ok  {path}")
-        return 0
+    for path in files_to_validate(expand_paths(files)):
+        if Path(path).suffix.lower() not in KNOWN:
+            why = not_a_file(path)
+            if why is not None and why != "file not found":  # a device or a pipe
+                raise InputError(f"{path}: {why}", fix="pass scenario or trace files")
+            if why is None:
+                typer.echo(f"skip {path} (not a scenario or a trace)", err=True)
+                continue
+        for warning in api.validate_file(path):
+            typer.echo(warning.render(), err=True)
+        typer.echo(f"ok  {path}")
+    return Outcome()
