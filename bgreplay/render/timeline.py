@@ -186,7 +186,8 @@ def _paint_battery(
 
 def lane_text(cells: list[Mark | None]) -> Text:
     text = Text(no_wrap=True, overflow="crop")
-    run_style, run = None, []
+    run_style: str | None = None
+    run: list[str] = []
     for mark in cells:
         glyph, style = (mark.glyph, mark.style) if mark is not None else (" ", "")
         if style != run_style and run:
