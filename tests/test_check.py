@@ -254,6 +254,12 @@ def test_cli_check_baseline_round_trip(mini, tmp_path, capsys):
     assert "beyond tolerance (old → new)" in out and " → " in out
 
 
+def test_cli_check_an_empty_baseline_path_is_bad_input(mini, capsys):
+    code, out, err = invoke("check", str(mini), "--baseline", "", capsys=capsys)
+    assert code == 2 and out == ""
+    assert "--baseline names no file" in err and "--baseline ci/baseline.json" in err
+
+
 def test_cli_compare_real_scenario(mini, capsys, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     code, out, _ = invoke(

@@ -66,3 +66,12 @@ def test_a_continued_task_submitted_after_a_force_quit_may_launch():
 def test_a_start_after_before_the_submit_is_a_violation():
     rows = _events((5000, "submitted", "refresh", "app_background", None, -1200.0))
     assert [v.rule for v in check_invariants(rows)] == ["start-after"]
+
+
+def test_a_task_event_without_its_task_or_a_launch_without_a_run_is_a_violation():
+    rows = [
+        Event(0, 0, "submitted", app="io.x"),
+        Event(1, 10, "submitted", app="io.x", task="io.x.sync", task_type="refresh", value=0.0),
+        Event(2, 20, "launched", app="io.x", task="io.x.sync", task_type="refresh", value=0.0),
+    ]
+    assert [v.rule for v in check_invariants(rows)] == ["task-event", "run-number"]

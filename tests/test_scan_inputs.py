@@ -143,6 +143,26 @@ def test_damaged_property_lists_and_projects(tmp_path):
     assert result.tasks == 1
 
 
+@pytest.mark.parametrize(
+    "project",
+    [
+        "{ objects = { R = { isa = PBXProject; targets = ( { isa = x; } ); }; }; rootObject = R; }",
+        "{ objects = { R = { isa = PBXProject; }; }; rootObject = ( R ); }",
+        "{ objects = { R = { isa = PBXProject; buildConfigurationList = L; }; "
+        "L = { buildConfigurations = ( ( C ) ); }; }; rootObject = R; }",
+    ],
+    ids=["target", "root", "configuration"],
+)
+def test_a_reference_that_is_not_an_identifier_names_nothing(tmp_path, project):
+    """A list or a dictionary where a project names an object by its identifier."""
+    app = make_app(tmp_path / "app")
+    (app / "App.xcodeproj").mkdir()
+    (app / "App.xcodeproj" / "project.pbxproj").write_text(project)
+    result = scan_folder(app)
+    assert result.tasks == 1
+    assert not any("Xcode project" in n for n in notes(result))
+
+
 def test_missing_info_plist_is_a_warning_and_a_guess(tmp_path):
     result = scan_folder(make_app(tmp_path / "app", plist=False))
     assert any("no Info.plist" in n for n in notes(result, "BGS004"))

@@ -8,9 +8,10 @@ parameters would move it closer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bgreplay.engine.records import ReplayResult
+from bgreplay.scenario.model import Task
 from bgreplay.trace.model import Interval
 
 DAY_MS = 86_400_000
@@ -47,6 +48,8 @@ def calibrate(result: ReplayResult) -> list[TaskCalibration]:
     replayed: dict[str, list[int]] = {}
     throttled: dict[str, dict[str, int]] = {}
     for e in result.events:
+        if e.task is None or e.reason is None:
+            continue  # device events; every launch and throttle names its task and reason
         if e.event == "launched" and e.reason == "organic":
             replayed.setdefault(e.task, []).append(e.t)
         elif e.event == "throttled":
@@ -54,7 +57,7 @@ def calibrate(result: ReplayResult) -> list[TaskCalibration]:
             counts[e.reason] = counts.get(e.reason, 0) + 1
     plugged = [iv for iv in timeline.intervals if iv.kind == "plugged"]
     days = max(1, -(-result.scenario.duration_ms // DAY_MS))
-    out = []
+    out: list[TaskCalibration] = []
     known = {t.id: t for t in result.scenario.tasks}
     for task_id in sorted(observed):
         seen, ours = sorted(observed[task_id]), sorted(replayed.get(task_id, []))
@@ -68,12 +71,8 @@ def calibrate(result: ReplayResult) -> list[TaskCalibration]:
             replayed_on_battery=_on_battery(ours, plugged),
         )
         advice = _advice(calibration, known.get(task_id), throttled.get(task_id, {}))
-        out.append(TaskCalibration(**{**_fields(calibration), "advice": tuple(advice)}))
+        out.append(replace(calibration, advice=tuple(advice)))
     return out
-
-
-def _fields(c: TaskCalibration) -> dict:
-    return {name: getattr(c, name) for name in TaskCalibration.__dataclass_fields__}
 
 
 def _per_day(times: list[int], days: int) -> tuple[int, ...]:
@@ -102,12 +101,12 @@ def _peak(hours: tuple[int, ...]) -> int | None:
     return max(range(BINS), key=lambda i: hours[i]) if any(hours) else None
 
 
-def _advice(c: TaskCalibration, task, throttled: dict[str, int]) -> list[str]:
+def _advice(c: TaskCalibration, task: Task | None, throttled: dict[str, int]) -> list[str]:
     """Which parameters would move the replay toward the device (see `bgreplay profiles`)."""
-    advice = []
+    advice: list[str] = []
     seen, ours = c.observed_total, c.replayed_total
     if seen and ours < 0.8 * seen:
-        top = max(throttled, key=throttled.get) if throttled else None
+        top = max(throttled, key=throttled.__getitem__) if throttled else None
         if top == "energy_budget":
             advice.append(
                 "the replay spends the energy budget sooner than the device: raise "

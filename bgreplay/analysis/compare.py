@@ -22,9 +22,12 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from bgreplay.analysis.calls import LoadScenario, Replay
 from bgreplay.analysis.formatting import format_value
 from bgreplay.analysis.metrics import (
+    MetricTable,
     agg_key,
+    known_metric,
     lookup,
     measure,
     metric_def,
@@ -56,7 +59,10 @@ class Column:
 
 def split_top_level(text: str, sep: str) -> list[str]:
     """Split on ``sep`` outside brackets and quotes: ``[a,b],[c]`` → ``[a,b]``, ``[c]``."""
-    parts, buf, stack, quote = [], [], [], ""
+    parts: list[str] = []
+    buf: list[str] = []
+    stack: list[str] = []
+    quote = ""
     for ch in text:
         if quote:
             quote = "" if ch == quote else quote
@@ -159,7 +165,7 @@ def parse_row(spec: str) -> tuple[str, str | None]:
         keys = metric_names() + [
             f"{m}.{a}"
             for m in metric_names()
-            if metric_def(m).kind == "distribution"
+            if known_metric(m).kind == "distribution"
             for a in ("p50", "p90", "max", "count")
         ]
         close = difflib.get_close_matches(spec, keys, n=1)
@@ -226,11 +232,11 @@ class Comparison:
     path: str
     columns: list[Column]
     rows: list[Row] = field(default_factory=list)
-    fleet: dict | None = None  # ``--fleet N``: devices, mix, seed (the fleet's metadata)
+    fleet: dict[str, object] | None = None  # ``--fleet N``: devices, mix, seed (its metadata)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         names = [c.name for c in self.columns]
-        out = {
+        out: dict[str, object] = {
             "scenario": self.path,
             "columns": [
                 {"name": c.name, "variant": c.variant, "overrides": list(c.overrides)}
@@ -283,7 +289,7 @@ class Comparison:
         )
 
 
-def _spread_dict(row: Row, names: list[str]) -> dict:
+def _spread_dict(row: Row, names: list[str]) -> dict[str, dict[str, float | None]]:
     if row.spread is None:
         return {}
     return {
@@ -293,12 +299,14 @@ def _spread_dict(row: Row, names: list[str]) -> dict:
 
 
 def build_rows(
-    tables: Sequence[dict], targets: dict[str, list[str]], rows: Sequence[tuple[str, str | None]]
+    tables: Sequence[MetricTable],
+    targets: dict[str, list[str]],
+    rows: Sequence[tuple[str, str | None]],
 ) -> list[Row]:
     """One row per (metric spec, target of its scope), measured in each column's table."""
     out = []
     for name, agg in rows:
-        mdef = metric_def(name)
+        mdef = known_metric(name)
         key = name if agg is None else f"{name}.{agg_key(agg)}"
         unit = "count" if agg == "count" else mdef.unit
         better = "none" if agg == "count" else mdef.better
@@ -312,8 +320,8 @@ def build_rows(
 def run_compare(
     path: str,
     *,
-    load: Callable,
-    replay: Callable,
+    load: LoadScenario,
+    replay: Replay,
     variants: Sequence[str] = (),
     vary: Sequence[str] = (),
     metrics: Sequence[str] = (),
@@ -336,7 +344,7 @@ def run_compare(
         else load(path, variant=c.variant, overrides=common + list(c.overrides))
         for c in columns
     ]
-    tables = []
+    tables: list[MetricTable] = []
     for col, scenario in zip(columns, scenarios, strict=True):
         result = replay(scenario)
         frame = events_frame(result, variant=col.name)
@@ -366,7 +374,7 @@ def fleet_rows(
     }
     out = []
     for name, agg in rows:
-        mdef = metric_def(name)
+        mdef = known_metric(name)
         key = name if agg is None else f"{name}.{agg_key(agg)}"
         absent = (0.0, 0.0, 0.0) if mdef.family and agg is None else (None, None, None)
         for target in targets[mdef.scope]:
@@ -388,7 +396,7 @@ def fleet_rows(
 def run_fleet_compare(
     path: str,
     *,
-    load: Callable,
+    load: LoadScenario,
     fleet: Callable,
     variants: Sequence[str] = (),
     vary: Sequence[str] = (),

@@ -24,9 +24,11 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import polars as pl
 
+from bgreplay.analysis.calls import LoadScenario, LoadTimeline, Replay
 from bgreplay.analysis.formatting import format_value
 from bgreplay.analysis.metrics import (
     MetricDef,
@@ -40,6 +42,10 @@ from bgreplay.analysis.metrics import (
 from bgreplay.errors import InputError, Location, Problem
 from bgreplay.exitcodes import Outcome
 from bgreplay.scenario.durations import FormatError, parse_duration
+from bgreplay.scenario.model import Observation, Scenario
+
+if TYPE_CHECKING:
+    from bgreplay.analysis.baseline import Baseline, Change, Snapshot
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
@@ -171,7 +177,7 @@ def _what(mdef: MetricDef, agg: str | None) -> str:
     return f"count of {mdef.name}" if agg == "count" else mdef.name
 
 
-def _target_scope(target: str, scenario) -> str | None:
+def _target_scope(target: str, scenario: Scenario) -> str | None:
     if target == "device":
         return "device"
     if scenario.task(target) is not None:
@@ -181,7 +187,9 @@ def _target_scope(target: str, scenario) -> str | None:
     return None
 
 
-def _scope_mismatch(target: str, scope: str, mdef: MetricDef, scenario) -> tuple[str, str]:
+def _scope_mismatch(
+    target: str, scope: str, mdef: MetricDef, scenario: Scenario
+) -> tuple[str, str]:
     kinds = {"task": "a task", "app": "an app", "device": "the device"}
     message = f"'{mdef.name}' is {kinds[mdef.scope]} metric, but '{target}' is {kinds[scope]}"
     if mdef.scope == "device":
@@ -195,7 +203,7 @@ def _scope_mismatch(target: str, scope: str, mdef: MetricDef, scenario) -> tuple
 
 
 def parse_expectation(
-    target: str, metric: str, text: str, scenario, location: Location = Location("")
+    target: str, metric: str, text: str, scenario: Scenario, location: Location = Location("")
 ) -> Expectation:
     """Check one written expectation against the scenario and the metric registry."""
     path = f"expect/{target}/{metric}"
@@ -253,15 +261,16 @@ def parse_expectation(
     return Expectation(target, scope, metric, agg, op, threshold, text.strip(), location)
 
 
-def parse_expectations(scenario) -> tuple[Expectation, ...]:
+def parse_expectations(scenario: Scenario) -> tuple[Expectation, ...]:
     """Every expectation of the scenario, or one InputError listing every bad one."""
-    parsed, problems = [], []
+    parsed: list[Expectation] = []
+    problems: list[Problem] = []
     for spec in scenario.expect:
         try:
             parsed.append(
                 replace(
                     parse_expectation(spec.target, spec.metric, spec.text, scenario, spec.location),
-                    robust=getattr(spec, "robust", False),
+                    robust=spec.robust,
                 )
             )
         except InputError as exc:
@@ -296,9 +305,9 @@ class ReplayCheck:
     variant: str
     name: str
     results: tuple[ExpectationResult, ...]
-    changes: tuple = ()  # baseline.Change, beyond tolerance
+    changes: tuple[Change, ...] = ()  # beyond tolerance
     seconds: float = 0.0  # wall time of replay + metrics, for JUnit
-    observation: object = None  # the scenario's ``observation`` (a field report), if any
+    observation: Observation | None = None  # the scenario's field report, if any
 
     @property
     def failures(self) -> list[ExpectationResult]:
@@ -320,7 +329,7 @@ class CheckReport:
         return sum(len(c.results) for c in self.checks) - self.failed
 
     @property
-    def regressions(self) -> list:
+    def regressions(self) -> list[Change]:
         return [ch for c in self.checks for ch in c.changes]
 
     @property
@@ -333,13 +342,13 @@ class CheckReport:
 class _Planned:
     path: str
     variant: str
-    scenario: object
+    scenario: Scenario
     expectations: tuple[Expectation, ...]
 
 
 def _plan(
     paths: Sequence[str],
-    load: Callable,
+    load: LoadScenario,
     with_all_variants: bool,
     overrides: Sequence[str] = (),
     variant: str | None = None,
@@ -347,14 +356,15 @@ def _plan(
     """Load every scenario and variant and parse every expectation before anything runs.
     ``variant`` checks that variant alone (with the expectations it has, its own or the
     base's); ``overrides`` (``PATH=VALUE``) apply to every scenario."""
-    planned, problems = [], []
+    planned: list[_Planned] = []
+    problems: list[Problem] = []
     for path in paths:
         try:
             base = load(path, overrides=overrides)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
-        own = set(getattr(base, "variants_with_expect", ()))
+        own = set(base.variants_with_expect)
         names = [n for n in base.variant_names if with_all_variants or n in own]
         for name in ["base", *names] if variant is None else [variant]:
             try:
@@ -371,7 +381,12 @@ def _plan(
     return planned
 
 
-def _robust(results, scenario, replay, load_timeline) -> tuple[ExpectationResult, ...]:
+def _robust(
+    results: Sequence[ExpectationResult],
+    scenario: Scenario,
+    replay: Replay,
+    load_timeline: LoadTimeline,
+) -> tuple[ExpectationResult, ...]:
     """``robust: true``: replay at both ends of every uncertain parameter the scenario reads
     (as ``compare --sensitivity``) and fail where the expectation does not hold."""
     from bgreplay.analysis.sensitivity import robust_failures
@@ -391,12 +406,12 @@ def _robust(results, scenario, replay, load_timeline) -> tuple[ExpectationResult
 def run_check(
     paths: Sequence[str],
     *,
-    load: Callable,
-    replay: Callable,
+    load: LoadScenario,
+    replay: Replay,
     baseline: str | None = None,
     update_baseline: bool = False,
     tolerances: Sequence[str] = (),
-    load_timeline: Callable | None = None,
+    load_timeline: LoadTimeline | None = None,
     overrides: Sequence[str] = (),
     variant: str | None = None,
 ) -> CheckReport:
@@ -416,38 +431,31 @@ def run_check(
     from bgreplay.analysis.frame import events_frame
     from bgreplay.analysis.metrics import compute_metrics
 
-    if update_baseline and not baseline:
+    if baseline == "":
+        raise InputError(
+            "--baseline names no file",
+            fix="e.g. bgreplay check scenarios/*.yaml --baseline ci/baseline.json",
+        )
+    if update_baseline and baseline is None:
         raise InputError(
             "--update-baseline needs --baseline FILE",
             fix="e.g. bgreplay check scenarios/*.yaml --baseline ci/baseline.json "
             "--update-baseline",
         )
     tols = bl.parse_tolerances(tolerances)
-    stored = bl.read_baseline(baseline, missing_ok=update_baseline) if baseline else None
+    stored = None if baseline is None else bl.read_baseline(baseline, missing_ok=update_baseline)
     planned = _plan(
-        paths, load, with_all_variants=baseline is not None, overrides=overrides, variant=variant
+        paths, load, with_all_variants=stored is not None, overrides=overrides, variant=variant
     )
     if stored is not None and not update_baseline:
-        missing = [
-            p for p in planned if stored.get(bl.scenario_key(p.path, baseline), p.variant) is None
-        ]
-        if missing:
-            raise InputError(
-                [
-                    Problem(
-                        Location(str(baseline)),
-                        f"no baseline for {p.path} (variant {p.variant})",
-                        "record it with --update-baseline (and commit the baseline file)",
-                    )
-                    for p in missing
-                ]
-            )
+        _require_entries(stored, planned)
     if load_timeline is None and any(e.robust for p in planned for e in p.expectations):
         raise InputError(
             "robust: true needs the scenario's trace loader",
             fix="call bgreplay.api.check, which passes it",
         )
-    checks, entries = [], {}
+    checks: list[ReplayCheck] = []
+    entries: dict[str, dict[str, Snapshot]] = {}  # scenario key → variant → its metrics
     for plan in planned:
         started = time.perf_counter()
         result = replay(plan.scenario)
@@ -455,34 +463,49 @@ def run_check(
             events_frame(result, variant=plan.variant), plan.scenario, result.profile
         )
         results = tuple(evaluate(plan.expectations, metrics))
-        if any(e.robust for e in plan.expectations):
+        if load_timeline is not None and any(e.robust for e in plan.expectations):
             results = _robust(results, plan.scenario, replay, load_timeline)
-        changes: tuple = ()
-        if baseline is not None:
-            key = bl.scenario_key(plan.path, baseline)
+        changes: tuple[Change, ...] = ()
+        if stored is not None:
+            key = bl.scenario_key(plan.path, stored.path)
             snap = bl.snapshot(metrics)
             entries.setdefault(key, {})[plan.variant] = snap
-            if not update_baseline:
+            old = None if update_baseline else stored.get(key, plan.variant)
+            if old is not None:  # present: _require_entries checked
                 changes = tuple(
-                    bl.compare_snapshots(
-                        stored.get(key, plan.variant),
-                        snap,
-                        tols,
-                        scenario=plan.path,
-                        variant=plan.variant,
-                    )
+                    bl.compare_snapshots(old, snap, tols, scenario=plan.path, variant=plan.variant)
                 )
         checks.append(
             ReplayCheck(
                 plan.path,
                 plan.variant,
-                getattr(plan.scenario, "name", ""),
+                plan.scenario.name,
                 results,
                 changes,
                 time.perf_counter() - started,
-                getattr(plan.scenario, "observation", None),
+                plan.scenario.observation,
             )
         )
-    if update_baseline and baseline is not None:
-        bl.write_baseline(baseline, entries)
+    if update_baseline and stored is not None:
+        bl.write_baseline(stored.path, entries)
     return CheckReport(tuple(checks), baseline, update_baseline)
+
+
+def _require_entries(stored: Baseline, planned: Sequence[_Planned]) -> None:
+    """Every planned scenario and variant has its entry in the baseline (bad input if not)."""
+    from bgreplay.analysis.baseline import scenario_key
+
+    missing = [
+        p for p in planned if stored.get(scenario_key(p.path, stored.path), p.variant) is None
+    ]
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    Location(str(stored.path)),
+                    f"no baseline for {p.path} (variant {p.variant})",
+                    "record it with --update-baseline (and commit the baseline file)",
+                )
+                for p in missing
+            ]
+        )

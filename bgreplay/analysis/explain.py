@@ -7,11 +7,14 @@ replay, not part of the model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from bgreplay.engine.policies import POLICIES, REASONS
 from bgreplay.engine.records import CAUSES, PREWARM, PREWARM_NOTE, Evaluation, Event, ReplayResult
+from bgreplay.trace.model import Interval
 
 
 def title(reason: str) -> str:
@@ -28,6 +31,10 @@ def why(result: ReplayResult, reason: str) -> str:
 
 _END_EVENTS = ("completed", "killed")
 WHOLE_REPLAY_SHOWN = 40  # verdict changes listed without --at: the first and the last half
+DEFAULT_RESCORE_MS = 15 * 60_000  # when the profile does not say (dasd's 15-minute re-score)
+
+# One thing to print (see ``Explanation.items``): its kind and its text, or the evaluation.
+Item = tuple[str, str | Evaluation]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +47,7 @@ class Explanation:
     # What to print, in order: ("request", text) before the first evaluation of each request,
     # ("evaluation", Evaluation), ("gap", text) where re-scores were skipped, ("fate", text)
     # after a request's last evaluation shown, ("omitted", text) for the middle left out.
-    items: tuple[tuple[str, object], ...] = ()
+    items: tuple[Item, ...] = ()
 
 
 def local_label(result: ReplayResult, t: int) -> str:
@@ -87,7 +94,7 @@ def _items(
     omitted: int,
     *,
     gaps: bool,
-) -> tuple[tuple[str, object], ...]:
+) -> tuple[Item, ...]:
     """The evaluations grouped by request: a header when a new request is scored, what became
     of a request after its last evaluation shown, and — around one moment — why re-scores were
     skipped between two evaluations of one request."""
@@ -97,11 +104,11 @@ def _items(
     def submit_of(ev: Evaluation) -> Event | None:
         return next((s for s in submits if s.t == ev.submitted_at), None)
 
-    out: list[tuple[str, object]] = []
+    out: list[Item] = []
     half = len(shown) // 2
     for k, ev in enumerate(shown):
         prev = shown[k - 1] if k else None
-        if omitted and k == half:
+        if omitted and k == half and prev is not None:  # half >= 1: there is a previous
             out.append(
                 (
                     "omitted",
@@ -130,7 +137,8 @@ def _items(
 
 
 def _rescore(result: ReplayResult) -> int:
-    return int(result.profile.get("rescore_interval", 15 * 60_000))
+    interval = result.profile.get("rescore_interval", DEFAULT_RESCORE_MS)
+    return int(interval) if isinstance(interval, int | float) else DEFAULT_RESCORE_MS
 
 
 def _gap(result: ReplayResult, prev: Evaluation, ev: Evaluation) -> str:
@@ -174,7 +182,8 @@ def _fate(result: ReplayResult, last: Evaluation, ends: list[Event]) -> str:
 
 def _changes(evaluations: tuple[Evaluation, ...]) -> tuple[Evaluation, ...]:
     """Evaluations where the verdict changed, and every launch."""
-    shown, last = [], None
+    shown: list[Evaluation] = []
+    last: str | None = None
     for e in evaluations:
         if e.launched or e.reason != last:
             shown.append(e)
@@ -215,12 +224,14 @@ def _at(result: ReplayResult, task_id: str, events: list[Event], at: int) -> str
         else " It did not launch before the end of the replay."
     )
     if start_after > at:
-        trigger = submitted.reason
-        if submitted.origin == PREWARM:
-            trigger += f", {PREWARM_NOTE}: the app's launch code ran ahead of a predicted open"
+        prewarm = (
+            f", {PREWARM_NOTE}: the app's launch code ran ahead of a predicted open"
+            if submitted.origin == PREWARM
+            else ""
+        )
         return (
             f"At {label} the request submitted at {local_label(result, submitted.t)} "
-            f"({trigger}) was not yet eligible: iOS starts it no earlier than "
+            f"({submitted.reason}{prewarm}) was not yet eligible: iOS starts it no earlier than "
             f"{local_label(result, start_after)} (earliest_begin plus dasd's start delay, "
             f"F26, F29).{tail}"
         )
@@ -300,14 +311,19 @@ def _next_change(result: ReplayResult, reason: str, at: int, task_id: str) -> st
     intervals = result.timeline.intervals
     task = next((t for t in result.scenario.tasks if t.id == task_id), None)
 
-    def first(kind, cond=lambda _: True, field="start"):
+    def first(
+        kind: str,
+        cond: Callable[[Interval], bool] = lambda _: True,
+        field: Literal["start", "end"] = "start",
+    ) -> int | None:
         for i in intervals:
-            moment = getattr(i, field)
+            moment = i.start if field == "start" else i.end
             if i.kind == kind and moment > at and cond(i):
                 return moment
         return None
 
-    found, what = None, ""
+    found: int | None = None
+    what = ""
     if reason in ("battery", "external_power", "critical_battery"):
         found, what = first("plugged"), "the device was next plugged in at"
     elif reason == "network":

@@ -20,7 +20,7 @@ def format_duration(seconds: float) -> str:
     if seconds < 60:
         return f"{plain_number(round(seconds, 2))}s"
     total = round(seconds)
-    parts = []
+    parts: list[tuple[int, str]] = []
     for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
         qty, total = divmod(total, size)
         if qty or parts:

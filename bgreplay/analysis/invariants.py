@@ -6,10 +6,12 @@ event log alone (device events included), so it checks what a user sees, not eng
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bgreplay.engine.records import Event
+from bgreplay.scenario.model import Task
 
 BOOT_WAIT_MS = 120_000  # the shortest boot wait (network-requiring work, F92)
 _TERMINAL = ("completed", "killed")
@@ -27,7 +29,7 @@ class Violation:
 
 
 def check_invariants(
-    events: Iterable[Event], tasks: dict | None = None, *, ipad: bool = False
+    events: Iterable[Event], tasks: Mapping[str, Task] | None = None, *, ipad: bool = False
 ) -> list[Violation]:
     """Every violation of the lifecycle and policy invariants in ``events``.
 
@@ -40,16 +42,24 @@ def check_invariants(
     return checker.out
 
 
+Report = Callable[[Event, str, str], None]  # (event, rule, message): one violation
+
+
+class _Launch(NamedTuple):
+    task: str
+    t: int
+
+
 class _Checker:
     """Walks the log once: device events update what the device looks like, task events are
     checked against it and against the request and run lifecycle."""
 
-    def __init__(self, tasks: dict, ipad: bool):
+    def __init__(self, tasks: Mapping[str, Task], ipad: bool):
         self.tasks, self.ipad = tasks, ipad
         self.out: list[Violation] = []
         self.last_key = (-1, -1)
         self.pending: dict[str, int] = {}  # 1 pending, 2 cancelled by a simulated launch, 0 none
-        self.running: dict[int, Event] = {}  # run -> launched event
+        self.running: dict[int, _Launch] = {}  # run -> its launch
         self.running_task: dict[str, int] = {}
         self.ended: set[int] = set()
         self.last_throttle: dict[str, str | None] = {}
@@ -61,7 +71,7 @@ class _Checker:
         self.force_quit: dict[str, int] = {}  # app -> time of its force quit, until reopened
         self.submitted_at: dict[str, int] = {}
         self.bar_off: set[str | None] = set()  # bundle ids, None for the global switch
-        self.kinds: dict[str, str] = {}
+        self.kinds: dict[str, str | None] = {}
         self.apps: dict[str, str] = {}
 
     def bad(self, e: Event, rule: str, message: str) -> None:
@@ -75,7 +85,10 @@ class _Checker:
         if kind in _TERMINAL or kind == "expired":
             self._run_end(e)
         elif kind in _TASK_HANDLERS:
-            getattr(self, _TASK_HANDLERS[kind])(e)
+            if e.task is None or e.app is None:
+                self.bad(e, "task-event", f"{kind} without its task or app")
+            else:
+                _TASK_HANDLERS[kind](self, e, e.task, e.app)
         else:
             self._device(e)
 
@@ -89,12 +102,13 @@ class _Checker:
             self.network = e.reason or "none"
         elif kind == "app_opened":
             self.foreground = e.app
-            self.force_quit.pop(e.app, None)
+            if e.app is not None:
+                self.force_quit.pop(e.app, None)
         elif kind == "app_closed":
             self.foreground = None if self.foreground == e.app else self.foreground
         elif kind == "boot":
             self.boot_at = e.t
-        elif kind == "force_quit":
+        elif kind == "force_quit" and e.app is not None:
             self.force_quit[e.app] = e.t
         elif kind == "low_power_mode":
             self.lpm = e.reason == "on"
@@ -103,63 +117,69 @@ class _Checker:
         elif kind == "bar":
             (self.bar_off.add if e.reason == "off" else self.bar_off.discard)(e.app)
 
-    def _submitted(self, e: Event) -> None:
-        if self.pending.get(e.task) == 1:
-            self.bad(e, "replace", f"{e.task}: a second request without `replaced` (F14)")
+    # The task events' handlers: ``task`` and ``app`` are the event's own, present on every one.
+
+    def _submitted(self, e: Event, task: str, app: str) -> None:
+        if self.pending.get(task) == 1:
+            self.bad(e, "replace", f"{task}: a second request without `replaced` (F14)")
         if e.value is not None and e.value < 0:  # value: s from submit to start_after
-            self.bad(e, "start-after", f"{e.task}: start_after {-e.value:.0f} s before the submit")
-        self.pending[e.task] = 1
-        self.submitted_at[e.task] = e.t
-        self.last_throttle[e.task] = None
-        self.kinds[e.task] = e.task_type
-        self.apps[e.task] = e.app
+            self.bad(e, "start-after", f"{task}: start_after {-e.value:.0f} s before the submit")
+        self.pending[task] = 1
+        self.submitted_at[task] = e.t
+        self.last_throttle[task] = None
+        self.kinds[task] = e.task_type
+        self.apps[task] = app
         _check_limits(e, self.pending, self.kinds, self.apps, self.bad)
 
-    def _replaced(self, e: Event) -> None:
-        if self.pending.get(e.task) != 1:
-            self.bad(e, "replace", f"{e.task}: replaced with nothing pending")
-        self.pending[e.task] = 0
+    def _replaced(self, e: Event, task: str, _app: str) -> None:
+        if self.pending.get(task) != 1:
+            self.bad(e, "replace", f"{task}: replaced with nothing pending")
+        self.pending[task] = 0
 
-    def _cancelled(self, e: Event) -> None:
+    def _cancelled(self, e: Event, task: str, _app: str) -> None:
         # F115: a simulated launch cancels the pending request, then runs it
-        self.pending[e.task] = 2 if e.reason == "simulate_launch" else 0
+        self.pending[task] = 2 if e.reason == "simulate_launch" else 0
 
-    def _throttled(self, e: Event) -> None:
-        if self.pending.get(e.task) != 1:
-            self.bad(e, "throttle", f"{e.task}: throttled with no pending request")
-        if self.last_throttle.get(e.task) == e.reason:
-            self.bad(e, "throttle", f"{e.task}: repeated throttled reason {e.reason}")
-        self.last_throttle[e.task] = e.reason
+    def _throttled(self, e: Event, task: str, _app: str) -> None:
+        if self.pending.get(task) != 1:
+            self.bad(e, "throttle", f"{task}: throttled with no pending request")
+        if self.last_throttle.get(task) == e.reason:
+            self.bad(e, "throttle", f"{task}: repeated throttled reason {e.reason}")
+        self.last_throttle[task] = e.reason
 
-    def _launched(self, e: Event) -> None:
+    def _launched(self, e: Event, task: str, app: str) -> None:
         simulated = e.reason == "simulated"
-        if not simulated and (e.value or 0.0) < 0:
-            self.bad(e, "start-after", f"{e.task} launched {-e.value:.0f} s before start_after")
-        if self.pending.get(e.task) != (2 if simulated else 1):
-            self.bad(e, "one-launch", f"{e.task}: launched without a pending request (F28)")
-        self.pending[e.task] = 0
-        if e.task in self.running_task:
+        late = e.value or 0.0  # s from start_after to the launch
+        if not simulated and late < 0:
+            self.bad(e, "start-after", f"{task} launched {-late:.0f} s before start_after")
+        if self.pending.get(task) != (2 if simulated else 1):
+            self.bad(e, "one-launch", f"{task}: launched without a pending request (F28)")
+        self.pending[task] = 0
+        if task in self.running_task:
             self.bad(
                 e,
                 "one-run",
-                f"{e.task}: a second run while run {self.running_task[e.task]} is in progress",
+                f"{task}: a second run while run {self.running_task[task]} is in progress",
             )
+        if e.run is None:
+            self.bad(e, "run-number", f"{task} launched without a run number")
+            return
         if e.run in self.running or e.run in self.ended:
             self.bad(e, "run-number", f"run {e.run} launched twice")
-        self.running[e.run] = e
-        self.running_task[e.task] = e.run
+        self.running[e.run] = _Launch(task, e.t)
+        self.running_task[task] = e.run
         if simulated:
             return
-        quit_at = self.force_quit.get(e.app)
+        quit_at = self.force_quit.get(app)
         if (
             e.task_type == "continued_processing"
             and quit_at is not None
-            and self.submitted_at.get(e.task, -1) >= quit_at
+            and self.submitted_at.get(task, -1) >= quit_at
         ):
             quit_at = None  # submitted by a user action since: the user is in the app
         _check_launch(
             e,
-            self.tasks.get(e.task),
+            self.tasks.get(task),
             self.bad,
             self.unlocked,
             self.plugged,
@@ -172,7 +192,7 @@ class _Checker:
         _check_vetoes(e, (self.lpm, self.plugged, self.thermal, self.bar_off), self.bad)
 
     def _run_end(self, e: Event) -> None:
-        if e.run not in self.running:
+        if e.run is None or e.run not in self.running:
             self.bad(e, "run-end", f"{e.event} for run {e.run}, which is not running")
             return
         if e.event in _TERMINAL:
@@ -183,16 +203,27 @@ class _Checker:
                 self.bad(e, "runtime", f"run {e.run}: value {e.value}s is not its runtime")
 
 
-_TASK_HANDLERS = {
-    "submitted": "_submitted",
-    "replaced": "_replaced",
-    "cancelled": "_cancelled",
-    "throttled": "_throttled",
-    "launched": "_launched",
+_TASK_HANDLERS: dict[str, Callable[[_Checker, Event, str, str], None]] = {
+    "submitted": _Checker._submitted,
+    "replaced": _Checker._replaced,
+    "cancelled": _Checker._cancelled,
+    "throttled": _Checker._throttled,
+    "launched": _Checker._launched,
 }
 
 
-def _check_launch(e, task, bad, unlocked, plugged, network, foreground, boot_at, quit, ipad):
+def _check_launch(
+    e: Event,
+    task: Task | None,
+    bad: Report,
+    unlocked: bool,
+    plugged: bool,
+    network: str,
+    foreground: str | None,
+    boot_at: int | None,
+    quit: bool,
+    ipad: bool,
+) -> None:
     if quit:
         bad(e, "app-switcher", f"{e.task} launched after a force quit (F47)")
     if e.task_type != "continued_processing":
@@ -212,7 +243,13 @@ def _check_launch(e, task, bad, unlocked, plugged, network, foreground, boot_at,
         bad(e, "battery", f"{e.task} (processing) launched on battery on iPhone (F34)")
 
 
-def _check_limits(e, pending, kinds, apps, bad) -> None:
+def _check_limits(
+    e: Event,
+    pending: dict[str, int],
+    kinds: dict[str, str | None],
+    apps: dict[str, str],
+    bad: Report,
+) -> None:
     """F13: at most 1 pending refresh and 10 processing requests per app."""
     mine = [t for t, n in pending.items() if n == 1 and apps.get(t) == e.app]
     refresh = sum(1 for t in mine if kinds[t] == "refresh")
@@ -221,7 +258,7 @@ def _check_limits(e, pending, kinds, apps, bad) -> None:
         bad(e, "pending-limit", f"{e.app}: {refresh} refresh, {processing} processing pending")
 
 
-def _check_vetoes(e, state, bad) -> None:
+def _check_vetoes(e: Event, state: tuple[bool, bool, str, set[str | None]], bad: Report) -> None:
     lpm, plugged, thermal, bar_off = state
     if e.task_type == "continued_processing":
         return  # admitted at submit, with its own rules (F56, F102)

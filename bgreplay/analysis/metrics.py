@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
 from bgreplay.analysis.formatting import plain_number
 from bgreplay.engine.records import KILL_REASONS
+
+if TYPE_CHECKING:
+    from bgreplay.scenario.model import Scenario
 
 Scope = Literal["task", "app", "device"]
 Kind = Literal["scalar", "distribution"]
@@ -402,6 +405,15 @@ def metric_def(name: str, *, strict: bool = True) -> MetricDef | None:
     return fam
 
 
+def known_metric(name: str) -> MetricDef:
+    """The definition of a name already known to be a metric (a row ``parse_row`` accepted, or
+    one ``compute_metrics`` produced); any family suffix is accepted."""
+    mdef = metric_def(name, strict=False)
+    if mdef is None:
+        raise KeyError(f"not a metric: {name!r}")
+    return mdef
+
+
 def metric_names(scope: str | None = None) -> list[str]:
     """Every metric name a user may write (families expanded where their members are known)."""
     out: list[str] = []
@@ -711,14 +723,16 @@ def _device_frame(frame: pl.DataFrame, days: float, end_s: float) -> pl.DataFram
             .select((pl.col("end") - pl.col("t")).sum())
             .item()
         )
-    battery = frame.filter(ev == "battery")["value"].drop_nulls()
+    lowest_battery = frame.filter(ev == "battery")["value"].min()  # nulls skipped
     unlocks = frame.filter(ev == "unlocked").height
     wide = pl.DataFrame(
         {
             "target": ["device"],
             "unlocks_per_day": [unlocks / days],
             "plugged_hours_per_day": [plugged_s / 3600.0 / days],
-            "min_battery": [float(battery.min()) if battery.len() else None],
+            "min_battery": [
+                float(lowest_battery) if isinstance(lowest_battery, int | float) else None
+            ],
         },
         schema={
             "target": pl.String,
@@ -761,19 +775,25 @@ def _tidy(
     )
 
 
-METRICS_SCHEMA = {
-    "scope": pl.String,
-    "target": pl.String,
-    "metric": pl.String,
-    "kind": pl.String,
-    "unit": pl.String,
-    "value": pl.Float64,
-    "values": pl.List(pl.Float64),
-}
+METRICS_SCHEMA = pl.Schema(
+    {
+        "scope": pl.String(),
+        "target": pl.String(),
+        "metric": pl.String(),
+        "kind": pl.String(),
+        "unit": pl.String(),
+        "value": pl.Float64(),
+        "values": pl.List(pl.Float64),
+    }
+)
 
 
 def compute_metrics(
-    frame: pl.DataFrame, scenario, profile=None, *, fresh_within_s: float = FRESH_WITHIN_S
+    frame: pl.DataFrame,
+    scenario: Scenario,
+    profile: Mapping[str, object] | None = None,
+    *,
+    fresh_within_s: float = FRESH_WITHIN_S,
 ) -> pl.DataFrame:
     """Every SPEC §8 metric of one replay, as the tidy frame described in the module docstring.
 
@@ -793,7 +813,7 @@ def compute_metrics(
             _device_frame(frame, days, end_s),
         ]
     )
-    defs = [metric_def(m, strict=False) for m in long["metric"]]
+    defs = [known_metric(m) for m in long["metric"]]
     targets = {name: i for i, name in enumerate([*tasks, *apps, "device"])}
     order = [
         (targets.get(t, len(targets)), *_metric_rank(m))
@@ -811,11 +831,11 @@ def compute_metrics(
     )
 
 
-def _start_delays(profile) -> dict[str, float]:
+def _start_delays(profile: Mapping[str, object] | None) -> dict[str, float]:
     """Seconds dasd adds to the earliest begin date, per task type (SPEC §6.1)."""
     refresh = (profile or {}).get("refresh_start_delay")
     processing = (profile or {}).get("processing_start_delay")
-    if refresh is None or processing is None:
+    if not isinstance(refresh, int | float) or not isinstance(processing, int | float):
         return {}
     return {
         "refresh": refresh / 1000,
@@ -839,16 +859,19 @@ def _metric_rank(name: str) -> tuple[int, int, str]:
     return (_POSITION[mdef.name], member, suffix)
 
 
-def lookup(metrics: pl.DataFrame) -> dict[tuple[str, str], float | list[float] | None]:
+MetricTable = dict[tuple[str, str], float | list[float] | None]
+
+
+def lookup(metrics: pl.DataFrame) -> MetricTable:
     """(target, metric) → scalar value or list of observations."""
-    out: dict[tuple[str, str], float | list[float] | None] = {}
+    out: MetricTable = {}
     for row in metrics.iter_rows(named=True):
         key = (row["target"], row["metric"])
         out[key] = row["values"] if row["kind"] == "distribution" else row["value"]
     return out
 
 
-def measure(table: dict, target: str, metric: str, agg: str | None) -> float | None:
+def measure(table: MetricTable, target: str, metric: str, agg: str | None) -> float | None:
     """One number from a ``lookup`` table: a scalar, or an aggregation of a distribution.
 
     A family member that never occurred (``kills.jetsam`` with no jetsam kill) measures 0.

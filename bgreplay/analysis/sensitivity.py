@@ -15,13 +15,24 @@ parameters that move it most. ``check`` uses the same replays for expectations m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
+from bgreplay.analysis.calls import LoadScenario, LoadTimeline, Replay
 from bgreplay.analysis.compare import DEFAULT_ROWS, parse_row
 from bgreplay.analysis.formatting import format_value
-from bgreplay.analysis.metrics import agg_key, lookup, measure
+from bgreplay.analysis.metrics import agg_key, known_metric, lookup, measure
+from bgreplay.engine.records import ReplayResult
+from bgreplay.scenario.model import Scenario
+from bgreplay.trace.model import Timeline
+
+if TYPE_CHECKING:
+    from bgreplay.analysis.expect import Expectation
+
+MetricRow = tuple[str, str | None, str]  # metric, aggregation (None: as it is), scope
+Measured = dict[tuple[str, str], float | None]  # (target, key) → value
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +75,7 @@ class Sensitivity:
     fixed_by_scenario: tuple[str, ...]  # uncertain but set by the scenario or --set
     not_read: tuple[str, ...]  # uncertain but never read by this replay
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return {
             "scenario": self.path,
             "parameters": [{"name": s.param, "end": s.end, "value": s.text} for s in self.swings],
@@ -95,7 +106,9 @@ def swings(
     scenario does not set (an end equal to the default is the base replay itself)."""
     from bgreplay.engine.profiles import PARAMETERS
 
-    out, fixed_out, unread = [], [], []
+    out: list[Swing] = []
+    fixed_out: list[str] = []
+    unread: list[str] = []
     for name, p in PARAMETERS.items():
         if not p.has_range:
             continue
@@ -111,19 +124,19 @@ def swings(
     return out, fixed_out, unread
 
 
-def with_param(scenario, name: str, value: object):
+def with_param(scenario: Scenario, name: str, value: object) -> Scenario:
     """The scenario with one profile parameter set (already in the engine's unit)."""
     params = {**scenario.scheduler.params, name: value}
     return replace(scenario, scheduler=replace(scenario.scheduler, params=MappingProxyType(params)))
 
 
-def measure_rows(result, scenario, rows: Sequence[tuple]) -> dict[tuple[str, str], float | None]:
+def measure_rows(result: ReplayResult, scenario: Scenario, rows: Sequence[MetricRow]) -> Measured:
     """(target, key) → value for the chosen rows of one replay."""
     from bgreplay.analysis.frame import events_frame
     from bgreplay.analysis.metrics import compute_metrics
 
     table = lookup(compute_metrics(events_frame(result), scenario, result.profile))
-    out = {}
+    out: Measured = {}
     for metric, agg, scope in rows:
         for target in _targets(scenario, scope):
             out[(target, metric if agg is None else f"{metric}.{agg_key(agg)}")] = measure(
@@ -132,15 +145,13 @@ def measure_rows(result, scenario, rows: Sequence[tuple]) -> dict[tuple[str, str
     return out
 
 
-def _row(spec: str) -> tuple[str, str | None, str]:
+def _row(spec: str) -> MetricRow:
     """``launch_delay.p90`` → (metric, aggregation, scope), as ``compare`` reads its rows."""
-    from bgreplay.analysis.metrics import metric_def
-
     name, agg = parse_row(spec)
-    return name, agg, metric_def(name, strict=False).scope
+    return name, agg, known_metric(name).scope
 
 
-def _targets(scenario, scope: str) -> list[str]:
+def _targets(scenario: Scenario, scope: str) -> list[str]:
     if scope == "task":
         return [t.id for t in scenario.tasks]
     if scope == "app":
@@ -148,7 +159,13 @@ def _targets(scenario, scope: str) -> list[str]:
     return ["device"]
 
 
-def _replay_and_measure(scenario, timeline, swing: Swing | None, rows, replay):
+def _replay_and_measure(
+    scenario: Scenario,
+    timeline: Timeline,
+    swing: Swing | None,
+    rows: Sequence[MetricRow],
+    replay: Replay,
+) -> Measured:
     sc = scenario if swing is None else with_param(scenario, swing.param, swing.value)
     return measure_rows(replay(sc, timeline), sc, rows)
 
@@ -157,11 +174,11 @@ def _run_chunk(
     path: str,
     overrides: tuple[str, ...],
     chunk: list[Swing],
-    rows,
-    load: Callable,
-    load_timeline: Callable,
-    replay: Callable,
-) -> list[dict]:
+    rows: Sequence[MetricRow],
+    load: LoadScenario,
+    load_timeline: LoadTimeline,
+    replay: Replay,
+) -> list[Measured]:
     """In a worker process: load the scenario once, replay its share of the swings."""
     scenario = load(path, overrides=list(overrides))
     timeline = load_timeline(scenario)
@@ -169,20 +186,20 @@ def _run_chunk(
 
 
 def replay_swings(
-    scenario,
-    timeline,
+    scenario: Scenario,
+    timeline: Timeline,
     found: Sequence[Swing],
-    rows,
+    rows: Sequence[MetricRow],
     *,
-    replay: Callable,
-    load: Callable | None = None,
-    load_timeline: Callable | None = None,
+    replay: Replay,
+    load: LoadScenario | None = None,
+    load_timeline: LoadTimeline | None = None,
     jobs: int = 1,
-) -> list[dict]:
+) -> list[Measured]:
     """The chosen rows measured at every swing, in the order of ``found``; with ``jobs`` > 1
     (and a scenario read from a file) the replays run in that many local processes, each
     loading the scenario itself (same numbers)."""
-    path = getattr(scenario, "path", None)
+    path = scenario.path
     if jobs <= 1 or len(found) < 4 or path is None or load is None or load_timeline is None:
         return [_replay_and_measure(scenario, timeline, s, rows, replay) for s in found]
     from bgreplay.fleet.executors import LocalExecutor
@@ -199,7 +216,7 @@ def replay_swings(
         parts = [executor.result(h) for h in handles]
     finally:
         executor.close()
-    out: list[dict] = [{}] * len(found)
+    out: list[Measured] = [{}] * len(found)
     for i, part in enumerate(parts):
         for k, measured in enumerate(part):
             out[i + k * jobs] = measured
@@ -209,9 +226,9 @@ def replay_swings(
 def run_sensitivity(
     path: str,
     *,
-    load: Callable,
-    replay: Callable,
-    load_timeline: Callable,
+    load: LoadScenario,
+    replay: Replay,
+    load_timeline: LoadTimeline,
     metrics: Sequence[str] = (),
     overrides: Sequence[str] = (),
     jobs: int = 1,
@@ -243,22 +260,26 @@ def run_sensitivity(
 
 
 def _ranges(
-    base: dict, found: Sequence[Swing], measured: Sequence[dict], rows, scenario
+    base: Measured,
+    found: Sequence[Swing],
+    measured: Sequence[Measured],
+    rows: Sequence[MetricRow],
+    scenario: Scenario,
 ) -> tuple[MetricRange, ...]:
-    from bgreplay.analysis.metrics import agg_unit, metric_def
+    from bgreplay.analysis.metrics import agg_unit
 
-    units = {}
+    units: dict[tuple[str, str], str] = {}
     for metric, agg, scope in rows:
-        unit = agg_unit(metric_def(metric, strict=False), agg)
+        unit = agg_unit(known_metric(metric), agg)
         for target in _targets(scenario, scope):
             units[(target, metric if agg is None else f"{metric}.{agg_key(agg)}")] = unit
-    out = []
+    out: list[MetricRange] = []
     for key, value in base.items():
         values = [v for v in [value, *(m.get(key) for m in measured)] if v is not None]
         by_param: dict[str, dict[str, float | None]] = {}
         for swing, m in zip(found, measured, strict=True):
             by_param.setdefault(swing.param, {})[swing.end] = m.get(key)
-        movers = []
+        movers: list[Mover] = []
         for param, ends in by_param.items():
             effect = max(
                 (abs(v - value) for v in ends.values() if v is not None and value is not None),
@@ -283,19 +304,26 @@ def _ranges(
     return tuple(out)
 
 
-def robust_failures(expectations, scenario, timeline, *, replay: Callable, jobs: int = 1):
+def robust_failures(
+    expectations: Sequence[Expectation],
+    scenario: Scenario,
+    timeline: Timeline,
+    *,
+    replay: Replay,
+    jobs: int = 1,
+) -> list[tuple[Expectation, Swing, float | None]]:
     """For ``robust: true`` expectations: ``(expectation, swing, measured)`` at every end of an
     uncertain parameter where one does not hold."""
     from bgreplay.analysis.expect import OPS
 
-    robust = [e for e in expectations if getattr(e, "robust", False)]
+    robust = [e for e in expectations if e.robust]
     if not robust:
         return []
     rows = sorted({(e.metric, e.agg, e.scope) for e in robust}, key=str)
     base_result = replay(scenario, timeline, record_params=True)
     found, _, _ = swings(base_result.params_read, tuple(scenario.scheduler.params))
     measured = replay_swings(scenario, timeline, found, rows, replay=replay, jobs=jobs)
-    failures = []
+    failures: list[tuple[Expectation, Swing, float | None]] = []
     for swing, values in zip(found, measured, strict=True):
         for e in robust:
             key = (e.target, e.metric if e.agg is None else f"{e.metric}.{agg_key(e.agg)}")

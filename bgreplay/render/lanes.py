@@ -121,7 +121,7 @@ def task_labels(result: ReplayResult) -> dict[str, tuple[str, str]]:
     for task in result.scenario.tasks:
         prefix = task.app + "."
         longs[task.id] = task.id[len(prefix) :] if task.id.startswith(prefix) else task.id
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for label in longs.values():
         counts[label] += 1
     for task in result.scenario.tasks:  # the same suffix in two apps: qualify with the app

@@ -119,11 +119,12 @@ def legend(result: ReplayResult, view: TimelineView, width: int) -> list[Text]:
         out += flow(
             Text(pad) + _label("throttled, by the blocking policy: "), letters, width, indent
         )
-    task_lanes = [lane for lane in view.lanes if lane.key in {t.id for t in result.scenario.tasks}]
-    if task_lanes:
-        names = []
-        for lane in task_lanes:
-            task = result.scenario.task(lane.key)
-            names.append(_label(lanes[lane.key]) + Text(f" {lane.key} ({task.type})"))
+    by_id = {t.id: t for t in result.scenario.tasks}
+    names = [
+        _label(lanes[lane.key]) + Text(f" {lane.key} ({by_id[lane.key].type})")
+        for lane in view.lanes
+        if lane.key in by_id
+    ]
+    if names:
         out += flow(Text(pad) + _label("lanes: "), names, width, indent)
     return out

@@ -11,6 +11,7 @@ from rich.text import Text
 from bgreplay.engine.records import ReplayResult
 from bgreplay.render.header import header_lines
 from bgreplay.render.legend import legend
+from bgreplay.render.summary import Numbers
 from bgreplay.render.summary import numbers as summary_numbers
 from bgreplay.render.tables import (
     app_table,
@@ -43,7 +44,7 @@ def render_run(
     events: bool = False,
     quiet: bool = False,
     lint: Sequence = (),
-    numbers: dict | None = None,
+    numbers: Numbers | None = None,
 ) -> None:
     """Print the whole report on ``console``; its width decides the timeline's cells.
 
@@ -64,9 +65,10 @@ def render_run(
     render_summary(result, console, numbers)
 
 
-def render_summary(result: ReplayResult, console: Console, numbers: dict | None = None) -> None:
+def render_summary(result: ReplayResult, console: Console, numbers: Numbers | None = None) -> None:
     """The per-task and per-app tables and the device line."""
-    numbers = numbers if numbers is not None else summary_numbers(result)
+    if numbers is None:
+        numbers = summary_numbers(result)
     if numbers["tasks"]:
         console.print(task_table(result, numbers, console.width))
         notes = task_notes(result, numbers, console.width)

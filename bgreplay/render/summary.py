@@ -5,6 +5,9 @@ only the per-code and per-reason breakdowns are read off the event log here.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypedDict
+
 import polars as pl
 
 from bgreplay.analysis.frame import events_frame
@@ -12,10 +15,68 @@ from bgreplay.analysis.metrics import aggregate, compute_metrics, lookup
 from bgreplay.engine.records import ReplayResult
 from bgreplay.render.clockview import DAY_MS, local_datetime
 
+if TYPE_CHECKING:
+    from bgreplay.scenario.lint import Finding
+
 MODEL_NAMES = {"iphone": "iPhone", "ipad": "iPad", "simulator": "Simulator"}
 
 
-def period(result: ReplayResult) -> dict:
+class Period(TypedDict):
+    start: str
+    end: str
+    timezone: str
+    days: float
+
+
+class TaskNumbers(TypedDict):
+    """One task's row of the summary (seconds for times; None where there is no data)."""
+
+    task: str
+    app: str
+    type: str
+    submits: int
+    submit_errors: int
+    submit_errors_by_code: dict[str, int]
+    replaced: int
+    launches: int
+    launches_per_day: float | None
+    successes: int
+    failures: int
+    expirations: int
+    kills: int
+    kills_by_reason: dict[str, int]
+    launch_delay_p50: float | None
+    runtime_p50: float | None
+    throttled_time: float | None
+    throttled_by_policy: dict[str, float]
+    energy: float | None
+
+
+class AppNumbers(TypedDict):
+    app: str
+    opens: int
+    staleness_p50: float | None
+    staleness_p90: float | None
+    staleness_max: float | None
+    fresh_open_ratio: float | None
+    missed_changes_p50: float | None
+    background_runtime: float | None
+    crashes: int
+
+
+class DeviceNumbers(TypedDict):
+    unlocks_per_day: float | None
+    plugged_hours_per_day: float | None
+    min_battery: float | None
+
+
+class Numbers(TypedDict):
+    tasks: list[TaskNumbers]
+    apps: list[AppNumbers]
+    device: DeviceNumbers
+
+
+def period(result: ReplayResult) -> Period:
     """Local start and end (ISO 8601 with the UTC offset), zone and length in days."""
     clock, duration = result.timeline.clock, result.scenario.duration_ms
 
@@ -34,7 +95,7 @@ def period(result: ReplayResult) -> dict:
     }
 
 
-def scenario_facts(result: ReplayResult, lint=()) -> dict:
+def scenario_facts(result: ReplayResult, lint: Sequence[Finding] = ()) -> dict[str, object]:
     """Name, file, profile, device, period, seed, variant, overrides and lint findings."""
     sc = result.scenario
     device = sc.device
@@ -57,9 +118,7 @@ def scenario_facts(result: ReplayResult, lint=()) -> dict:
             }
             for f in lint
         ],
-        "warnings": [
-            {"location": str(w.location), "message": w.message} for w in getattr(sc, "warnings", ())
-        ],
+        "warnings": [{"location": str(w.location), "message": w.message} for w in sc.warnings],
     }
 
 
@@ -79,7 +138,7 @@ def _breakdown(frame: pl.DataFrame, event: str) -> dict[str, dict[str, int]]:
 
 def numbers(
     result: ReplayResult, frame: pl.DataFrame | None = None, metrics: pl.DataFrame | None = None
-) -> dict:
+) -> Numbers:
     """Per task, per app and device numbers for the summary tables and JSON."""
     if frame is None:
         frame = events_frame(result, variant=result.scenario.variant)
@@ -96,18 +155,18 @@ def numbers(
         value = table.get((target, metric))
         return aggregate(value if isinstance(value, list) else [], agg)
 
-    tasks = []
+    tasks: list[TaskNumbers] = []
     for task in result.scenario.tasks:
         tid = task.id
-        kills = {
+        kills = {  # the families are scalars: one number per member
             m.split(".", 1)[1]: int(v)
             for (t, m), v in table.items()
-            if t == tid and m.startswith("kills.") and v
+            if t == tid and m.startswith("kills.") and isinstance(v, int | float) and v
         }
         throttled = {
             m.split(".", 1)[1]: v
             for (t, m), v in table.items()
-            if t == tid and m.startswith("throttled_time.") and v
+            if t == tid and m.startswith("throttled_time.") and isinstance(v, int | float) and v
         }
         tasks.append(
             {
@@ -134,7 +193,7 @@ def numbers(
                 "energy": get(tid, "energy"),
             }
         )
-    apps = []
+    apps: list[AppNumbers] = []
     for app in result.scenario.apps:
         b = app.bundle
         apps.append(
@@ -150,9 +209,10 @@ def numbers(
                 "crashes": _int(get(b, "crashes")),
             }
         )
-    device = {
-        name: get("device", name)
-        for name in ("unlocks_per_day", "plugged_hours_per_day", "min_battery")
+    device: DeviceNumbers = {
+        "unlocks_per_day": get("device", "unlocks_per_day"),
+        "plugged_hours_per_day": get("device", "plugged_hours_per_day"),
+        "min_battery": get("device", "min_battery"),
     }
     return {"tasks": tasks, "apps": apps, "device": device}
 
@@ -160,10 +220,10 @@ def numbers(
 def summary_document(
     result: ReplayResult,
     *,
-    lint=(),
+    lint: Sequence[Finding] = (),
     frame: pl.DataFrame | None = None,
     metrics: pl.DataFrame | None = None,
-) -> dict:
+) -> dict[str, object]:
     """``bgreplay run --format json``: the header facts and every summary number."""
     return {"scenario": scenario_facts(result, lint), **numbers(result, frame, metrics)}
 

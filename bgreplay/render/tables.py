@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -20,10 +20,11 @@ from rich.text import Text
 from bgreplay.analysis.formatting import format_duration, format_value
 from bgreplay.analysis.frame import spec_detail, spec_value
 from bgreplay.analysis.metrics import FRESH_WITHIN_S
-from bgreplay.engine.records import ReplayResult
+from bgreplay.engine.records import Event, ReplayResult
 from bgreplay.render import theme
 from bgreplay.render.clockview import local_datetime
 from bgreplay.render.lanes import task_labels
+from bgreplay.render.summary import Numbers
 
 STALE_S = 6 * 3600.0  # staleness beyond this is drawn as bad (fresh: under FRESH_WITHIN_S)
 
@@ -46,7 +47,7 @@ def _table(title: str) -> Table:
 class Column:
     name: str
     priority: int  # the least important columns are left out first on a narrow console
-    justify: str = "right"
+    justify: JustifyMethod = "right"
 
 
 def fitted_table(title: str, columns: list[Column], rows: list[list[Text]], width: int) -> Table:
@@ -104,7 +105,7 @@ TASK_COLUMNS = [
 ]
 
 
-def task_table(result: ReplayResult, numbers: dict, width: int) -> Table:
+def task_table(result: ReplayResult, numbers: Numbers, width: int) -> Table:
     labels = task_labels(result)
     rows = []
     for t in numbers["tasks"]:
@@ -130,7 +131,7 @@ def task_table(result: ReplayResult, numbers: dict, width: int) -> Table:
     return fitted_table("Tasks", TASK_COLUMNS, rows, width)
 
 
-def task_notes(result: ReplayResult, numbers: dict, width: int) -> list[Text]:
+def task_notes(result: ReplayResult, numbers: Numbers, width: int) -> list[Text]:
     """Under the table, per task: submit errors by code, kills by reason, throttled time by
     policy (with the timeline's letters), wrapped between items."""
     from bgreplay.render.legend import flow
@@ -177,7 +178,7 @@ APP_COLUMNS = [
 ]
 
 
-def app_table(result: ReplayResult, numbers: dict, width: int) -> Table:  # noqa: ARG001 - unread here; its callers pass it
+def app_table(result: ReplayResult, numbers: Numbers, width: int) -> Table:  # noqa: ARG001 - unread here; its callers pass it
     rows = []
     for a in numbers["apps"]:
         ratio = a["fresh_open_ratio"]
@@ -215,7 +216,7 @@ def app_table(result: ReplayResult, numbers: dict, width: int) -> Table:  # noqa
     return table
 
 
-def device_line(numbers: dict) -> Text:
+def device_line(numbers: Numbers) -> Text:
     d = numbers["device"]
     text = Text("Device  ", style=theme.TITLE)
     battery = d["min_battery"]
@@ -248,7 +249,8 @@ _EVENT_MARKS = {
 }
 
 
-def _event_cell(event) -> Text:
+def _event_cell(event: Event) -> Text:
+    mark: theme.Mark | None
     if event.event == "completed":
         mark = theme.SUCCESS if event.reason == "success" else theme.FAILURE
     elif event.event == "throttled":
@@ -262,7 +264,7 @@ def _event_cell(event) -> Text:
     return Text(mark.glyph, style=mark.style) + Text(" " + event.event)
 
 
-def _value_text(event) -> str:
+def _value_text(event: Event) -> str:
     v = spec_value(event)
     if v is None:
         return ""
@@ -277,7 +279,7 @@ def _value_text(event) -> str:
     return f"{v:g}"
 
 
-def detail_cell(event) -> Text:
+def detail_cell(event: Event) -> Text:
     """The event's value (delay, runtime, score...) and its detail, for tables and tooltips."""
     value, detail = _value_text(event), spec_detail(event) or ""
     if event.event == "throttled" and (event.reason != "threshold" or "score" in detail):
@@ -288,7 +290,7 @@ def detail_cell(event) -> Text:
     return text
 
 
-def reason_cell(event) -> Text:
+def reason_cell(event: Event) -> Text:
     """The reason, with throttling policies by their display name."""
     if event.event == "throttled" and event.reason:
         return Text(theme.policy_title(event.reason))
@@ -315,7 +317,8 @@ def event_lines(
         event = _event_cell(e)
         if e.run is not None:
             event.append(f" #{e.run}", style=theme.DIM)
-        task = labels.get(e.task, (e.task or e.app or "", ""))[0]
+        label = labels.get(e.task) if e.task is not None else None
+        task = label[0] if label is not None else e.task or e.app or ""
         rows.append(
             (
                 f"{local:%a %m-%d}",
@@ -330,8 +333,9 @@ def event_lines(
     if not rows:
         return [*lines, Text("no task events", style=theme.DIM)]
     header = ("time", "task", "event", "reason")
+    columns = [row[2:5] for row in rows]  # task, event, reason
     widths = [max(len(header[0]), 8)] + [
-        max(len(header[i]), *(row[i + 1].cell_len for row in rows)) for i in range(1, 4)
+        max(len(header[i + 1]), *(c[i].cell_len for c in columns)) for i in range(3)
     ]
     indent = sum(widths) + 2 * len(widths)
     fold = max(width - indent, 20)

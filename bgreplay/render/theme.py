@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 from rich.console import Console
 
@@ -174,7 +174,9 @@ def make_console(
             columns = os.environ.get("COLUMNS", "")
             width = int(columns) if columns.isdigit() and int(columns) > 0 else PLAIN_WIDTH
         return Console(
-            file=TrimmedLines(stream),
+            # rich annotates ``file`` as a whole IO[str] but only writes, flushes and asks
+            # isatty and encoding, which is all TrimmedLines is
+            file=cast(IO[str], TrimmedLines(stream)),
             width=width,
             color_system=None,
             force_terminal=False,

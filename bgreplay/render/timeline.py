@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,8 +31,9 @@ from bgreplay.render.clockview import (
     offset_text,
     replay_ms,
 )
-from bgreplay.render.lanes import Counts, Lane, device_lanes, task_lanes
+from bgreplay.render.lanes import Counts, Item, Lane, device_lanes, task_lanes
 from bgreplay.render.theme import Mark
+from bgreplay.trace.model import Clock
 
 DAY_CELLS_MIN = (15, 20, 30, 60, 120)  # whole days: never finer than 15 minutes
 ZOOM_CELLS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120)
@@ -159,7 +161,7 @@ def paint(lane: Lane, block: Block, grid: Grid, duration: int) -> list[Mark | No
     return cells
 
 
-def _overlapping(lane: Lane, block: Block):
+def _overlapping(lane: Lane, block: Block) -> Iterator[Item]:
     """Items touching ``block``; ``lane.prepare()`` sorted them by start and kept the running
     maximum of their ends, so items that ended before the block are skipped by bisection."""
     lo = bisect_right(lane.reach, block.start)
@@ -186,7 +188,8 @@ def _paint_battery(
 
 def lane_text(cells: list[Mark | None]) -> Text:
     text = Text(no_wrap=True, overflow="crop")
-    run_style, run = None, []
+    run_style: str | None = None
+    run: list[str] = []
     for mark in cells:
         glyph, style = (mark.glyph, mark.style) if mark is not None else (" ", "")
         if style != run_style and run:
@@ -202,7 +205,7 @@ def lane_text(cells: list[Mark | None]) -> Text:
 # -- axis and headings --------------------------------------------------------------------------
 
 
-def axis(block: Block, grid: Grid, clock) -> str:
+def axis(block: Block, grid: Grid, clock: Clock) -> str:
     """Tick labels at local hour (or minute) marks, never overlapping."""
     n, cell = grid.cells(block), grid.cell_ms
     hourly = cell >= 15 * MINUTE_MS
@@ -241,7 +244,7 @@ def axis(block: Block, grid: Grid, clock) -> str:
     return "".join(row).rstrip()
 
 
-def heading(block: Block, grid: Grid, clock, counts: dict[str, int], width: int) -> Text:
+def heading(block: Block, grid: Grid, clock: Clock, counts: dict[str, int], width: int) -> Text:
     """``Tue 2026-03-03  23 h · UTC+01:00 → UTC+02:00, clocks forward at 02:00 · 3 launches
     (✓2 ✗1) · 2 opens``; details that would not fit ``width`` are left out."""
     text = Text(day_date(block.day).strftime("%a %Y-%m-%d"), style=theme.TITLE)

@@ -47,9 +47,8 @@ def scan_folder(path: str | Path) -> ScanResult:
     primary = project.apps[0]
     facts = analysis.analyse(module, None if primary.bundle_guess else primary.bundle)
     if primary.bundle_guess and not primary.permitted:  # no Info.plist: the code's identifiers
-        prefix = identifier_prefix(
-            [x.identifier for x in (*facts.registrations, *facts.requests) if x.identifier]
-        )
+        found = [r.identifier for r in facts.registrations] + [r.identifier for r in facts.requests]
+        prefix = identifier_prefix([i for i in found if i])
         if prefix is not None:
             primary.bundle = prefix
             primary.bundle_how = "guess: the common prefix of the identifiers in the code"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from bgreplay.errors import Location
 from bgreplay.scan import calls, ir
 from bgreplay.scan.handlers import HandlerFlow, HandlerReport
-from bgreplay.scan.module import Module, walk_frames
+from bgreplay.scan.module import Frames, Module, walk_frames
 from bgreplay.scan.triggers import Path, Triggers
-from bgreplay.scan.values import Delay, Values
+from bgreplay.scan.values import Bound, Delay, Values
 
 MAX_SPECIALISE = 16  # call sites followed for an identifier passed as a parameter
 
@@ -28,7 +28,7 @@ class Registration:
     id_expr: ir.Expr | None
     loc: Location
     func: ir.Func
-    frames: tuple
+    frames: Frames
     handler_closure: ir.Closure | None = None
     handler_func: ir.Func | None = None
     swiftui_type: str | None = None
@@ -42,7 +42,7 @@ class Point:
     """Where a submit happens (or the call that leads to it), to search its triggers from."""
 
     func: ir.Func
-    frames: tuple
+    frames: Frames
     loc: Location
     what: str
 
@@ -62,7 +62,7 @@ class Request:
     paths: list[Path] = field(default_factory=list)
     id_def: Location | None = None
     args: dict[str, ir.Expr] = field(default_factory=dict)
-    bound: dict[str, tuple[ir.Expr, object]] = field(default_factory=dict)  # one call's args
+    bound: dict[str, Bound] = field(default_factory=dict)  # one call's arguments
 
 
 @dataclass(slots=True)
@@ -73,20 +73,19 @@ class Unresolved:
 
 @dataclass(slots=True)
 class CodeFacts:
+    values: Values  # what reads the constants these facts were found with
     registrations: list[Registration] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     cancels: list[tuple[str | None, Location]] = field(default_factory=list)
     unresolved: list[Unresolved] = field(default_factory=list)
-    values: Values | None = None
 
 
 def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
-    facts = CodeFacts()
     values = Values(module, bundle_id)
-    facts.values = values
+    facts = CodeFacts(values)
     handler_of: dict[int, Registration] = {}
     handler_funcs: dict[int, Registration] = {}
-    ctor_sites = []
+    ctor_sites: list[tuple[ir.Call, ir.Func, Frames]] = []
     for rel in module.site_files():
         for func in module.site_funcs(rel):
             for node, frames in walk_frames(func.body):
@@ -98,8 +97,8 @@ def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
                     handler_of[id(node)] = reg
                     if reg.handler_func is not None:
                         handler_funcs[id(reg.handler_func)] = reg
-                elif calls.swiftui_task(node) is not None:
-                    task_type, id_expr, closure = calls.swiftui_task(node)  # type: ignore[misc]
+                elif (swiftui := calls.swiftui_task(node)) is not None:
+                    task_type, id_expr, closure = swiftui
                     reg = Registration(
                         "swiftui",
                         values.string(id_expr, func),
@@ -144,7 +143,7 @@ def analyse(module: Module, bundle_id: str | None) -> CodeFacts:
 
 
 def _registration(
-    call: ir.Call, func: ir.Func, frames, values: Values, module: Module
+    call: ir.Call, func: ir.Func, frames: Frames, values: Values, module: Module
 ) -> Registration:
     id_expr, handler = calls.register_parts(call)
     identifier = values.string(id_expr, func) if id_expr is not None else None
@@ -179,7 +178,7 @@ def _binding(call: ir.Call, func: ir.Func) -> str | None:
 
 
 def _requests(
-    call: ir.Call, func: ir.Func, frames, module: Module, values: Values, facts: CodeFacts
+    call: ir.Call, func: ir.Func, frames: Frames, module: Module, values: Values, facts: CodeFacts
 ) -> list[Request]:
     cls = calls.request_class(call)
     assert cls is not None
@@ -190,7 +189,7 @@ def _requests(
     returned = False
     passed: list[Point] = []
     for node, node_frames in walk_frames(func.body):
-        if var is not None:
+        if var is not None and isinstance(node, ir.Assign | ir.Call):
             prop = calls.property_assignment(node, var)
             if prop is not None:
                 props.setdefault(prop[0], (prop[1], node.loc))
@@ -225,26 +224,28 @@ def _requests(
     if not points:
         points = [Point(func, frames, call.loc, cls)]
         submit_found = False
-    args = {a.label: a.value for a in call.args if a.label}
-    base = dict(
-        cls=cls,
-        id_expr=id_expr,
-        loc=call.loc,
-        func=func,
-        props=props,
-        submit_found=submit_found,
-        args=args,
-    )
+    labelled = {a.label: a.value for a in call.args if a.label}
+
+    def request(
+        identifier: str, at: list[Point], id_def: Location | None, bound: dict[str, Bound]
+    ) -> Request:
+        return Request(
+            cls,
+            identifier,
+            id_expr,
+            call.loc,
+            func,
+            props=props,
+            points=at,
+            submit_found=submit_found,
+            id_def=id_def,
+            args=labelled,
+            bound=bound,
+        )
+
     identifier = values.string(id_expr, func)
     if identifier is not None:
-        return [
-            Request(
-                identifier=identifier,
-                points=points,
-                id_def=values.definition(id_expr, func),
-                **base,
-            )
-        ]
+        return [request(identifier, points, values.definition(id_expr, func), {})]
     # an identifier passed in as a parameter: one request per call site that passes a constant
     param = _param_named(func, id_expr)
     out = []
@@ -254,27 +255,19 @@ def _requests(
                 continue
             arg = _arg_for(site, func, param)
             value = values.string(arg, caller) if arg is not None else None
-            if value is None:
+            if arg is None or value is None:
                 continue
             here = (
                 [Point(caller, fr, site.loc, func.title)]
                 if all(p.func is func for p in points)
                 else points
             )
-            bound = {
+            bound: dict[str, Bound] = {
                 p.name: (a, caller)
                 for p in func.params
                 if (a := _arg_for(site, func, p)) is not None
             }
-            out.append(
-                Request(
-                    identifier=value,
-                    points=here,
-                    bound=bound,
-                    id_def=values.definition(arg, caller) or arg.loc,
-                    **base,
-                )
-            )
+            out.append(request(value, here, values.definition(arg, caller) or arg.loc, bound))
     if not out:
         facts.unresolved.append(
             Unresolved(f"the identifier of this {cls} is not a constant scan can read", call.loc)

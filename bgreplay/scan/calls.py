@@ -3,7 +3,12 @@ cancel, read pending requests or complete a task — in Swift and in Objective-C
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bgreplay.scan import ir
+
+if TYPE_CHECKING:
+    from bgreplay.scan.module import Frames
 
 REQUEST_CLASSES = {  # request class → the scenario's task type
     "BGAppRefreshTaskRequest": "refresh",
@@ -112,7 +117,7 @@ def swiftui_task(call: ir.Call) -> tuple[str, ir.Expr, ir.Closure | None] | None
     return task_type, kind.args[0].value, closures[0] if closures else None
 
 
-def property_assignment(node, var: str) -> tuple[str, ir.Expr] | None:
+def property_assignment(node: ir.Assign | ir.Call, var: str) -> tuple[str, ir.Expr] | None:
     """``var.prop = value`` or ``[var setProp:value]`` for a request property."""
     if (
         isinstance(node, ir.Assign)
@@ -136,14 +141,14 @@ def property_assignment(node, var: str) -> tuple[str, ir.Expr] | None:
     return None
 
 
-def sets_expiration(node) -> bool:
+def sets_expiration(node: ir.Node) -> bool:
     """``task.expirationHandler = …`` / ``[task setExpirationHandler:…]``."""
     if isinstance(node, ir.Assign):
         return isinstance(node.target, ir.Member) and node.target.name == "expirationHandler"
     return isinstance(node, ir.Call) and node.name == "setExpirationHandler"
 
 
-def in_expiration_handler(frames) -> bool:
+def in_expiration_handler(frames: Frames) -> bool:
     """Inside the closure given to ``expirationHandler`` (runs only when time is up)."""
     return any(
         f.kind == "closure" and f.owner is not None and sets_expiration(f.owner) for f in frames

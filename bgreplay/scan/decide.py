@@ -4,12 +4,15 @@ or that it is a guess and why."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from bgreplay.errors import Location
+from bgreplay.scan import ir
 from bgreplay.scan import triggers as tr
 from bgreplay.scan.analysis import CodeFacts, Registration, Request, earliest
 from bgreplay.scan.calls import REQUEST_CLASSES, TASK_CLASSES
 from bgreplay.scan.project import AppFacts, Project
+from bgreplay.scan.values import Values
 
 GUESS_DELAY_S = 15 * 60  # a non-constant earliestBeginDate: the smallest delay apps commonly ask
 TRIGGER_ORDER = (
@@ -48,9 +51,12 @@ class Why:
     guess: bool = False
 
 
+T = TypeVar("T")
+
+
 @dataclass(slots=True)
-class Value:
-    value: object
+class Value(Generic[T]):
+    value: T
     why: Why
 
 
@@ -59,7 +65,7 @@ class TaskModel:
     identifier: str
     app: str
     type: Value
-    earliest: Value | None = None
+    earliest: Value[float | None] | None = None  # seconds after the submit
     earliest_state: str = "unset"  # set | unset | not_constant | none
     earliest_loc: Location | None = None
     options: dict[str, Value] = field(default_factory=dict)  # requires_*, protection, …
@@ -97,9 +103,8 @@ def decide(project: Project, facts: CodeFacts) -> list[AppModel]:
             _task(ids, req.identifier, apps).requests.append(req)
     values = facts.values
     for task in ids.values():
-        task.defined_at = next(
-            (x.id_def for x in (*task.registrations, *task.requests) if x.id_def is not None), None
-        )
+        defined = [r.id_def for r in task.registrations] + [r.id_def for r in task.requests]
+        task.defined_at = next((d for d in defined if d is not None), None)
         task.cancels = [
             loc for ident, loc in facts.cancels if ident is None or ident == task.identifier
         ]
@@ -159,7 +164,7 @@ def _decide_type(task: TaskModel, project: Project) -> None:
     )
 
 
-def _decide_earliest(task: TaskModel, values) -> None:
+def _decide_earliest(task: TaskModel, values: Values) -> None:
     if not task.requests:
         task.earliest = Value(None, Why("guess: no request built for it in the code", guess=True))
         task.earliest_state = "none"
@@ -181,13 +186,11 @@ def _decide_earliest(task: TaskModel, values) -> None:
             task.earliest = Value(seconds, Why("earliestBeginDate", loc))
 
 
-def _bool(expr) -> bool | None:
-    from bgreplay.scan import ir
-
+def _bool(expr: ir.Expr) -> bool | None:
     return expr.value if isinstance(expr, ir.Lit) and isinstance(expr.value, bool) else None
 
 
-def _decide_options(task: TaskModel, values) -> None:
+def _decide_options(task: TaskModel, values: Values) -> None:
     if task.type.value not in PROCESSING_FAMILY or not task.requests:
         return
     req = task.requests[0]
@@ -215,7 +218,7 @@ def _decide_options(task: TaskModel, values) -> None:
         for label in ("title", "subtitle"):
             expr = req.args.get(label)
             text = values.string(expr, req.func) if expr is not None else None
-            if text is not None:
+            if expr is not None and text is not None:
                 task.options[label] = Value(text, Why(f"{label}:", expr.loc))
         found = req.props.get("strategy")
         name = _last_name(found[0]) if found else None
@@ -225,9 +228,7 @@ def _decide_options(task: TaskModel, values) -> None:
             )
 
 
-def _last_name(expr) -> str | None:
-    from bgreplay.scan import ir
-
+def _last_name(expr: ir.Expr) -> str | None:
     if isinstance(expr, ir.Member | ir.Name):
         return expr.name
     return None

@@ -17,7 +17,7 @@ DURATION = "7d"
 PERSONA = "office_worker"
 
 
-def scalar(value) -> str:
+def scalar(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -56,7 +56,7 @@ def comment(why: Why | None) -> str:
 
 
 class _Lines:
-    def __init__(self):
+    def __init__(self) -> None:
         self.lines: list[str] = []
 
     def add(self, indent: int, text: str, note: str = "") -> None:

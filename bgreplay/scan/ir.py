@@ -9,6 +9,7 @@ sub-expressions so that a call or a closure inside an unmodelled construct is st
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bgreplay.errors import Location
@@ -217,6 +218,7 @@ class Defer:
 
 
 Stmt = ExprStmt | Let | Assign | If | Guard | Switch | Do | Loop | Jump | Defer
+Node = Expr | Stmt | Block  # what ``children`` and ``walk`` visit
 
 # ---------------------------------------------------------------------------------------------
 # declarations
@@ -243,7 +245,7 @@ class Func:
     loc: Location
     span: tuple[int, int]  # byte range in its file, to find the function around a byte
     file: str
-    lower: object = field(repr=False, default=None)  # () -> Block
+    lower: Callable[[], Block] = field(repr=False)  # the body, lowered when first asked for
     _body: Block | None = field(default=None, repr=False)
 
     @property
@@ -280,7 +282,6 @@ class Const:
 class FileIndex:
     funcs: list[Func] = field(default_factory=list)
     consts: list[Const] = field(default_factory=list)
-    problems: list = field(default_factory=list)  # scan findings about the file itself
 
 
 def callee_name(callee: Expr) -> str:
@@ -322,7 +323,7 @@ def root_name(expr: Expr) -> str:
     return expr.name if isinstance(expr, Name) else ""
 
 
-def children(node) -> list:
+def children(node: Node) -> list[Node]:
     """The direct sub-nodes (expressions, statements, blocks) of any IR node."""
     if isinstance(node, Member):
         return [node.base] if node.base is not None else []
@@ -367,7 +368,7 @@ def children(node) -> list:
     return []
 
 
-def walk(node):
+def walk(node: Node) -> Iterator[Node]:
     """Every node under ``node`` (itself included), depth first, in source order."""
     stack = [node]
     while stack:

@@ -7,13 +7,18 @@ that defines or calls the name, so the laziness changes the cost, never the answ
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bgreplay.errors import Location
 from bgreplay.scan import ir, objc, swift
 from bgreplay.scan.files import Folder, Skipped
 from bgreplay.scan.grammar import ParseTimeout, parse
 from bgreplay.scan.syntax import Source, TooDeep
+
+if TYPE_CHECKING:
+    from tree_sitter import Node  # the grammars are optional: imported when a file is parsed
 
 # Text every background-task call site contains (registration, request, SwiftUI modifier,
 # cancel): a file or function without any of them has no site to find.
@@ -35,17 +40,22 @@ class Frame:
     branch of an ``if``, a ``case``, the body or a ``catch`` of a ``do``, a loop."""
 
     kind: str  # closure | then | else | guard | case | do | catch | loop | defer
-    node: object
-    owner: object = None  # closure: the Call or Assign that receives it
+    node: ir.Closure | ir.If | ir.Guard | ir.Case | ir.Do | ir.Loop | ir.Defer
+    owner: ir.Call | ir.Assign | None = None  # closure: the Call or Assign that receives it
 
 
-def walk_frames(block, frames: tuple = ()):
+Frames = tuple[Frame, ...]  # outermost first
+# a call of a function (or a ``#selector`` naming it), the function it is in, the frames around it
+CallSite = tuple[ir.Func, ir.Call | ir.Selector, Frames]
+
+
+def walk_frames(block: ir.Node, frames: Frames = ()) -> Iterator[tuple[ir.Node, Frames]]:
     """Every node under ``block`` with the frames around it, in source order."""
     stack = [(block, frames)]
     while stack:
         node, fr = stack.pop()
         yield node, fr
-        nxt: list = []
+        nxt: list[tuple[ir.Node, Frames]] = []
         if isinstance(node, ir.Call):
             nxt.append((node.callee, fr))
             for arg in node.args:
@@ -97,7 +107,7 @@ class Module:
         self._candidates: dict[bytes, list[str]] = {}
         self._named_funcs: dict[str, list[ir.Func]] = {}
         self._named_consts: dict[str, list[ir.Const]] = {}
-        self._named_calls: dict[tuple[str, str], list[tuple[ir.Func, object, tuple]]] = {}
+        self._named_calls: dict[tuple[str, str], list[CallSite]] = {}
         self.unparsed: list[Skipped] = []  # parse errors and skipped functions
 
     # -- files ----------------------------------------------------------------------------
@@ -161,7 +171,7 @@ class Module:
             )
         )
 
-    def indexes(self, rels) -> list[ir.FileIndex]:
+    def indexes(self, rels: Iterable[str]) -> list[ir.FileIndex]:
         return [i for i in (self.index(rel) for rel in rels) if i is not None]
 
     # -- questions ------------------------------------------------------------------------
@@ -210,10 +220,10 @@ class Module:
                 return own
         return found
 
-    def call_sites(self, func: ir.Func) -> list[tuple[ir.Func, ir.Call, tuple]]:
+    def call_sites(self, func: ir.Func) -> list[CallSite]:
         """Calls of ``func`` anywhere in the module (see ``targets``), and the ``#selector`` /
         ``@selector`` references to it (as a ``Selector`` in place of a call)."""
-        out = []
+        out: list[CallSite] = []
         for caller, node, frames in self._calls_named(func.name, self.lang.get(func.file, "")):
             if caller is func:
                 continue
@@ -224,11 +234,11 @@ class Module:
                 out.append((caller, node, frames))
         return out
 
-    def _calls_named(self, name: str, lang: str) -> list[tuple[ir.Func, object, tuple]]:
+    def _calls_named(self, name: str, lang: str) -> list[CallSite]:
         """Every call of (or selector naming) ``name`` in files of ``lang``, read once."""
         key = (name, lang)
         if key not in self._named_calls:
-            found = []
+            found: list[CallSite] = []
             token = name.encode()
             for rel in self.candidates(name):
                 if self.lang[rel] != lang:
@@ -255,7 +265,9 @@ def labels_match(call: tuple[str, ...], decl: tuple[str, ...]) -> bool:
     return all(any(label == d for d in it) for label in call) and len(call) <= len(decl)
 
 
-def _guarded(func: ir.Func, lower, module: Module):
+def _guarded(
+    func: ir.Func, lower: Callable[[], ir.Block], module: Module
+) -> Callable[[], ir.Block]:
     def run() -> ir.Block:
         try:
             return lower()
@@ -271,7 +283,7 @@ def _guarded(func: ir.Func, lower, module: Module):
     return run
 
 
-def _first_error(node):
+def _first_error(node: Node) -> Node | None:
     stack = [node]
     while stack:
         current = stack.pop()

@@ -9,11 +9,16 @@ to the function itself (``application(_:didFinishLaunchingWithOptions:)``, ``App
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bgreplay.errors import Location
 from bgreplay.scan import calls, ir
-from bgreplay.scan.module import Frame, Module, walk_frames
+from bgreplay.scan.module import Frame, Frames, Module, walk_frames
+
+if TYPE_CHECKING:
+    from bgreplay.scan.analysis import Registration
 
 MAX_HOPS = 8
 
@@ -72,7 +77,7 @@ class Step:
     what: str
     loc: Location
     body: ir.Block
-    frames: tuple
+    frames: Frames
 
 
 @dataclass(slots=True)
@@ -83,7 +88,7 @@ class Path:
     kind: str
     steps: list[Step] = field(default_factory=list)
     guarded: bool = False
-    handler: object = None  # the registration or SwiftUI task the handler belongs to
+    handler: Registration | None = None  # the registration or SwiftUI task of the handler
     origin: str = ""  # the function or closure the moment was recognised in
 
 
@@ -92,7 +97,12 @@ class Triggers:
     registration or ``.backgroundTask`` call receives, ``handler_funcs`` the functions given
     as launch handlers by reference."""
 
-    def __init__(self, module: Module, handler_of, handler_funcs: dict[int, object]):
+    def __init__(
+        self,
+        module: Module,
+        handler_of: Callable[[ir.Call], Registration | None],
+        handler_funcs: Mapping[int, Registration],  # by id() of the function
+    ):
         self.module = module
         self.handler_of = handler_of
         self.handler_funcs = handler_funcs
@@ -100,11 +110,11 @@ class Triggers:
     def paths(
         self,
         func: ir.Func,
-        frames: tuple,
+        frames: Frames,
         loc: Location,
         what: str,
         hops: int = 0,
-        seen: frozenset = frozenset(),
+        seen: frozenset[int] = frozenset(),  # id() of the functions on the way
     ) -> list[Path]:
         step = Step(what, loc, func.body, frames)
         guarded = _pending_before(func, loc)
@@ -112,7 +122,7 @@ class Triggers:
         for i in range(len(frames) - 1, -1, -1):
             frame = frames[i]
             inner = frames[i + 1 :]
-            if frame.kind == "closure" and isinstance(frame.owner, ir.Call):
+            if isinstance(frame.node, ir.Closure) and isinstance(frame.owner, ir.Call):
                 owner = frame.owner
                 if calls.is_pending(owner):
                     guarded = True
@@ -243,10 +253,10 @@ def handler_position(path: Path) -> tuple[str, Step]:
     return "handler_end", step
 
 
-def _cast_guard(frames) -> bool:
+def _cast_guard(frames: Frames) -> bool:
     """Inside the ``else`` of ``guard let t = task as? BGAppRefreshTask``: never runs."""
     for frame in frames:
-        if frame.kind == "guard" and any(
+        if isinstance(frame.node, ir.Guard) and any(
             isinstance(c, ir.Let)
             and isinstance(c.value, ir.Cast)
             and c.value.type_name in calls.TASK_CLASSES
@@ -256,5 +266,5 @@ def _cast_guard(frames) -> bool:
     return False
 
 
-def _contains_loc(node, loc: Location) -> bool:
+def _contains_loc(node: ir.Node, loc: Location) -> bool:
     return any(getattr(n, "loc", None) == loc for n in ir.walk(node))

@@ -9,6 +9,7 @@ Anything else is not a constant, and the caller says so with the place it was fo
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bgreplay.errors import Location
@@ -41,6 +42,19 @@ BUNDLE_ID_PATHS = {
 
 
 @dataclass(frozen=True, slots=True)
+class TypeScope:
+    """Where a constant's own value is read: names in it resolve in its type first."""
+
+    owner: str | None
+
+
+# Where an expression is read: in a function (its locals and parameters, then its type's
+# constants), a type (a constant's value), or the module (None).
+Scope = ir.Func | TypeScope | None
+Bound = tuple[ir.Expr, Scope]  # an expression and where it is read
+
+
+@dataclass(frozen=True, slots=True)
 class Delay:
     """``earliestBeginDate`` as seconds after the submit (None: ``nil``, no delay)."""
 
@@ -51,10 +65,10 @@ class Values:
     def __init__(self, module: Module, bundle_id: str | None):
         self.module = module
         self.bundle_id = bundle_id
-        self.bindings: dict[tuple[int, str], tuple[ir.Expr, object]] = {}
+        self.bindings: dict[tuple[int, str], Bound] = {}
 
     @contextlib.contextmanager
-    def bound(self, func: ir.Func, args: dict[str, tuple[ir.Expr, object]]):
+    def bound(self, func: ir.Func, args: dict[str, Bound]) -> Iterator[None]:
         """Read ``func``'s parameters as the arguments of one call (``args``: name →
         (expression, the caller it is read in))."""
         saved = dict(self.bindings)
@@ -66,14 +80,15 @@ class Values:
 
     # -- strings --------------------------------------------------------------------------
 
-    def string(self, expr: ir.Expr, scope: ir.Func | None, depth: int = 0) -> str | None:
+    def string(self, expr: ir.Expr, scope: Scope, depth: int = 0) -> str | None:
         if depth > MAX_DEPTH:
             return None
         if isinstance(expr, ir.Lit):
             return expr.value if isinstance(expr.value, str) else None
         if isinstance(expr, ir.Interp):
             parts = [self._part(p, scope, depth) for p in expr.parts]
-            return None if any(p is None for p in parts) else "".join(parts)  # type: ignore
+            known = [p for p in parts if p is not None]
+            return "".join(known) if len(known) == len(parts) else None
         if isinstance(expr, ir.BinOp) and expr.op == "+":
             left = self.string(expr.left, scope, depth + 1)
             right = self.string(expr.right, scope, depth + 1)
@@ -88,7 +103,7 @@ class Values:
         value = self.resolve(path, scope, depth)
         return self.string(value[0], value[1], depth + 1) if value is not None else None
 
-    def _part(self, expr: ir.Expr, scope, depth) -> str | None:
+    def _part(self, expr: ir.Expr, scope: Scope, depth: int) -> str | None:
         text = self.string(expr, scope, depth + 1)
         if text is not None:
             return text
@@ -97,7 +112,7 @@ class Values:
             return None
         return str(int(number)) if float(number).is_integer() else str(number)
 
-    def _string_call(self, call: ir.Call, scope, depth) -> str | None:
+    def _string_call(self, call: ir.Call, scope: Scope, depth: int) -> str | None:
         # String(x), "…".appending(x), [NSString stringWithFormat:@"%@.x", y],
         # [a stringByAppendingString:b]
         if call.name == "String" and len(call.args) == 1:
@@ -114,16 +129,17 @@ class Values:
         if call.name == "stringWithFormat" and call.args:
             fmt = self.string(call.args[0].value, scope, depth + 1)
             rest = [self.string(a.value, scope, depth + 1) for a in call.args[1:]]
-            if fmt is None or any(r is None for r in rest) or fmt.count("%@") != len(rest):
+            known = [r for r in rest if r is not None]
+            if fmt is None or len(known) != len(rest) or fmt.count("%@") != len(rest):
                 return None
-            for r in rest:
-                fmt = fmt.replace("%@", r, 1)  # type: ignore[arg-type]
+            for r in known:
+                fmt = fmt.replace("%@", r, 1)
             return fmt
         return None
 
     # -- numbers and dates ----------------------------------------------------------------
 
-    def number(self, expr: ir.Expr, scope: ir.Func | None, depth: int = 0) -> float | None:
+    def number(self, expr: ir.Expr, scope: Scope, depth: int = 0) -> float | None:
         if depth > MAX_DEPTH:
             return None
         if isinstance(expr, ir.Lit):
@@ -150,7 +166,7 @@ class Values:
         value = self.resolve(path, scope, depth)
         return self.number(value[0], value[1], depth + 1) if value is not None else None
 
-    def delay(self, expr: ir.Expr, scope: ir.Func | None, depth: int = 0) -> Delay | None:
+    def delay(self, expr: ir.Expr, scope: Scope, depth: int = 0) -> Delay | None:
         """The delay an ``earliestBeginDate`` expression asks for, or None if not constant."""
         if depth > MAX_DEPTH:
             return None
@@ -171,7 +187,7 @@ class Values:
         value = self.resolve(path, scope, depth)
         return self.delay(value[0], value[1], depth + 1) if value is not None else None
 
-    def _delay_call(self, call: ir.Call, scope, depth) -> Delay | None:
+    def _delay_call(self, call: ir.Call, scope: Scope, depth: int) -> Delay | None:
         name = call.name
         base = call.callee.base if isinstance(call.callee, ir.Member) else None
 
@@ -201,7 +217,8 @@ class Values:
         ):
             unit = call.arg("byAdding")
             unit_name = unit.name if isinstance(unit, ir.Member) else None
-            amount = self.number(call.arg("value"), scope, depth + 1)
+            value = call.arg("value")
+            amount = self.number(value, scope, depth + 1) if value is not None else None
             if unit_name in CALENDAR_UNITS and amount is not None:
                 return Delay(amount * CALENDAR_UNITS[unit_name])
         if _is_now(call):
@@ -210,7 +227,7 @@ class Values:
 
     # -- names ----------------------------------------------------------------------------
 
-    def resolve(self, path: tuple[str, ...], scope: ir.Func | None, depth: int = 0):
+    def resolve(self, path: tuple[str, ...], scope: Scope, depth: int = 0) -> Bound | None:
         """The expression a name stands for, and the function it is read in (for locals):
         a local ``let`` in ``scope``, a constant of the same type, of the named type, or of
         the module; None when unknown or ambiguous."""
@@ -245,20 +262,21 @@ class Values:
                 return None
         return candidates[0].value, TypeScope(candidates[0].owner)
 
-    def _argument(self, func: ir.Func, param: ir.Param, depth: int):
+    def _argument(self, func: ir.Func, param: ir.Param, depth: int) -> Bound | None:
         """A parameter's value when every call passes the same constant (or the default)."""
         from bgreplay.scan.analysis import _arg_for
 
-        found = []
+        found: list[Bound] = []
         for caller, site, _ in self.module.call_sites(func)[:16]:
             if not isinstance(site, ir.Call):
                 return None
             arg = _arg_for(site, func, param)
-            if arg is None and param.default is None:
+            if arg is not None:
+                found.append((arg, caller))
+            elif param.default is not None:
+                found.append((param.default, TypeScope(func.owner)))
+            else:
                 return None
-            found.append(
-                (arg, caller) if arg is not None else (param.default, TypeScope(func.owner))
-            )
         if not found:
             return (param.default, TypeScope(func.owner)) if param.default is not None else None
         prints = {(self.string(e, s, depth + 1), self.number(e, s, depth + 1)) for e, s in found}
@@ -266,13 +284,13 @@ class Values:
             return None
         return found[0]
 
-    def _fingerprint(self, const: ir.Const, depth: int):
+    def _fingerprint(self, const: ir.Const, depth: int) -> tuple[str | None, float | None]:
         return (
             self.string(const.value, None, depth + 1),
             self.number(const.value, None, depth + 1),
         )
 
-    def definition(self, expr: ir.Expr, scope: ir.Func | None) -> Location | None:
+    def definition(self, expr: ir.Expr, scope: Scope) -> Location | None:
         """Where a named identifier is defined, for the scenario's comment."""
         path = ir.path_of(expr)
         if path is None:
@@ -292,15 +310,8 @@ class Values:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class TypeScope:
-    """Where a constant's own value is read: names in it resolve in its type first."""
-
-    owner: str | None
-
-
 def _local_value(scope: ir.Func, name: str) -> ir.Expr | None:
-    values = []
+    values: list[ir.Expr] = []
     for node, _ in walk_frames(scope.body):
         if (
             isinstance(node, ir.Let)
@@ -312,7 +323,7 @@ def _local_value(scope: ir.Func, name: str) -> ir.Expr | None:
     return values[0] if len(values) == 1 else None
 
 
-def _is_now(expr) -> bool:
+def _is_now(expr: ir.Expr | None) -> bool:
     """``Date()``, ``Date.now``, ``.now``, ``[NSDate date]``, ``[NSDate new]``."""
     if isinstance(expr, ir.Call) and not expr.args:
         if expr.name in ("Date", "NSDate"):

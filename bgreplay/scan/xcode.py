@@ -12,8 +12,10 @@ modifiers. The configuration used is the list's default (usually Release).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TypeAlias
 
 from bgreplay.errors import Location
 
@@ -35,10 +37,13 @@ class NotAProject(Exception):
     """The file is not an old-style property list."""
 
 
-class PDict(dict):
+class PDict(dict[str, "PValue"]):
     """A dictionary that remembers the line of each key."""
 
     lines: dict[str, int]
+
+
+PValue: TypeAlias = str | list["PValue"] | PDict  # what an old-style property list holds
 
 
 def parse_openstep(text: str) -> PDict:
@@ -51,6 +56,7 @@ def parse_openstep(text: str) -> PDict:
             raise NotAProject(f"unexpected character at line {line}")
         pos = m.end()
         kind = m.lastgroup
+        assert kind is not None  # every alternative of TOKEN is a named group
         if kind == "newline":
             line += 1
         elif kind == "comment":
@@ -69,11 +75,11 @@ def parse_openstep(text: str) -> PDict:
 
 
 class _Parser:
-    def __init__(self, tokens):
+    def __init__(self, tokens: list[tuple[str, str, int]]):  # (kind, text, line)
         self.tokens = tokens
         self.i = 0
 
-    def _next(self):
+    def _next(self) -> tuple[str, str, int]:
         if self.i >= len(self.tokens):
             raise NotAProject("unexpected end of file")
         tok = self.tokens[self.i]
@@ -85,7 +91,7 @@ class _Parser:
         if value != text or kind != "punct":
             raise NotAProject(f"expected {text!r} at line {line}, found {value!r}")
 
-    def value(self, depth: int):
+    def value(self, depth: int) -> PValue:
         if depth > MAX_NESTING:
             raise NotAProject("nested too deeply")
         kind, value, line = self._next()
@@ -108,7 +114,7 @@ class _Parser:
                 out.lines[key] = line
                 self._expect(";")
         if value == "(":
-            items = []
+            items: list[PValue] = []
             while True:
                 if self.i < len(self.tokens) and self.tokens[self.i][1] == ")":
                     self.i += 1
@@ -125,7 +131,8 @@ class _Parser:
 def _unquote(raw: str) -> str:
     if "\\" not in raw:
         return raw
-    out, i = [], 0
+    out: list[str] = []
+    i = 0
     while i < len(raw):
         ch = raw[i]
         if ch == "\\" and i + 1 < len(raw):
@@ -140,7 +147,7 @@ def _unquote(raw: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    value: str | list
+    value: str | list[PValue]
     loc: Location
 
 
@@ -163,7 +170,7 @@ class Target:
         """``raw`` with its ``$(VAR)`` references replaced; None when one is unknown."""
         unknown = False
 
-        def sub(m: re.Match) -> str:
+        def sub(m: re.Match[str]) -> str:
             nonlocal unknown
             name, modifiers = m.group(1), m.group(2)
             value = self.get(name, depth + 1)
@@ -205,23 +212,36 @@ class Target:
         return self.resolve(value.replace("$(inherited)", "").strip(), depth)
 
 
-def read_project(rel: str, text: str, xcconfig_reader) -> list[Target]:
-    """The targets of one ``project.pbxproj``; ``xcconfig_reader(path)`` returns a file's
-    settings (``{name: Setting}``) for ``baseConfigurationReference`` entries."""
+XcconfigReader = Callable[[str, str], dict[str, Setting]]  # (path, source root) → its settings
+
+
+def read_project(rel: str, text: str, xcconfig_reader: XcconfigReader) -> list[Target]:
+    """The targets of one ``project.pbxproj``; ``xcconfig_reader(path, source_root)`` returns a
+    file's settings (``{name: Setting}``) for ``baseConfigurationReference`` entries. A
+    reference that is not an object's identifier (a list or a dictionary where an identifier
+    belongs) names nothing."""
     doc = parse_openstep(text)
     objects = doc.get("objects")
-    if not isinstance(objects, dict):
+    if not isinstance(objects, PDict):
         raise NotAProject("no objects")
-    root = objects.get(doc.get("rootObject", ""), {})
+
+    def named(ref: PValue | None) -> PDict | None:
+        found = objects.get(ref) if isinstance(ref, str) else None
+        return found if isinstance(found, PDict) else None
+
+    def refs(value: PValue | None) -> list[PValue]:
+        return value if isinstance(value, list) else []
+
+    root = named(doc.get("rootObject", ""))
     xcodeproj = PurePosixPath(rel).parent
     source_root = str(xcodeproj.parent) if str(xcodeproj.parent) != "." else ""
 
-    def config_settings(list_id) -> tuple[str, dict[str, Setting]]:
-        config_list = objects.get(list_id) if isinstance(list_id, str) else None
-        if not isinstance(config_list, dict):
+    def config_settings(list_id: PValue | None) -> tuple[str, dict[str, Setting]]:
+        config_list = named(list_id)
+        if config_list is None:
             return "", {}
-        ids = config_list.get("buildConfigurations") or []
-        configs = [objects.get(i) for i in ids if isinstance(objects.get(i), dict)]
+        found = map(named, refs(config_list.get("buildConfigurations")))
+        configs = [c for c in found if c is not None]
         default = config_list.get("defaultConfigurationName", "Release")
         chosen = next((c for c in configs if c.get("name") == default), None) or (
             configs[0] if configs else None
@@ -229,10 +249,10 @@ def read_project(rel: str, text: str, xcconfig_reader) -> list[Target]:
         if chosen is None:
             return "", {}
         out: dict[str, Setting] = {}
-        base = chosen.get("baseConfigurationReference")
-        ref = objects.get(base) if isinstance(base, str) else None
-        if isinstance(ref, dict) and isinstance(ref.get("path"), str):
-            out.update(xcconfig_reader(ref["path"], source_root))
+        ref = named(chosen.get("baseConfigurationReference"))
+        path = ref.get("path") if ref is not None else None
+        if isinstance(path, str):
+            out.update(xcconfig_reader(path, source_root))
         settings = chosen.get("buildSettings")
         if isinstance(settings, PDict):
             for key, value in settings.items():
@@ -241,12 +261,12 @@ def read_project(rel: str, text: str, xcconfig_reader) -> list[Target]:
         return str(chosen.get("name", "")), out
 
     _, project_settings = config_settings(
-        root.get("buildConfigurationList") if isinstance(root, dict) else None
+        root.get("buildConfigurationList") if root is not None else None
     )
     targets = []
-    for target_id in (root.get("targets") or []) if isinstance(root, dict) else []:
-        target = objects.get(target_id)
-        if not isinstance(target, dict) or target.get("isa") != "PBXNativeTarget":
+    for target_id in refs(root.get("targets")) if root is not None else []:
+        target = named(target_id)
+        if target is None or target.get("isa") != "PBXNativeTarget":
             continue
         name, own = config_settings(target.get("buildConfigurationList"))
         merged = {**project_settings, **own}
