@@ -12,11 +12,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
+from typing import TypedDict, TypeVar
 
 from bgreplay.errors import InputError
 
+T = TypeVar("T")
 
-def _p(default: object, unit: str, source: str, doc: str) -> object:
+
+def _p(default: T, unit: str, source: str, doc: str) -> T:
+    """A persona parameter: its default, with the unit, source and meaning ``personas`` prints."""
     return field(default=default, metadata={"unit": unit, "source": source, "doc": doc})
 
 
@@ -314,9 +318,19 @@ def get_persona(name: str | Persona) -> Persona:
     return persona
 
 
-def parameters(persona: Persona) -> list[dict[str, object]]:
+class PersonaParameter(TypedDict):
+    """One row of ``bgreplay personas``."""
+
+    name: str
+    value: object
+    unit: str
+    source: str
+    description: str
+
+
+def parameters(persona: Persona) -> list[PersonaParameter]:
     """Every parameter with value, unit, source and meaning (the ``bgreplay personas`` data)."""
-    rows: list[dict[str, object]] = []
+    rows: list[PersonaParameter] = []
     for f in fields(Persona):
         if not f.metadata:
             continue
