@@ -198,7 +198,7 @@ class Persona:
         glance = 2 + self.glance_mean_s * math.exp(-2 / self.glance_mean_s)
         needed = (self.screen_min * 60 - (sessions - unlocks) * glance) / max(unlocks, 1e-9)
         a, xm, cap = self.tail_alpha, self.tail_min_s, self.session_max_s
-        tail = xm * a / (a - 1) - xm**a * cap ** (1 - a) / (a - 1)
+        tail: float = xm * a / (a - 1) - xm**a * cap ** (1 - a) / (a - 1)
         return max(10.0, (needed - self.tail_share * tail) / (1 - self.tail_share))
 
 

@@ -44,6 +44,9 @@ class Finding:
     advice: str
 
 
+Check = Callable[[Scenario], Iterable[Finding]]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A registered check; ``severity`` is its usual one (BGR010 may also report an error)."""
@@ -51,7 +54,7 @@ class Rule:
     id: str
     severity: Severity
     summary: str
-    check: Callable[[Scenario], Iterable[Finding]]
+    check: Check
 
 
 RULES: dict[str, Rule] = {}
@@ -74,10 +77,10 @@ def _params(scenario: Scenario) -> Params:
     return Params(build_profile(base or "ios-26", dict(scenario.scheduler.params)).params)
 
 
-def rule(rule_id: str, severity: Severity, summary: str):
+def rule(rule_id: str, severity: Severity, summary: str) -> Callable[[Check], Check]:
     """Register a check under ``rule_id``."""
 
-    def register(check: Callable[[Scenario], Iterable[Finding]]):
+    def register(check: Check) -> Check:
         RULES[rule_id] = Rule(rule_id, severity, summary, check)
         return check
 

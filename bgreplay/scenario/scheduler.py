@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from types import MappingProxyType
 
-from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES
+from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES, Param
 from bgreplay.errors import Location
 from bgreplay.scenario import schema as S
 from bgreplay.scenario.durations import FormatError, describe, parse_duration
@@ -122,7 +122,7 @@ def _param(ctx: Ctx, name: str, node: Node, key_loc: Location, path: Path_) -> o
 PARAM_FIX = "`bgreplay profiles` shows each parameter's unit"
 
 
-def parse_param(param, raw: object) -> object:
+def parse_param(param: Param, raw: object) -> object:
     """A written parameter value as the engine's value (``param`` is an engine ``Param``):
     durations through the one duration parser (with its ten-year limit), numbers finite and
     not negative, booleans as booleans."""

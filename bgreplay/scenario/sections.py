@@ -221,9 +221,7 @@ def _read_task(ctx: Ctx, app: App, tid: str, node: Node, key_loc: Location, devi
         id=tid,
         app=app.bundle,
         type=ttype or "refresh",
-        earliest_begin=_read_earliest(
-            ctx, f.get("earliest_begin"), (*path, "earliest_begin"), ttype
-        ),
+        earliest_begin=_read_earliest(ctx, f.get("earliest_begin"), (*path, "earliest_begin")),
         requires_network=ctx.read(
             f.get("requires_network"), (*path, "requires_network"), False, as_bool
         ),
@@ -350,7 +348,7 @@ def _read_submit(ctx: Ctx, node: Node | None, path: Path_) -> Submit:
     )
 
 
-def _read_earliest(ctx: Ctx, node: Node | None, path: Path_, ttype) -> EarliestBegin:  # noqa: ARG001 - unread here; its callers pass it
+def _read_earliest(ctx: Ctx, node: Node | None, path: Path_) -> EarliestBegin:
     if node is None or node.value is None:
         return EarliestBegin()
     if node.is_map:

@@ -17,7 +17,7 @@ from bgreplay.scenario.durations import (
     parse_instant,
     parse_timezone,
 )
-from bgreplay.scenario.model import DailyEntry, InlineTimeline, TimelineEvent
+from bgreplay.scenario.model import PLUGGED_VALUES, DailyEntry, InlineTimeline, TimelineEvent
 from bgreplay.scenario.reader import (
     Ctx,
     Path_,
@@ -114,7 +114,7 @@ def _value_form(kind: str, node: Node) -> bool:
     """``network: wifi`` style (a value plus a time) rather than ``unlocked: "07:30"``."""
     if kind in ("network", "thermal"):
         return True
-    return kind == "plugged" and node.value in S.PLUGGED_VALUES
+    return kind == "plugged" and node.value in PLUGGED_VALUES
 
 
 def _daily(ctx: Ctx, node: Node, path: Path_) -> DailyEntry | None:
