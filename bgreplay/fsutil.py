@@ -268,8 +268,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             _write_through(tmp, dest)
         return
     assert dest is not None
-    folder = dest.parent if str(dest.parent) else Path(".")
-    tmp = _temp_in(folder, dest.name)
+    tmp = _temp_in(dest.parent if str(dest.parent) else Path("."), dest.name)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
@@ -379,6 +378,7 @@ def work_folder(parent: str | os.PathLike[str] | None, prefix: str) -> Iterator[
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if janitor is not None:
+            assert janitor.stdin is not None  # opened with stdin=PIPE
             with contextlib.suppress(OSError):
                 janitor.stdin.close()
             with contextlib.suppress(Exception):

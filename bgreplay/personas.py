@@ -12,11 +12,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
+from typing import TypedDict, TypeVar
 
 from bgreplay.errors import InputError
 
+T = TypeVar("T")
 
-def _p(default: object, unit: str, source: str, doc: str) -> object:
+
+def _p(default: T, unit: str, source: str, doc: str) -> T:
+    """A persona parameter: its default, with the unit, source and meaning ``personas`` prints."""
     return field(default=default, metadata={"unit": unit, "source": source, "doc": doc})
 
 
@@ -194,7 +198,7 @@ class Persona:
         glance = 2 + self.glance_mean_s * math.exp(-2 / self.glance_mean_s)
         needed = (self.screen_min * 60 - (sessions - unlocks) * glance) / max(unlocks, 1e-9)
         a, xm, cap = self.tail_alpha, self.tail_min_s, self.session_max_s
-        tail = xm * a / (a - 1) - xm**a * cap ** (1 - a) / (a - 1)
+        tail: float = xm * a / (a - 1) - xm**a * cap ** (1 - a) / (a - 1)
         return max(10.0, (needed - self.tail_share * tail) / (1 - self.tail_share))
 
 
@@ -314,9 +318,19 @@ def get_persona(name: str | Persona) -> Persona:
     return persona
 
 
-def parameters(persona: Persona) -> list[dict[str, object]]:
+class PersonaParameter(TypedDict):
+    """One row of ``bgreplay personas``."""
+
+    name: str
+    value: object
+    unit: str
+    source: str
+    description: str
+
+
+def parameters(persona: Persona) -> list[PersonaParameter]:
     """Every parameter with value, unit, source and meaning (the ``bgreplay personas`` data)."""
-    rows: list[dict[str, object]] = []
+    rows: list[PersonaParameter] = []
     for f in fields(Persona):
         if not f.metadata:
             continue

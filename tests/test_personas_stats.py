@@ -4,6 +4,7 @@ atomic replacement."""
 from __future__ import annotations
 
 from datetime import datetime
+from types import MappingProxyType
 
 import polars as pl
 import pytest
@@ -50,6 +51,15 @@ def test_day_stats_accepts_frames_traces_and_naive_times() -> None:
     trace = generate_trace("office_worker", 3, datetime(2026, 3, 2), "Europe/Paris", 1)
     assert day_stats(trace).height == 3
     assert day_stats([]).is_empty()
+
+
+def test_day_stats_reads_rows_given_as_any_mapping() -> None:
+    # Rows keyed by column, as dicts or as other mappings (a read-only view), give the same
+    # numbers as tuples: a mapping is never taken for a tuple of its keys.
+    names = ("start", "end", "kind", "value", "subject")
+    dicts = [dict(zip(names, row, strict=True)) for row in ROWS]
+    assert day_stats(dicts).equals(day_stats(ROWS))
+    assert day_stats([MappingProxyType(d) for d in dicts]).equals(day_stats(ROWS))
 
 
 def test_iso_keeps_the_wall_clock_and_offset() -> None:

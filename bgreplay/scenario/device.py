@@ -7,7 +7,7 @@ from pathlib import Path
 from bgreplay.scenario import schema as S
 from bgreplay.scenario.durations import FormatError, describe, parse_days
 from bgreplay.scenario.limits import MAX_OPENS_PER_DAY
-from bgreplay.scenario.model import Device, PersonaRef
+from bgreplay.scenario.model import Device, HistoryWord, PersonaRef
 from bgreplay.scenario.reader import (
     Ctx,
     Path_,
@@ -16,6 +16,7 @@ from bgreplay.scenario.reader import (
     as_int,
     as_number,
     as_str,
+    member,
     present,
 )
 from bgreplay.scenario.timeline import read_timeline
@@ -34,9 +35,10 @@ def _ios(node: Node) -> str:
     raise FormatError(f"expected an iOS version, got {describe(node.value)}", 'write ios: "26.1"')
 
 
-def _history(node: Node) -> str | int:
-    if node.value in S.HISTORY_WORDS:
-        return node.value  # type: ignore[return-value]
+def _history(node: Node) -> HistoryWord | int:
+    word = member(node.value, S.HISTORY_WORDS)
+    if word is not None:
+        return word
     try:
         return parse_days(node.value)
     except FormatError as exc:
@@ -53,10 +55,10 @@ def read_device(ctx: Ctx, node: Node | None) -> Device:
         f.get("model"), (*p, "model"), d.model, as_enum(S.DEVICE_MODELS, "a device model")
     )
     battery = ctx.fields(f.get("battery"), (*p, "battery"), S.BATTERY_KEYS)
-    if "trace" in f and "persona" in f:
+    if node is not None and "trace" in f and "persona" in f:
         ctx.error(
             ctx.key_loc(node, "persona"),
-            (*p, "persona"),  # type: ignore[arg-type]
+            (*p, "persona"),
             "give either device.trace or device.persona, not both",
             "keep one of them; timeline: may be added to either",
         )

@@ -8,22 +8,35 @@ key only some types take, a trace and a persona together) stay with the loader's
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from bgreplay.scenario import schema as S
 
+if TYPE_CHECKING:
+    from bgreplay.engine.profiles import Param
+
 DRAFT = "http://json-schema.org/draft-07/schema#"
 
+JsonObject = dict[str, object]
+"""A JSON Schema object as ``json.dumps`` writes it."""
 
-def _ref(json: Mapping[str, object]) -> object:
+
+def _ref(json: Mapping[str, object]) -> JsonObject:
     """Section references point into ``definitions`` (draft-07)."""
-    if isinstance(json, Mapping):
-        return {
-            k: ("#/definitions/" + v.removeprefix("#/$defs/")) if k == "$ref" else _ref(v)
-            for k, v in json.items()
-        }
-    if isinstance(json, list):
-        return [_ref(v) for v in json]
-    return json
+    return {k: _definition(v) if k == "$ref" else _refs_in(v) for k, v in json.items()}
+
+
+def _definition(ref: object) -> str:
+    assert isinstance(ref, str)  # a $ref is a URI
+    return "#/definitions/" + ref.removeprefix("#/$defs/")
+
+
+def _refs_in(value: object) -> object:
+    if isinstance(value, Mapping):
+        return _ref(value)
+    if isinstance(value, list):
+        return [_refs_in(v) for v in value]
+    return value
 
 
 def _description(key: S.Key) -> str:
@@ -35,8 +48,8 @@ def _description(key: S.Key) -> str:
     return f"{text} Default: {key.shown_default.replace('`', '')}."
 
 
-def _object(section: S.Section) -> dict:
-    out: dict = {
+def _object(section: S.Section) -> JsonObject:
+    out: JsonObject = {
         "type": "object",
         "description": section.intro,
         "properties": {
@@ -50,7 +63,7 @@ def _object(section: S.Section) -> dict:
     return out
 
 
-def _entry(section: S.Section, channels: Iterable[str], required: tuple[str, ...]) -> dict:
+def _entry(section: S.Section, channels: Iterable[str], required: tuple[str, ...]) -> JsonObject:
     """A timeline entry: exactly one channel key, plus modifiers."""
     out = _object(section)
     out["oneOf"] = [{"required": [c]} for c in channels]
@@ -59,9 +72,9 @@ def _entry(section: S.Section, channels: Iterable[str], required: tuple[str, ...
     return out
 
 
-def _param(param) -> dict:
+def _param(param: Param) -> JsonObject:
     if param.unit == "ms":
-        kind: dict = dict(S.DURATION.json)
+        kind: JsonObject = dict(S.DURATION.json)
     elif param.unit == "bool":
         kind = {"type": "boolean"}
     else:
@@ -72,10 +85,12 @@ def _param(param) -> dict:
     }
 
 
-def scenario_json_schema(params: Mapping[str, object] = {}, metrics: Iterable[str] = ()) -> dict:
+def scenario_json_schema(
+    params: Mapping[str, Param] = {}, metrics: Iterable[str] = ()
+) -> JsonObject:
     """The JSON Schema; ``params`` (the engine's parameters) and ``metrics`` (metric names)
     add completion for ``scheduler.params`` and ``expect``."""
-    defs: dict[str, dict] = {}
+    defs: dict[str, JsonObject] = {}
     for section in S.SECTIONS:
         if section is S.TOP or section.free:
             continue
@@ -95,8 +110,9 @@ def scenario_json_schema(params: Mapping[str, object] = {}, metrics: Iterable[st
         "description": S.TASKS.intro,
         "additionalProperties": {"$ref": "#/definitions/task"},
     }
-    check = {"type": "string", "description": 'A check such as ">= 3" or "p(90) < 3h".'}
-    written = {"anyOf": [check, {"type": "array", "items": check}]}
+    check: JsonObject = {"type": "string", "description": 'A check such as ">= 3" or "p(90) < 3h".'}
+    forms: list[JsonObject] = [check, {"type": "array", "items": check}]
+    written = {"anyOf": forms}
     robust = {
         "type": "object",
         "required": ["check"],
@@ -110,9 +126,9 @@ def scenario_json_schema(params: Mapping[str, object] = {}, metrics: Iterable[st
             },
         },
     }
-    checks: dict = {
+    checks: JsonObject = {
         "type": "object",
-        "additionalProperties": {"anyOf": [*written["anyOf"], robust]},
+        "additionalProperties": {"anyOf": [*forms, robust]},
     }
     names = sorted(set(metrics))
     if names:

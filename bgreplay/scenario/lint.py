@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from bgreplay.errors import Location
 from bgreplay.scenario.model import (
@@ -25,6 +25,9 @@ from bgreplay.scenario.model import (
     Task,
     TimelineEvent,
 )
+
+if TYPE_CHECKING:
+    from bgreplay.engine.params import Params
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
@@ -41,6 +44,9 @@ class Finding:
     advice: str
 
 
+Check = Callable[[Scenario], Iterable[Finding]]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A registered check; ``severity`` is its usual one (BGR010 may also report an error)."""
@@ -48,7 +54,7 @@ class Rule:
     id: str
     severity: Severity
     summary: str
-    check: Callable[[Scenario], Iterable[Finding]]
+    check: Check
 
 
 RULES: dict[str, Rule] = {}
@@ -60,20 +66,21 @@ HEALTH_RESEARCH_ENTITLEMENT = "healthresearch"  # F97
 REQUIRED_MODE = {"refresh": "fetch", "processing": "processing", "health_research": "processing"}
 
 
-def _param(scenario: Scenario, name: str) -> Any:
-    """A model number as this scenario's replay uses it: its built-in profile (or the default
-    one) with ``scheduler.params`` applied, so lint agrees with ``--set`` and ``ideal``."""
+def _params(scenario: Scenario) -> Params:
+    """The model numbers as this scenario's replay uses them: its built-in profile (or the
+    default one) with ``scheduler.params`` applied, so lint agrees with ``--set`` and ``ideal``."""
+    from bgreplay.engine.params import Params
     from bgreplay.engine.profiles import PROFILE_NAMES, build_profile, default_profile_name
 
     name_ = scenario.scheduler.profile or default_profile_name(scenario.device.ios)
     base = name_ if name_ in PROFILE_NAMES else None
-    return build_profile(base or "ios-26", dict(scenario.scheduler.params))[name]
+    return Params(build_profile(base or "ios-26", dict(scenario.scheduler.params)).params)
 
 
-def rule(rule_id: str, severity: Severity, summary: str):
+def rule(rule_id: str, severity: Severity, summary: str) -> Callable[[Check], Check]:
     """Register a check under ``rule_id``."""
 
-    def register(check: Callable[[Scenario], Iterable[Finding]]):
+    def register(check: Check) -> Check:
         RULES[rule_id] = Rule(rule_id, severity, summary, check)
         return check
 
@@ -297,9 +304,10 @@ def _duration_path(task: Task) -> tuple[str, ...]:
 @rule("BGR009", "warning", "refresh handler longer than the 30 s allowance")
 def refresh_too_long(scenario: Scenario) -> Iterator[Finding]:
     # F2: refresh gets "up to 30 seconds"; F3: often far less (2–5 s seen in production).
+    allowance = _params(scenario).refresh_runtime
     for _, task in _tasks(scenario):
         p90 = task.handler.duration.p90
-        if task.type == "refresh" and p90 > _param(scenario, "refresh_runtime"):
+        if task.type == "refresh" and p90 > allowance:
             yield Finding(
                 "BGR009",
                 "warning",
@@ -342,12 +350,13 @@ def memory_footprint(scenario: Scenario) -> Iterator[Finding]:
 def cpu_monitor(scenario: Scenario) -> Iterator[Finding]:
     # F9: a processing task without external power above 80 % CPU for 60 s is killed;
     # F8: requiresExternalPower disables the CPU monitor.
+    params = _params(scenario)
     for _, task in _tasks(scenario):
         h = task.handler
         if not task.is_processing_family or task.requires_external_power:
             continue
         run_ms = h.work_ms if h.work_ms is not None else h.duration.p90
-        if h.cpu > _param(scenario, "cpu_limit") and run_ms > _param(scenario, "cpu_limit_window"):
+        if h.cpu > params.cpu_limit and run_ms > params.cpu_limit_window:
             yield Finding(
                 "BGR011",
                 "warning",
@@ -365,12 +374,13 @@ def too_many_identifiers(scenario: Scenario) -> Iterator[Finding]:
     # submits fail with tooManyPendingTaskRequests (resubmitting one identifier replaces, F14).
     # Health research is a BGProcessingTaskRequest subclass (F96) and counts as processing;
     # continued processing is admitted by its own rules (F102) and does not.
+    params = _params(scenario)
     for app in scenario.apps:
         refresh = [t for t in app.tasks if t.type == "refresh"]
         processing = [t for t in app.tasks if t.type in ("processing", "health_research")]
         for kind, tasks, limit in (
-            ("refresh", refresh, _param(scenario, "max_pending_refresh")),
-            ("processing", processing, _param(scenario, "max_pending_processing")),
+            ("refresh", refresh, params.max_pending_refresh),
+            ("processing", processing, params.max_pending_processing),
         ):
             if len(tasks) <= limit:
                 continue
@@ -425,9 +435,10 @@ def many_requests(scenario: Scenario) -> Iterator[Finding]:
 def stalled_progress(scenario: Scenario) -> Iterator[Finding]:
     # F105: a continued-processing task with no progress for 30 s (45 s before the first
     # report) is stalled and expired; F104: progress reporting is required.
+    stall = _params(scenario).cp_stall
     for _, task in _tasks(scenario):
         every = task.handler.progress_every_ms
-        if task.type == "continued_processing" and every >= _param(scenario, "cp_stall"):
+        if task.type == "continued_processing" and every >= stall:
             yield Finding(
                 "BGR015",
                 "error",
@@ -485,13 +496,14 @@ def simulator(scenario: Scenario) -> Iterator[Finding]:
 def beyond_prediction(scenario: Scenario) -> Iterator[Finding]:
     # F30: when start_after is more than 21 h ahead, dasd skips usage prediction (optimal score
     # 0.01); start_after = earliest_begin + start_delay (450 s for processing, F29/F31).
+    params = _params(scenario)
     for _, task in _tasks(scenario):
         delay = task.earliest_begin.delay_ms
         if delay is None or task.type == "continued_processing":  # F101: ignored there
             continue
-        dasd_delay = _param(scenario, "processing_start_delay")
+        dasd_delay = params.processing_start_delay
         start_after = delay + (dasd_delay if task.is_processing_family else 0)
-        if start_after > _param(scenario, "prediction_skip_beyond"):
+        if start_after > params.prediction_skip_beyond:
             yield Finding(
                 "BGR018",
                 "info",
@@ -550,13 +562,14 @@ def low_power_mode(scenario: Scenario) -> Iterator[Finding]:
     if not affected:
         return
     names = ", ".join(affected)
+    threshold = _params(scenario).lpm_battery_threshold
     for entry, key, when in _lpm_entries(scenario):
         yield Finding(
             "BGR020",
             "info",
             _entry_location(scenario, entry, key),
             f"Low Power Mode {when}: while it is on and the device is unplugged or under "
-            f"{_param(scenario, 'lpm_battery_threshold'):g} % no background launch happens for "
+            f"{threshold:g} % no background launch happens for "
             f"{names}, and refresh "
             "submits fail because Background App Refresh is off (F52, F55)",
             "expect staleness to grow until LPM ends or the phone charges; compare with a "
@@ -571,7 +584,9 @@ def _has_network(scenario: Scenario) -> bool:
     if device.trace is not None or device.persona is not None:
         return True
     timeline = device.timeline
-    entries = (*timeline.daily, *timeline.events) if timeline is not None else ()
+    entries: tuple[DailyEntry | TimelineEvent, ...] = (
+        (*timeline.daily, *timeline.events) if timeline is not None else ()
+    )
     return any(e.kind == "network" and e.value in ("wifi", "cellular") for e in entries)
 
 
@@ -587,6 +602,7 @@ def never_a_network(scenario: Scenario) -> Iterator[Finding]:
         else "device has no trace at all"
     )
     for _, task in _tasks(scenario):
+        key: tuple[str, ...]
         if task.handler.network is not None:
             key, what = ("handler", "network"), "its handler fetches, and every run fails"
         elif task.requires_network:

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 from bgreplay.errors import Location, Problem
 
 TaskType = Literal["refresh", "processing", "health_research", "continued_processing"]
-TASK_TYPES: tuple[str, ...] = ("refresh", "processing", "health_research", "continued_processing")
+TASK_TYPES: tuple[TaskType, ...] = get_args(TaskType)
 PROCESSING_FAMILY: frozenset[str] = frozenset(
     {"processing", "health_research", "continued_processing"}
 )
@@ -40,6 +40,16 @@ PROTECTIONS: tuple[str, ...] = (
 NETWORK_VALUES = ("wifi", "cellular", "none")
 THERMAL_VALUES = ("fair", "serious", "critical")
 PLUGGED_VALUES = ("wired", "wireless")
+
+# The words a scenario may write for each enumerated key: the model's field types, and (through
+# get_args) the lists the loader accepts and the scenario reference shows.
+DeviceModel = Literal["iphone", "ipad", "simulator"]
+HistoryWord = Literal["repeat", "none"]
+Registration = Literal["at_launch", "late"]
+OnOpen = Literal["sync", "none"]
+Strategy = Literal["queue", "fail"]
+Completes = Literal["always", "on_success", "never"]
+OnExpiration = Literal["cancel", "ignore"]
 
 SECOND = 1_000
 MINUTE = 60 * SECOND
@@ -98,9 +108,9 @@ class Handler:
 
     duration: DurationDist = DurationDist()
     success_rate: float = 1.0
-    completes: Literal["always", "on_success", "never"] = "always"
+    completes: Completes = "always"
     expiration_handler: bool = True
-    on_expiration: Literal["cancel", "ignore"] = "cancel"
+    on_expiration: OnExpiration = "cancel"
     cancel_latency_ms: int = 1 * SECOND
     memory_mb: float = 20.0
     cpu: float = 0.2
@@ -137,7 +147,7 @@ class Task:
     requires_network: bool = False
     requires_external_power: bool = False
     protection: str = "complete_until_first_user_authentication"
-    strategy: Literal["queue", "fail"] = "queue"
+    strategy: Strategy = "queue"
     title: str = ""
     subtitle: str = ""
     resources: tuple[str, ...] = ()
@@ -156,9 +166,9 @@ class App:
     permitted_identifiers: tuple[str, ...] = ()
     entitlements: tuple[str, ...] = ()
     registers: tuple[str, ...] | Literal["all"] = "all"
-    registration: Literal["at_launch", "late"] = "at_launch"
+    registration: Registration = "at_launch"
     changes_per_hour: float = 1.0
-    on_open: Literal["sync", "none"] = "sync"
+    on_open: OnOpen = "sync"
     tasks: tuple[Task, ...] = ()
 
     def permits(self, identifier: str) -> bool:
@@ -231,13 +241,13 @@ class PersonaRef:
 
 @dataclass(frozen=True, slots=True)
 class Device:
-    model: Literal["iphone", "ipad", "simulator"] = "iphone"
+    model: DeviceModel = "iphone"
     ios: str = "26.1"
     memory_limit_mb: float = 2048.0
     gpu: bool = False
     background_app_refresh: bool = True
     battery_start: float = 80.0
-    history: Literal["repeat", "none"] | int = "repeat"  # int: days of history to repeat
+    history: HistoryWord | int = "repeat"  # int: days of history to repeat
     trace: Path | None = None  # resolved against the scenario's folder
     persona: PersonaRef | None = None
     timeline: InlineTimeline | None = None

@@ -18,6 +18,7 @@ from bgreplay.scenario.durations import FormatError, describe, parse_duration
 from bgreplay.scenario.yamlnodes import Node
 
 T = TypeVar("T")
+Word = TypeVar("Word", bound=str)
 Path_ = tuple[str, ...]
 
 
@@ -172,16 +173,22 @@ def _check_range(v: float, lo: float | None, hi: float | None) -> None:
         )
 
 
-def as_enum(choices: Sequence[str], what: str) -> Callable[[Node], str]:
-    def parse(node: Node) -> str:
+def member(value: object, choices: Sequence[Word]) -> Word | None:
+    """The choice equal to ``value`` (typed as the choices are: a ``Literal``), or None."""
+    return next((choice for choice in choices if choice == value), None)
+
+
+def as_enum(choices: Sequence[Word], what: str) -> Callable[[Node], Word]:
+    def parse(node: Node) -> Word:
         text = node.text().strip() if node.is_scalar else None
         if isinstance(node.value, bool):  # YAML 1.1 reads no/off/yes/on as booleans
             text = None
-        if text is None or text not in choices:
+        choice = member(text, choices) if text is not None else None
+        if choice is None:
             shown = describe(node.value) if text is None else f"'{text}'"
             hint = did_you_mean(text, choices) if text else ""
             raise FormatError(f"{shown} is not {what}{hint}", f"use one of: {one_of(choices)}")
-        return text
+        return choice
 
     return parse
 

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 from types import MappingProxyType
 
-from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES
+from bgreplay.engine.profiles import PARAMETERS, PROFILE_NAMES, Param
 from bgreplay.errors import Location
 from bgreplay.scenario import schema as S
 from bgreplay.scenario.durations import FormatError, describe, parse_duration
@@ -122,7 +122,7 @@ def _param(ctx: Ctx, name: str, node: Node, key_loc: Location, path: Path_) -> o
 PARAM_FIX = "`bgreplay profiles` shows each parameter's unit"
 
 
-def parse_param(param, raw: object) -> object:
+def parse_param(param: Param, raw: object) -> object:
     """A written parameter value as the engine's value (``param`` is an engine ``Param``):
     durations through the one duration parser (with its ten-year limit), numbers finite and
     not negative, booleans as booleans."""
@@ -172,9 +172,10 @@ def read_expect(ctx: Ctx, node: Node | None) -> tuple[ExpectationSpec, ...]:
             if checks.is_map:  # {check: "...", robust: true}
                 f = ctx.fields(checks, path, S.EXPECT_CHECK_KEYS, required=("check",))
                 robust = ctx.read(f.get("robust"), (*path, "robust"), False, as_bool)
-                checks = f.get("check")
-                if checks is None:
+                check = f.get("check")
+                if check is None:
                     continue
+                checks = check
             for item in checks.items if checks.is_list else [checks]:
                 if isinstance(item.value, str) and item.value.strip():
                     out.append(
@@ -198,4 +199,5 @@ def read_observation(ctx: Ctx, node: Node | None) -> Observation | None:
     p: Path_ = ("observation",)
     f = ctx.fields(node, p, S.OBSERVATION_KEYS, required=S.OBSERVATION_KEYS)
     values = [ctx.read(f.get(k), (*p, k), None, as_str) for k in S.OBSERVATION_KEYS]
-    return None if None in values else Observation(*values)
+    texts = [v for v in values if v is not None]
+    return Observation(*texts) if len(texts) == len(values) else None

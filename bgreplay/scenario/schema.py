@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import get_args
 
 from bgreplay import personas
 from bgreplay.engine.profiles import PROFILE_NAMES
@@ -21,10 +22,17 @@ from bgreplay.scenario.model import (
     SUBMIT_TRIGGERS,
     TASK_TYPES,
     THERMAL_VALUES,
+    Completes,
+    DeviceModel,
+    HistoryWord,
+    OnExpiration,
+    OnOpen,
+    Registration,
+    Strategy,
 )
 
-DEVICE_MODELS = ("iphone", "ipad", "simulator")
-HISTORY_WORDS = ("repeat", "none")
+DEVICE_MODELS: tuple[DeviceModel, ...] = get_args(DeviceModel)
+HISTORY_WORDS: tuple[HistoryWord, ...] = get_args(HistoryWord)
 BACKGROUND_MODES = (
     "fetch",
     "processing",
@@ -40,12 +48,12 @@ BACKGROUND_MODES = (
     "newsstand-content",
 )
 ENTITLEMENTS = ("healthresearch", "continued_processing_gpu")
-REGISTRATIONS = ("at_launch", "late")
-ON_OPEN = ("sync", "none")
-STRATEGIES = ("queue", "fail")
+REGISTRATIONS: tuple[Registration, ...] = get_args(Registration)
+ON_OPEN: tuple[OnOpen, ...] = get_args(OnOpen)
+STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 RESOURCES = ("gpu",)
-COMPLETES = ("always", "on_success", "never")
-ON_EXPIRATION = ("cancel", "ignore")
+COMPLETES: tuple[Completes, ...] = get_args(Completes)
+ON_EXPIRATION: tuple[OnExpiration, ...] = get_args(OnExpiration)
 BUILTIN_PROFILES = PROFILE_NAMES
 PERSONAS = tuple(personas.PERSONAS)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

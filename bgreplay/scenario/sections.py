@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Literal, TypeVar
 
 from bgreplay.errors import Location
 from bgreplay.scenario import schema as S
@@ -34,6 +36,8 @@ from bgreplay.scenario.reader import (
     as_str,
 )
 from bgreplay.scenario.yamlnodes import Node
+
+T = TypeVar("T")
 
 
 def read_apps(ctx: Ctx, node: Node | None, device: Device) -> tuple[App, ...]:
@@ -112,13 +116,8 @@ def _read_app(ctx: Ctx, bundle: str, node: Node, key_loc: Location, device: Devi
         ctx.error(key_loc, path, f"'{bundle}' is not a bundle id", "e.g. io.example.app")
     f = ctx.fields(node, path, S.APP_KEYS)
     content = ctx.fields(f.get("content"), (*path, "content"), S.CONTENT_KEYS)
-    permitted = tuple(
-        ctx.read(
-            f.get("permitted_identifiers"),
-            (*path, "permitted_identifiers"),
-            [],
-            as_list(as_str, ctx, (*path, "permitted_identifiers")),
-        )
+    permitted = _read_items(
+        ctx, f.get("permitted_identifiers"), (*path, "permitted_identifiers"), as_str
     )
     app = App(
         bundle=bundle,
@@ -172,16 +171,25 @@ def _read_app(ctx: Ctx, bundle: str, node: Node, key_loc: Location, device: Devi
     return replace(app, tasks=tasks)
 
 
-def _enum_list(ctx: Ctx, node: Node | None, path: Path_, choices, what: str) -> tuple[str, ...]:
-    values = ctx.read(node, path, [], as_list(as_enum(choices, what), ctx, path))
-    return tuple(dict.fromkeys(values))
+def _read_items(
+    ctx: Ctx, node: Node | None, path: Path_, item: Callable[[Node], T]
+) -> tuple[T, ...]:
+    """A list read item by item (a single value is a list of one); empty when absent."""
+    no_items: list[T] = []
+    return tuple(ctx.read(node, path, no_items, as_list(item, ctx, path)))
 
 
-def _read_registers(ctx: Ctx, node: Node | None, path: Path_):
+def _enum_list(
+    ctx: Ctx, node: Node | None, path: Path_, choices: Sequence[str], what: str
+) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_read_items(ctx, node, path, as_enum(choices, what))))
+
+
+def _read_registers(ctx: Ctx, node: Node | None, path: Path_) -> tuple[str, ...] | Literal["all"]:
     if node is None or (node.is_scalar and node.value == "all"):
         return "all"
     if node.is_list:
-        return tuple(ctx.read(node, path, [], as_list(as_str, ctx, path)))
+        return _read_items(ctx, node, path, as_str)
     ctx.error(
         node.loc,
         path,
@@ -213,9 +221,7 @@ def _read_task(ctx: Ctx, app: App, tid: str, node: Node, key_loc: Location, devi
         id=tid,
         app=app.bundle,
         type=ttype or "refresh",
-        earliest_begin=_read_earliest(
-            ctx, f.get("earliest_begin"), (*path, "earliest_begin"), ttype
-        ),
+        earliest_begin=_read_earliest(ctx, f.get("earliest_begin"), (*path, "earliest_begin")),
         requires_network=ctx.read(
             f.get("requires_network"), (*path, "requires_network"), False, as_bool
         ),
@@ -342,7 +348,7 @@ def _read_submit(ctx: Ctx, node: Node | None, path: Path_) -> Submit:
     )
 
 
-def _read_earliest(ctx: Ctx, node: Node | None, path: Path_, ttype) -> EarliestBegin:  # noqa: ARG001 - unread here; its callers pass it
+def _read_earliest(ctx: Ctx, node: Node | None, path: Path_) -> EarliestBegin:
     if node is None or node.value is None:
         return EarliestBegin()
     if node.is_map:
@@ -355,7 +361,7 @@ def _read_earliest(ctx: Ctx, node: Node | None, path: Path_, ttype) -> EarliestB
 
 def read_handler(ctx: Ctx, node: Node | None, path: Path_, ttype: str | None) -> Handler:
     f = ctx.fields(node, path, S.HANDLER_KEYS)
-    if not f:
+    if node is None or not f:
         return Handler()
     only = {
         "work": PROCESSING_FAMILY,

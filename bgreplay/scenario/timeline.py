@@ -17,7 +17,7 @@ from bgreplay.scenario.durations import (
     parse_instant,
     parse_timezone,
 )
-from bgreplay.scenario.model import DailyEntry, InlineTimeline, TimelineEvent
+from bgreplay.scenario.model import PLUGGED_VALUES, DailyEntry, InlineTimeline, TimelineEvent
 from bgreplay.scenario.reader import (
     Ctx,
     Path_,
@@ -114,7 +114,7 @@ def _value_form(kind: str, node: Node) -> bool:
     """``network: wifi`` style (a value plus a time) rather than ``unlocked: "07:30"``."""
     if kind in ("network", "thermal"):
         return True
-    return kind == "plugged" and node.value in S.PLUGGED_VALUES
+    return kind == "plugged" and node.value in PLUGGED_VALUES
 
 
 def _daily(ctx: Ctx, node: Node, path: Path_) -> DailyEntry | None:
@@ -160,9 +160,12 @@ def _daily(ctx: Ctx, node: Node, path: Path_) -> DailyEntry | None:
     )
 
 
-def _daily_span(
-    ctx: Ctx, m: dict[str, Node], path: Path_, kind: str, value_form: bool
-) -> tuple[int | None, int | None]:
+Span = tuple[int | None, int | None]
+"""A daily entry's (start, length) in ms; None where it could not be read."""
+NO_SPAN: Span = (None, None)
+
+
+def _daily_span(ctx: Ctx, m: dict[str, Node], path: Path_, kind: str, value_form: bool) -> Span:
     if value_form:
         if "during" in m:
             for extra in ("at", "for"):
@@ -174,7 +177,7 @@ def _daily_span(
                         f"remove '{extra}'",
                     )
             return ctx.read(
-                m["during"], (*path, "during"), (None, None), lambda n: parse_clock_range(n.value)
+                m["during"], (*path, "during"), NO_SPAN, lambda n: parse_clock_range(n.value)
             )
         if "at" in m and "for" in m:
             return (
@@ -202,7 +205,7 @@ def _daily_span(
             ctx.error(
                 m["for"].loc, (*path, "for"), "give either a range or for:, not both", "remove for:"
             )
-        return ctx.read(v, (*path, kind), (None, None), lambda n: parse_clock_range(n.value))
+        return ctx.read(v, (*path, kind), NO_SPAN, lambda n: parse_clock_range(n.value))
     start = ctx.read(v, (*path, kind), None, lambda n: parse_clock(n.value))
     if "for" not in m:
         if start is not None:
@@ -226,8 +229,8 @@ def _day_length(node: Node) -> int:
 def _days(node: Node) -> frozenset[int]:
     hint = f"write weekdays, weekends or a list of {', '.join(S.WEEKDAYS)}"
     items = node.items if node.is_list else [node]
-    if node.is_scalar and node.value in S.DAY_SETS:
-        return S.DAY_SETS[node.value]  # type: ignore[index]
+    if node.is_scalar and isinstance(node.value, str) and node.value in S.DAY_SETS:
+        return S.DAY_SETS[node.value]
     out = set()
     for item in items:
         name = item.value.strip().lower()[:3] if isinstance(item.value, str) else None

@@ -22,6 +22,11 @@ MAX_DEPTH = 100
 
 _TAG = "tag:yaml.org,2002:"
 _MERGE = _TAG + "merge"
+# The tag an untagged mapping or list carries; any other tag was written explicitly.
+_PLAIN_TAGS: dict[type[yaml.Node], str] = {
+    yaml.MappingNode: _TAG + "map",
+    yaml.SequenceNode: _TAG + "seq",
+}
 _SAFE = yaml.SafeLoader("")  # only for its scalar constructors (bool, int, float)
 # libyaml is ~10x faster and caps nesting at 1000 levels itself; the pure-Python loader is the
 # fallback (its own recursion limit is caught below).
@@ -287,7 +292,7 @@ class _Converter:
         if done is not None:
             return done
         loc = _loc(self.file, node.start_mark)
-        plain = {yaml.MappingNode: _TAG + "map", yaml.SequenceNode: _TAG + "seq"}.get(type(node))
+        plain = _PLAIN_TAGS.get(type(node))
         if plain is not None and node.tag != plain:  # `!!python/object [...]`: never constructed
             self.problems.append(
                 Problem(
@@ -301,6 +306,7 @@ class _Converter:
         elif isinstance(node, yaml.SequenceNode):
             out = Node([self.convert(v) for v in node.value], loc)
         else:
+            assert isinstance(node, yaml.ScalarNode)  # the third and last kind of YAML node
             out = Node(self._scalar(node, loc), loc, node.value)
         self._done[id(node)] = out
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bgreplay.trace.model import Clock
@@ -27,7 +28,7 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
-def is_zone(name: object) -> bool:
+def is_zone(name: object) -> TypeGuard[str]:
     if not isinstance(name, str) or not name or name != name.strip():
         return False
     try:

@@ -205,6 +205,7 @@ def _check_cells(raw: pl.DataFrame, name: str, parquet: bool) -> None:
         if (longest[column][0] or 0) <= MAX_TRACE_CELL_CHARS:
             continue
         index = raw[column].str.len_chars().arg_max()
+        assert index is not None  # the column holds a cell over the limit
         where = Location(f"{name} (row {index + 1})") if parquet else Location(name, index + 2)
         raise InputError(
             Problem(

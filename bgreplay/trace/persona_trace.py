@@ -19,6 +19,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 
@@ -27,6 +28,9 @@ from bgreplay.personas import Persona, app_rates, get_persona
 from bgreplay.rng import rng_for
 from bgreplay.trace.clock import offset_changes, offset_ms, zone
 from bgreplay.trace.write import Offsets, TraceRow, iso, to_frame
+
+if TYPE_CHECKING:
+    from bgreplay.trace.model import Timeline
 
 CURVE_WAKE_MIN = 420  # the T§3.3 curve describes someone who wakes at about 07:00
 HOUR = 3600
@@ -41,6 +45,9 @@ DESTINATIONS = (
     "Asia/Dubai",
     "Europe/Berlin",
 )
+V = TypeVar("V")
+Session = tuple[int, int, bool, int]  # (start, end, unlocked, index of its day), Unix seconds
+Span = tuple[int, int, str, str, str]  # (start, end, kind, value, subject); "" for none
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,7 @@ class PersonaTrace:
             for r in self.records
         ]
 
-    def timeline(self):  # -> bgreplay.trace.model.Timeline
+    def timeline(self) -> Timeline:
         """The trace as the engine's ``Timeline`` directly, for fleets (no file round trip)."""
         from bgreplay.trace.clock import build_clock
         from bgreplay.trace.model import Interval, Point, Timeline
@@ -171,15 +178,15 @@ class _Day:
     wake: int  # Unix seconds
     sleep: int
     curve: int  # where hour 0 of the shifted intensity curve starts
+    rng: random.Random  # "day": shape, places, network (in that order)
+    power: random.Random  # "power": charging, Low Power Mode, reboots
     work: tuple[int, int] | None = None
     stay: str = "home"  # "home" or "hotel"
     flight: tuple[int, int, str] | None = None  # (departure, arrival, zone after) this day
-    rng: random.Random | None = None  # "day": shape, places, network (in that order)
-    power: random.Random | None = None  # "power": charging, Low Power Mode, reboots
 
 
 class _Generator:
-    def __init__(self, p: Persona, seed: int, home: str, rates: list[tuple[str, float]]):
+    def __init__(self, p: Persona, seed: int, home: str, rates: list[tuple[str, float]]) -> None:
         self.p, self.seed, self.home, self.rates = p, seed, home, rates
         total = sum(p.hourly)
         self.cum = [sum(p.hourly[: h + 1]) / total for h in range(24)]
@@ -202,7 +209,7 @@ class _Generator:
         body = days[:-1]
         sessions = self._sessions(days)
         plugs = self._charging(days)
-        spans = [
+        spans: list[Span] = [
             (s, e, "unlocked" if unlocked else "screen", "", "") for s, e, unlocked, _ in sessions
         ]
         spans += self._apps(body, sessions)
@@ -242,7 +249,9 @@ class _Generator:
             tuple(zones),
         )
 
-    def _offsets(self, t0: int, t1: int, moves: list[tuple[int, str]]) -> tuple:
+    def _offsets(
+        self, t0: int, t1: int, moves: list[tuple[int, str]]
+    ) -> tuple[tuple[int, int], ...]:
         spans = [(t0, self.home)] + [(t, z) for t, z in moves if t > t0]
         if moves and moves[0][0] == t0:
             spans = [(t0, moves[0][1])] + [(t, z) for t, z in moves[1:]]
@@ -323,10 +332,11 @@ class _Generator:
         return out
 
     # --- interactions and apps -------------------------------------------------------------
-    def _sessions(self, days: list[_Day]) -> list[tuple[int, int, bool, int]]:
+    def _sessions(self, days: list[_Day]) -> list[Session]:
         """Interactions of each day, spread over the curve stretched to fit between this day's
         and the next day's anchor (23 or 25 hours across DST or a flight), never overlapping."""
-        p, drafts, log, body = self.p, [], math.log, self.body
+        drafts: list[Session] = []  # (start, length, unlocked, day) until placed
+        p, log, body = self.p, math.log, self.body
         unlocked, tail, tail_min = p.unlocked_share, p.tail_share, p.tail_min_s
         inv_alpha, longest, glance = -1 / p.tail_alpha, p.session_max_s, p.glance_mean_s
         for i, (day, nxt) in enumerate(zip(days, days[1:], strict=False)):
@@ -346,7 +356,7 @@ class _Generator:
                 else:
                     drafts.append((start, int(max(2.0, -log(1 - rng.random()) * glance)), False, i))
         drafts.sort()
-        out: list[tuple[int, int, bool, int]] = []
+        out: list[Session] = []
         free = -(1 << 62)
         for start, length, unlocked, i in drafts:  # one after another, 5 s apart at least
             start = max(start, free)
@@ -354,7 +364,7 @@ class _Generator:
             free = start + length + 5
         return out
 
-    def _apps(self, days: list[_Day], sessions: list[tuple[int, int, bool, int]]) -> list[tuple]:
+    def _apps(self, days: list[_Day], sessions: list[Session]) -> list[Span]:
         p = self.p
         per_day: dict[int, list[int]] = {}
         for k, (_, _, unlocked, i) in enumerate(sessions):
@@ -375,7 +385,7 @@ class _Generator:
                     room = max(0, e - s - 2 - length)
                     begin = s + 1 + int(rng.random() * room)
                     placed.setdefault(k, []).append((begin, min(begin + length, e), bundle))
-        rows = []
+        rows: list[Span] = []
         for k in sorted(placed):
             free, end = sessions[k][0], sessions[k][1]
             for begin, stop, bundle in sorted(placed[k]):
@@ -387,8 +397,10 @@ class _Generator:
         return rows
 
     # --- charging, Low Power Mode, reboots -------------------------------------------------
-    def _charging(self, days: list[_Day]) -> list[tuple[int, int, str | None]]:
-        p, plugs = self.p, []
+    def _charging(self, days: list[_Day]) -> list[tuple[int, int, str]]:
+        """Charges as (start, end, "wired" or "wireless"), overlapping ones merged."""
+        p = self.p
+        plugs: list[tuple[int, int, str]] = []
         for day, nxt in zip(days, days[1:], strict=False):
             rng = day.power
             kind = "wireless" if rng.random() < p.wireless_share else "wired"
@@ -410,8 +422,8 @@ class _Generator:
                 )
         return _union(plugs)
 
-    def _lpm(self, days: list[_Day], plugs: list[tuple[int, int, str | None]]) -> list:
-        spans = []
+    def _lpm(self, days: list[_Day], plugs: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int, None]] = []
         starts = [s for s, _, _ in plugs]
         for day in days:
             rng = day.power
@@ -427,8 +439,11 @@ class _Generator:
                 spans.append((begin, end, None))
         return [(s, e) for s, e, _ in _union(spans)]
 
-    def _boots(self, days: list[_Day], plugs: list, sessions: list) -> list[int]:
-        p, times = self.p, []
+    def _boots(
+        self, days: list[_Day], plugs: list[tuple[int, int, str]], sessions: list[Session]
+    ) -> list[int]:
+        p = self.p
+        times: list[int] = []
         for day in days:
             rng = day.power
             for _ in range(_poisson(rng, p.reboots_per_day)):
@@ -439,7 +454,7 @@ class _Generator:
                     s, e, _ = night[0]
                     times.append(int(s + (e - s) * rng.uniform(0.3, 0.7)))
         starts = [s for s, _, _, _ in sessions]
-        out = []
+        out: list[int] = []
         for t in sorted(times):  # never in the middle of an interaction: move to its end
             k = _bisect(starts, t + 1) - 1
             if k >= 0 and sessions[k][0] <= t < sessions[k][1]:
@@ -536,8 +551,9 @@ class _Generator:
 
 
 def _offset_h(zone_name: str, d: date) -> float:
-    noon = datetime(d.year, d.month, d.day, 12, tzinfo=zone(zone_name))
-    return noon.utcoffset().total_seconds() / 3600
+    offset = datetime(d.year, d.month, d.day, 12, tzinfo=zone(zone_name)).utcoffset()
+    assert offset is not None  # an aware time always has one
+    return offset.total_seconds() / 3600
 
 
 def _bisect(values: list[int], x: int) -> int:
@@ -551,9 +567,9 @@ def _bisect(values: list[int], x: int) -> int:
     return lo
 
 
-def _union(spans: list[tuple[int, int, str | None]]) -> list[tuple[int, int, str | None]]:
+def _union(spans: list[tuple[int, int, V]]) -> list[tuple[int, int, V]]:
     """Overlapping intervals merged; the merged one keeps the first one's value."""
-    out: list[tuple[int, int, str | None]] = []
+    out: list[tuple[int, int, V]] = []
     for s, e, v in sorted(spans, key=lambda x: (x[0], x[1])):
         if out and s <= out[-1][1]:
             out[-1] = (out[-1][0], max(out[-1][1], e), out[-1][2])

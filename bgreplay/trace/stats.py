@@ -8,7 +8,8 @@ an interval starts; durations are split at midnight.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 import polars as pl
 
@@ -60,13 +61,24 @@ def _seconds(column: str) -> tuple[pl.Expr, pl.Expr]:
     return local, local - offset
 
 
-def _normalise(data: object) -> pl.DataFrame:
+@runtime_checkable
+class HasFrame(Protocol):
+    """A trace that turns itself into the file layout (a PersonaTrace, an import result)."""
+
+    def frame(self) -> pl.DataFrame: ...
+
+
+TraceRows = Iterable[Mapping[str, object]] | Iterable[Sequence[object]]
+"""Rows as dicts keyed by column, or as ``(start, end, kind, value, subject)`` tuples."""
+
+
+def _normalise(data: pl.DataFrame | HasFrame | TraceRows) -> pl.DataFrame:
     """``ls`` (local start, s), ``dur`` (s, null for points), ``kind``, ``value``, ``subject``."""
-    if hasattr(data, "frame") and callable(data.frame):  # a PersonaTrace or an import result
+    if isinstance(data, HasFrame):
         data = data.frame()
     if not isinstance(data, pl.DataFrame):
-        rows = list(data)  # type: ignore[arg-type]
-        if rows and isinstance(rows[0], dict):
+        rows = list(data)
+        if rows and isinstance(rows[0], Mapping):
             data = pl.DataFrame(rows, infer_schema_length=None)
         else:
             names = dict.fromkeys(("start", "end", "kind", "value", "subject"), pl.String)
@@ -93,7 +105,7 @@ def _normalise(data: object) -> pl.DataFrame:
     ).filter(pl.col("ls").is_not_null())
 
 
-def day_stats(data: pl.DataFrame | Sequence | Iterable | object) -> pl.DataFrame:
+def day_stats(data: pl.DataFrame | HasFrame | TraceRows) -> pl.DataFrame:
     """One row per local day of the trace (rows, a file frame or a generated trace)."""
     rows = _normalise(data)
     schema = {"date": pl.Date, "weekday": pl.String, **dict.fromkeys(COLUMNS[2:], pl.Float64)}
@@ -103,6 +115,7 @@ def day_stats(data: pl.DataFrame | Sequence | Iterable | object) -> pl.DataFrame
         le=pl.col("ls") + pl.col("dur").fill_null(0), d=(pl.col("ls") // DAY).cast(pl.Int64)
     )
     lo, hi = rows["ls"].min(), rows["le"].max()
+    assert isinstance(lo, float) and isinstance(hi, float)  # Float64 columns, never null
     last = max(lo, hi - _EPS)  # an end exactly at midnight does not open the next day
     days = pl.DataFrame({"d": pl.int_range(int(lo // DAY), int(last // DAY) + 1, eager=True)})
     covered = pl.min_horizontal(pl.lit(hi), (pl.col("d") + 1) * DAY) - pl.max_horizontal(

@@ -16,25 +16,30 @@ import gzip
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from bgreplay.errors import InputError
 from bgreplay.trace.write import Offsets, TraceRow, sort_key, to_frame
 
-Span = tuple[int, int, object]  # (start_ms, end_ms, payload)
+SqlValue = int | float | str | bytes | None  # what sqlite3 returns: any column, any of these
+P = TypeVar("P")
+Span = tuple[int, int, P]  # (start_ms, end_ms, payload): what the span came from
 LATEST_MS = 4_102_444_800_000  # 2100-01-01: later (or pre-1970) times are damage, not data
 MAX_OFFSET_S = 14 * 3600  # UTC offsets lie within ±14 h
 
 
-def unix_ms(seconds: object) -> int | None:
+def unix_ms(seconds: SqlValue) -> int | None:
     """Unix seconds (a number, or numeric text) as ms; None when missing, not a number or not a
     plausible time (before 1970 or after 2100)."""
+    if seconds is None:
+        return None
     try:
-        value = float(seconds)  # type: ignore[arg-type]
+        value = float(seconds)
     except (TypeError, ValueError, OverflowError):
         return None
     if not 0 <= value * 1000 <= LATEST_MS:  # also false for NaN
@@ -42,10 +47,12 @@ def unix_ms(seconds: object) -> int | None:
     return round(value * 1000)
 
 
-def offset_s(value: object) -> int | None:
+def offset_s(value: SqlValue) -> int | None:
     """A UTC offset in seconds, or None when missing or out of range."""
+    if value is None:
+        return None
     try:
-        seconds = int(float(value))  # type: ignore[arg-type]
+        seconds = int(float(value))
     except (TypeError, ValueError, OverflowError):
         return None
     return seconds if abs(seconds) <= MAX_OFFSET_S else None
@@ -195,9 +202,9 @@ def find_table(names: Iterable[str], prefix: str) -> str | None:
     return found[-1] if found else None
 
 
-def merge(spans: Iterable[Span]) -> list[Span]:
+def merge(spans: Iterable[Span[P]]) -> list[Span[P]]:
     """Overlapping or touching spans joined; each keeps the first span's payload."""
-    out: list[Span] = []
+    out: list[Span[P]] = []
     for s, e, payload in sorted(spans, key=lambda x: (x[0], x[1])):
         if out and s <= out[-1][1]:
             if e > out[-1][1]:
@@ -207,9 +214,9 @@ def merge(spans: Iterable[Span]) -> list[Span]:
     return out
 
 
-def subtract(spans: list[Span], cuts: list[Span]) -> list[Span]:
+def subtract(spans: Sequence[Span[P]], cuts: Sequence[Span[object]]) -> list[Span[P]]:
     """``spans`` minus the time covered by ``cuts`` (both sorted, each non-overlapping)."""
-    out: list[Span] = []
+    out: list[Span[P]] = []
     k = 0
     for s, e, payload in spans:
         while k < len(cuts) and cuts[k][1] <= s:
@@ -225,9 +232,9 @@ def subtract(spans: list[Span], cuts: list[Span]) -> list[Span]:
     return out
 
 
-def intersect(spans: list[Span], keep: list[Span]) -> list[Span]:
+def intersect(spans: Sequence[Span[P]], keep: Sequence[Span[object]]) -> list[Span[P]]:
     """The parts of ``spans`` inside ``keep`` (both sorted, each non-overlapping)."""
-    out: list[Span] = []
+    out: list[Span[P]] = []
     k = 0
     for s, e, payload in spans:
         while k < len(keep) and keep[k][1] <= s:

@@ -10,14 +10,17 @@ picks one by ``ZSOURCE.ZDEVICEID`` (T§1.1, W-ASTER).
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 from bgreplay.errors import InputError
 from bgreplay.trace.clock import offset_ms
 from bgreplay.trace.importers import (
     ImportResult,
     Span,
+    SqlValue,
     check_zone,
     columns,
     etc_zone,
@@ -53,6 +56,22 @@ EMPTY_HINT = {  # why a stream is often empty (T§1.1 OS ranges)
 }
 
 
+class _Object(NamedTuple):
+    """One ZOBJECT row of a wanted stream, cleaned (``_clean``): times as Unix ms, the offset in
+    seconds, texts as ``str``; None where the stored value is missing or unusable."""
+
+    pk: str | None  # Z_PK, an integer in every Core Data store, as the text of source_ref
+    stream: str | None
+    start: int | None
+    end: int | None
+    offset: int | None
+    string: str | None
+    integer: SqlValue
+    double: SqlValue
+    device: str | None
+    wireless: SqlValue
+
+
 def import_knowledgec(
     path: str | Path, device: str | None = None, timezone: str | None = None
 ) -> ImportResult:
@@ -63,9 +82,9 @@ def import_knowledgec(
     with open_sqlite(path, "knowledgeC.db") as conn:
         rows = [_clean(r) for r in _query(conn, path)]
     rows, notes = _pick_device(rows, device, path)
-    by_stream: dict[str, list[tuple]] = defaultdict(list)
+    by_stream: dict[str | None, list[_Object]] = defaultdict(list)
     for row in rows:
-        by_stream[row[1]].append(row)
+        by_stream[row.stream].append(row)
     records: list[TraceRow] = []
     app_stream = "/app/infocus" if by_stream["/app/infocus"] else "/app/usage"
     if by_stream["/app/infocus"] and by_stream["/app/usage"]:
@@ -75,15 +94,16 @@ def import_knowledgec(
             _missing(notes, stream)
     if not by_stream[app_stream]:
         _missing(notes, "/app/infocus", "/app/inFocus or /app/usage")
-    apps: dict[str, list[Span]] = defaultdict(list)
-    for row in _intervals(by_stream[app_stream], notes):
-        if row[2][1]:
-            apps[row[2][1]].append(row)
+    apps: dict[str, list[Span[_Object]]] = defaultdict(list)
+    for span in _intervals(by_stream[app_stream], notes):
+        bundle = span[2].string
+        if bundle:
+            apps[bundle].append(span)
     for bundle in sorted(apps):
         records += [_row(s, e, "app", p, subject=bundle) for s, e, p in merge(apps[bundle])]
-    unlocked = merge(r for r in _intervals(by_stream["/device/islocked"], notes) if r[2][2] == 0)
+    unlocked = merge(r for r in _intervals(by_stream["/device/islocked"], notes) if _on(r) == 0)
     records += [_row(s, e, "unlocked", p) for s, e, p in unlocked]
-    backlit = merge(r for r in _intervals(by_stream["/display/isbacklit"], notes) if r[2][2] == 1)
+    backlit = merge(r for r in _intervals(by_stream["/display/isbacklit"], notes) if _on(r) == 1)
     if backlit and not by_stream["/device/islocked"]:
         notes.append(
             "/display/isBacklit has rows but /device/isLocked has none: screen-on time "
@@ -92,12 +112,12 @@ def import_knowledgec(
     elif backlit:
         records += [_row(s, e, "screen", p) for s, e, p in subtract(backlit, unlocked)]
     for s, e, p in merge(
-        r for r in _intervals(by_stream["/device/ispluggedin"], notes) if r[2][2] == 1
+        r for r in _intervals(by_stream["/device/ispluggedin"], notes) if _on(r) == 1
     ):
-        wireless = p[5]
+        wireless = p.wireless
         value = None if wireless is None else ("wireless" if wireless else "wired")
         records.append(_row(s, e, "plugged", p, value=value))
-    lpm = merge(r for r in _intervals(by_stream["/device/lowpowermode"], notes) if r[2][2] == 1)
+    lpm = merge(r for r in _intervals(by_stream["/device/lowpowermode"], notes) if _on(r) == 1)
     records += [_row(s, e, "low_power_mode", p) for s, e, p in lpm]
     records += _battery(by_stream["/device/batterypercentage"])
     records += _travel(rows, timezone, notes)
@@ -127,7 +147,7 @@ _CHANNEL = {
 }
 
 
-def _query(conn, path) -> list[tuple]:
+def _query(conn: sqlite3.Connection, path: str | Path) -> list[tuple[SqlValue, ...]]:
     """(pk, stream, start_s, end_s, offset_s, string, integer, double, device, wireless)."""
     names = tables(conn)
     if "ZOBJECT" not in names:
@@ -167,12 +187,11 @@ def _query(conn, path) -> list[tuple]:
     return conn.execute(sql, STREAMS).fetchall()
 
 
-def _clean(row: tuple) -> tuple:
-    """Times as Unix ms, offsets as seconds, texts as ``str``; None where the stored value is
-    unusable. SQLite is dynamically typed: a text column can hold a number or a blob."""
+def _clean(row: tuple[SqlValue, ...]) -> _Object:
+    """SQLite is dynamically typed: a text column can hold a number or a blob."""
     pk, stream, start, end, offset, string, integer, double, device, wireless = row
-    return (
-        pk,
+    return _Object(
+        _text(pk),
         _text(stream),
         _ms(start),
         _ms(end),
@@ -185,7 +204,7 @@ def _clean(row: tuple) -> tuple:
     )
 
 
-def _text(value: object) -> str | None:
+def _text(value: SqlValue) -> str | None:
     """A stored text as ``str``: a number as written, a blob if it is UTF-8, else None."""
     if value is None or isinstance(value, str):
         return value
@@ -197,11 +216,13 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def _pick_device(rows: list[tuple], device: str | None, path) -> tuple[list[tuple], list[str]]:
-    counts = Counter(LOCAL_DEVICE if r[8] is None else str(r[8]) for r in rows)
+def _pick_device(
+    rows: list[_Object], device: str | None, path: str | Path
+) -> tuple[list[_Object], list[str]]:
+    counts = Counter(LOCAL_DEVICE if r.device is None else r.device for r in rows)
     listing = ", ".join(f"{d} ({n} rows)" for d, n in sorted(counts.items()))
     if device is not None:
-        kept = [r for r in rows if (LOCAL_DEVICE if r[8] is None else str(r[8])) == device]
+        kept = [r for r in rows if (LOCAL_DEVICE if r.device is None else r.device) == device]
         if not kept:
             raise InputError(
                 f"{path}: no rows from device {device!r}",
@@ -216,32 +237,39 @@ def _pick_device(rows: list[tuple], device: str | None, path) -> tuple[list[tupl
     return rows, []
 
 
-def _intervals(rows: list[tuple], notes: list[str]) -> list[Span]:
+def _intervals(rows: list[_Object], notes: list[str]) -> list[Span[_Object]]:
     """(start_ms, end_ms, row) for rows with a usable interval; bad ones counted in notes."""
-    out: list[Span] = []
+    out: list[Span[_Object]] = []
     bad = 0
     for row in rows:
-        start, end = row[2], row[3]
+        start, end = row.start, row.end
         if start is None or end is None or end <= start:
             bad += 1
             continue
-        out.append((start, end, (row[0], row[5], _int(row[6]), row[4], row[7], row[9])))
+        out.append((start, end, row))
     if bad:
-        notes.append(f"{rows[0][1]}: skipped {bad} rows without an end after their start")
+        notes.append(f"{rows[0].stream}: skipped {bad} rows without an end after their start")
     return out
 
 
-def _ms(mac_seconds: object) -> int | None:
+def _on(span: Span[_Object]) -> int | None:
+    """A state stream's value (``ZVALUEINTEGER``: 1 on, 0 off)."""
+    return _int(span[2].integer)
+
+
+def _ms(mac_seconds: SqlValue) -> int | None:
     """Mac absolute time (T§1.1) as Unix ms, or None."""
+    if mac_seconds is None:
+        return None
     try:
-        return unix_ms(float(mac_seconds) + MAC_EPOCH)  # type: ignore[arg-type]
+        return unix_ms(float(mac_seconds) + MAC_EPOCH)
     except (TypeError, ValueError, OverflowError):
         return None
 
 
-def _int(value: object) -> int | None:
+def _int(value: SqlValue) -> int | None:
     try:
-        return None if value is None else int(value)  # type: ignore[call-overload]
+        return None if value is None else int(value)
     except (TypeError, ValueError, OverflowError):
         return None
 
@@ -250,70 +278,73 @@ def _row(
     s: int,
     e: int | None,
     kind: str,
-    payload: tuple,
+    source: _Object,
     value: str | None = None,
     subject: str | None = None,
 ) -> TraceRow:
-    pk, offset = payload[0], payload[3]
+    pk, offset = source.pk, source.offset
     return TraceRow(
         s, e, kind, value, subject, f"ZOBJECT:{pk}", None if offset is None else int(offset) * 1000
     )
 
 
-def _battery(rows: list[tuple]) -> list[TraceRow]:
+def _battery(rows: list[_Object]) -> list[TraceRow]:
     """Points; APOLLO reads ZVALUEDOUBLE and iLEAPP ZVALUEINTEGER, so take whichever is set."""
     out: dict[int, TraceRow] = {}
     for row in rows:
-        level = _level(row[7] if row[7] is not None else row[6])
-        t = row[2]
+        level = _level(row.double if row.double is not None else row.integer)
+        t = row.start
         if t is None or level is None or t in out:  # copies of the same sample: keep the first
             continue
         text = f"{level:.2f}".rstrip("0").rstrip(".")
-        out[t] = _row(t, None, "battery", (row[0], None, None, row[4]), value=text)
+        out[t] = _row(t, None, "battery", row, value=text)
     return list(out.values())
 
 
-def _level(value: object) -> float | None:
+def _level(value: SqlValue) -> float | None:
+    if value is None:
+        return None
     try:
-        level = float(value)  # type: ignore[arg-type]
+        level = float(value)
     except (TypeError, ValueError, OverflowError):
         return None
     return level if 0 <= level <= 100 else None
 
 
-def _travel(rows: list[tuple], home: str | None, notes: list[str]) -> list[TraceRow]:
+def _travel(rows: list[_Object], home: str | None, notes: list[str]) -> list[TraceRow]:
     """``timezone`` rows where the device's offset leaves (or returns to) the home zone's."""
     if home is None:
         return []
     out: list[TraceRow] = []
     current = home
     for row in rows:
-        if row[2] is None or row[4] is None:
+        if row.start is None or row.offset is None:
             continue
-        t, offset = row[2], row[4]
+        t, offset = row.start, row.offset
         if offset * 1000 == offset_ms(t, home):
             target = home
         elif current != home and offset * 1000 == offset_ms(t, current):
             continue
         else:
-            target = etc_zone(offset)
-            if target is None:
+            fixed = etc_zone(offset)
+            if fixed is None:
                 notes.append(
-                    f"offset {offset} s at ZOBJECT:{row[0]} has no fixed IANA zone; "
+                    f"offset {offset} s at ZOBJECT:{row.pk} has no fixed IANA zone; "
                     "no timezone row for it"
                 )
                 continue
+            target = fixed
         if target != current:
             out.append(
-                TraceRow(t, None, "timezone", target, None, f"ZOBJECT:{row[0]}", offset * 1000)
+                TraceRow(t, None, "timezone", target, None, f"ZOBJECT:{row.pk}", offset * 1000)
             )
             current = target
     return out
 
 
-def _note_offsets(rows: list[tuple], home: str | None, notes: list[str]) -> None:
-    seen = sorted({r[4] for r in rows if r[4] is not None})
-    if any(r[4] is None for r in rows):
+def _note_offsets(rows: list[_Object], home: str | None, notes: list[str]) -> None:
+    seen = sorted({r.offset for r in rows if r.offset is not None})
+    if any(r.offset is None for r in rows):
         notes.append("some rows have no usable ZSECONDSFROMGMT: their times are written in UTC")
     if len(seen) > 1 and home is None:
         hours = ", ".join(f"{s / 3600:+g} h" for s in seen)

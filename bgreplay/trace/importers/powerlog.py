@@ -12,14 +12,18 @@ gaps), so coverage gaps stay gaps. ``.BGSQL`` task instances are already plain U
 
 from __future__ import annotations
 
+import sqlite3
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from bgreplay.trace.clock import is_zone, offset_changes, offset_ms
 from bgreplay.trace.importers import (
     ImportResult,
     Span,
+    SqlValue,
     check_zone,
     columns,
     etc_zone,
@@ -70,10 +74,10 @@ def import_powerlog(
         zones = log.read(TIME_ZONE, ["TimeZoneName", "SecondsFromGMT"])
     cover = _Coverage(log.stamps, notes)
     records: list[TraceRow] = []
-    unlocked = _states(lock, cover, lambda r: _flag(r[2]) is False)
+    unlocked = _states(lock, cover, lambda r: _flag(r.values[0]) is False)
     records += [TraceRow(s, e, "unlocked", None, None, ref) for s, e, ref in unlocked]
     if screen is not None and lock is not None:
-        on = _states(screen, cover, lambda r: _int(r[2]) not in (0, None))
+        on = _states(screen, cover, lambda r: _int(r.values[0]) not in (0, None))
         records += [
             TraceRow(s, e, "screen", None, None, ref) for s, e, ref in subtract(on, unlocked)
         ]
@@ -94,10 +98,18 @@ def import_powerlog(
     return require_rows(ImportResult(SOURCE, records, offsets, notes), path)
 
 
+class _Row(NamedTuple):
+    """One PowerLog row as ``_Log.read`` returns it."""
+
+    t: int  # real Unix ms (the corrected timestamp)
+    ref: str  # "table:ID", the row's source_ref
+    values: tuple[SqlValue, ...]  # the wanted columns in the order asked (None where missing)
+
+
 class _Log:
     """Reads PowerLog tables with every timestamp corrected to real Unix time (in ms)."""
 
-    def __init__(self, conn, path, notes: list[str]):
+    def __init__(self, conn: sqlite3.Connection, path: str | Path, notes: list[str]) -> None:
         self.conn, self.notes, self.names = conn, notes, tables(conn)
         if not any(n.startswith("PL") for n in self.names):
             from bgreplay.errors import InputError
@@ -111,10 +123,10 @@ class _Log:
         self.base: list[float] = []
         self.system: list[float] = []
         if TIME_OFFSET in self.names and {"timestamp", "system"} <= columns(conn, TIME_OFFSET):
+            rows = conn.execute(f'SELECT timestamp, system FROM "{TIME_OFFSET}"')
+            numbers = ((_num(ts), _num(system)) for ts, system in rows)
             pairs = sorted(
-                (_num(ts), _num(system))
-                for ts, system in conn.execute(f'SELECT timestamp, system FROM "{TIME_OFFSET}"')
-                if _num(ts) is not None and _num(system) is not None
+                (ts, system) for ts, system in numbers if ts is not None and system is not None
             )
             self.base = [ts for ts, _ in pairs]
             self.system = [system for _, system in pairs]
@@ -130,9 +142,8 @@ class _Log:
         system = self.system[max(k, 0)] if self.system else 0.0
         return unix_ms(raw + system)
 
-    def read(self, table: str, wanted: list[str]) -> list[tuple] | None:
-        """``(t_ms, "table:ID", *wanted)`` sorted by corrected time; None if the table is
-        missing (noted)."""
+    def read(self, table: str, wanted: list[str]) -> list[_Row] | None:
+        """The rows sorted by corrected time; None if the table is missing (noted)."""
         if table not in self.names:
             self.notes.append(f"table {table} is missing: no rows from it")
             return None
@@ -146,25 +157,26 @@ class _Log:
             f'SELECT {key}, timestamp, {picked} FROM "{table}" '
             f"WHERE timestamp IS NOT NULL ORDER BY {key}"
         )
-        rows, bad = [], 0
+        rows: list[_Row] = []
+        bad = 0
         for r in self.conn.execute(sql):
             raw = _num(r[1])
             t = None if raw is None else self.correct(raw)
             if t is None:
                 bad += 1
             else:
-                rows.append((t, f"{table}:{r[0]}", *r[2:]))
+                rows.append(_Row(t, f"{table}:{r[0]}", tuple(r[2:])))
         if bad:
             self.notes.append(f"{table}: skipped {bad} rows whose timestamp is not a time")
-        rows.sort(key=lambda r: r[0])
-        self.stamps += [r[0] for r in rows]
+        rows.sort(key=lambda r: r.t)
+        self.stamps += [r.t for r in rows]
         return rows
 
 
 class _Coverage:
     """Stretches of the log without a silence longer than ``HOLE_MS``."""
 
-    def __init__(self, stamps: list[int], notes: list[str]):
+    def __init__(self, stamps: list[int], notes: list[str]) -> None:
         stamps = sorted(stamps)
         self.starts: list[int] = []
         self.ends: list[int] = []
@@ -185,34 +197,37 @@ class _Coverage:
         return self.ends[k] if k >= 0 else t
 
 
-def _states(rows: list[tuple] | None, cover: _Coverage, keep) -> list[Span]:
+def _states(
+    rows: list[_Row] | None, cover: _Coverage, keep: Callable[[_Row], bool]
+) -> list[Span[str]]:
     """Forward events: each row's state lasts until the next row or the end of its coverage
-    stretch; the spans where ``keep(row)`` holds, touching ones joined."""
+    stretch; the spans (payload: the row's ref) where ``keep(row)`` holds, touching ones joined."""
     if not rows:
         return []
-    out: list[Span] = []
+    out: list[Span[str]] = []
     for i, row in enumerate(rows):
-        end = cover.end_of(row[0])
+        end = cover.end_of(row.t)
         if i + 1 < len(rows):
-            end = min(end, rows[i + 1][0])
-        if end > row[0] and keep(row):
-            out.append((row[0], end, row[1]))
+            end = min(end, rows[i + 1].t)
+        if end > row.t and keep(row):
+            out.append((row.t, end, row.ref))
     return merge(out)
 
 
 def _apps(
-    rows: list[tuple] | None, cover: _Coverage, unlocked: list[Span] | None
+    rows: list[_Row] | None, cover: _Coverage, unlocked: list[Span[str]] | None
 ) -> list[TraceRow]:
     if not rows:
         return []
-    by_app: dict[str, list[Span]] = defaultdict(list)
+    by_app: dict[str, list[Span[str]]] = defaultdict(list)
     for i, row in enumerate(rows):
-        bundle = (row[2] or "").strip() if isinstance(row[2], str) else ""
-        end = cover.end_of(row[0])
+        written = row.values[0]
+        bundle = (written or "").strip() if isinstance(written, str) else ""
+        end = cover.end_of(row.t)
         if i + 1 < len(rows):
-            end = min(end, rows[i + 1][0])
-        if bundle not in NOT_APPS and end > row[0]:
-            by_app[bundle].append((row[0], end, row[1]))
+            end = min(end, rows[i + 1].t)
+        if bundle not in NOT_APPS and end > row.t:
+            by_app[bundle].append((row.t, end, row.ref))
     out: list[TraceRow] = []
     for bundle in sorted(by_app):
         spans = merge(by_app[bundle])
@@ -222,53 +237,55 @@ def _apps(
     return out
 
 
-def _battery(
-    ui: list[tuple] | None, battery: list[tuple] | None, notes: list[str]
-) -> list[TraceRow]:
+def _battery(ui: list[_Row] | None, battery: list[_Row] | None, notes: list[str]) -> list[TraceRow]:
     """Level points from BatteryUI (1-100, T§1.3); from Battery only when BatteryUI is absent."""
     rows, scale = ui, 1.0
     if not rows and battery:
         rows = battery
-        levels = [float(r[2]) for r in battery if _num(r[2]) is not None]
+        levels = [level for r in battery if (level := _num(r.values[0])) is not None]
         if levels and max(levels) <= 1.0:
             scale = 100.0
             notes.append(f"{BATTERY}.Level is 0-1 here: multiplied by 100")
         notes.append(f"battery levels from {BATTERY} (no {BATTERY_UI} rows)")
     out: dict[int, TraceRow] = {}
     for row in rows or []:
-        level = _num(row[2])
-        if level is None or row[0] in out:
+        level = _num(row.values[0])
+        if level is None or row.t in out:
             continue
         level = min(max(level * scale, 0.0), 100.0)
-        out[row[0]] = TraceRow(
-            row[0], None, "battery", f"{level:.2f}".rstrip("0").rstrip("."), None, row[1]
+        out[row.t] = TraceRow(
+            row.t, None, "battery", f"{level:.2f}".rstrip("0").rstrip("."), None, row.ref
         )
     return list(out.values())
 
 
 def _plugged(
-    battery: list[tuple] | None, ui: list[tuple] | None, cover: _Coverage, notes: list[str]
+    battery: list[_Row] | None, ui: list[_Row] | None, cover: _Coverage, notes: list[str]
 ) -> list[TraceRow]:
     """External power from Battery.ExternalConnected; IsCharging only as a noted stand-in."""
     if not battery and not ui:
         notes.append("no battery tables: no plugged rows imported")
         return []
-    column, rows = 4, battery
-    if not battery or all(r[4] is None for r in battery):
-        column, rows = 3, battery if battery and any(r[3] is not None for r in battery) else ui
+    charging, external = 1, 2  # the columns of both reads: Level, IsCharging[, ExternalConnected]
+    column, rows = external, battery
+    if not battery or all(r.values[external] is None for r in battery):
+        column = charging
+        rows = battery if battery and any(r.values[charging] is not None for r in battery) else ui
         if rows:
             notes.append(
                 "no ExternalConnected column: plugged-in time is taken from IsCharging "
                 "(a full battery on the charger shows as unplugged)"
             )
     spans = _states(
-        [r for r in rows or [] if r[column] is not None], cover, lambda r: bool(_flag(r[column]))
+        [r for r in rows or [] if r.values[column] is not None],
+        cover,
+        lambda r: bool(_flag(r.values[column])),
     )
     return [TraceRow(s, e, "plugged", None, None, ref) for s, e, ref in spans]
 
 
 def _network(
-    wifi: list[tuple] | None, cell: list[tuple] | None, cover: _Coverage, notes: list[str]
+    wifi: list[_Row] | None, cell: list[_Row] | None, cover: _Coverage, notes: list[str]
 ) -> list[TraceRow]:
     """Wi-Fi when associated (an SSID), else cellular when data is attached, else none; where
     either is unknown the time stays uncovered. SSIDs are never written."""
@@ -276,15 +293,15 @@ def _network(
         notes.append("no Wi-Fi rows: no network rows imported (time not covered reads as none)")
         return []
     known_wifi = _states(wifi, cover, lambda _: True)
-    on_wifi = _states(wifi, cover, lambda r: isinstance(r[2], str) and r[2].strip() != "")
+    on_wifi = _states(wifi, cover, lambda r: _ssid(r) != "")
     out = [TraceRow(s, e, "network", "wifi", None, ref) for s, e, ref in on_wifi]
     off_wifi = subtract(known_wifi, on_wifi)
     if not cell:
         notes.append("no cellular rows: time off Wi-Fi stays uncovered")
         return out
-    column = 2 if any(r[2] is not None for r in cell) else 3
-    known_cell = _states(cell, cover, lambda r: r[column] is not None)
-    attached = _states(cell, cover, lambda r: bool(_flag(r[column])))
+    column = 0 if any(r.values[0] is not None for r in cell) else 1  # DataAttached, DataActive
+    known_cell = _states(cell, cover, lambda r: r.values[column] is not None)
+    attached = _states(cell, cover, lambda r: bool(_flag(r.values[column])))
     out += [
         TraceRow(s, e, "network", "cellular", None, ref)
         for s, e, ref in intersect(off_wifi, attached)
@@ -297,17 +314,18 @@ def _network(
 
 
 def _zones(
-    rows: list[tuple] | None, fallback: str, lo: int, hi: int, notes: list[str]
+    rows: list[_Row] | None, fallback: str, lo: int, hi: int, notes: list[str]
 ) -> tuple[Offsets, list[TraceRow]]:
     """The device's offsets over ``[lo, hi]`` and a ``timezone`` row at each change of zone."""
     spans: list[tuple[int, str | None, int | None, str]] = []
     last: object = None
-    for t, ref, name, seconds in rows or []:
-        name = name if is_zone(name) else None  # an unknown name falls back to its offset
-        seconds = offset_s(seconds)
+    for row in rows or []:
+        written_name, written_offset = row.values
+        name = written_name if is_zone(written_name) else None  # else: falls back to its offset
+        seconds = offset_s(written_offset)
         key = name or seconds
         if key is not None and key != last:
-            spans.append((t, name, seconds, ref))
+            spans.append((row.t, name, seconds, row.ref))
             last = key
     if not spans:
         notes.append(f"no time-zone rows: times are written in {fallback}")
@@ -322,10 +340,12 @@ def _zones(
         if name is not None:
             changes.append((begin, offset_ms(begin, name)))
             changes += offset_changes(name, begin, end)
+            target: str | None = name
         else:
+            assert seconds is not None  # a span is kept only with a zone name or an offset
             changes.append((begin, seconds * 1000))
+            target = etc_zone(seconds)
         if i > 0:
-            target = name or etc_zone(seconds)
             if target is None:
                 notes.append(f"{ref}: offset {seconds} s has no IANA zone; no timezone row")
             else:
@@ -365,7 +385,7 @@ def import_bgsql(path: str | Path, notes: list[str]) -> list[TraceRow]:
             f"ON i.TaskID = m.TaskID ORDER BY i.StartDate, {key}"
         )
         rows = conn.execute(sql).fetchall()
-    by_task: dict[str, list[Span]] = defaultdict(list)
+    by_task: dict[str, list[Span[tuple[str | None, str]]]] = defaultdict(list)
     skipped = 0
     for rid, start, end, battery, task_id, name, bundle, process in rows:
         begin, stop = unix_ms(start), unix_ms(end)
@@ -387,20 +407,26 @@ def import_bgsql(path: str | Path, notes: list[str]) -> list[TraceRow]:
     return out
 
 
-def _num(value: object) -> float | None:
+def _ssid(row: _Row) -> str:
+    """The Wi-Fi network's name, stripped ("" when not associated); used only as a flag."""
+    ssid = row.values[0]
+    return ssid.strip() if isinstance(ssid, str) else ""
+
+
+def _num(value: SqlValue) -> float | None:
     try:
-        number = None if value is None or value == "" else float(value)  # type: ignore[arg-type]
+        number = None if value is None or value == "" else float(value)
     except (TypeError, ValueError, OverflowError):
         return None
     return None if number is None or number != number or abs(number) == float("inf") else number
 
 
-def _int(value: object) -> int | None:
+def _int(value: SqlValue) -> int | None:
     number = _num(value)
     return None if number is None else int(number)
 
 
-def _flag(value: object) -> bool | None:
+def _flag(value: SqlValue) -> bool | None:
     if isinstance(value, str):
         text = value.strip().lower()
         if text in ("true", "yes"):
