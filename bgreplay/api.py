@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bgreplay.engine.profiles import Param, Profile
     from bgreplay.engine.records import ReplayResult
     from bgreplay.fleet.run import FleetResult
-    from bgreplay.personas import Persona
+    from bgreplay.personas import Persona, PersonaParameter
     from bgreplay.scan import ScanResult
     from bgreplay.trace.importers import ImportResult
     from bgreplay.trace.persona_trace import PersonaTrace
@@ -457,7 +457,7 @@ def persona(name: str) -> Persona:
     return get_persona(name)
 
 
-def persona_parameters(persona: Persona) -> list[dict[str, object]]:
+def persona_parameters(persona: Persona) -> list[PersonaParameter]:
     """Every parameter of ``persona``: name, value, unit, source (a T§ section), description."""
     from bgreplay.personas import parameters
 
