@@ -16,7 +16,7 @@ import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from bgreplay.errors import InputError, Location, Problem
@@ -132,7 +132,7 @@ def _end_with(driver: int) -> None:
 
 
 @contextlib.contextmanager
-def _workers_starting():
+def _workers_starting() -> Iterator[None]:
     """Around the start of worker processes. They inherit SIGINT blocked, from their first
     instruction: a terminal sends Ctrl-C to its whole process group, and a worker interrupted
     while it imports prints a traceback; the driver stops them instead. The driver's own SIGINT
