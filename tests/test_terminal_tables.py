@@ -43,6 +43,7 @@ COMMANDS = {
     ),
     "help": ("--help",),
     "compare-help": ("compare", "--help"),
+    "run-help": ("run", "--help"),
 }
 WIDTHS = (80, 100, 160)  # goldens at 80 and 100
 CASES = [(name, w) for name in COMMANDS for w in WIDTHS]

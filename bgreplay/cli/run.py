@@ -287,7 +287,10 @@ def run(
         None, "--variant", metavar="NAME", help="Variant to replay."
     ),
     fmt: Format = typer.Option(
-        Format.text, "--format", help="text; json (summary); jsonl, csv, parquet (event log)."
+        Format.text,
+        "--format",
+        metavar="FORMAT",  # the choices are in the help: a list of five splits at 80 columns
+        help="text; json (summary); jsonl, csv, parquet (event log).",
     ),
     out: str | None = typer.Option(
         None, "--out", "-o", metavar="FILE", help="Write the output to FILE (atomically)."
