@@ -21,6 +21,24 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None)
 settings.register_profile("explore", deadline=None)
 settings.load_profile(os.environ.get("BGREPLAY_HYPOTHESIS", "ci"))
 
+
+def _import_the_whole_package() -> None:
+    """Hypothesis draws some values from the constants of every local module imported so far, so
+    a module imported lazily by one test would change the examples of the property tests after
+    it. With the whole package imported first, each test draws the same examples in any order,
+    on any worker."""
+    import importlib
+    import pkgutil
+
+    import bgreplay
+
+    for module in pkgutil.walk_packages(bgreplay.__path__, "bgreplay."):
+        if not module.name.startswith(("bgreplay._cengine", "bgreplay.__main__")):
+            importlib.import_module(module.name)
+
+
+_import_the_whole_package()
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -59,7 +59,13 @@ def tasks(draw, bundle: str, index: int) -> Task:
     )
     ident = f"{bundle}.export.t{index}" if kind == "continued_processing" else f"{bundle}.t{index}"
     family = kind != "refresh"
-    when = tuple(draw(st.lists(st.sampled_from(TRIGGERS), min_size=1, max_size=3, unique=True)))
+    # as the loader requires (F100): a continued-processing request only from a person's action,
+    # never from its own handler (a run that resubmits itself would loop every few seconds)
+    when = (
+        ("user_action",)
+        if kind == "continued_processing"
+        else tuple(draw(st.lists(st.sampled_from(TRIGGERS), min_size=1, max_size=3, unique=True)))
+    )
     delay = draw(st.sampled_from([None, 0, 15 * M, 2 * H, 22 * H]))
     return Task(
         ident,
