@@ -24,7 +24,7 @@ from bench.bench_fleet import MIX, SCENARIO  # noqa: E402
 BUILT = select.compiled() is not None
 needs_build = pytest.mark.skipif(
     not BUILT,
-    reason="the compiled engine is not built (or is out of date): pip install -e . builds it",
+    reason="the compiled engine is not built (or is out of date): make install builds it",
 )
 
 
