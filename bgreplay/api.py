@@ -153,6 +153,15 @@ HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 
 
+def _replay_reporting(on_day: Callable[[int, int], None] | None) -> Callable[..., ReplayResult]:
+    """``replay``, reporting its progress to ``on_day`` when there is one."""
+    if on_day is None:
+        return replay
+    import functools
+
+    return functools.partial(replay, on_day=on_day)
+
+
 def check_replay_work(scenario: Scenario, work: int, at_ms: int) -> None:
     """Refuse a replay that costs more than ``MAX_REPLAY_WORK`` (requests scored and
     prediction steps: about a minute of replay). Once a replay has done a 32nd of that,
@@ -237,20 +246,21 @@ def check(
     tolerances: Sequence[str] = (),
     overrides: Sequence[str] = (),
     variant: str | None = None,
+    on_day: Callable[[int, int], None] | None = None,
 ) -> CheckReport:
     """``bgreplay check``: replay, evaluate ``expect``, compare with (or update) a baseline.
 
     ``overrides`` (``PATH=VALUE``) apply to every scenario; ``variant`` checks that variant
     alone. Returns a ``bgreplay.analysis.expect.CheckReport``; its ``outcome`` counts the
     failed expectations and the regressions (``outcome.exit_code``: 0 or 1). Bad input raises
-    ``InputError`` before anything is replayed.
+    ``InputError`` before anything is replayed. ``on_day`` is passed to every ``replay``.
     """
     from bgreplay.analysis.expect import run_check
 
     return run_check(
         [str(p) for p in paths],
         load=load_scenario,
-        replay=replay,
+        replay=_replay_reporting(on_day),
         load_timeline=load_timeline,
         baseline=None if baseline is None else str(baseline),
         update_baseline=update_baseline,
@@ -268,18 +278,19 @@ def compare(
     metrics: Sequence[str] = (),
     overrides: Sequence[str] = (),
     scenario_variants: bool = True,
+    on_day: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """``bgreplay compare``: the scenario's columns side by side (a
     ``bgreplay.analysis.compare.Comparison``); ``variants`` are ``NAME=PATH=VALUE[;...]``,
     ``vary`` ``PATH=V1,V2``, ``metrics`` row names such as ``launch_delay.p90``;
     ``overrides`` (``PATH=VALUE``) apply to every column; ``scenario_variants=False`` leaves
-    out the scenario's own variants."""
+    out the scenario's own variants; ``on_day`` is passed to every ``replay``."""
     from bgreplay.analysis.compare import run_compare
 
     return run_compare(
         str(path),
         load=load_scenario,
-        replay=replay,
+        replay=_replay_reporting(on_day),
         variants=variants,
         vary=vary,
         metrics=metrics,
@@ -372,6 +383,7 @@ def fleet_compare(
     metrics: Sequence[str] = (),
     overrides: Sequence[str] = (),
     scenario_variants: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """``bgreplay compare --fleet N``: ``compare``'s columns, each cell the median across
     ``devices`` generated devices (``fleet``); the arguments as for ``compare`` and ``fleet``."""
@@ -380,7 +392,13 @@ def fleet_compare(
     from bgreplay.analysis.compare import run_fleet_compare
 
     runner = functools.partial(
-        fleet, path, devices=devices, persona_mix=persona_mix, jobs=jobs, overrides=overrides
+        fleet,
+        path,
+        devices=devices,
+        persona_mix=persona_mix,
+        jobs=jobs,
+        overrides=overrides,
+        on_progress=on_progress,
     )
     return run_fleet_compare(
         str(path),

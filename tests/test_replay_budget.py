@@ -81,3 +81,27 @@ def test_a_long_replay_off_a_terminal_prints_where_it_is(monkeypatch):
     beat(2 * DAY, 30 * DAY)  # 7 s: too soon
     beat(3 * DAY, 30 * DAY)  # 13 s: a line
     assert err.getvalue() == "replaying: day 1/30 (6 s)\nreplaying: day 3/30 (13 s)\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["run", "-q"], "replaying: day 1/7 ("),
+        (["check"], "replaying: day 1/7 ("),
+        (["compare"], "replaying: day 1/7 ("),
+        (["fleet", "--devices", "3", "--jobs", "1"], "fleet: 1/3 devices replayed ("),
+        (["compare", "--fleet", "3", "--jobs", "1"], "fleet: 1/3 devices replayed ("),
+    ],
+    ids=["run", "check", "compare", "fleet", "compare-fleet"],
+)
+def test_every_long_command_off_a_terminal_says_how_far_it_is(args, line, monkeypatch, capsys):
+    """Off a terminal (CI logs, pipes) every command that replays prints a progress line every
+    few seconds; here at every chance, so that the flagship's week shows them."""
+    from bgreplay.cli.app import main
+
+    monkeypatch.setattr("bgreplay.cli.run.HEARTBEAT_SECONDS", 0.0)
+    flagship = str(ROOT / "scenarios" / "pixar-film-tracker.yaml")
+    code = main([args[0], flagship, *args[1:]])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert line in err

@@ -13,6 +13,7 @@ from enum import StrEnum
 import typer
 
 from bgreplay.cli.root import app
+from bgreplay.cli.run import heartbeat_off_terminal
 from bgreplay.errors import InputError, Location, Problem
 from bgreplay.exitcodes import Outcome
 
@@ -301,6 +302,7 @@ def check(
         tolerances=tolerance,
         overrides=set_,
         variant=variant,
+        on_day=heartbeat_off_terminal(),
     )
     if junit:
         try:

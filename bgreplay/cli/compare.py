@@ -11,6 +11,7 @@ from enum import StrEnum
 import typer
 
 from bgreplay.cli.root import app
+from bgreplay.cli.run import heartbeat_off_terminal
 from bgreplay.exitcodes import Outcome
 
 TYPE_CHECKING = False  # what mypy reads: rich and the analyses are imported when used
@@ -342,9 +343,10 @@ def compare(
             metrics=metric,
             overrides=set_,
             scenario_variants=not no_scenario_variants,
+            on_day=heartbeat_off_terminal(),
         )
     else:
-        from bgreplay.cli.fleet import note_jobs_cap
+        from bgreplay.cli.fleet import finished_devices, note_jobs_cap
 
         note_jobs_cap(jobs)
         comparison = api.fleet_compare(
@@ -357,6 +359,7 @@ def compare(
             metrics=metric,
             overrides=set_,
             scenario_variants=not no_scenario_variants,
+            on_progress=heartbeat_off_terminal(finished_devices),
         )
     if fmt is Format.json:
         text = json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -14,6 +14,7 @@ from typing import Required, TypedDict
 import typer
 
 from bgreplay.cli.root import app
+from bgreplay.cli.run import heartbeat_off_terminal
 from bgreplay.exitcodes import Outcome
 
 TYPE_CHECKING = False  # what mypy reads: rich and the fleet are imported when used
@@ -217,9 +218,10 @@ def print_rich(result: FleetResult) -> None:
 
 @contextlib.contextmanager
 def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr (devices, devices/s, ETA), or nothing."""
+    """A rich progress bar on stderr (devices, devices/s, ETA); off a terminal, a plain line
+    every few seconds."""
     if not enabled:
-        yield None
+        yield heartbeat_off_terminal(finished_devices)
         return
     from rich.console import Console
     from rich.progress import (
@@ -250,6 +252,10 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
             bar.update(task, completed=done, total=total, rate=rate)
 
         yield update
+
+
+def finished_devices(done: int, total: int) -> str:
+    return f"fleet: {done:,}/{total:,} devices replayed"
 
 
 def replay_alone_command(scenario: str, options: FleetOptions, index: int) -> str:

@@ -150,7 +150,7 @@ def replay_with_progress(
 
     if not sys.stderr.isatty():
         return api.replay(
-            scenario, timeline, explain_task=explain_task, on_day=_heartbeat(time.monotonic())
+            scenario, timeline, explain_task=explain_task, on_day=heartbeat_off_terminal()
         )
     began = time.monotonic()
     bar: list[tuple[Progress, TaskID]] = []  # once shown
@@ -182,19 +182,38 @@ def replay_with_progress(
             bar[0][0].stop()
 
 
-def _heartbeat(began: float, every: float = HEARTBEAT_SECONDS) -> Callable[[int, int], None]:
-    """An ``on_day`` callback printing ``replaying: day 12/400 (10 s)`` at most every
-    ``every`` seconds."""
+def heartbeat_off_terminal(
+    line: Callable[[int, int], str] | None = None,
+) -> Callable[[int, int], None] | None:
+    """A progress callback for a command whose stderr is not a terminal (CI logs, pipes): a plain
+    line every few seconds, so that a long command is never silent there; ``None`` on a
+    terminal. ``line(done, total)`` words it (replayed days by default)."""
+    if sys.stderr.isatty():
+        return None
+    return _heartbeat(time.monotonic(), line=line or replayed_days)
+
+
+def replayed_days(done: int, total: int) -> str:
+    return f"replaying: day {done // 86_400_000}/{-(-total // 86_400_000)}"
+
+
+def _heartbeat(
+    began: float,
+    every: float | None = None,
+    *,
+    line: Callable[[int, int], str] = replayed_days,
+) -> Callable[[int, int], None]:
+    """A ``(done, total)`` callback printing ``line(done, total)`` and the seconds since
+    ``began``, e.g. ``replaying: day 12/400 (10 s)``, at most every ``every`` seconds
+    (``HEARTBEAT_SECONDS``); one callback serves several replays in turn, keeping its pace."""
     last = [began]
 
     def on_day(done: int, total: int) -> None:
         now = time.monotonic()
-        if now - last[0] < every or done >= total:
+        if now - last[0] < (HEARTBEAT_SECONDS if every is None else every) or done >= total:
             return
         last[0] = now
-        sys.stderr.write(
-            f"replaying: day {done // 86_400_000}/{-(-total // 86_400_000)} ({now - began:.0f} s)\n"
-        )
+        sys.stderr.write(f"{line(done, total)} ({now - began:.0f} s)\n")
         sys.stderr.flush()
 
     return on_day
