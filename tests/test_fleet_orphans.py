@@ -48,10 +48,18 @@ def _gone_within(marker: str, seconds: float) -> list[int]:
     return alive
 
 
-def test_kill_9_of_the_driver_leaves_no_process_and_no_work_folder(tmp_path):
+@pytest.mark.parametrize(
+    ("executor", "processes"),
+    [("local", 4), ("dask", 5)],  # driver, forkserver or tracker, workers (Dask: and nannies)
+)
+def test_kill_9_of_the_driver_leaves_no_process_and_no_work_folder(tmp_path, executor, processes):
     marker = f"BGREPLAY_TEST_ORPHANS_{os.getpid()}"
-    driver = _fleet(tmp_path, marker, "--devices", "400", "--jobs", "2", "--out", "f.parquet")
-    _wait_for_workers(marker, 4)  # driver, forkserver or tracker, and workers
+    driver = _fleet(
+        tmp_path,
+        marker,
+        *("--devices", "400", "--jobs", "2", "--executor", executor, "--out", "f.parquet"),
+    )
+    _wait_for_workers(marker, processes)
     time.sleep(1.0)
     driver.kill()
     driver.wait(10)
