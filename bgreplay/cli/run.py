@@ -182,19 +182,19 @@ def replay_with_progress(
             bar[0][0].stop()
 
 
+def replayed_days(done: int, total: int) -> str:
+    return f"replaying: day {done // 86_400_000}/{-(-total // 86_400_000)}"
+
+
 def heartbeat_off_terminal(
-    line: Callable[[int, int], str] | None = None,
+    line: Callable[[int, int], str] = replayed_days,
 ) -> Callable[[int, int], None] | None:
     """A progress callback for a command whose stderr is not a terminal (CI logs, pipes): a plain
     line every few seconds, so that a long command is never silent there; ``None`` on a
-    terminal. ``line(done, total)`` words it (replayed days by default)."""
+    terminal. ``line(done, total)`` words it."""
     if sys.stderr.isatty():
         return None
-    return _heartbeat(time.monotonic(), line=line or replayed_days)
-
-
-def replayed_days(done: int, total: int) -> str:
-    return f"replaying: day {done // 86_400_000}/{-(-total // 86_400_000)}"
+    return _heartbeat(time.monotonic(), line=line)
 
 
 def _heartbeat(
