@@ -26,6 +26,7 @@ from bgreplay.analysis.metrics import (
     METRICS,
     aggregate,
     compute_metrics,
+    devices_metrics,
     lookup,
     measure,
     metric_def,
@@ -282,3 +283,27 @@ def test_docs_metrics_md_is_generated_from_the_registry():
     )
     for mdef in METRICS.values():
         assert f"`{mdef.name}`" in committed
+
+
+def test_a_chunk_of_replays_measures_each_replay_as_it_would_alone():
+    """The fleet measures a chunk of devices in one computation: every device's rows must be
+    exactly its own replay's, whatever else is in the chunk (a kill reason only one device saw,
+    a device with no events, a device plugged in before the start)."""
+    rare_kill = Event(
+        90, 30 * H, "killed", app=FILM, task=FILM_REFRESH, task_type="refresh", reason="odd"
+    )
+    logs = {
+        7: result(),
+        3: result(evts=(*events(), rare_kill)),
+        12: result(evts=()),
+        9: result(evts=(Event(0, 2 * H, "unplugged"), Event(1, 40 * H, "plugged"))),
+    }
+    frames = [events_frame(r, device=d, printed=False) for d, r in logs.items()]
+    chunk = devices_metrics(pl.concat(frames), list(logs), scenario())
+    assert chunk["device"].unique(maintain_order=True).to_list() == list(logs)
+    for device, replayed in logs.items():
+        alone = compute_metrics(events_frame(replayed), scenario())
+        own = chunk.filter(pl.col("device") == device).drop("device")
+        assert own.equals(alone), device
+    odd = chunk.filter(pl.col("metric") == "kills.odd")
+    assert odd.select("device", "value").rows() == [(3, 1.0)]

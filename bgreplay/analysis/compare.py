@@ -347,7 +347,7 @@ def run_compare(
     tables: list[MetricTable] = []
     for col, scenario in zip(columns, scenarios, strict=True):
         result = replay(scenario)
-        frame = events_frame(result, variant=col.name)
+        frame = events_frame(result, variant=col.name, printed=False)
         tables.append(lookup(compute_metrics(frame, scenario, result.profile)))
     targets = {
         "task": [t.id for t in base.tasks],

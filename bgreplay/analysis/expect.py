@@ -460,7 +460,7 @@ def run_check(
         started = time.perf_counter()
         result = replay(plan.scenario)
         metrics = compute_metrics(
-            events_frame(result, variant=plan.variant), plan.scenario, result.profile
+            events_frame(result, variant=plan.variant, printed=False), plan.scenario, result.profile
         )
         results = tuple(evaluate(plan.expectations, metrics))
         if load_timeline is not None and any(e.robust for e in plan.expectations):

@@ -130,8 +130,9 @@ def spec_detail(e: Event) -> str | None:
     return ", ".join(parts) if parts else None
 
 
-def records_frame(events: Sequence[Event]) -> pl.DataFrame:
-    """The raw records as columns (``t`` still integer ms), without time formatting."""
+def records_frame(events: Sequence[Event], *, details: bool = True) -> pl.DataFrame:
+    """The raw records as columns (``t`` still integer ms), without time formatting; with
+    ``details=False`` the ``detail`` column is left empty."""
     columns = (
         dict(zip(Event._fields, zip(*events, strict=True), strict=True))
         if events
@@ -139,7 +140,7 @@ def records_frame(events: Sequence[Event]) -> pl.DataFrame:
     )
     data = {name: list(columns[name]) for name in _SPEC_FIELDS}
     data["value"] = [spec_value(e) for e in events]
-    data["detail"] = [spec_detail(e) for e in events]
+    data["detail"] = [spec_detail(e) for e in events] if details else [None] * len(events)
     for name in ("request", "origin", "cause", "energy", "missed_changes"):
         data[name] = list(columns[name])
     data["backlog_s"] = [None if b is None else b / 1000 for b in columns["backlog_ms"]]
@@ -169,13 +170,20 @@ def spec_rows(result: ReplayResult) -> list[tuple]:
     ]
 
 
-def events_frame(result: ReplayResult, variant: str = "base", device: int = 0) -> pl.DataFrame:
-    """The replay's event log with exactly the SPEC §7 columns, ordered by time then ``seq``."""
+def events_frame(
+    result: ReplayResult, variant: str = "base", device: int = 0, *, printed: bool = True
+) -> pl.DataFrame:
+    """The replay's event log with exactly the SPEC §7 columns, ordered by time then ``seq``.
+
+    ``printed=False`` leaves the two columns written for people empty (``time``, ``detail``):
+    what metrics read costs a third less to build, for commands that only measure."""
     if not result.events:
         return empty_events_frame()
-    raw = records_frame(result.events).sort(["t", "seq"])
-    start_utc_ms, offsets = _clock_of(result)
-    times = _iso_times(raw["t"], start_utc_ms, offsets)
+    raw = records_frame(result.events, details=printed).sort(["t", "seq"])
+    if printed:
+        times = _iso_times(raw["t"], *_clock_of(result))
+    else:
+        times = pl.Series("time", [None] * raw.height, dtype=pl.String)
     return raw.with_columns(
         time=times,
         t=pl.col("t").cast(pl.Float64) / 1000.0,

@@ -503,18 +503,31 @@ def agg_unit(metric: MetricDef, agg: str | None) -> Unit:
 # -- computation -------------------------------------------------------------------------------
 
 
+_KEY = "device"  # every computation is per device: one frame may hold a chunk of a fleet
+
+
+def _targets(devices: Sequence[int], column: str, names: list[str]) -> pl.DataFrame:
+    """Every (device, target) pair, so targets with no events still get their zeros."""
+    return pl.DataFrame(
+        {_KEY: [d for d in devices for _ in names], column: names * len(devices)},
+        schema={_KEY: pl.Int64, column: pl.String},
+    )
+
+
 def _task_frame(
-    frame: pl.DataFrame, tasks: list[str], days: float, end_s: float, start_delays: dict[str, float]
+    frame: pl.DataFrame,
+    devices: Sequence[int],
+    tasks: list[str],
+    days: float,
+    end_s: float,
+    start_delays: dict[str, float],
 ) -> pl.DataFrame:
     ev, reason = pl.col("event"), pl.col("reason")
     tf = frame.filter(pl.col("task").is_not_null())
     organic = (ev == "launched") & (reason == "organic")
-    kill_reasons = list(
-        dict.fromkeys(
-            [*KILL_REASONS, *tf.filter(ev == "killed")["reason"].drop_nulls().unique().sort()]
-        )
-    )
-    counts = tf.group_by("task").agg(
+    seen = tf.filter(ev == "killed")["reason"].drop_nulls().unique().sort()
+    kill_reasons = list(dict.fromkeys([*KILL_REASONS, *seen]))
+    counts = tf.group_by(_KEY, "task").agg(
         submits=(ev == "submitted").sum(),
         submit_errors=(ev == "submit_failed").sum(),
         replaced=(ev == "replaced").sum(),
@@ -541,18 +554,19 @@ def _task_frame(
     )
     spans = (
         tf.filter(ev.is_in(THROTTLE_ENDS))
-        .sort(["t", "seq"])
-        .with_columns(end=pl.col("t").shift(-1).over("task").fill_null(end_s))
+        .sort([_KEY, "t", "seq"])
+        .with_columns(end=pl.col("t").shift(-1).over(_KEY, "task").fill_null(end_s))
         .filter(ev == "throttled")
         .with_columns(
             span=(pl.col("end") - pl.col("t")).clip(lower_bound=0.0),
             policy=reason.fill_null("unknown"),
         )
     )
-    total = spans.group_by("task").agg(throttled_time=pl.col("span").sum())
-    by_policy = spans.group_by("task", "policy").agg(pl.col("span").sum())
-    base = pl.DataFrame({"task": tasks}, schema={"task": pl.String})
-    wide = base.join(counts, on="task", how="left").join(total, on="task", how="left")
+    total = spans.group_by(_KEY, "task").agg(throttled_time=pl.col("span").sum())
+    by_policy = spans.group_by(_KEY, "task", "policy").agg(pl.col("span").sum())
+    base = _targets(devices, "task", tasks)
+    keys = [_KEY, "task"]
+    wide = base.join(counts, on=keys, how="left").join(total, on=keys, how="left")
     count_cols = [
         "submits",
         "submit_errors",
@@ -569,8 +583,11 @@ def _task_frame(
         *[pl.col(c).fill_null(0).cast(pl.Float64) for c in count_cols],
         pl.col("throttled_time").fill_null(0.0),
         pl.col("energy").fill_null(0.0),
-        launches_per_day=pl.col("launches").fill_null(0).cast(pl.Float64) / days,
     )
+    # Divided one by one: polars multiplies a column by 1/days, a last bit off and only
+    # above one row, so a replay's rate would depend on what it was computed with.
+    per_day = [launches / days for launches in wide["launches"]]
+    wide = wide.with_columns(launches_per_day=pl.Series(per_day, dtype=pl.Float64))
     scalars = [
         "submits",
         "submit_errors",
@@ -586,7 +603,7 @@ def _task_frame(
         "throttled_time",
         "energy",
     ]
-    wide = wide.join(_launches_by(tf, tasks, end_s), on="task", how="left")
+    wide = wide.join(_launches_by(tf, base, end_s), on=keys, how="left")
     rows = _tidy(
         wide,
         "task",
@@ -602,7 +619,12 @@ def _task_frame(
             "time_to_expiration",
         ],
     )
-    policy_rows = base.join(by_policy, on="task", how="inner").select(
+    # A kill reason outside the documented ones is a member only where it happened.
+    rare = [f"kills.{r}" for r in kill_reasons if r not in KILL_REASONS]
+    if rare:
+        rows = rows.filter(~(pl.col("metric").is_in(rare) & (pl.col("value") == 0.0)))
+    policy_rows = base.join(by_policy, on=keys, how="inner").select(
+        _KEY,
         scope=pl.lit("task"),
         target=pl.col("task"),
         metric=pl.lit("throttled_time.") + pl.col("policy"),
@@ -612,20 +634,22 @@ def _task_frame(
     return pl.concat([rows, policy_rows])
 
 
-def _launches_by(tf: pl.DataFrame, tasks: list[str], end_s: float) -> pl.DataFrame:
-    """Per task: launches in each day and each week of the replay, zeros included."""
+def _launches_by(tf: pl.DataFrame, base: pl.DataFrame, end_s: float) -> pl.DataFrame:
+    """Per device and task: launches in each day and each week of the replay, zeros included."""
     launched = tf.filter(pl.col("event") == "launched")
-    columns: dict[str, list] = {"task": tasks}
+    pairs = list(zip(base[_KEY], base["task"], strict=True))
+    columns: dict[str, list] = {_KEY: base[_KEY].to_list(), "task": base["task"].to_list()}
     for name, span in (("launches_by_day", DAY_S), ("launches_by_week", 7 * DAY_S)):
         buckets = max(1, math.ceil(end_s / span))
-        counts = {task: [0.0] * buckets for task in tasks}
-        for task, t in zip(launched["task"], launched["t"], strict=True):
-            if task in counts:
-                counts[task][min(int(t // span), buckets - 1)] += 1.0
-        columns[name] = [counts[task] for task in tasks]
+        counts = {pair: [0.0] * buckets for pair in pairs}
+        for device, task, t in zip(launched[_KEY], launched["task"], launched["t"], strict=True):
+            if (device, task) in counts:
+                counts[(device, task)][min(int(t // span), buckets - 1)] += 1.0
+        columns[name] = [counts[pair] for pair in pairs]
     return pl.DataFrame(
         columns,
         schema={
+            _KEY: pl.Int64,
             "task": pl.String,
             "launches_by_day": pl.List(pl.Float64),
             "launches_by_week": pl.List(pl.Float64),
@@ -633,12 +657,14 @@ def _launches_by(tf: pl.DataFrame, tasks: list[str], end_s: float) -> pl.DataFra
     )
 
 
-def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> pl.DataFrame:
+def _app_frame(
+    frame: pl.DataFrame, devices: Sequence[int], apps: list[str], fresh_within_s: float
+) -> pl.DataFrame:
     ev = pl.col("event")
     af = frame.filter(pl.col("app").is_not_null())
     opened = ev == "app_opened"
     stale = pl.col("t") - pl.col("fetched")  # seconds since the app last fetched
-    counts = af.group_by("app").agg(
+    counts = af.group_by(_KEY, "app").agg(
         opens=opened.sum(),
         fresh=(opened & stale.is_not_null() & (stale < fresh_within_s)).sum(),
         staleness_at_open=stale.filter(opened).drop_nulls(),
@@ -653,10 +679,11 @@ def _app_frame(frame: pl.DataFrame, apps: list[str], fresh_within_s: float) -> p
         prewarmed_starts=(opened & (pl.col("reason") == "prewarmed")).sum(),
         starts=(opened & pl.col("reason").is_in(["cold", "prewarmed"])).sum(),
     )
-    counts = counts.join(_prewarm_to_open(af), on="app", how="left")
-    base = pl.DataFrame({"app": apps}, schema={"app": pl.String})
+    keys = [_KEY, "app"]
+    counts = counts.join(_prewarm_to_open(af), on=keys, how="left")
     wide = (
-        base.join(counts, on="app", how="left")
+        _targets(devices, "app", apps)
+        .join(counts, on=keys, how="left")
         .with_columns(
             *[
                 pl.col(c).fill_null(0).cast(pl.Float64)
@@ -695,51 +722,63 @@ def _share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
 
 
 def _prewarm_to_open(af: pl.DataFrame) -> pl.DataFrame:
-    """Per app: for each open a pre-warm started, the time since that pre-warm."""
+    """Per device and app: for each open a pre-warm started, the time since that pre-warm."""
     ev = pl.col("event")
     marks = af.filter(
         (ev == "prewarmed") | ((ev == "app_opened") & (pl.col("reason") == "prewarmed"))
     )
     return (
-        marks.sort(["t", "seq"])
-        .with_columns(since=pl.when(ev == "prewarmed").then(pl.col("t")).forward_fill().over("app"))
-        .group_by("app")
+        marks.sort([_KEY, "t", "seq"])
+        .with_columns(
+            since=pl.when(ev == "prewarmed").then(pl.col("t")).forward_fill().over(_KEY, "app")
+        )
+        .group_by(_KEY, "app")
         .agg(
             prewarm_to_open=(pl.col("t") - pl.col("since")).filter(ev == "app_opened").drop_nulls()
         )
     )
 
 
-def _device_frame(frame: pl.DataFrame, days: float, end_s: float) -> pl.DataFrame:
-    ev = pl.col("event")
-    power = frame.filter(ev.is_in(["plugged", "unplugged"])).sort(["t", "seq"])
-    plugged_s = 0.0
-    if power.height:
-        if power["event"][0] == "unplugged":  # plugged in since before the replay started
-            plugged_s += float(power["t"][0])
-        plugged_s += float(
-            power.with_columns(end=pl.col("t").shift(-1).fill_null(end_s))
-            .filter(ev == "plugged")
-            .select((pl.col("end") - pl.col("t")).sum())
-            .item()
+def _device_frame(
+    frame: pl.DataFrame, devices: Sequence[int], days: float, end_s: float
+) -> pl.DataFrame:
+    ev, t = pl.col("event"), pl.col("t")
+    power = frame.filter(ev.is_in(["plugged", "unplugged"])).sort([_KEY, "t", "seq"])
+    plugged = power.group_by(_KEY).agg(
+        # plugged in since before the replay started when the first change is an unplug
+        before=pl.when(ev.first() == "unplugged").then(t.first()).otherwise(0.0),
+        spans=(t.shift(-1).fill_null(end_s) - t).filter(ev == "plugged").sum(),
+    )
+    lowest = frame.filter(ev == "battery").group_by(_KEY).agg(min_battery=pl.col("value").min())
+    unlocks = frame.filter(ev == "unlocked").group_by(_KEY).agg(unlocks=pl.len())
+    facts = (
+        pl.DataFrame({_KEY: list(devices)}, schema={_KEY: pl.Int64})
+        .join(plugged, on=_KEY, how="left")
+        .join(lowest, on=_KEY, how="left")
+        .join(unlocks, on=_KEY, how="left")
+    )
+    rows = []  # divided here, as one replay's numbers always were (bit for bit)
+    for device, before, spans, lowest_battery, count in facts.iter_rows():
+        plugged_s = (before or 0.0) + (spans or 0.0)
+        rows.append(
+            (
+                device,
+                "device",
+                (count or 0) / days,
+                plugged_s / 3600.0 / days,
+                None if lowest_battery is None else float(lowest_battery),
+            )
         )
-    lowest_battery = frame.filter(ev == "battery")["value"].min()  # nulls skipped
-    unlocks = frame.filter(ev == "unlocked").height
     wide = pl.DataFrame(
-        {
-            "target": ["device"],
-            "unlocks_per_day": [unlocks / days],
-            "plugged_hours_per_day": [plugged_s / 3600.0 / days],
-            "min_battery": [
-                float(lowest_battery) if isinstance(lowest_battery, int | float) else None
-            ],
-        },
+        rows,
         schema={
+            _KEY: pl.Int64,
             "target": pl.String,
             "unlocks_per_day": pl.Float64,
             "plugged_hours_per_day": pl.Float64,
             "min_battery": pl.Float64,
         },
+        orient="row",
     )
     return _tidy(
         wide, "device", "target", ["unlocks_per_day", "plugged_hours_per_day", "min_battery"], []
@@ -749,24 +788,25 @@ def _device_frame(frame: pl.DataFrame, days: float, end_s: float) -> pl.DataFram
 def _tidy(
     wide: pl.DataFrame, scope: str, key: str, scalars: list[str], dists: list[str]
 ) -> pl.DataFrame:
-    """Wide per-target columns → long (scope, target, metric, value, values) rows."""
-    order = pl.DataFrame({key: wide[key], "_pos": pl.int_range(0, wide.height, eager=True)})
+    """Wide per-(device, target) columns → long (device, scope, target, metric, value, values)
+    rows; ``compute_metrics`` puts them in order."""
+    keys = [_KEY, key]
     parts = []
     if scalars:
         parts.append(
-            wide.select(key, *[pl.col(c).cast(pl.Float64) for c in scalars])
-            .unpivot(index=key, variable_name="metric", value_name="value")
+            wide.select(*keys, *[pl.col(c).cast(pl.Float64) for c in scalars])
+            .unpivot(index=keys, variable_name="metric", value_name="value")
             .with_columns(values=pl.lit(None, dtype=pl.List(pl.Float64)))
         )
     if dists:
         parts.append(
-            wide.select(key, *[pl.col(c).fill_null([]).cast(pl.List(pl.Float64)) for c in dists])
-            .unpivot(index=key, variable_name="metric", value_name="values")
+            wide.select(*keys, *[pl.col(c).fill_null([]).cast(pl.List(pl.Float64)) for c in dists])
+            .unpivot(index=keys, variable_name="metric", value_name="values")
             .with_columns(value=pl.lit(None, dtype=pl.Float64))
-            .select(key, "metric", "value", "values")
+            .select(*keys, "metric", "value", "values")
         )
-    long = pl.concat(parts).join(order, on=key, how="left")
-    return long.sort("_pos", maintain_order=True).select(
+    return pl.concat(parts).select(
+        _KEY,
         scope=pl.lit(scope),
         target=pl.col(key),
         metric=pl.col("metric"),
@@ -802,32 +842,57 @@ def compute_metrics(
     (the replay's resolved parameters) gives dasd's start delays for ``begin_delay``, which has
     no data without it.
     """
+    one = frame.with_columns(pl.lit(0, dtype=pl.Int64).alias(_KEY))
+    metrics = devices_metrics(one, [0], scenario, profile, fresh_within_s=fresh_within_s)
+    return metrics.drop(_KEY)
+
+
+def devices_metrics(
+    frame: pl.DataFrame,
+    devices: Sequence[int],
+    scenario: Scenario,
+    profile: Mapping[str, object] | None = None,
+    *,
+    fresh_within_s: float = FRESH_WITHIN_S,
+) -> pl.DataFrame:
+    """``compute_metrics`` of several replays of ``scenario`` at once (a chunk of a fleet: the
+    same tasks, apps and length, one ``device`` each): the same rows as each replay's own
+    ``compute_metrics``, after a leading ``device`` column, device by device in ``devices``'
+    order. ``frame`` holds their event logs, each in time order; one computation for the chunk
+    costs about what one replay's does."""
     end_s = scenario.duration_ms / 1000.0
     days = end_s / DAY_S
     tasks = [t.id for t in scenario.tasks]
     apps = [a.bundle for a in scenario.apps]
     long = pl.concat(
         [
-            _task_frame(frame, tasks, days, end_s, _start_delays(profile)),
-            _app_frame(frame, apps, fresh_within_s),
-            _device_frame(frame, days, end_s),
+            _task_frame(frame, devices, tasks, days, end_s, _start_delays(profile)),
+            _app_frame(frame, devices, apps, fresh_within_s),
+            _device_frame(frame, devices, days, end_s),
         ]
     )
-    defs = [known_metric(m) for m in long["metric"]]
+    ranks: dict[str, tuple[int, int, str]] = {}
+    kinds: dict[str, tuple[str, str]] = {}
+    for name in long["metric"].unique():
+        mdef = known_metric(name)
+        ranks[name] = _metric_rank(name)
+        kinds[name] = (mdef.kind, mdef.unit)
+    position = {device: i for i, device in enumerate(devices)}
     targets = {name: i for i, name in enumerate([*tasks, *apps, "device"])}
     order = [
-        (targets.get(t, len(targets)), *_metric_rank(m))
-        for t, m in zip(long["target"], long["metric"], strict=True)
+        (position[d], targets.get(t, len(targets)), *ranks[m])
+        for d, t, m in zip(long[_KEY], long["target"], long["metric"], strict=True)
     ]
     perm = sorted(range(len(order)), key=order.__getitem__)
+    metric_names = long["metric"]
     return (
         long.with_columns(
-            kind=pl.Series([d.kind for d in defs], dtype=pl.String),
-            unit=pl.Series([d.unit for d in defs], dtype=pl.String),
+            kind=pl.Series([kinds[m][0] for m in metric_names], dtype=pl.String),
+            unit=pl.Series([kinds[m][1] for m in metric_names], dtype=pl.String),
         )
         .select(pl.all().gather(perm))
-        .select(list(METRICS_SCHEMA))
-        .cast(METRICS_SCHEMA)
+        .select(_KEY, *METRICS_SCHEMA)
+        .cast(pl.Schema({_KEY: pl.Int64(), **METRICS_SCHEMA}))
     )
 
 

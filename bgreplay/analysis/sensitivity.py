@@ -135,7 +135,7 @@ def measure_rows(result: ReplayResult, scenario: Scenario, rows: Sequence[Metric
     from bgreplay.analysis.frame import events_frame
     from bgreplay.analysis.metrics import compute_metrics
 
-    table = lookup(compute_metrics(events_frame(result), scenario, result.profile))
+    table = lookup(compute_metrics(events_frame(result, printed=False), scenario, result.profile))
     out: Measured = {}
     for metric, agg, scope in rows:
         for target in _targets(scenario, scope):

@@ -67,9 +67,11 @@ def row_aggs(extra: Iterable[str] = ()) -> tuple[str, ...]:
     return tuple(out)
 
 
-def device_rows(
-    metrics: pl.DataFrame, aggs: Sequence[str]
-) -> tuple[list[str], list[str], list[str], list[str], list[float | None]]:
+Rows = tuple[list[str], list[str], list[str], list[str], list[float | None]]
+"""A device's metric rows, column-wise: ``(scopes, targets, metric keys, units, values)``."""
+
+
+def device_rows(metrics: pl.DataFrame, aggs: Sequence[str]) -> Rows:
     """One replay's ``compute_metrics`` frame flattened to scalar rows, in its order:
     ``(scopes, targets, metric keys, units, values)``."""
     scopes, targets, keys, units, values = [], [], [], [], []
@@ -102,7 +104,7 @@ class RowBuffer:
         self.variant = variant
         self.columns: dict[str, list] = {name: [] for name in ROW_SCHEMA if name != "variant"}
 
-    def add(self, device: int, persona: str, seed: int, rows: tuple) -> None:
+    def add(self, device: int, persona: str, seed: int, rows: Rows) -> None:
         scopes, targets, keys, units, values = rows
         n = len(keys)
         c = self.columns

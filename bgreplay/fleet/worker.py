@@ -13,21 +13,22 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from bgreplay.analysis.compare import Column
-from bgreplay.fleet.aggregate import RowBuffer, device_rows
+from bgreplay.fleet.aggregate import RowBuffer, Rows, device_rows
 from bgreplay.fleet.population import DeviceSpec, device_scenario, device_timeline
+from bgreplay.gcpause import paused_gc
 from bgreplay.scenario.model import Scenario
 from bgreplay.trace.model import Timeline
 
 TYPE_CHECKING = False  # what mypy reads: the analyses are imported when used
 if TYPE_CHECKING:
-    from bgreplay.analysis.expect import Expectation
+    from bgreplay.analysis.expect import Expectation, ExpectationResult
     from bgreplay.engine.records import ReplayResult
 
 
@@ -153,49 +154,95 @@ def _prepared(plan: FleetPlan) -> list[_Prepared]:
 
 
 def run_devices(plan: FleetPlan, devices: Sequence[DeviceSpec]) -> ChunkResult:
-    """Replay and measure ``devices`` for every column of ``plan``."""
-    from bgreplay.analysis.expect import evaluate
-    from bgreplay.analysis.frame import events_frame
-    from bgreplay.analysis.metrics import compute_metrics
-
+    """Replay and measure ``devices`` for every column of ``plan``: each device's replay on its
+    own, then the metrics of the whole chunk in one computation per column."""
     prepared = _prepared(plan)
-    replay = plan.replay
-    rates = dict(plan.rates)
     buffers = [RowBuffer(col.name) for col in plan.columns]
     passed = [[0] * len(p.expectations) for p in prepared]
-    for device in devices:
-        timelines: dict[tuple[object, ...], Timeline] = {}  # one per window and app set
-        for k, (col, prep) in enumerate(zip(plan.columns, prepared, strict=True)):
-            try:
-                scenario = device_scenario(prep.scenario, device)
-                window = (
-                    scenario.start,
-                    scenario.timezone,
-                    scenario.duration_ms,
-                    tuple(a.bundle for a in scenario.apps),
-                )
-                if window not in timelines:
-                    timelines[window] = device_timeline(scenario, device, rates)
-                result = replay(scenario, timelines[window])
-                frame = events_frame(result, variant=col.name, device=device.index)
-                metrics = compute_metrics(frame, scenario, result.profile)
-                rows = device_rows(metrics, plan.aggs)
-                outcomes = evaluate(prep.expectations, metrics)
-            except Exception as exc:
-                raise DeviceFailed(
-                    device.index,
-                    device.seed,
-                    device.persona,
-                    col.name,
-                    f"{type(exc).__name__}: {exc}",
-                    traceback.format_exc(),
-                ) from None
-            buffers[k].add(device.index, device.persona, device.seed, rows)
-            for j, outcome in enumerate(outcomes):
-                passed[k][j] += outcome.passed
+    timelines: dict[tuple[object, ...], Timeline] = {}  # one per device, window and app set
+    with paused_gc():
+        for col, prep, buffer, counts in zip(plan.columns, prepared, buffers, passed, strict=True):
+            frames, profile = _replay_column(plan, col, prep.scenario, devices, timelines)
+            for device, rows, outcomes in _measure(plan, col, prep, devices, frames, profile):
+                buffer.add(device.index, device.persona, device.seed, rows)
+                for j, outcome in enumerate(outcomes):
+                    counts[j] += outcome.passed
     return ChunkResult(
         devices[0].index if devices else 0,
         len(devices),
         tuple(b.frame() for b in buffers),
         tuple(tuple(p) for p in passed),
+    )
+
+
+def _measure(
+    plan: FleetPlan,
+    col: Column,
+    prep: _Prepared,
+    devices: Sequence[DeviceSpec],
+    frames: list[pl.DataFrame],
+    profile: Mapping[str, object] | None,
+) -> list[tuple[DeviceSpec, Rows, list[ExpectationResult]]]:
+    """Per device: its metric rows and its expectations' outcomes, from one computation of the
+    chunk's metrics."""
+    from bgreplay.analysis.expect import evaluate
+    from bgreplay.analysis.metrics import devices_metrics
+
+    try:
+        indices = [d.index for d in devices]
+        metrics = devices_metrics(pl.concat(frames), indices, prep.scenario, profile)
+        by_device = metrics.partition_by("device", as_dict=True, include_key=False)
+        measured = []
+        for device in devices:
+            own = by_device[(device.index,)]
+            measured.append((device, device_rows(own, plan.aggs), evaluate(prep.expectations, own)))
+    except Exception as exc:
+        raise _failed(devices[0], col, exc) from None
+    return measured
+
+
+def _replay_column(
+    plan: FleetPlan,
+    col: Column,
+    scenario: Scenario,
+    devices: Sequence[DeviceSpec],
+    timelines: dict[tuple[object, ...], Timeline],
+) -> tuple[list[pl.DataFrame], Mapping[str, object] | None]:
+    """The event logs of ``devices`` replaying the column's ``scenario``, and the resolved
+    profile (the same for every device: a device changes the seed and the persona only)."""
+    from bgreplay.analysis.frame import events_frame
+
+    rates = dict(plan.rates)
+    frames = []
+    profile: Mapping[str, object] | None = None
+    for device in devices:
+        try:
+            own = device_scenario(scenario, device)
+            window = (
+                device.index,
+                own.start,
+                own.timezone,
+                own.duration_ms,
+                tuple(a.bundle for a in own.apps),
+            )
+            if window not in timelines:
+                timelines[window] = device_timeline(own, device, rates)
+            result = plan.replay(own, timelines[window])
+            frames.append(
+                events_frame(result, variant=col.name, device=device.index, printed=False)
+            )
+            profile = result.profile
+        except Exception as exc:
+            raise _failed(device, col, exc) from None
+    return frames, profile
+
+
+def _failed(device: DeviceSpec, col: Column, exc: Exception) -> DeviceFailed:
+    return DeviceFailed(
+        device.index,
+        device.seed,
+        device.persona,
+        col.name,
+        f"{type(exc).__name__}: {exc}",
+        traceback.format_exc(),
     )

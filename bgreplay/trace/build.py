@@ -9,7 +9,6 @@ sort deterministically → frozen model objects.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TypeVar
 import polars as pl
 
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.gcpause import paused_gc
 from bgreplay.scenario.limits import MAX_TRACE_ROWS
 from bgreplay.scenario.model import Scenario
 from bgreplay.trace.checks import Findings, Row, check_overlaps, check_rows
@@ -189,13 +189,8 @@ def _objects(cls: type[T], frame: pl.DataFrame, columns: tuple[str, ...]) -> tup
     hundreds of thousands of new objects, none of them in a cycle, and the collector would
     otherwise rescan the growing heap many times (half the build time)."""
     values = [frame[c].to_list() for c in columns]
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return tuple(map(cls, *values))
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _merge_touching(intervals: pl.DataFrame) -> pl.DataFrame:
