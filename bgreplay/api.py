@@ -130,23 +130,22 @@ def replay(
     ``check_replay_work``). The compiled engine replays where it is built and current
     (``bgreplay --version`` says which)."""
     from bgreplay.engine.select import engine_module
+    from bgreplay.gcpause import paused_gc
 
     if timeline is None:
         timeline = load_timeline(scenario)
-    engine = engine_module(record_params=record_params).Replay(
-        scenario,
-        timeline,
-        resolve_profile(scenario),
-        explain_task=explain_task,
-        record_params=record_params,
-    )
-    end = scenario.duration_ms
-    for until in range(HOUR_MS, end + HOUR_MS, HOUR_MS):
-        engine.advance(min(until, end))
-        check_replay_work(scenario, engine.work, min(until, end))
-        if on_day is not None and (until % DAY_MS == 0 or until >= end):
-            on_day(min(until, end), end)
-    return engine.result()
+    profile = resolve_profile(scenario)
+    with paused_gc():  # the replay makes many short-lived objects and no cycles
+        engine = engine_module(record_params=record_params).Replay(
+            scenario, timeline, profile, explain_task=explain_task, record_params=record_params
+        )
+        end = scenario.duration_ms
+        for until in range(HOUR_MS, end + HOUR_MS, HOUR_MS):
+            engine.advance(min(until, end))
+            check_replay_work(scenario, engine.work, min(until, end))
+            if on_day is not None and (until % DAY_MS == 0 or until >= end):
+                on_day(min(until, end), end)
+        return engine.result()
 
 
 HOUR_MS = 3_600_000

@@ -10,8 +10,14 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "bgreplay"
-# what the engine may import from outside itself: the model it replays and the named streams
-ENGINE_MAY_IMPORT = {"bgreplay.scenario.model", "bgreplay.trace.model", "bgreplay.rng"}
+# what the engine may import from outside itself: the model it replays, the named streams and
+# the collector's pause
+ENGINE_MAY_IMPORT = {
+    "bgreplay.scenario.model",
+    "bgreplay.trace.model",
+    "bgreplay.rng",
+    "bgreplay.gcpause",
+}
 
 
 def _module(path: Path) -> str:

@@ -10,11 +10,11 @@ happened.
 
 from __future__ import annotations
 
-import gc
 from typing import cast
 
 from bgreplay.engine.profiles import Profile
 from bgreplay.engine.records import Event, ReplayResult
+from bgreplay.gcpause import paused_gc
 from bgreplay.rng import Streams
 from bgreplay.scenario.model import Scenario
 from bgreplay.trace.model import DAY_MS, Interval, Point, Timeline
@@ -143,13 +143,8 @@ class Replay:
     def advance(self, until: int | None = None) -> None:
         """Process every queued event before ``until`` (default: the end of the replay)."""
         stop = self.end if until is None else min(until, self.end)
-        collecting = gc.isenabled()
-        gc.disable()  # the replay's short-lived objects need no cycle search while it runs
-        try:
+        with paused_gc():  # the replay's short-lived objects need no cycle search
             self._run_until(stop)
-        finally:
-            if collecting:
-                gc.enable()
         self.now = max(self.now, stop)
 
     def _run_until(self, stop: int) -> None:
@@ -289,8 +284,9 @@ def replay(
     record_params: bool = False,
 ) -> ReplayResult:
     """Replay ``scenario`` over ``timeline`` with ``profile`` and return the event log."""
-    engine = Replay(
-        scenario, timeline, profile, explain_task=explain_task, record_params=record_params
-    )
-    engine.advance()
-    return engine.result()
+    with paused_gc():  # building the queue and the records, too (an eighth of the time)
+        engine = Replay(
+            scenario, timeline, profile, explain_task=explain_task, record_params=record_params
+        )
+        engine.advance()
+        return engine.result()
