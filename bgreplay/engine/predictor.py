@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from itertools import accumulate, repeat
+from itertools import accumulate
 from typing import TypeVar
 
 from bgreplay.trace.model import DAY_MS
@@ -132,21 +132,34 @@ class UsagePredictor:
     def _curve(self, key: str, today: int) -> tuple[list[int], list[float]]:
         """The day's prediction as a step function of the time of day: each past day adds its
         weight where it had use near that time; built once per day and observation count."""
-        steps: list[tuple[int, float]] = []
+        weighted = self._weighted_days(today)
+        # A step (time, ±weight) is sorted as one integer, time * n + the weight's rank among
+        # the day's 2n signed weights: the order of the (time, delta) pairs, at a fraction of
+        # the cost of sorting pairs.
+        deltas = sorted([w for _, w in weighted] + [-w for _, w in weighted])
+        n = len(deltas)
+        rank = {delta: i for i, delta in enumerate(deltas)}
+        keys: list[int] = []
         den = 0.0
-        for d, w in self._weighted_days(today):
+        for d, w in weighted:
             den += w
             starts, ends = self._spans(key, d)
             if starts:
-                steps += zip(starts, repeat(w))
-                steps += zip(ends, repeat(-w))
-        if not steps:
+                up, down = rank[w], rank[-w]
+                keys += [at * n + up for at in starts]
+                keys += [at * n + down for at in ends]
+        if not keys:
             return [0], [0.0]
-        steps.sort()
-        ats, deltas = zip(*steps, strict=True)
+        keys.sort()
         # the level after each time's last step, summed in the sorted order
         level_at = {0: 0.0}
-        level_at.update(zip(ats, accumulate(deltas), strict=True))
+        level_at.update(
+            zip(
+                [k // n for k in keys],
+                accumulate([deltas[k % n] for k in keys]),
+                strict=True,
+            )
+        )
         return list(level_at), [
             (0.0 if level < 0.0 else level) / den for level in level_at.values()
         ]
