@@ -6,6 +6,10 @@ points (the device state), then submits, then evaluations, then run ends.
 ``push`` returns the queued ``Entry``; ``entry.cancel()`` is the one way to withdraw it (a run
 whose end moved, a request no longer pending, a battery step planned anew): a cancelled entry is
 dropped when its time comes, so no handler has to ask whether its entry is still wanted.
+
+The trace's changes, known from the start, are ``load``-ed instead: sorted once and read in turn
+beside the heap, in the same ``(time, phase, insertion)`` order as if each had been pushed, so
+the heap holds only what the replay plans (tens of entries, not a trace's thousands).
 """
 
 from __future__ import annotations
@@ -48,10 +52,15 @@ class Entry:
         self.cancelled = True
 
 
+Item = tuple[int, int, int, Entry]  # (time, phase, insertion, entry): the queue's order
+
+
 class EventQueue:
     def __init__(self) -> None:
-        self._heap: list[tuple[int, int, int, Entry]] = []
+        self._heap: list[Item] = []
         self._seq = 0
+        self._loaded: list[Item] = []  # the trace's entries, in order
+        self._next = 0  # the first of them not yet popped
 
     def push(self, t: int, phase: int, kind: int, payload: object = None) -> Entry:
         entry = Entry(t, kind, payload)
@@ -59,11 +68,33 @@ class EventQueue:
         heapq.heappush(self._heap, (t, phase, self._seq, entry))
         return entry
 
+    def load(self, items: list[tuple[int, int, int, object]]) -> None:
+        """Queue ``(time, phase, kind, payload)`` entries as ``push`` would, one after another,
+        without the heap (once, before the replay starts)."""
+        assert not self._loaded, "the trace is loaded once"
+        loaded = []
+        seq = self._seq
+        for t, phase, kind, payload in items:
+            seq += 1
+            loaded.append((t, phase, seq, Entry(t, kind, payload)))
+        self._seq = seq
+        loaded.sort()  # (time, phase, insertion) is unique: entries are never compared
+        self._loaded = loaded
+
     def pop_before(self, stop: int) -> Entry | None:
         """The next live entry due before ``stop``, or None (later ones stay queued)."""
-        heap = self._heap
-        while heap and heap[0][0] < stop:
-            entry = heapq.heappop(heap)[3]
+        heap, loaded = self._heap, self._loaded
+        while True:
+            i = self._next
+            if i < len(loaded) and (not heap or loaded[i] < heap[0]):
+                item = loaded[i]
+                if item[0] >= stop:
+                    return None
+                self._next = i + 1
+            elif heap and heap[0][0] < stop:
+                item = heapq.heappop(heap)
+            else:
+                return None
+            entry = item[3]
             if not entry.cancelled:
                 return entry
-        return None

@@ -250,15 +250,15 @@ class Replay:
         }
 
     def _load_trace(self) -> None:
-        queue = self.queue
+        changes: list[tuple[int, int, int, object]] = []
         for i in self.timeline.intervals:
             if i.kind == "bg_task_observed":
                 continue
-            queue.push(i.start, q.START, q.INTERVAL_START, i)
+            changes.append((i.start, q.START, q.INTERVAL_START, i))
             if i.end < self.end:
-                queue.push(i.end, q.END, q.INTERVAL_END, i)
-        for p in self.timeline.points:
-            queue.push(p.t, q.START, q.POINT, p)
+                changes.append((i.end, q.END, q.INTERVAL_END, i))
+        changes += [(p.t, q.START, q.POINT, p) for p in self.timeline.points]
+        self.queue.load(changes)
 
 
 def _recording(profile: Profile) -> Params:
