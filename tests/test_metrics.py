@@ -19,12 +19,15 @@ from analysis_fixtures import (
     result,
     scenario,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bgreplay.analysis.formatting import format_duration, format_value
 from bgreplay.analysis.frame import EVENT_SCHEMA, empty_events_frame, events_frame
 from bgreplay.analysis.metrics import (
     METRICS,
     aggregate,
+    aggregations,
     compute_metrics,
     devices_metrics,
     lookup,
@@ -307,3 +310,14 @@ def test_a_chunk_of_replays_measures_each_replay_as_it_would_alone():
         assert own.equals(alone), device
     odd = chunk.filter(pl.col("metric") == "kills.odd")
     assert odd.select("device", "value").rows() == [(3, 1.0)]
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.floats(allow_infinity=False)), max_size=30),
+    st.lists(st.sampled_from(["min", "max", "avg", "med", "p(10)", "p(90)", "count", "at(2)"])),
+)
+def test_aggregations_sort_once_and_agree_with_aggregate(values, aggs):
+    """``aggregations`` (the fleet's and the summaries' way) answers as ``aggregate`` would."""
+    expected = [aggregate(values, agg) for agg in aggs]
+    got = aggregations(values, aggs)
+    assert [repr(x) for x in got] == [repr(x) for x in expected]

@@ -478,7 +478,29 @@ def aggregate(values: Sequence[float] | None, agg: str) -> float | None:
     if agg.startswith("at("):
         n = int(agg[3:-1])
         return values[n - 1] if values is not None and 0 < n <= len(values) else None
-    data = sorted(v for v in (values or ()) if v is not None and not math.isnan(v))
+    return _of_sorted(_observed(values), agg)
+
+
+def aggregations(values: Sequence[float] | None, aggs: Sequence[str]) -> list[float | None]:
+    """``aggregate(values, agg)`` for each of ``aggs``, the observations sorted once."""
+    data: list[float] | None = None
+    out: list[float | None] = []
+    for agg in aggs:
+        if agg.startswith("at("):
+            out.append(aggregate(values, agg))
+            continue
+        if data is None:
+            data = _observed(values)
+        out.append(_of_sorted(data, agg))
+    return out
+
+
+def _observed(values: Sequence[float] | None) -> list[float]:
+    """The observations with data, sorted."""
+    return sorted(v for v in (values or ()) if v is not None and not math.isnan(v))
+
+
+def _of_sorted(data: list[float], agg: str) -> float | None:
     if agg == "count":
         return float(len(data))
     if not data:
@@ -962,8 +984,8 @@ def summary(
     for row in metrics.iter_rows(named=True):
         entry = out.setdefault(row["target"], {})
         if row["kind"] == "distribution":
-            for agg in aggs:
-                entry[f"{row['metric']}.{agg_key(agg)}"] = aggregate(row["values"], agg)
+            for agg, number in zip(aggs, aggregations(row["values"], aggs), strict=True):
+                entry[f"{row['metric']}.{agg_key(agg)}"] = number
         else:
             entry[row["metric"]] = row["value"]
     return out

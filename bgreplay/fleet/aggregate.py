@@ -30,7 +30,7 @@ from bgreplay.analysis.metrics import (
     SUMMARY_AGGS,
     agg_key,
     agg_unit,
-    aggregate,
+    aggregations,
     metric_def,
 )
 
@@ -82,12 +82,12 @@ def device_rows(metrics: pl.DataFrame, aggs: Sequence[str]) -> Rows:
     for scope, target, metric, kind, unit, value, observed in zip(*columns, strict=True):
         if kind == "distribution":
             mdef = metric_def(metric, strict=False)
-            for agg in aggs:
+            for agg, number in zip(aggs, aggregations(observed, aggs), strict=True):
                 scopes.append(scope)
                 targets.append(target)
                 keys.append(f"{metric}.{agg_key(agg)}")
                 units.append(agg_unit(mdef, agg) if mdef is not None else unit)
-                values.append(aggregate(observed, agg))
+                values.append(number)
         else:
             scopes.append(scope)
             targets.append(target)
@@ -149,7 +149,7 @@ def quantiles(
         mdef = metric_def(row["metric"], strict=False)
         if mdef is not None and mdef.family and mdef.kind == "scalar" and "." in row["metric"]:
             values += [0.0] * (devices - len(row["value"]))
-        stats = [aggregate(values, f"p({round(q * 100)})") for q in QUANTILES]
+        stats = aggregations(values, [f"p({round(q * 100)})" for q in QUANTILES])
         out.append(
             (
                 order.get(row["variant"], len(order)),
