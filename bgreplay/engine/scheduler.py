@@ -19,6 +19,7 @@ from .log import EventLog
 from .params import Params
 from .policies import (
     DECISION_NAMES,
+    POLICIES,
     Answer,
     Policy,
     combine,
@@ -33,6 +34,8 @@ from .view import PolicyView
 from .world import NEVER, Request, World
 
 HOUR_MS = 3_600_000
+# Vetoes that time alone can lift (the energy budget refills), unlike a state-only one
+TIMED_VETOES = frozenset(p.short for p in POLICIES if not p.state_only)
 EVERY_CHANGE = "*"  # explain_task value: keep the evaluations behind every launch and throttle
 
 
@@ -317,7 +320,10 @@ class Scheduler:
         for req in list(pending.values()):  # in request-number order, as inserted
             if req.start_after > t or req.queued:
                 continue
-            if req.wake_at > t and (on_tick or self._still_held(req, t)):
+            if req.wake_at > t:
+                if on_tick or self._still_held(req, t):
+                    continue
+            elif pending.get(req.task_id) is req and self._veto_stands(req, t):
                 continue
             if pending.get(req.task_id) is req:
                 self.evaluate(req, t, "tick" if on_tick else "context")
@@ -335,10 +341,29 @@ class Scheduler:
             return self.veto_reason(req, now) == req.last_reason
         return req.last_reason == "threshold" and self.veto_reason(req, now) is None
 
+    def _veto_stands(self, req: Request, now: int) -> bool:
+        """At a tick or a device change: True when the veto that held the request last time,
+        one that time alone can lift (the energy budget refills), still holds and still
+        decides — re-scoring it would only repeat its last answer (and leave it as it is).
+        Counted as the evaluation it stands for."""
+        reason = req.last_reason
+        if (
+            not self.skip_quiet_ticks
+            or reason not in TIMED_VETOES
+            or self.explain_task == req.task_id
+            or self._veto_now(req, now) != reason
+        ):
+            return False
+        self.work += 1
+        return True
+
     def veto_reason(self, req: Request, now: int) -> str | None:
         """The reason ``evaluate`` would give for a veto now, or None: the same order and
         combination, without the scores."""
         self.work += 1
+        return self._veto_now(req, now)
+
+    def _veto_now(self, req: Request, now: int) -> str | None:
         held = self.view.held_by_state(req)
         if held is not None:
             return held
