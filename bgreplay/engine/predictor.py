@@ -56,6 +56,10 @@ class UsagePredictor:
             self._starts.append(local_start)
             self._ends.append(local_end)
 
+    def opens_seen(self, bundle: str) -> int:
+        """How many opens of the app have been observed: what its rates depend on."""
+        return len(self._opens.get(bundle, ()))
+
     # --- queries ------------------------------------------------------------------------
     def app_likelihood(self, bundle: str, local_ms: int, default: float) -> float:
         """Share of past days on which the app was opened within ±window of this time of day."""

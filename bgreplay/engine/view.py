@@ -36,6 +36,9 @@ class PolicyView:
         self.clock = clock
         self.battery = battery
         self.streams = streams
+        # per app: the energy budget's walk from its last spend to the last midnight passed,
+        # valid while that spend and the app's opens stand (see ``energy_left``)
+        self._walks: dict[str, tuple[tuple[float, int, int], int, float]] = {}
 
     # --- device -----------------------------------------------------------------------------
     def battery_level(self, now: int) -> float:
@@ -110,17 +113,28 @@ class PolicyView:
 
     def energy_left(self, bundle: str, now: int) -> float:
         """The budget at ``now``: refilled day by day at that day's allocation, held to
-        `energy_bank` of it (F65: budgets are spread through the day)."""
+        `energy_bank` of it (F65: budgets are spread through the day).
+
+        The walk from the last spend is kept at the last midnight it passed: the days behind
+        it depend only on that spend and on the app's opens (their count, as opens only
+        arrive), so while both stand the next call goes on from there, the same steps."""
         state = self.world.apps[bundle]
         level, t = state.energy, state.energy_t
+        key = (level, t, self.predictor.opens_seen(bundle))
+        walked = self._walks.get(bundle)
+        if walked is not None and walked[0] == key and walked[1] <= now:
+            t, level = walked[1], walked[2]
         clock = self.clock
         while t < now:
             local = clock.local_ms(t)
-            upto = min(now, clock.at_local(t, local - local % DAY_MS + DAY_MS))
+            midnight = clock.at_local(t, local - local % DAY_MS + DAY_MS)
+            upto = min(now, midnight)
             per_day = self.energy_allocation(bundle, t)
             bank = per_day * self.p.energy_bank / DAY_MS
             level = min(level + per_day * (upto - t) / DAY_MS, bank)
             t = upto
+            if t == midnight:
+                self._walks[bundle] = (key, t, level)
         return level
 
     def spend_energy(self, bundle: str, now: int, units: float) -> None:
