@@ -20,6 +20,8 @@ class LocalClock:
 
     def at_local(self, t: int, target: int) -> int:
         """The replay time of local wall time ``target`` (after ``t``'s local time)."""
+        if not self.changes:
+            return target - self._shift  # one UTC offset: the inverse of ``local_ms``
         candidate = t + (target - self.local_ms(t))
         # correct once if a UTC-offset change lies in between (DST)
         clock = self.clock
