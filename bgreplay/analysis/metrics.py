@@ -811,7 +811,7 @@ def _tidy(
     wide: pl.DataFrame, scope: str, key: str, scalars: list[str], dists: list[str]
 ) -> pl.DataFrame:
     """Wide per-(device, target) columns → long (device, scope, target, metric, value, values)
-    rows; ``compute_metrics`` puts them in order."""
+    rows; ``devices_metrics`` puts them in order."""
     keys = [_KEY, key]
     parts = []
     if scalars:

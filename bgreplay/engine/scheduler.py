@@ -320,12 +320,13 @@ class Scheduler:
         for req in list(pending.values()):  # in request-number order, as inserted
             if req.start_after > t or req.queued:
                 continue
+            current = pending.get(req.task_id) is req  # still the task's pending request
             if req.wake_at > t:
                 if on_tick or self._still_held(req, t):
                     continue
-            elif pending.get(req.task_id) is req and self._veto_stands(req, t):
+            elif current and self._veto_stands(req, t):
                 continue
-            if pending.get(req.task_id) is req:
+            if current:
                 self.evaluate(req, t, "tick" if on_tick else "context")
         if pending:
             self._ensure_tick(t)

@@ -71,17 +71,16 @@ def policies_for(task: Task) -> tuple[Policy, ...]:
 def vetoing_policy(
     view: PolicyView, policies: tuple[Policy, ...], req: Request, now: int
 ) -> str | None:
-    """The policy whose veto holds ``req`` now, or None: ``combine``'s blocking answer
-    (the first to raise the decision to a veto that stands), found as the answers come."""
-    decision = CP
-    blocker: Policy | None = None
+    """The policy whose veto holds ``req`` now (dasd's combination), or None."""
+    answers: list[Answer] = []
+    asked: list[Policy] = []
     for pol in policies:
         answer = pol.evaluate(view, req, now, None, True)
-        if answer is not None and answer[0] > decision:
-            decision = answer[0]
-            if decision in (MNP, AMNP):
-                blocker = pol
-    return blocker.short if blocker is not None and decision in (MNP, AMNP) else None
+        if answer is not None:
+            asked.append(pol)
+            answers.append(answer)
+    blocker = combine(answers)[2]
+    return asked[blocker].short if blocker >= 0 else None
 
 
 __all__ = [
