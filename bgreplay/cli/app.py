@@ -9,6 +9,7 @@ returned), and that outcome alone decides the exit code (SPEC §3).
 from __future__ import annotations
 
 import contextlib
+import copy
 import inspect
 import os
 import sys
@@ -85,6 +86,31 @@ def _unwrap_help(group: typer.Typer) -> None:
 _unwrap_help(app)
 
 
+def _command_name(info: typer.models.CommandInfo) -> str:
+    return info.name or typer.main.get_command_name(info.callback.__name__ if info.callback else "")
+
+
+def _app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command that ``args`` name, when they name one.
+
+    Typer turns the signature of every command into click parameters before it parses a
+    command line: about 10 ms for all of them, at every start, when a command needs only its
+    own. Anything else (no command, an unknown one, --help or --version alone, shell
+    completion) gets the whole app, so that its help and its suggestions list every command.
+    """
+    name = next((arg for arg in args if not arg.startswith("-")), None)
+    if name is None or "_BGREPLAY_COMPLETE" in os.environ:  # click's completion variable
+        return app
+    commands = [info for info in app.registered_commands if _command_name(info) == name]
+    groups = [info for info in app.registered_groups if info.name == name]
+    if not commands and not groups:
+        return app
+    chosen = copy.copy(app)
+    chosen.registered_commands = commands
+    chosen.registered_groups = groups
+    return chosen
+
+
 def _err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
     sys.stderr.flush()
@@ -122,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     interruption = Interruption()
     try:
         with interruption, inputs_guarded(), closed_pipe_safe_stdout():
-            command = typer.main.get_command(app)
+            command = typer.main.get_command(_app_for(args))
             result = command.main(args=args, prog_name="bgreplay", standalone_mode=False)
     except InputError as exc:
         if state["debug"]:

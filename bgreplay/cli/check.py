@@ -6,7 +6,6 @@ import glob
 import json
 import os
 import sys
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -199,6 +198,8 @@ def report_json(report: CheckReport) -> dict[str, object]:
 def junit_xml(report: CheckReport) -> str:
     """JUnit XML: one testsuite per scenario and variant, one testcase per expectation (plus a
     ``baseline`` testcase when comparing with a baseline)."""
+    import xml.etree.ElementTree as ET  # only for --junit
+
     root = ET.Element("testsuites", name="bgreplay check")
     total = failures = 0
     seconds = 0.0
