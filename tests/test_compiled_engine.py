@@ -118,3 +118,31 @@ def test_version_says_which_engine_replays() -> None:
         [sys.executable, "-m", "bgreplay", "--version"], capture_output=True, text=True, check=True
     )
     assert f"(engine: {select.engine_name()})" in done.stdout
+
+
+@pytest.mark.parametrize("which", ["pure", "compiled"])
+def test_a_replay_leaves_no_cycle_of_its_state_behind(which: str) -> None:
+    """A finished replay's state is freed as soon as it is dropped: no reference cycle keeps
+    the world, the queue and the trace's entries for the cycle collector (a fleet replays
+    thousands of devices; each cycle kept about 5,000 objects, and a tenth of the time went
+    to finding them)."""
+    import gc
+
+    engine = pure if which == "pure" else select.compiled()
+    if engine is None:
+        pytest.skip("the compiled engine is not built")
+    scenario, timeline = next(_pairs())
+    profile = api.resolve_profile(scenario)
+    gc.collect()
+    gc.disable()
+    try:
+        result = engine.replay(scenario, timeline, profile)
+        events = len(result.events)
+        del result
+        left = gc.collect()
+    finally:
+        gc.enable()
+    # requests and their queued entries point at each other (a few per task): nothing that
+    # grows with the trace or the log
+    assert events > 500
+    assert left < 100, left

@@ -1,15 +1,21 @@
 """Continued processing (F100–F105): started at once when there is room and nothing vetoes it,
 else queued (``strategy: queue``) or refused (``fail``); a queued request starts when a slot
-frees and its policies allow it."""
+frees and its policies allow it.
+
+The caller passes the ``launch`` (``Runs.launch``) with each call rather than this holding the
+runs: ``Runs`` holds this, and a cycle between them would keep a finished replay's whole state
+for the cycle collector instead of freeing it when the replay is dropped.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from bgreplay.scenario.model import Task
 
 from .log import EventLog
 from .params import Params
 from .policies import Policy, vetoing_policy
-from .runs import Runs
 from .view import PolicyView
 from .world import Request, World
 
@@ -21,24 +27,24 @@ class Continued:
         params: Params,
         view: PolicyView,
         log: EventLog,
-        runs: Runs,
         task_policies: dict[str, tuple[Policy, ...]],
     ) -> None:
         self.world = world
         self.p = params
         self.view = view
         self.log = log
-        self.runs = runs
         self.task_policies = task_policies
 
-    def submit(self, task: Task, t: int, trigger: str) -> None:
+    def submit(
+        self, task: Task, t: int, trigger: str, launch: Callable[[Request, int], None]
+    ) -> None:
         w = self.world
         req = Request(w.next_request_number(), task, t, t, t)
         req.lpm_submitted_before = not w.device.lpm  # F56: exempt if LPM was already on
         if self.can_start(t, req):
             w.pending[task.id] = req
             self.log.task(t, "submitted", task, reason=trigger, value=0.0, request=req.number)
-            self.runs.launch(req, t)
+            launch(req, t)
             return
         if task.strategy == "fail":
             self.log.task(
@@ -65,9 +71,9 @@ class Continued:
             return False
         return self.world.device.cp_running < self.p.cp_max_concurrent
 
-    def admit_queued(self, t: int) -> None:
+    def admit_queued(self, t: int, launch: Callable[[Request, int], None]) -> None:
         for req in list(self.world.cp_queue):
             if not self.can_start(t, req):
                 continue
             req.queued = False
-            self.runs.launch(req, t)
+            launch(req, t)

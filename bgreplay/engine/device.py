@@ -57,7 +57,7 @@ class Device:
         if w.active:
             self.runs.check_running(t)
         if w.cp_queue:
-            self.continued.admit_queued(t)
+            self.continued.admit_queued(t, self.runs.launch)
         self.battery.schedule(t)
         self.scheduler.context_changed(t)
 

@@ -72,19 +72,19 @@ class Replay:
         self.battery = Battery(device, p, queue, self.end)
         self.view = view = PolicyView(w, p, self.predictor, clock, self.battery, streams)
         self.apps = Apps(w, p, streams)
+        self.continued = Continued(w, p, view, log, task_policies)
         self.runs = Runs(
             w,
             p,
             view,
             self.apps,
+            self.continued,
             log,
             queue,
             streams,
             task_policies,
             scenario.device.memory_limit_mb,
         )
-        self.continued = Continued(w, p, view, log, self.runs, task_policies)
-        self.runs.continued = self.continued
         self.scheduler = Scheduler(
             w,
             p,

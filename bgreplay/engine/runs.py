@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import math
 from random import Random
-from typing import TYPE_CHECKING
 
 from bgreplay.rng import Streams
 from bgreplay.scenario.model import DurationDist, Task
 
 from . import queue as q
 from .apps import Apps
+from .continued import Continued
 from .log import EventLog
 from .params import Params
 from .policies import AMNP, MNP, Policy
 from .queue import EventQueue
 from .view import PolicyView
 from .world import Request, Run, World
-
-if TYPE_CHECKING:
-    from .continued import Continued
 
 # How a queued run end ends it (the payload of its ``RUN_EVENT`` entry, with the run).
 FINISH, ALLOWANCE, STALLED, JETSAM, CPU_LIMIT, ANSWERED, UNANSWERED = range(7)
@@ -36,14 +33,13 @@ PROCESS_ENDS = ("watchdog", "jetsam", "cpu_limit", "crash", "boot", "force_quit"
 class Runs:
     """Launching requests and ending runs."""
 
-    continued: Continued  # set by the replay once built (it launches through ``Runs``)
-
     def __init__(
         self,
         world: World,
         params: Params,
         view: PolicyView,
         apps: Apps,
+        continued: Continued,
         log: EventLog,
         queue: EventQueue,
         streams: Streams,
@@ -54,6 +50,7 @@ class Runs:
         self.p = params
         self.view = view
         self.apps = apps
+        self.continued = continued
         self.log = log
         self.queue = queue
         self.streams = streams
@@ -319,7 +316,7 @@ class Runs:
             self.view.spend_energy(task.app, t, energy)
         if task.type == "continued_processing":
             w.device.cp_running -= 1
-            self.continued.admit_queued(t)
+            self.continued.admit_queued(t, self.launch)
         if task.id in w.pending:  # a request submitted during the run may now launch
             self.queue.push(t, q.EVALUATE, q.CONTEXT)
 

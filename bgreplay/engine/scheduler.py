@@ -147,7 +147,7 @@ class Scheduler:
         if task.handler.work_ms is not None and w.work_left.get(task.id) == 0:
             w.work_left[task.id] = task.handler.work_ms  # the last job is done: a new one
         if task.type == "continued_processing":
-            self.continued.submit(task, t, trigger)
+            self.continued.submit(task, t, trigger, self.runs.launch)
             return
         start_after = self._start_after(task, t)
         req = Request(w.next_request_number(), task, t, start_after, start_after + self.p.window)
