@@ -118,3 +118,23 @@ def test_an_astronomical_fleet_starts_without_building_its_device_list(tmp_path)
     driver.terminate()
     assert driver.wait(20) == 143
     assert rss_kb < 400_000  # the device list alone would grow by ~25 MB a second
+
+
+@pytest.mark.parametrize("preset", [None, "2"])
+def test_each_worker_runs_polars_on_one_thread_unless_told_otherwise(monkeypatch, preset):
+    """Workers run one per core: each one's polars runs one thread, unless the user chose a
+    number (POLARS_MAX_THREADS); the driver's own environment is left as it was."""
+    from bgreplay.fleet.executors import LocalExecutor
+
+    if preset is None:
+        monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("POLARS_MAX_THREADS", preset)
+    executor = LocalExecutor(1)
+    try:
+        threads = executor.submit(eval, "__import__('polars').thread_pool_size()")
+        seen = executor.result(threads)
+    finally:
+        executor.close()
+    assert seen == int(preset or "1")
+    assert os.environ.get("POLARS_MAX_THREADS") == preset

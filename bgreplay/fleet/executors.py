@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from bgreplay.errors import InputError, Location, Problem
+from bgreplay.workerstart import start_worker
 
 DASK_INSTALL = "pip install 'bgreplay[dask]'"
 
@@ -92,45 +93,6 @@ class InProcessExecutor:
         pass
 
 
-def _start_worker(driver: int) -> None:
-    """A worker's first act. Where SIGINT cannot be blocked (``_workers_starting``), it
-    ignores it; and it ends when the driver ends, however that happens (``kill -9``, the
-    out-of-memory killer): otherwise it would wait for ever on pipes that no one reads, keep the
-    job's output open (``bgreplay fleet … | tee log`` would never end) and its fellow
-    processes alive."""
-    import threading
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(
-        target=_end_with, args=(driver,), daemon=True, name="bgreplay-driver-watch"
-    ).start()
-
-
-def _end_with(driver: int) -> None:
-    """Wait for process ``driver`` to end, then end this process at once. A pidfd (Linux)
-    wakes exactly when it ends, zombie or not; elsewhere its id is polled."""
-    import select
-    import time
-
-    try:
-        fd = os.pidfd_open(driver)  # type: ignore[attr-defined]
-    except ProcessLookupError:
-        os._exit(1)
-    except (AttributeError, OSError):
-        fd = None
-    if fd is not None:
-        select.select([fd], [], [])
-        os._exit(1)
-    while True:
-        time.sleep(0.5)
-        try:
-            os.kill(driver, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except OSError:
-            pass
-
-
 @contextlib.contextmanager
 def _workers_starting() -> Iterator[None]:
     """Around the start of worker processes. They inherit SIGINT blocked, from their first
@@ -184,8 +146,9 @@ class LocalExecutor:
             self._pool = cf.ProcessPoolExecutor(
                 self.workers,
                 mp_context=self._context,
-                initializer=_start_worker,
-                initargs=(os.getpid(),),
+                initializer=start_worker,
+                # a worker per core: one polars thread each, unless the user chose a number
+                initargs=(os.getpid(), os.environ.get("POLARS_MAX_THREADS", "1")),
             )
         return self._pool
 
