@@ -10,7 +10,13 @@ import os
 import signal
 
 
-def start_worker(driver: int, polars_threads: str) -> None:
+def polars_threads() -> str:
+    """How many threads each worker's polars runs: one (a pool runs a worker per core), unless
+    the user chose a number (``POLARS_MAX_THREADS``)."""
+    return os.environ.get("POLARS_MAX_THREADS", "1")
+
+
+def start_worker(driver: int, polars_thread_count: str) -> None:
     """A worker's first act. It sets the number of threads polars will start when the first
     task imports it (``POLARS_MAX_THREADS``: the pool runs a worker per core, and a polars
     thread per core in each made them contend for the cores, over frames of a few thousand
@@ -21,7 +27,7 @@ def start_worker(driver: int, polars_threads: str) -> None:
     end) and its fellow processes alive."""
     import threading
 
-    os.environ["POLARS_MAX_THREADS"] = polars_threads
+    os.environ["POLARS_MAX_THREADS"] = polars_thread_count
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(
         target=_end_with, args=(driver,), daemon=True, name="bgreplay-driver-watch"

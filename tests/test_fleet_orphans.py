@@ -120,17 +120,25 @@ def test_an_astronomical_fleet_starts_without_building_its_device_list(tmp_path)
     assert rss_kb < 400_000  # the device list alone would grow by ~25 MB a second
 
 
-@pytest.mark.parametrize("preset", [None, "2"])
-def test_each_worker_runs_polars_on_one_thread_unless_told_otherwise(monkeypatch, preset):
+@pytest.mark.parametrize(
+    ("executor_name", "preset"), [("local", None), ("local", "2"), ("dask", None)]
+)
+def test_each_worker_runs_polars_on_one_thread_unless_told_otherwise(
+    monkeypatch, executor_name, preset
+):
     """Workers run one per core: each one's polars runs one thread, unless the user chose a
     number (POLARS_MAX_THREADS); the driver's own environment is left as it was."""
-    from bgreplay.fleet.executors import LocalExecutor
+    import importlib.util
 
+    from bgreplay.fleet.executors import DaskExecutor, LocalExecutor
+
+    if executor_name == "dask" and importlib.util.find_spec("distributed") is None:
+        pytest.skip("dask.distributed is not installed")
     if preset is None:
         monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
     else:
         monkeypatch.setenv("POLARS_MAX_THREADS", preset)
-    executor = LocalExecutor(1)
+    executor = LocalExecutor(1) if executor_name == "local" else DaskExecutor(1)
     try:
         threads = executor.submit(eval, "__import__('polars').thread_pool_size()")
         seen = executor.result(threads)

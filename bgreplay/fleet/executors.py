@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from bgreplay.errors import InputError, Location, Problem
-from bgreplay.workerstart import start_worker
+from bgreplay.workerstart import polars_threads, start_worker
 
 DASK_INSTALL = "pip install 'bgreplay[dask]'"
 
@@ -147,8 +147,7 @@ class LocalExecutor:
                 self.workers,
                 mp_context=self._context,
                 initializer=start_worker,
-                # a worker per core: one polars thread each, unless the user chose a number
-                initargs=(os.getpid(), os.environ.get("POLARS_MAX_THREADS", "1")),
+                initargs=(os.getpid(), polars_threads()),
             )
         return self._pool
 
@@ -243,6 +242,7 @@ class DaskExecutor:
                         n_workers=jobs,
                         threads_per_worker=1,
                         processes=True,
+                        env={"POLARS_MAX_THREADS": polars_threads()},  # as local workers
                         dashboard_address=None,
                         silence_logs=logging.ERROR,
                     )
