@@ -20,7 +20,7 @@ def start_worker(driver: int, polars_thread_count: str) -> None:
     """A worker's first act. It sets the number of threads polars will start when the first
     task imports it (``POLARS_MAX_THREADS``: the pool runs a worker per core, and a polars
     thread per core in each made them contend for the cores, over frames of a few thousand
-    rows: a fleet took 4-7 % longer). Where SIGINT cannot be blocked (the executors'
+    rows: a fleet took 3-5 % longer). Where SIGINT cannot be blocked (the executors'
     ``_workers_starting``), it ignores it; and it ends when the driver ends, however that
     happens (``kill -9``, the out-of-memory killer): otherwise it would wait for ever on pipes
     that no one reads, keep the job's output open (``bgreplay fleet … | tee log`` would never

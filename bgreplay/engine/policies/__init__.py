@@ -7,10 +7,10 @@ appears while a task runs is looked for (``Policy.expires_as``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bgreplay.scenario.model import Task
 
-from ..view import PolicyView
-from ..world import Request
 from . import (
     app_switcher,
     application,
@@ -42,6 +42,10 @@ from .base import (
     relax,
 )
 from .states import STATES
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 POLICIES: tuple[Policy, ...] = (
     application.POLICY,

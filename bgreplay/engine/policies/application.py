@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..view import PolicyView
-from ..world import Request
 from .base import CP, MNP, Answer, Policy
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 
 class Application(Policy):

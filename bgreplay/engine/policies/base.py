@@ -11,11 +11,14 @@ with the same arguments at the same moment, only when someone reads it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from ..view import PolicyView
-from ..world import Request
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
+
 
 # F§2.3: decision codes; the overall decision is the numeric maximum.
 CP, MNP, MP, AMNP, AMP = 0, 33, 67, 100, 200

@@ -4,10 +4,13 @@ charged battery); the level scores the rest."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..view import PolicyView
-from ..world import Request
 from .base import CP, MNP, Answer, Policy, is_processing_launch
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 
 class BatteryLevel(Policy):

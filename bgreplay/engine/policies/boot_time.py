@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..view import PolicyView
-from ..world import Request
 from .base import MNP, Answer, Policy, span
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 
 class BootTime(Policy):

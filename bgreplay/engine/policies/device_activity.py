@@ -4,12 +4,15 @@ a refresh scores by how likely the device is in use soon."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from ..view import PolicyView
-from ..world import Request
 from .base import CP, MNP, Answer, Policy, is_processing_launch
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 
 class DeviceActivity(Policy):

@@ -4,12 +4,15 @@ continued-processing task submitted after LPM began, or already running, is exem
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from ..view import PolicyView
-from ..world import Request
 from .base import MNP, Answer, Policy, number
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 
 class LowPowerMode(Policy):

@@ -5,10 +5,13 @@ used (F42) — and ~30 min for processing (FO1)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..view import PolicyView
-from ..world import Request
 from .base import MNP, Answer, Policy
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 
 class RateLimit(Policy):

@@ -4,12 +4,15 @@ does not launch."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from ..view import PolicyView
-from ..world import Request
 from .base import MNP, Answer, Policy, span
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 
 class RecentUse(Policy):

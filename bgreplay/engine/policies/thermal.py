@@ -4,12 +4,15 @@ priority allows (critical; serious for the processing family) the veto is absolu
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from ..view import PolicyView
-from ..world import Request
 from .base import AMNP, CP, Answer, Policy
+
+if TYPE_CHECKING:
+    from ..view import PolicyView
+    from ..world import Request
 
 
 class Thermal(Policy):
