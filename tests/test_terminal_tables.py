@@ -86,3 +86,31 @@ def _piped_cells(name: str) -> set[str]:
         }
         assert len(_PIPED[name]) > 20
     return _PIPED[name]
+
+
+@pytest.mark.parametrize("name", ["wait [s]", "energy [b]", "at :clock1:"])
+def test_a_table_is_measured_as_it_is_printed(name):
+    """Column names and cells are printed literally (no markup, no emoji codes), and measured
+    the same way: a table one column too wide for the console leaves a column out."""
+    import io
+
+    from rich.text import Text
+
+    from bgreplay.render.tables import Column, fitted_table
+    from bgreplay.render.theme import make_console
+
+    columns = [Column("task", 2, "left"), Column(name, 1)]
+    rows = [[Text("io.example.refresh"), Text("12")]]
+
+    def printed(width: int) -> tuple[str, str | None]:
+        table = fitted_table("", columns, rows, width)
+        out = io.StringIO()
+        make_console(out, width=500, plain=True).print(table)
+        return out.getvalue(), table.caption.plain if table.caption else None
+
+    whole, caption = printed(500)
+    assert name in whole and caption is None
+    full = max(cell_len(line) for line in whole.splitlines())
+    assert printed(full)[1] is None
+    narrower, caption = printed(full - 1)
+    assert caption is not None and name in caption and name not in narrower.splitlines()[0]

@@ -20,7 +20,10 @@ from rich.table import Table
 from rich.text import Text
 
 Layout = Callable[[], list[RenderableType]]
-_MEASURE = Console(width=10_000, color_system=None, file=io.StringIO())
+# measures text as the report consoles print it: no markup, emoji codes or highlighting
+_MEASURE = Console(
+    width=10_000, color_system=None, file=io.StringIO(), markup=False, emoji=False, highlight=False
+)
 
 
 @dataclass(frozen=True, slots=True)

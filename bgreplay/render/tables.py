@@ -29,7 +29,10 @@ from bgreplay.render.summary import Numbers
 STALE_S = 6 * 3600.0  # staleness beyond this is drawn as bad (fresh: under FRESH_WITHIN_S)
 
 
-_FOLD_CONSOLE = Console(file=io.StringIO(), width=1000, color_system=None)
+# these measure text as the report consoles print it: no markup, emoji codes or highlighting
+_FOLD_CONSOLE = Console(
+    file=io.StringIO(), width=1000, color_system=None, markup=False, emoji=False, highlight=False
+)
 
 
 def _table(title: str) -> Table:
@@ -63,7 +66,14 @@ def fitted_table(title: str, columns: list[Column], rows: list[list[Text]], widt
             table.add_row(*[row[i] for i in indexes])
         return table
 
-    console = Console(width=10_000, color_system=None, file=io.StringIO())
+    console = Console(
+        width=10_000,
+        color_system=None,
+        file=io.StringIO(),
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
     table = build(keep)
     while len(keep) > 1 and Measurement.get(console, console.options, table).maximum > width:
         keep.remove(min(keep, key=lambda i: columns[i].priority))
