@@ -204,6 +204,13 @@ class LocalExecutor:
             for proc in list(getattr(pool, "_processes", {}).values()):
                 with contextlib.suppress(Exception):
                     proc.terminate()
+        # A worker killed while it wrote a result leaves half a message in the result pipe, and
+        # the pool's reader waits for the rest for ever: this process holds the pipe's writing
+        # end too. Closing it turns that wait into end-of-file (a broken pool, which shuts down).
+        writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.close()
         pool.shutdown(wait=True, cancel_futures=True)
 
     def close(self) -> None:
