@@ -73,3 +73,14 @@ def test_a_day_of_use_is_predicted_for_the_next_day_and_not_before_it_is_seen():
     assert predictor.in_use_probability(day + DAY_MS + at_eight) == 1.0
     assert predictor.in_use_probability(day + DAY_MS + 14 * 60 * MIN) == 0.0
     assert DEVICE not in APPS
+
+
+def test_an_app_s_opens_are_counted_on_a_local_day_before_the_first():
+    """A time zone change can put the local clock on a day before the first one the replay
+    observed (a flight west on its first morning): the app's daily opens count that day alone,
+    as they count today on any other day."""
+    predictor = _predictor()
+    predictor.observe_open("io.a", FIRST_DAY * DAY_MS + 8 * 60 * MIN)
+    assert predictor.daily_opens("io.a", FIRST_DAY - 1) == 0.0
+    predictor.observe_open("io.a", (FIRST_DAY - 1) * DAY_MS + 20 * 60 * MIN)
+    assert predictor.daily_opens("io.a", FIRST_DAY - 1) == 1.0

@@ -84,7 +84,10 @@ class UsagePredictor:
     def _daily_opens(self, bundle: str, today: int) -> float:
         times = self._opens[bundle]
         num = den = 0.0
-        for d in range(max(today - self._days, self._first_day), today + 1):
+        # from the first day observed, but always today: a time zone change can set the clock
+        # back to a local day before the first one (the day before a westward flight's start)
+        first = min(max(today - self._days, self._first_day), today)
+        for d in range(first, today + 1):
             weight = 0.5 ** ((today - d) / self._half_life_days)
             num += weight * (bisect_left(times, (d + 1) * DAY_MS) - bisect_left(times, d * DAY_MS))
             den += weight
