@@ -8,22 +8,20 @@ and the first one that fits the terminal is printed.
 
 from __future__ import annotations
 
-import io
 import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rich import box
-from rich.console import Console, RenderableType
+from rich.console import RenderableType
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from bgreplay.render.theme import measuring_console
+
 Layout = Callable[[], list[RenderableType]]
-# measures text as the report consoles print it: no markup, emoji codes or highlighting
-_MEASURE = Console(
-    width=10_000, color_system=None, file=io.StringIO(), markup=False, emoji=False, highlight=False
-)
+_MEASURE = measuring_console(10_000)
 
 
 @dataclass(frozen=True, slots=True)

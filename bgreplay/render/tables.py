@@ -7,12 +7,11 @@ data at open, a low share of fresh opens.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich import box
-from rich.console import Console, JustifyMethod
+from rich.console import JustifyMethod
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -29,10 +28,7 @@ from bgreplay.render.summary import Numbers
 STALE_S = 6 * 3600.0  # staleness beyond this is drawn as bad (fresh: under FRESH_WITHIN_S)
 
 
-# these measure text as the report consoles print it: no markup, emoji codes or highlighting
-_FOLD_CONSOLE = Console(
-    file=io.StringIO(), width=1000, color_system=None, markup=False, emoji=False, highlight=False
-)
+_FOLD_CONSOLE = theme.measuring_console(1000)
 
 
 def _table(title: str) -> Table:
@@ -66,14 +62,7 @@ def fitted_table(title: str, columns: list[Column], rows: list[list[Text]], widt
             table.add_row(*[row[i] for i in indexes])
         return table
 
-    console = Console(
-        width=10_000,
-        color_system=None,
-        file=io.StringIO(),
-        markup=False,
-        emoji=False,
-        highlight=False,
-    )
+    console = theme.measuring_console(10_000)
     table = build(keep)
     while len(keep) > 1 and Measurement.get(console, console.options, table).maximum > width:
         keep.remove(min(keep, key=lambda i: columns[i].priority))

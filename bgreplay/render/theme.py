@@ -156,6 +156,21 @@ class TrimmedLines:
         return False
 
 
+def measuring_console(width: int) -> Console:
+    """A console that only measures or folds text, and reads it as the report consoles print
+    it: literally (no markup, emoji codes or highlighting), so a table is as wide as measured."""
+    import io
+
+    return Console(
+        width=width,
+        color_system=None,
+        file=io.StringIO(),
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
 def make_console(
     file: IO[str] | None = None,
     *,
