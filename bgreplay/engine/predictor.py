@@ -8,15 +8,15 @@ from before the start (``device.history``).
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
-from itertools import accumulate
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from bgreplay.trace.model import DAY_MS
 
 from .params import Params
 
 V = TypeVar("V")
+Curve = tuple[list[int], list[float]]  # a day's prediction: step times (ms of day), levels
+Spans = tuple[tuple[int, ...], tuple[int, ...]]  # a day's merged ranges: starts, ends
 DEVICE = "\x00device"  # the key of unlocked intervals, next to app bundle ids
 
 
@@ -34,10 +34,11 @@ class UsagePredictor:
         self._opens: dict[str, list[int]] = {}  # key -> sorted local ms of opens
         self._starts: list[int] = []  # unlocked intervals, local ms
         self._ends: list[int] = []
-        self._cache: dict[tuple[str, int, int], tuple[list[int], list[float]]] = {}
-        self._span_cache: dict[tuple[str, int, int], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        # key -> local day -> what was built for it, and from how many observations
+        self._curves: dict[str, dict[int, _Built[Curve]]] = {}
+        self._span_cache: dict[str, dict[int, _Built[Spans]]] = {}
+        self._rates: dict[str, dict[int, _Built[float]]] = {}
         self._days_of: dict[int, list[tuple[int, float]]] = {}
-        self._rate_cache: dict[tuple[str, int, int], float] = {}
 
     # --- observations -------------------------------------------------------------------
     def observe_open(self, key: str, local_ms: int) -> None:
@@ -79,7 +80,11 @@ class UsagePredictor:
         times = self._opens.get(bundle)
         if not times:
             return 0.0
-        return _cached(self._rate_cache, (bundle, local_day, len(times)), self._daily_opens)
+        built = _built(self._rates, bundle, local_day)
+        if built is None or built.seen != len(times):
+            built = _keep(self._rates, bundle, local_day, len(times), len(times))
+            built.value = self._daily_opens(bundle, local_day)
+        return built.value
 
     def _daily_opens(self, bundle: str, today: int) -> float:
         times = self._opens[bundle]
@@ -127,49 +132,54 @@ class UsagePredictor:
         bounds, shares = self._curve_of(key, day)
         return shares[bisect_right(bounds, tod) - 1]
 
-    def _curve_of(self, key: str, day: int) -> tuple[list[int], list[float]]:
+    def _curve_of(self, key: str, day: int) -> Curve:
         """The day's curve, rebuilt only when an observation it depends on arrives: opens
         before the day's end plus the window, unlocked intervals starting before the day."""
-        if key == DEVICE:
-            seen = bisect_left(self._starts, day * DAY_MS)
-        else:
-            seen = bisect_left(self._opens[key], day * DAY_MS + self._window + 1)
-        return _cached(self._cache, (key, day, seen), self._curve)
+        times = self._starts if key == DEVICE else self._opens[key]
+        built = _built(self._curves, key, day)
+        if built is not None and built.checked == len(times):
+            return built.value  # nothing observed since it was last checked
+        limit = day * DAY_MS if key == DEVICE else day * DAY_MS + self._window + 1
+        seen = bisect_left(times, limit)
+        if built is None or built.seen != seen:
+            built = _keep(self._curves, key, day, seen, len(times))
+            built.value = self._curve(key, day)
+        built.checked = len(times)
+        return built.value
 
-    def _curve(self, key: str, today: int) -> tuple[list[int], list[float]]:
+    def _curve(self, key: str, today: int) -> Curve:
         """The day's prediction as a step function of the time of day: each past day adds its
         weight where it had use near that time; built once per day and observation count."""
         weighted = self._weighted_days(today)
-        # A step (time, ±weight) is sorted as one integer, time * n + the weight's rank among
-        # the day's 2n signed weights: the order of the (time, delta) pairs, at a fraction of
-        # the cost of sorting pairs.
-        deltas = sorted([w for _, w in weighted] + [-w for _, w in weighted])
-        n = len(deltas)
-        rank = {delta: i for i, delta in enumerate(deltas)}
-        keys: list[int] = []
+        # The steps are summed in (time, signed weight) order. Weights grow with the day (the
+        # newer, the heavier), so that order within one time is: the ends, newest day first,
+        # then the starts, oldest day first. Laid out so, a stable sort on time alone gives it.
+        times: list[int] = []
+        deltas: list[float] = []
+        spans = [self._spans(key, d) for d, _ in weighted]
+        for (_, w), (_, ends) in zip(reversed(weighted), reversed(spans), strict=True):
+            times += ends
+            deltas += [-w] * len(ends)
         den = 0.0
-        for d, w in weighted:
+        for (_, w), (starts, _) in zip(weighted, spans, strict=True):
             den += w
-            starts, ends = self._spans(key, d)
-            if starts:
-                up, down = rank[w], rank[-w]
-                keys += [at * n + up for at in starts]
-                keys += [at * n + down for at in ends]
-        if not keys:
+            times += starts
+            deltas += [w] * len(starts)
+        if not times:
             return [0], [0.0]
-        keys.sort()
-        # the level after each time's last step, summed in the sorted order
-        level_at = {0: 0.0}
-        level_at.update(
-            zip(
-                [k // n for k in keys],
-                accumulate([deltas[k % n] for k in keys]),
-                strict=True,
-            )
-        )
-        return list(level_at), [
-            (0.0 if level < 0.0 else level) / den for level in level_at.values()
-        ]
+        # the level after each time's last step
+        bounds = [0]
+        levels = [0.0]
+        level = 0.0
+        for i in sorted(range(len(times)), key=times.__getitem__):
+            at = times[i]
+            level += deltas[i]
+            if at == bounds[-1]:
+                levels[-1] = level
+            else:
+                bounds.append(at)
+                levels.append(level)
+        return bounds, [(0.0 if level < 0.0 else level) / den for level in levels]
 
     def _weighted_days(self, today: int) -> list[tuple[int, float]]:
         """The past days behind ``today``'s curve and their recency weights (kept per day)."""
@@ -184,18 +194,23 @@ class UsagePredictor:
             ]
         return days
 
-    def _spans(self, key: str, day: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def _spans(self, key: str, day: int) -> Spans:
         """Times of day (merged ranges, ms: their starts and their ends) at which a query would
         count ``day`` as a hit; a past day's spans feed a month of curves, so they are kept
-        until an observation they depend on arrives (keyed like the curves)."""
+        until an observation they depend on arrives (kept like the curves)."""
         end = (day + 1) * DAY_MS
         if key == DEVICE:
-            seen = bisect_left(self._starts, end)
+            times, seen = self._starts, bisect_left(self._starts, end)
         else:
-            seen = bisect_right(self._opens[key], end + self._window)
-        return _cached(self._span_cache, (key, day, seen), self._merged_spans)
+            times = self._opens[key]
+            seen = bisect_right(times, end + self._window)
+        built = _built(self._span_cache, key, day)
+        if built is None or built.seen != seen:
+            built = _keep(self._span_cache, key, day, seen, len(times))
+            built.value = self._merged_spans(key, day)
+        return built.value
 
-    def _merged_spans(self, key: str, day: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    def _merged_spans(self, key: str, day: int) -> Spans:
         base = day * DAY_MS
         raw: list[tuple[int, int]] = []
         if key == DEVICE:
@@ -224,19 +239,36 @@ class UsagePredictor:
         return starts, ends
 
 
-def _cached(
-    cache: dict[tuple[str, int, int], V],
-    cache_key: tuple[str, int, int],
-    build: Callable[[str, int], V],
-) -> V:
-    """``build(key, day)`` for ``cache_key = (key, day, observations seen)``, kept in ``cache``
-    (emptied past 4,096 entries, so a year-long replay's memory stays flat)."""
-    value = cache.get(cache_key)
-    if value is None:
-        if len(cache) > 4096:
-            cache.clear()
-        value = cache[cache_key] = build(cache_key[0], cache_key[1])
-    return value
+class _Built(Generic[V]):
+    """What was built for one key and day: from ``seen`` observations it depends on, last
+    checked when the key had ``checked`` observations in all (none since: still current)."""
+
+    __slots__ = ("seen", "checked", "value")
+
+    def __init__(self, seen: int, checked: int) -> None:
+        self.seen = seen
+        self.checked = checked
+        self.value: V
+
+
+def _built(cache: dict[str, dict[int, _Built[V]]], key: str, day: int) -> _Built[V] | None:
+    by_day = cache.get(key)
+    return None if by_day is None else by_day.get(day)
+
+
+def _keep(
+    cache: dict[str, dict[int, _Built[V]]], key: str, day: int, seen: int, checked: int
+) -> _Built[V]:
+    """A new entry for ``key`` and ``day`` (its ``value`` to be set), replacing the old one; a
+    key's days are forgotten past 64, so a year-long replay's memory stays flat."""
+    by_day = cache.get(key)
+    if by_day is None:
+        by_day = cache[key] = {}
+    elif day not in by_day and len(by_day) >= 64:
+        by_day.clear()
+    built: _Built[V] = _Built(seen, checked)
+    by_day[day] = built
+    return built
 
 
 def _is_weekend(local_day: int) -> bool:
