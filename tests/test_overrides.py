@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bgreplay.api import load_scenario
+from bgreplay.api import load_scenario, replay
+from bgreplay.engine.profiles import PARAMETERS
 from bgreplay.errors import InputError, Problem
 
 M = 60_000
@@ -154,3 +155,21 @@ def test_a_broken_variant_fails_the_base_with_the_variants_line(write_scenario) 
     [p] = problems(typo)
     assert "variant 'short-delay'" in p.message and "matches nothing" in p.message
     assert p.location.line == 18
+
+
+@pytest.mark.parametrize("name", sorted(n for n, p in PARAMETERS.items() if p.minimum is not None))
+def test_a_parameter_below_its_minimum_is_an_input_error_and_the_minimum_replays(
+    path: Path, name: str
+) -> None:
+    """Zero re-score interval, scan step, bandwidth or half-life used to divide by zero in the
+    replay (an internal error); each is now refused where it is written, and its least value
+    replays."""
+    param = PARAMETERS[name]
+    below = "0s" if param.unit == "ms" else "0"
+    with pytest.raises(InputError) as caught:
+        load_scenario(path, overrides=[f"scheduler/params/{name}={below}"])
+    assert f"{name} must be at least {param.format(param.minimum)}" in str(caught.value)
+    least = load_scenario(
+        path, overrides=[f"scheduler/params/{name}={param.format(param.minimum)}"]
+    )
+    assert replay(least).events

@@ -39,6 +39,7 @@ class Param:
     low: object = None
     high: object = None
     range_source: str = ""
+    minimum: object = None  # the least value the model is defined for (below it: an input error)
 
     @property
     def has_range(self) -> bool:
@@ -77,8 +78,10 @@ def _p(
     low: object = None,
     high: object = None,
     why: str = "",
+    *,
+    minimum: object = None,
 ) -> Param:
-    return Param(name, default, unit, source, confidence, description, low, high, why)
+    return Param(name, default, unit, source, confidence, description, low, high, why, minimum)
 
 
 # Ranges: a number seen once in the field is taken within a factor of 2 either side (the field
@@ -160,6 +163,7 @@ PARAMETERS: dict[str, Param] = {
             810 * _S,
             990 * _S,
             _TRIAL,
+            minimum=_MIN,
         ),
         _p(
             "min_run_score",
@@ -206,6 +210,7 @@ PARAMETERS: dict[str, Param] = {
             15 * _MIN,
             30 * _MIN,
             "F30: 30 min for activities that launch no app",
+            minimum=_MIN,
         ),
         _p(
             "prediction_step_short",
@@ -217,6 +222,7 @@ PARAMETERS: dict[str, Param] = {
             270 * _S,
             330 * _S,
             _TRIAL,
+            minimum=_MIN,
         ),
         _p(
             "prediction_skip_beyond",
@@ -261,6 +267,7 @@ PARAMETERS: dict[str, Param] = {
             110.0,
             130.0,
             "F§2.3: the Utility and Maintenance priorities",
+            minimum=1.0,
         ),
         _p(
             "relax_e",
@@ -317,6 +324,7 @@ PARAMETERS: dict[str, Param] = {
             270 * _S,
             330 * _S,
             _TRIAL,
+            minimum=_S,
         ),
         _p(
             "app_default_likelihood",
@@ -860,6 +868,7 @@ PARAMETERS: dict[str, Param] = {
             5.0,
             50.0,
             _GUESS,
+            minimum=0.01,
         ),
         _p("cellular_rtt", 150, "ms", "§6.7", ASSUMPTION, "cellular round trip", 50, 300, _GUESS),
         _p(
@@ -872,6 +881,7 @@ PARAMETERS: dict[str, Param] = {
             1.0,
             20.0,
             _GUESS,
+            minimum=0.01,
         ),
         _p(
             "network_timeout",
@@ -940,6 +950,7 @@ PARAMETERS: dict[str, Param] = {
             3 * _D,
             14 * _D,
             _GUESS,
+            minimum=_D,
         ),
         _p(
             "history_days",

@@ -131,7 +131,7 @@ def parse_param(param: Param, raw: object) -> object:
             return raw
         raise FormatError(f"{param.name} takes true or false, not {describe(raw)}", PARAM_FIX)
     if param.unit == "ms":
-        return parse_duration(raw, allow_zero=True)
+        return _at_least(param, parse_duration(raw, allow_zero=True))
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise FormatError(
             f"{param.name} takes a number ({param.unit}), not {describe(raw)}", PARAM_FIX
@@ -140,7 +140,20 @@ def parse_param(param: Param, raw: object) -> object:
         raise FormatError(f"{param.name} must be a finite number, not {raw}", PARAM_FIX)
     if raw < 0:
         raise FormatError(f"{param.name} must not be negative", PARAM_FIX)
-    return type(param.default)(raw) if isinstance(param.default, int | float) else raw
+    value = type(param.default)(raw) if isinstance(param.default, int | float) else raw
+    return _at_least(param, value)
+
+
+def _at_least(param: Param, value: int | float) -> int | float:
+    """``value``, if the model is defined for it: a parameter that divides or steps (a re-score
+    interval, a bandwidth, a half-life) has a least value above zero."""
+    least = param.minimum
+    if isinstance(least, int | float) and value < least:
+        raise FormatError(
+            f"{param.name} must be at least {param.format(least)}, not {param.format(value)}",
+            f"{param.description}; the profile's value is {param.format(param.default)}",
+        )
+    return value
 
 
 def read_expect(ctx: Ctx, node: Node | None) -> tuple[ExpectationSpec, ...]:
