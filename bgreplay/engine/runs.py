@@ -18,7 +18,7 @@ from .apps import Apps
 from .continued import Continued
 from .log import EventLog
 from .params import Params
-from .policies import AMNP, MNP, Policy
+from .policies import Policy
 from .queue import EventQueue
 from .view import PolicyView
 from .world import Request, Run, World
@@ -349,8 +349,7 @@ class Runs:
             for pol in self.task_policies[task.id]:
                 if pol.expires_as is None or not pol.expires(task):
                     continue
-                answer = pol.evaluate(view, run.request, t, None, True)
-                if answer is not None and (answer[0] == MNP or answer[0] == AMNP):
+                if pol.vetoes(view, run.request, t):
                     self.expire(run, t, pol.expires_as)
                     break
 

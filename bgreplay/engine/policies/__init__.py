@@ -75,16 +75,16 @@ def policies_for(task: Task) -> tuple[Policy, ...]:
 def vetoing_policy(
     view: PolicyView, policies: tuple[Policy, ...], req: Request, now: int
 ) -> str | None:
-    """The policy whose veto holds ``req`` now (dasd's combination), or None."""
-    answers: list[Answer] = []
-    asked: list[Policy] = []
+    """The policy whose veto holds ``req`` now, or None: dasd's combination (``combine``) of the
+    vetoes alone, which is the first absolute veto (AMNP), else the first veto (MNP). Once a veto
+    is found only an absolute one can take its place, so no other is asked."""
+    found = None
     for pol in policies:
-        answer = pol.evaluate(view, req, now, None, True)
-        if answer is not None:
-            asked.append(pol)
-            answers.append(answer)
-    blocker = combine(answers)[2]
-    return asked[blocker].short if blocker >= 0 else None
+        if (found is None or pol.absolute) and pol.vetoes(view, req, now):
+            if pol.absolute:
+                return pol.short
+            found = pol.short
+    return found
 
 
 __all__ = [

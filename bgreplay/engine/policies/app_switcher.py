@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from .base import MNP, Answer, Policy
+from .base import Policy
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -28,12 +28,8 @@ class AppSwitcher(Policy):
             "after the user opens it again (F47)"
         )
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
-        if live and v.world.apps[req.app].force_quit:
-            return (MNP, 0.0, 0.0)
-        return None
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        return v.world.apps[req.app].force_quit
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         return "the user force-quit the app; no launches until it is opened again"

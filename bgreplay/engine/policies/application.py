@@ -31,12 +31,15 @@ class Application(Policy):
             "background tasks (F45)"
         )
 
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        return v.device.foreground == req.app
+
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
         p = v.p
         app = req.app
-        if live and v.device.foreground == app:
+        if live and self.vetoes(v, req, now):
             return (MNP, 0.0, p.app_weight)
         if at is None or req.kind != "refresh":
             return None  # F44: its score applies to refresh only; the veto to every BG task (F45)
@@ -58,7 +61,7 @@ class Application(Policy):
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         app = req.app
-        if at is None or (live and v.device.foreground == app):
+        if at is None or (live and self.vetoes(v, req, now)):
             return "appIsForeground: Required:0 Observed:1"
         likelihood = self._likelihood(v, req, now, at, live)
         fade = v.dormancy_fade(app, at)

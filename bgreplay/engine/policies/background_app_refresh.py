@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from .base import MNP, Answer, Policy
+from .base import Policy
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -24,13 +24,9 @@ class BackgroundAppRefresh(Policy):
     def explain(self, params: Mapping[str, object]) -> str:
         return "Background App Refresh was off (F51)"
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
         d = v.device
-        if live and (d.bar_global_off or req.app in d.bar_off_apps):
-            return (MNP, 0.0, 0.0)
-        return None
+        return d.bar_global_off or req.app in d.bar_off_apps
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         scope = "globally" if v.device.bar_global_off else "for this app"

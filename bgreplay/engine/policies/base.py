@@ -46,7 +46,13 @@ class Policy(Reason):
     """A dasd policy. ``state_only``: a veto that only a device or app change can lift (no
     re-score on ticks); ``predicts``: its score depends on the moment asked about;
     ``expires_as``: the `expired` reason when its veto appears while a run is in progress (None:
-    it does not stop runs)."""
+    it does not stop runs); ``absolute``: its veto is AMNP, which outranks every MNP (F§2.3).
+
+    ``vetoes`` is the policy's one veto rule; ``evaluate`` answers it (and, for a policy that
+    scores, the score), so the vetoes alone can be asked without the scores (``vetoing_policy``,
+    runs in progress)."""
+
+    absolute = False
 
     def __init__(
         self,
@@ -67,10 +73,17 @@ class Policy(Reason):
     def applies(self, task: Task) -> bool:
         return task.type != "continued_processing"
 
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        """Whether the policy vetoes ``req`` now, from the present device state."""
+        return False
+
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
-        raise NotImplementedError
+        """A policy without a score answers its veto only."""
+        if live and self.vetoes(v, req, now):
+            return (AMNP if self.absolute else MNP, 0.0, 0.0)
+        return None
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         raise NotImplementedError

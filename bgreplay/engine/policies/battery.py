@@ -20,24 +20,23 @@ class BatteryLevel(Policy):
     def explain(self, params: Mapping[str, object]) -> str:
         return "processing needs external power on iPhone (F34)"
 
-    def _vetoes(self, v: PolicyView, req: Request, level: float, live: bool) -> bool:
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
         d = v.device
         return (
-            live
+            not d.plugged
             and is_processing_launch(req.task)
-            and not d.plugged
-            and (d.model != "ipad" or level < v.p.ipad_processing_min_battery)
+            and (d.model != "ipad" or v.battery_level(now) < v.p.ipad_processing_min_battery)
         )
 
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
         p = v.p
-        level = v.battery_level(now)
-        if self._vetoes(v, req, level, live):
+        if live and self.vetoes(v, req, now):
             return (MNP, 0.0, p.battery_weight)
         if at is None:
             return None
+        level = v.battery_level(now)
         s = (max(level - p.battery_base, 0.0) / (100.0 - p.battery_base)) ** p.battery_exponent
         if v.device.plugged:
             s *= p.battery_plugged_boost
@@ -45,7 +44,7 @@ class BatteryLevel(Policy):
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         level = v.battery_level(now)
-        if self._vetoes(v, req, level, live):
+        if live and self.vetoes(v, req, now):
             return f"launchType == PROCESSING AND pluggedIn == NO (battery {level:.0f}%)"
         return f"battery {level:.0f}%{', plugged' if v.device.plugged else ''}"
 

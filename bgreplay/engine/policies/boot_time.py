@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .base import MNP, Answer, Policy, span
+from .base import Policy, span
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -26,13 +26,9 @@ class BootTime(Policy):
     def _wait(self, v: PolicyView, req: Request) -> int:
         return v.p.boot_wait_network if req.task.requires_network else v.p.boot_wait
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
         boot = v.device.last_boot
-        if live and boot is not None and now - boot < self._wait(v, req):
-            return (MNP, 0.0, 0.0)
-        return None
+        return boot is not None and now - boot < self._wait(v, req)
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         boot = v.device.last_boot

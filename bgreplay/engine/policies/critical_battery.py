@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from .base import MNP, Answer, Policy, number
+from .base import Policy, number
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -28,12 +28,8 @@ class CriticalBattery(Policy):
             "unplugged: only essential work runs (F58)"
         )
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
-        if live and not v.device.plugged and v.battery_level(now) <= v.p.critical_battery:
-            return (MNP, 0.0, 0.0)
-        return None
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        return not v.device.plugged and v.battery_level(now) <= v.p.critical_battery
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         return f"battery {v.battery_level(now):.0f}% <= {v.p.critical_battery:.0f}%, unplugged"

@@ -29,11 +29,13 @@ class DeviceActivity(Policy):
     def explain(self, params: Mapping[str, object]) -> str:
         return "processing runs only while the device is idle, and the user was using it (F6, F35)"
 
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        return v.device.in_use and req.kind != "refresh" and vetoed_in_use(req.task)
+
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
-        task = req.task
-        if task.type == "refresh":
+        if req.kind == "refresh":
             if at is None:
                 return None
             return (
@@ -41,7 +43,7 @@ class DeviceActivity(Policy):
                 max(v.in_use_probability(at), v.p.device_activity_floor),
                 v.p.device_activity_weight,
             )
-        if live and vetoed_in_use(task) and v.device.in_use:
+        if live and self.vetoes(v, req, now):
             return (MNP, 0.0, 0.0)
         return None
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from .base import MNP, Answer, Policy
+from .base import Policy
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -31,12 +31,8 @@ class EnergyBudget(Policy):
             "while charging (F42, F65, F66)"
         )
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
-        if live and not v.device.plugged and v.energy_left(req.app, now) <= 0:
-            return (MNP, 0.0, 0.0)
-        return None
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        return not v.device.plugged and v.energy_left(req.app, now) <= 0
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         app = req.app

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from .base import MNP, Answer, Policy
+from .base import Policy
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -25,12 +25,8 @@ class ExternalPower(Policy):
     def explain(self, params: Mapping[str, object]) -> str:
         return "the request requires external power and the device was on battery (F33)"
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
-        if live and not v.device.plugged:
-            return (MNP, 0.0, 0.0)
-        return None
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        return not v.device.plugged
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         return "requiresExternalPower, on battery"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from .base import MNP, Answer, Policy, number
+from .base import Policy, number
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -30,14 +30,11 @@ class LowPowerMode(Policy):
             f"{number(params['lpm_battery_threshold'])} % or more (F55)"
         )
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
-        if not live or not v.lpm_enforced(now):
-            return None
-        if req.kind == "continued_processing" and not req.lpm_submitted_before:
-            return None  # F56: submitted after LPM engaged
-        return (MNP, 0.0, 0.0)
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        if not v.lpm_enforced(now):
+            return False
+        # F56: a continued-processing task submitted after LPM engaged is exempt
+        return req.kind != "continued_processing" or req.lpm_submitted_before
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         return f"Low Power Mode on, unplugged or battery < {number(v.p.lpm_battery_threshold)}%"

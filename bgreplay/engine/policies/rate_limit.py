@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from .base import MNP, Answer, Policy
+from .base import Policy
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -24,12 +24,8 @@ class RateLimit(Policy):
             "launches — the less the app is used, the further apart (F68)"
         )
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
-        if live and v.spacing_ends(req.task, now) is not None:
-            return (MNP, 0.0, 0.0)
-        return None
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        return v.spacing_ends(req.task, now) is not None
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         lifted = v.spacing_ends(req.task, now)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from bgreplay.scenario.model import Task
 
-from .base import MNP, Answer, Policy, span
+from .base import Policy, span
 
 if TYPE_CHECKING:
     from ..view import PolicyView
@@ -28,15 +28,9 @@ class RecentUse(Policy):
             f"{span(params['processing_recent_use'])} (F29)"
         )
 
-    def evaluate(
-        self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
-    ) -> Answer | None:
-        if not live:
-            return None
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
         last = v.world.apps[req.app].last_open
-        if last is None or now - last > v.p.processing_recent_use:
-            return (MNP, 0.0, 0.0)
-        return None
+        return last is None or now - last > v.p.processing_recent_use
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         days = v.p.processing_recent_use // 86_400_000

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 
 class Thermal(Policy):
+    absolute = True
+
     def __init__(self) -> None:
         super().__init__("thermal", "Thermal", "T", "F62, F63", expires_as="thermal")
 
@@ -25,12 +27,16 @@ class Thermal(Policy):
     def explain(self, params: Mapping[str, object]) -> str:
         return "the device was too hot (F62, F63)"
 
+    def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
+        level = v.device.thermal
+        return level == "critical" or (level == "serious" and req.processing_family)
+
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
         level = v.device.thermal
         p = v.p
-        if live and (level == "critical" or (level == "serious" and req.processing_family)):
+        if live and self.vetoes(v, req, now):
             return (AMNP, 0.0, p.thermal_weight)
         if at is None:
             return None
