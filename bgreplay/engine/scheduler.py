@@ -224,14 +224,20 @@ class Scheduler:
         if needed is not None:  # skip steps whose predicted use cannot reach the target
             app, ahead = req.app, p.app_prediction_offset
             default = p.app_default_likelihood
+            predictor, local_ms = self.predictor, self.clock.local_ms
+            below_from = below_to = 0  # local times known to predict no more than `needed`
             for at in steps:
-                if (
-                    self.predictor.app_likelihood(app, self.clock.local_ms(at + ahead), default)
-                    > needed
-                ):
+                local = local_ms(at + ahead)
+                if below_from <= local < below_to:
+                    continue
+                if predictor.app_likelihood(app, local, default) > needed:
                     score = self._score_at(req, now, at, fixed, moving)
                     if score > target:
                         return score, at
+                else:
+                    above = predictor.next_above(app, local, needed)
+                    if above is not None:
+                        below_from, below_to = local, above
         best, best_t = -1.0, req.start_after
         for at in steps:
             score = self._score_at(req, now, at, fixed, moving)
