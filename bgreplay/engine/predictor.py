@@ -133,13 +133,17 @@ class UsagePredictor:
         return shares[bisect_right(bounds, tod) - 1]
 
     def _curve_of(self, key: str, day: int) -> Curve:
-        """The day's curve, rebuilt only when an observation it depends on arrives: opens
-        before the day's end plus the window, unlocked intervals starting before the day."""
+        """The day's curve, rebuilt only when an observation it depends on arrives: one that
+        the spans of its newest past day count (``_spans``) — unlocked intervals starting
+        before that day's end, opens before its end plus the window. A weekday's curve counts
+        no weekend day once the two are apart, and a weekend day's no weekday."""
         times = self._starts if key == DEVICE else self._opens[key]
         built = _built(self._curves, key, day)
         if built is not None and built.checked == len(times):
             return built.value  # nothing observed since it was last checked
-        limit = day * DAY_MS if key == DEVICE else day * DAY_MS + self._window + 1
+        weighted = self._weighted_days(day)
+        newest_end = (weighted[-1][0] + 1) * DAY_MS if weighted else day * DAY_MS
+        limit = newest_end if key == DEVICE else newest_end + self._window + 1
         seen = bisect_left(times, limit)
         if built is None or built.seen != seen:
             built = _keep(self._curves, key, day, seen, len(times))
