@@ -9,13 +9,16 @@ dropped when its time comes, so no handler has to ask whether its entry is still
 
 The trace's changes, known from the start, are ``load``-ed instead: sorted once and read in turn
 beside the heap, in the same ``(time, phase, insertion)`` order as if each had been pushed, so
-the heap holds only what the replay plans (tens of entries, not a trace's thousands).
+the heap holds only what the replay plans (tens of entries, not a trace's thousands). What is
+planned for the very instant being replayed (a re-score after a device change, a submit) waits
+in a short sorted list beside them instead of going through the heap.
 """
 
 from __future__ import annotations
 
 import heapq
-from typing import Final
+from bisect import insort
+from typing import Final, cast
 
 END: Final = 0
 START: Final = 1
@@ -52,7 +55,9 @@ class Entry:
         self.cancelled = True
 
 
-Item = tuple[int, int, int, Entry]  # (time, phase, insertion, entry): the queue's order
+# (time, phase, insertion, entry): the queue's order. Typed as a plain tuple: the compiled
+# engine would otherwise take each apart into native values and box them again to compare.
+Item = tuple[object, ...]
 
 
 class EventQueue:
@@ -61,18 +66,24 @@ class EventQueue:
         self._seq = 0
         self._loaded: list[Item] = []  # the trace's entries, in order
         self._next = 0  # the first of them not yet popped
+        self._now = -1  # the time of the last entry popped
+        self._instant: list[Item] = []  # entries pushed for that time, in queue order
 
     def push(self, t: int, phase: int, kind: int, payload: object = None) -> Entry:
         entry = Entry(t, kind, payload)
         self._seq += 1
-        heapq.heappush(self._heap, (t, phase, self._seq, entry))
+        item: Item = (t, phase, self._seq, entry)
+        if t == self._now:
+            insort(self._instant, item)  # (time, phase, insertion) is unique
+        else:
+            heapq.heappush(self._heap, item)
         return entry
 
     def load(self, items: list[tuple[int, int, int, object]]) -> None:
         """Queue ``(time, phase, kind, payload)`` entries as ``push`` would, one after another,
         without the heap (once, before the replay starts)."""
         assert not self._loaded, "the trace is loaded once"
-        loaded = []
+        loaded: list[Item] = []
         seq = self._seq
         for t, phase, kind, payload in items:
             seq += 1
@@ -83,18 +94,33 @@ class EventQueue:
 
     def pop_before(self, stop: int) -> Entry | None:
         """The next live entry due before ``stop``, or None (later ones stay queued)."""
-        heap, loaded = self._heap, self._loaded
+        heap, loaded, instant = self._heap, self._loaded, self._instant
         while True:
             i = self._next
             if i < len(loaded) and (not heap or loaded[i] < heap[0]):
                 item = loaded[i]
-                if item[0] >= stop:
-                    return None
-                self._next = i + 1
-            elif heap and heap[0][0] < stop:
-                item = heapq.heappop(heap)
+                if instant and instant[0] < item:
+                    item = instant[0]
+                    source = 2
+                else:
+                    source = 0
+            elif heap and (not instant or heap[0] < instant[0]):
+                item = heap[0]
+                source = 1
+            elif instant:
+                item = instant[0]
+                source = 2
             else:
                 return None
-            entry = item[3]
+            entry = cast(Entry, item[3])
+            if entry.t >= stop:
+                return None
+            if source == 0:
+                self._next = i + 1
+            elif source == 1:
+                heapq.heappop(heap)
+            else:
+                del instant[0]
+            self._now = entry.t
             if not entry.cancelled:
                 return entry
