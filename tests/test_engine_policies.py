@@ -22,7 +22,11 @@ from engine_fixtures import (
     scenario,
     timeline,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bgreplay.engine.profiles import build_profile
+from bgreplay.engine.replay import Replay
 from bgreplay.scenario.model import DurationDist, EarliestBegin, Handler, Submit, Task
 from bgreplay.trace.model import Interval
 
@@ -132,6 +136,43 @@ def test_energy_budget_stops_a_heavy_refresh_on_battery():
     light = replace(heavy, handler=Handler(duration=DurationDist(fixed_ms=2 * S), cpu=0.1))
     assert not throttles(run(*refresh_world(task=light)), "energy_budget")
     assert throttles(run(*refresh_world(task=heavy)), "energy_budget")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    start=st.integers(0, 2 * D),
+    steps=st.lists(
+        st.tuples(st.sampled_from([1, 2, S, M, 15 * M, H, 5 * H]), st.floats(0, 40)), max_size=40
+    ),
+)
+def test_a_spent_energy_budget_is_remembered_exactly(start, steps):
+    """``energy_spent`` remembers how long a spent budget stays spent; asked at any moment, after
+    any spend, it answers as the walk of ``energy_left`` does."""
+    sc, tl = refresh_world()
+    engine = Replay(sc, tl, build_profile("ios-26"))
+    engine.advance(start)
+    view, t = engine.view, start
+    for step, spend in steps:
+        t += step
+        assert view.energy_spent(BUNDLE, t) == (view.energy_left(BUNDLE, t) <= 0)
+        if spend:
+            view.spend_energy(BUNDLE, t, spend)
+
+
+@settings(max_examples=40, deadline=None)
+@given(start=st.integers(0, 2 * D), spend=st.floats(0.5, 40), probe=st.integers(1, 6 * H))
+def test_a_spent_energy_budget_refills_at_the_moment_the_walk_says(start, spend, probe):
+    sc, tl = refresh_world()
+    engine = Replay(sc, tl, build_profile("ios-26"))
+    engine.advance(start)
+    view = engine.view
+    view.spend_energy(BUNDLE, start, view.energy_left(BUNDLE, start) + spend)
+    low, high = start, start + 3 * D  # the walk's first moment above 0 (if any), by bisection
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if view.energy_left(BUNDLE, middle) > 0 else (middle, high)
+    for moment in (start, min(start + probe, high - 1), high - 1, high, high + 1):
+        assert view.energy_spent(BUNDLE, moment) == (view.energy_left(BUNDLE, moment) <= 0)
 
 
 def test_network_requirement():

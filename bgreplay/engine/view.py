@@ -39,6 +39,9 @@ class PolicyView:
         # per app: the energy budget's walk from its last spend to the last midnight passed,
         # valid while that spend and the app's opens stand (see ``energy_left``)
         self._walks: dict[str, tuple[tuple[float, int, int], int, float]] = {}
+        # per app: a stretch of time over which its budget is known to stay spent (the same
+        # validity; see ``energy_spent``)
+        self._spent: dict[str, tuple[tuple[float, int, int], int, int]] = {}
 
     # --- device -----------------------------------------------------------------------------
     def battery_level(self, now: int) -> float:
@@ -136,6 +139,46 @@ class PolicyView:
             if t == midnight:
                 self._walks[bundle] = (key, t, level)
         return level
+
+    def energy_spent(self, bundle: str, now: int) -> bool:
+        """``energy_left(bundle, now) <= 0``. Until the next midnight the budget refills in a
+        straight line from where the walk's last step began, so once spent it stays spent up to
+        a moment that line gives (found exactly: the line is monotone); a veto asked again within
+        that stretch, with the same spend and opens, needs no walk."""
+        state = self.world.apps[bundle]
+        key = (state.energy, state.energy_t, self.predictor.opens_seen(bundle))
+        known = self._spent.get(bundle)
+        if known is not None and known[0] == key and known[1] <= now < known[2]:
+            return True
+        if self.energy_left(bundle, now) > 0:
+            return False
+        self._spent[bundle] = (key, now, self._spent_until(bundle, now, key))
+        return True
+
+    def _spent_until(self, bundle: str, now: int, key: tuple[float, int, int]) -> int:
+        """The first moment after ``now``, up to the next midnight, at which the walk of
+        ``energy_left`` would find the budget above 0 (``now + 1`` when unsure)."""
+        walked = self._walks.get(bundle)
+        if walked is not None and walked[0] == key and walked[1] <= now:
+            start, level = walked[1], walked[2]  # the last midnight the walk to `now` passed
+        else:
+            start, level = key[1], key[0]  # no midnight since the last spend
+        clock = self.clock
+        local = clock.local_ms(start)
+        midnight = clock.at_local(start, local - local % DAY_MS + DAY_MS)
+        per_day = self.energy_allocation(bundle, start)
+        bank = per_day * self.p.energy_bank / DAY_MS
+        if per_day <= 0:
+            return midnight
+        guess = start + int(-level * DAY_MS / per_day) - 1
+        moment = max(now, min(guess, midnight))
+        if min(level + per_day * (moment - start) / DAY_MS, bank) > 0:
+            return now + 1
+        for _ in range(8):  # the guess is off by rounding only: a step or two
+            if moment >= midnight or min(level + per_day * (moment - start) / DAY_MS, bank) > 0:
+                return moment
+            moment += 1
+        return moment
 
     def spend_energy(self, bundle: str, now: int, units: float) -> None:
         state = self.world.apps[bundle]

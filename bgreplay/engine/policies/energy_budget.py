@@ -32,7 +32,7 @@ class EnergyBudget(Policy):
         )
 
     def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
-        return not v.device.plugged and v.energy_left(req.app, now) <= 0
+        return not v.device.plugged and v.energy_spent(req.app, now)
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
         app = req.app
