@@ -37,7 +37,7 @@ class UsagePredictor:
         # key -> local day -> what was built for it, and from how many observations
         self._curves: dict[str, dict[int, _Built[Curve]]] = {}
         self._span_cache: dict[str, dict[int, _Built[Spans]]] = {}
-        self._rates: dict[str, dict[int, _Built[float]]] = {}
+        self._rates: dict[str, dict[int, _Built[_Rate]]] = {}
         self._days_of: dict[int, list[tuple[int, float]]] = {}
 
     # --- observations -------------------------------------------------------------------
@@ -81,22 +81,36 @@ class UsagePredictor:
         if not times:
             return 0.0
         built = _built(self._rates, bundle, local_day)
-        if built is None or built.seen != len(times):
-            built = _keep(self._rates, bundle, local_day, len(times), len(times))
-            built.value = self._daily_opens(bundle, local_day)
-        return built.value
+        if built is None:
+            built = _keep(self._rates, bundle, local_day, -1, 0)
+            built.value = _Rate()
+        rate = built.value
+        if built.seen != len(times):
+            built.seen = len(times)
+            start = bisect_left(times, local_day * DAY_MS)
+            if rate.before != start:  # an open before today arrived (or the day is new)
+                self._past_opens(rate, times, local_day)
+                rate.before = start
+            today = bisect_left(times, (local_day + 1) * DAY_MS) - start
+            rate.value = (rate.past + rate.weight_today * today) / rate.weights
+        return rate.value
 
-    def _daily_opens(self, bundle: str, today: int) -> float:
-        times = self._opens[bundle]
-        num = den = 0.0
+    def _past_opens(self, rate: _Rate, times: list[int], today: int) -> None:
+        """The weighted sum of the opens of the days before today, and the weights of all days
+        (today's last): today's opens are then one more term of the same sum, in the same
+        order, however often they change."""
+        past = weights = weight = 0.0
         # from the first day observed, but always today: a time zone change can set the clock
         # back to a local day before the first one (the day before a westward flight's start)
         first = min(max(today - self._days, self._first_day), today)
         for d in range(first, today + 1):
             weight = 0.5 ** ((today - d) / self._half_life_days)
-            num += weight * (bisect_left(times, (d + 1) * DAY_MS) - bisect_left(times, d * DAY_MS))
-            den += weight
-        return num / den
+            weights += weight
+            if d < today:
+                past += weight * (
+                    bisect_left(times, (d + 1) * DAY_MS) - bisect_left(times, d * DAY_MS)
+                )
+        rate.past, rate.weights, rate.weight_today = past, weights, weight
 
     def next_above(self, bundle: str, local_ms: int, level: float) -> int | None:
         """The first local time from ``local_ms`` on at which the app's likelihood exceeds
@@ -253,6 +267,19 @@ class _Built(Generic[V]):
         self.seen = seen
         self.checked = checked
         self.value: V
+
+
+class _Rate:
+    """A day's opens-a-day rate, kept apart from its last term (today's opens)."""
+
+    __slots__ = ("before", "past", "weights", "weight_today", "value")
+
+    def __init__(self) -> None:
+        self.before = -1  # opens before the day when ``past`` was summed
+        self.past = 0.0
+        self.weights = 1.0
+        self.weight_today = 1.0
+        self.value = 0.0
 
 
 def _built(cache: dict[str, dict[int, _Built[V]]], key: str, day: int) -> _Built[V] | None:
