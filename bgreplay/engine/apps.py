@@ -3,6 +3,9 @@ how a foreground open finds it, and the server changes it has not fetched yet.""
 
 from __future__ import annotations
 
+import math
+import random
+
 from bgreplay.rng import Streams
 from bgreplay.scenario.model import App
 
@@ -18,6 +21,7 @@ class Apps:
         self.world = world
         self.p = params
         self.streams = streams
+        self._content: dict[str, random.Random] = {}  # bundle -> its content stream
 
     # --- the process (F93, FO6) ---------------------------------------------------------------
     def resident(self, state: AppState, t: int) -> bool:
@@ -65,8 +69,11 @@ class Apps:
         rate = app.changes_per_hour
         if rate <= 0:
             return NEVER
-        rng = self.streams.generator(f"content/{app.bundle}")
-        return max(1, int(rng.expovariate(rate) * HOUR_MS))
+        rng = self._content.get(app.bundle)
+        if rng is None:
+            rng = self._content[app.bundle] = self.streams.generator(f"content/{app.bundle}")
+        # the exponential draw, as random.expovariate(rate) makes it
+        return max(1, int(-math.log(1.0 - rng.random()) / rate * HOUR_MS))
 
     def missed_changes(self, state: AppState, t: int) -> int:
         while state.next_change <= t:

@@ -42,6 +42,7 @@ class PolicyView:
         # per app: a stretch of time over which its budget is known to stay spent (the same
         # validity; see ``energy_spent``)
         self._spent: dict[str, tuple[tuple[float, int, int], int, int]] = {}
+        self._jitter_seeds: dict[str, int] = {}  # bundle -> its jitter stream's seed
 
     # --- device -----------------------------------------------------------------------------
     def battery_level(self, now: int) -> float:
@@ -102,7 +103,9 @@ class PolicyView:
         """Uniform in [0, app_jitter_max], redrawn every app_jitter_redraw (F43); hashed from
         the app's named stream and the redraw period, not drawn in sequence, so it does not
         depend on how often the app is evaluated."""
-        base = self.streams.seed_of(f"app-jitter/{bundle}")
+        base = self._jitter_seeds.get(bundle)
+        if base is None:
+            base = self._jitter_seeds[bundle] = self.streams.seed_of(f"app-jitter/{bundle}")
         bucket = now // self.p.app_jitter_redraw
         return mix64(base + bucket) * self.p.app_jitter_max >> 64
 
