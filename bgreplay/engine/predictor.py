@@ -230,31 +230,22 @@ class UsagePredictor:
 
     def _merged_spans(self, key: str, day: int) -> Spans:
         base = day * DAY_MS
-        raw: list[tuple[int, int]] = []
+        starts: list[int] = []
+        ends: list[int] = []
         if key == DEVICE:
             h = self._horizon
             i = bisect_right(self._ends, base - h)
             while i < len(self._starts) and self._starts[i] < base + DAY_MS:
-                raw.append((self._starts[i] - h - base, self._ends[i] - base))
+                _merge(starts, ends, self._starts[i] - h - base, self._ends[i] - base)
                 i += 1
         else:
             w = self._window
             times = self._opens[key]
             i = bisect_left(times, base - w)
             while i < len(times) and times[i] <= base + DAY_MS + w:
-                raw.append((times[i] - w - base, times[i] + w + 1 - base))
+                _merge(starts, ends, times[i] - w - base, times[i] + w + 1 - base)
                 i += 1
-        merged: list[tuple[int, int]] = []
-        for lo, hi in raw:
-            lo, hi = max(lo, 0), min(hi, DAY_MS)
-            if lo >= hi:
-                continue
-            if merged and lo <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-            else:
-                merged.append((lo, hi))
-        starts, ends = zip(*merged, strict=True) if merged else ((), ())
-        return starts, ends
+        return tuple(starts), tuple(ends)
 
 
 class _Built(Generic[V]):
@@ -300,6 +291,18 @@ def _keep(
     built: _Built[V] = _Built(seen, checked)
     by_day[day] = built
     return built
+
+
+def _merge(starts: list[int], ends: list[int], lo: int, hi: int) -> None:
+    """Add the range [lo, hi), held to the day, to the day's merged ranges (in start order)."""
+    lo, hi = max(lo, 0), min(hi, DAY_MS)
+    if lo >= hi:
+        return
+    if ends and lo <= ends[-1]:
+        ends[-1] = max(ends[-1], hi)
+    else:
+        starts.append(lo)
+        ends.append(hi)
 
 
 def _is_weekend(local_day: int) -> bool:
