@@ -10,6 +10,8 @@ happened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import cast
 
 from bgreplay.engine.profiles import Profile
@@ -194,7 +196,7 @@ class Replay:
             timeline=self.timeline,
             profile_name=self.profile.name,
             profile=dict(self.profile.params),
-            events=tuple(map(Event._make, self.log.rows)),
+            events=tuple(map(_as_event, self.log.rows)),
             evaluations=tuple(self.scheduler.evaluations),
             params_read=frozenset(read) if read is not None else frozenset(),
         )
@@ -271,8 +273,13 @@ def _recording(profile: Profile) -> Params:
     return made
 
 
-def _history_order(item: tuple[int, Interval]) -> tuple[int, bool]:
-    return item[0], item[1].kind != "unlocked"
+# A row of the log as an Event, made in C: a namedtuple's own ``_make`` is Python code.
+_as_event = cast(Callable[[tuple[object, ...]], Event], partial(tuple.__new__, Event))
+
+
+def _history_order(item: tuple[int, Interval]) -> int:
+    """Start order, an unlocked interval before an app open at the same moment."""
+    return item[0] * 2 + (item[1].kind != "unlocked")
 
 
 def replay(
