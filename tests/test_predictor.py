@@ -39,6 +39,8 @@ def _answers(predictor: UsagePredictor, at: int) -> tuple:
         predictor.in_use_probability(local + DAY_MS),  # tomorrow, as the optimal scan asks
         *(predictor.app_likelihood(app, local, 0.5) for app in APPS),
         *(predictor.next_above(app, local, 0.3) for app in APPS),
+        *(predictor.daily_opens(app, local // DAY_MS) for app in APPS),
+        *(predictor.next_rise(app, local // DAY_MS + 1, 0.3, local) for app in APPS),
     )
 
 
@@ -84,3 +86,18 @@ def test_an_app_s_opens_are_counted_on_a_local_day_before_the_first():
     assert predictor.daily_opens("io.a", FIRST_DAY - 1) == 0.0
     predictor.observe_open("io.a", (FIRST_DAY - 1) * DAY_MS + 20 * 60 * MIN)
     assert predictor.daily_opens("io.a", FIRST_DAY - 1) == 1.0
+
+
+def test_a_predicted_use_window_rises_once_at_its_start():
+    """Opens at 08:00 on past days: the next day's window opens 30 minutes before (the
+    predictor's window) and is found from any earlier moment of that day, never after it."""
+    predictor = _predictor()
+    for day in range(FIRST_DAY, FIRST_DAY + 5):
+        predictor.observe_open("io.a", day * DAY_MS + 8 * 60 * MIN)
+    tomorrow = FIRST_DAY + 5
+    window = Params(build_profile("ios-26").params).predictor_window
+    rise = tomorrow * DAY_MS + 8 * 60 * MIN - window
+    assert predictor.next_rise("io.a", tomorrow, 0.3, tomorrow * DAY_MS) == rise
+    assert predictor.next_rise("io.a", tomorrow, 0.3, rise - 1) == rise
+    assert predictor.next_rise("io.a", tomorrow, 0.3, rise) is None
+    assert predictor.next_rise("io.b", tomorrow, 0.3, tomorrow * DAY_MS) is None

@@ -127,19 +127,21 @@ class UsagePredictor:
                 return day * DAY_MS + max(bounds[j], tod)
         return (day + 1) * DAY_MS
 
-    def rises(self, bundle: str, local_day: int, level: float) -> list[int]:
-        """Local times on ``local_day`` at which the app's likelihood climbs above ``level``: the
-        starts of its predicted-use windows (none when the app has no history)."""
+    def next_rise(self, bundle: str, local_day: int, level: float, after: int) -> int | None:
+        """The first local time on ``local_day``, later than ``after``, at which the app's
+        likelihood climbs above ``level``: the start of a predicted-use window (None without
+        one, or without history)."""
         if bundle not in self._opens:
-            return []
+            return None
         bounds, shares = self._curve_of(bundle, local_day)
-        before = self._curve_of(bundle, local_day - 1)[1][-1]  # the level at midnight
-        found = []
-        for at, share in zip(bounds, shares, strict=True):
-            if share > level >= before:
-                found.append(local_day * DAY_MS + at)
-            before = share
-        return found
+        base = local_day * DAY_MS
+        first = bisect_right(bounds, after - base)
+        for j in range(first, len(bounds)):
+            # the level before the step; at midnight, the day before's last
+            before = shares[j - 1] if j > 0 else self._curve_of(bundle, local_day - 1)[1][-1]
+            if shares[j] > level >= before:
+                return base + bounds[j]
+        return None
 
     def _query(self, key: str, local_ms: int) -> float:
         day, tod = divmod(local_ms, DAY_MS)

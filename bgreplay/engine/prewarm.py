@@ -71,10 +71,10 @@ class Prewarm:
         earliest = self.clock.local_ms(t) + lead
         day = earliest // DAY_MS
         for local_day in (day, day + 1):
-            for rise in self.predictor.rises(bundle, local_day, level):
-                if rise > earliest:
-                    self.queue.push(self.clock.at_local(t, rise - lead), q.START, q.PREWARM, bundle)
-                    return
+            rise = self.predictor.next_rise(bundle, local_day, level, earliest)
+            if rise is not None:
+                self.queue.push(self.clock.at_local(t, rise - lead), q.START, q.PREWARM, bundle)
+                return
         self.queue.push(self.clock.next_clock_time(t, 0), q.START, q.PREWARM_PLAN, bundle)
 
     def prewarm(self, t: int, bundle: str) -> None:
