@@ -35,7 +35,7 @@ class UsagePredictor:
         self._starts: list[int] = []  # unlocked intervals, local ms
         self._ends: list[int] = []
         # key -> local day -> what was built for it, and from how many observations
-        self._curves: dict[str, dict[int, _Built[Curve]]] = {}
+        self._curves: dict[str, dict[int, _Built[_DayCurve]]] = {}
         self._span_cache: dict[str, dict[int, _Built[Spans]]] = {}
         self._rates: dict[str, dict[int, _Built[_Rate]]] = {}
         self._days_of: dict[int, list[tuple[int, float]]] = {}
@@ -156,27 +156,33 @@ class UsagePredictor:
         times = self._starts if key == DEVICE else self._opens[key]
         built = _built(self._curves, key, day)
         if built is not None and built.checked == len(times):
-            return built.value  # nothing observed since it was last checked
+            curve = built.value  # nothing observed since it was last checked
+            return curve.bounds, curve.levels
         weighted = self._weighted_days(day)
         newest_end = (weighted[-1][0] + 1) * DAY_MS if weighted else day * DAY_MS
         limit = newest_end if key == DEVICE else newest_end + self._window + 1
         seen = bisect_left(times, limit)
         if built is None or built.seen != seen:
+            before = None if built is None else built.value
             built = _keep(self._curves, key, day, seen, len(times))
-            built.value = self._curve(key, day)
+            built.value = self._curve(key, day, before)
         built.checked = len(times)
-        return built.value
+        curve = built.value
+        return curve.bounds, curve.levels
 
-    def _curve(self, key: str, today: int) -> Curve:
+    def _curve(self, key: str, today: int, kept: _DayCurve | None) -> _DayCurve:
         """The day's prediction as a step function of the time of day: each past day adds its
-        weight where it had use near that time; built once per day and observation count."""
+        weight where it had use near that time; built once per day and observation count, and
+        when only the newest past day has changed since, renewed from where it changed."""
         weighted = self._weighted_days(today)
+        spans = [self._spans(key, d) for d, _ in weighted]
+        if kept is not None and spans and _same_but_last(kept.spans, spans):
+            return _renewed(kept, spans, weighted[-1][1])
         # The steps are summed in (time, signed weight) order. Weights grow with the day (the
         # newer, the heavier), so that order within one time is: the ends, newest day first,
         # then the starts, oldest day first. Laid out so, a stable sort on time alone gives it.
         times: list[int] = []
         deltas: list[float] = []
-        spans = [self._spans(key, d) for d, _ in weighted]
         for (_, w), (_, ends) in zip(reversed(weighted), reversed(spans), strict=True):
             times += ends
             deltas += [-w] * len(ends)
@@ -185,21 +191,13 @@ class UsagePredictor:
             den += w
             times += starts
             deltas += [w] * len(starts)
-        if not times:
-            return [0], [0.0]
-        # the level after each time's last step
-        bounds = [0]
-        levels = [0.0]
-        level = 0.0
-        for i in sorted(range(len(times)), key=times.__getitem__):
-            at = times[i]
-            level += deltas[i]
-            if at == bounds[-1]:
-                levels[-1] = level
-            else:
-                bounds.append(at)
-                levels.append(level)
-        return bounds, [(0.0 if level < 0.0 else level) / den for level in levels]
+        curve = _DayCurve(spans, den)
+        if times:
+            order = sorted(range(len(times)), key=times.__getitem__)
+            curve.at = [times[i] for i in order]
+            curve.delta = [deltas[i] for i in order]
+            _accumulate(curve, 0)
+        return curve
 
     def _weighted_days(self, today: int) -> list[tuple[int, float]]:
         """The past days behind ``today``'s curve and their recency weights (kept per day)."""
@@ -248,6 +246,96 @@ class UsagePredictor:
                 _merge(starts, ends, times[i] - w - base, times[i] + w + 1 - base)
                 i += 1
         return tuple(starts), tuple(ends)
+
+
+class _DayCurve:
+    """A day's curve (``bounds``, ``levels``) and what it was summed from: the steps in summing
+    order (``at``, ``delta``), the level after each bound before it is held at 0 and divided by
+    the sum of the weights (``raw``, ``den``), and each past day's spans."""
+
+    __slots__ = ("spans", "den", "at", "delta", "bounds", "raw", "levels")
+
+    def __init__(self, spans: list[Spans], den: float) -> None:
+        self.spans = spans
+        self.den = den
+        self.at: list[int] = []
+        self.delta: list[float] = []
+        self.bounds = [0]
+        self.raw = [0.0]
+        self.levels = [0.0]
+
+
+def _accumulate(curve: _DayCurve, start: int) -> None:
+    """Sum the steps from ``start`` on, after the bounds and levels kept so far (all of them
+    before the first of these steps): the level after each time's last step."""
+    at, delta, bounds, raw = curve.at, curve.delta, curve.bounds, curve.raw
+    kept = len(raw)
+    level = raw[-1]
+    for i in range(start, len(at)):
+        moment = at[i]
+        level += delta[i]
+        if moment == bounds[-1]:
+            raw[-1] = level
+        else:
+            bounds.append(moment)
+            raw.append(level)
+    den = curve.den
+    curve.levels = curve.levels[: kept - 1] + [
+        (0.0 if level < 0.0 else level) / den for level in raw[kept - 1 :]
+    ]
+
+
+def _same_but_last(before: list[Spans], now: list[Spans]) -> bool:
+    """The same past days, all but the newest with the very spans they had."""
+    if len(before) != len(now):
+        return False
+    for i in range(len(now) - 1):  # (the pairs themselves may be copies; their parts not)
+        if before[i][0] is not now[i][0] or before[i][1] is not now[i][1]:
+            return False
+    return True
+
+
+def _renewed(curve: _DayCurve, spans: list[Spans], weight: float) -> _DayCurve:
+    """``curve`` after its newest past day's spans changed (to ``spans[-1]``, at ``weight``):
+    that day's steps from the first change on are taken out and put in where the summing order
+    puts them — its ends first among steps at one time, its starts last — and the sum goes on
+    from the last bound before the change. The same steps in the same order as a new sum."""
+    (old_starts, old_ends), (new_starts, new_ends) = curve.spans[-1], spans[-1]
+    changed = (set(old_starts) ^ set(new_starts)) | (set(old_ends) ^ set(new_ends))
+    renewed = _DayCurve(spans, curve.den)
+    renewed.at, renewed.delta = curve.at, curve.delta  # the old curve is not used again
+    if not changed:
+        renewed.bounds, renewed.raw, renewed.levels = curve.bounds, curve.raw, curve.levels
+        return renewed
+    first = min(changed)
+    at, delta = renewed.at, renewed.delta
+    for end in old_ends:
+        if end >= first:
+            i = bisect_left(at, end)
+            del at[i], delta[i]
+    for start in old_starts:
+        if start >= first:
+            i = bisect_right(at, start) - 1
+            del at[i], delta[i]
+    for end in new_ends:
+        if end >= first:
+            i = bisect_left(at, end)
+            at.insert(i, end)
+            delta.insert(i, -weight)
+    for start in new_starts:
+        if start >= first:
+            i = bisect_right(at, start)
+            at.insert(i, start)
+            delta.insert(i, weight)
+    kept = bisect_left(curve.bounds, first)
+    if kept == 0:  # a change at midnight: the sum starts over
+        _accumulate(renewed, 0)
+        return renewed
+    renewed.bounds = curve.bounds[:kept]
+    renewed.raw = curve.raw[:kept]
+    renewed.levels = curve.levels[:kept]
+    _accumulate(renewed, bisect_left(at, first))
+    return renewed
 
 
 class _Built(Generic[V]):
