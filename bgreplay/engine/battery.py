@@ -1,6 +1,10 @@
 """The battery (SPEC §6.8): simulated from the rates of the profile until the trace's first
 sample, then the trace's samples. A 5-point step is an evaluation trigger (F40) and a `battery`
-event; the replay plans the next one whenever the rate may have changed."""
+event; the replay plans the next one whenever the rate may have changed.
+
+A plan that moves the step later leaves the queued step where it is: when it comes up early it
+queues itself again for the planned time, in the place in the queue the plan gave it (its
+insertion number is taken when planned), so the replay runs as if each plan had queued anew."""
 
 from __future__ import annotations
 
@@ -23,7 +27,8 @@ class Battery:
         self.drain_in_use = -params.drain_unlocked / HOUR_MS
         self.drain_idle = -params.drain_idle / HOUR_MS
         self.due: int | None = None  # the time of the planned step, if any
-        self.step: Entry | None = None  # the queue entry that reaches it
+        self.due_seq = 0  # its place in the queue among entries of that time
+        self.step: Entry | None = None  # the queued entry that reaches it (or comes up before)
 
     def rate_per_ms(self) -> float:
         """Current battery change in % per ms (positive while charging)."""
@@ -75,12 +80,31 @@ class Battery:
             self._plan(when)
 
     def _plan(self, when: int | None) -> None:
+        if when is None or when >= self.end:
+            self.due = None  # a queued step, if any, comes up to nothing
+            return
         self.due = when
-        if self.step is not None:
-            self.step.cancel()
+        self.due_seq = self.queue.reserve()
+        step = self.step
+        if step is not None and step.t <= when:
+            return  # it comes up first and queues itself again (``is_due``)
+        if step is not None:
+            step.cancel()
+        self.step = self.queue.push_as(self.due_seq, when, q.START, q.BATTERY_STEP)
+
+    def is_due(self, entry: Entry) -> bool:
+        """Whether the queued step that came up is the planned one; if it came up early, it is
+        queued again for the planned time, in the planned place."""
+        if entry is not self.step:
+            return False
+        due = self.due
+        if due is None:
             self.step = None
-        if when is not None and when < self.end:
-            self.step = self.queue.push(when, q.START, q.BATTERY_STEP)
+            return False
+        if entry.t == due and entry.seq == self.due_seq:
+            return True
+        self.step = self.queue.push_as(self.due_seq, due, q.START, q.BATTERY_STEP)
+        return False
 
     def take_step(self, t: int) -> float:
         """The planned step is due: round the level to it and return it."""

@@ -16,8 +16,8 @@ in a short sorted list beside them instead of going through the heap.
 
 from __future__ import annotations
 
-import heapq
 from bisect import insort
+from heapq import heappop, heappush
 from typing import Final, cast
 
 END: Final = 0
@@ -43,13 +43,14 @@ PREWARM_PLAN: Final = 10
 class Entry:
     """One queued happening: when, what (``kind``), about what (``payload``)."""
 
-    __slots__ = ("t", "kind", "payload", "cancelled")
+    __slots__ = ("t", "kind", "payload", "cancelled", "seq")
 
     def __init__(self, t: int, kind: int, payload: object) -> None:
         self.t = t
         self.kind = kind
         self.payload = payload
         self.cancelled = False
+        self.seq = 0  # its insertion number
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -70,13 +71,24 @@ class EventQueue:
         self._instant: list[Item] = []  # entries pushed for that time, in queue order
 
     def push(self, t: int, phase: int, kind: int, payload: object = None) -> Entry:
-        entry = Entry(t, kind, payload)
         self._seq += 1
-        item: Item = (t, phase, self._seq, entry)
+        return self.push_as(self._seq, t, phase, kind, payload)
+
+    def reserve(self) -> int:
+        """The insertion number a ``push`` now would take, taken: for an entry queued later
+        in the place it would have had (``push_as``)."""
+        self._seq += 1
+        return self._seq
+
+    def push_as(self, seq: int, t: int, phase: int, kind: int, payload: object = None) -> Entry:
+        """Queue an entry with insertion number ``seq`` (from ``reserve``)."""
+        entry = Entry(t, kind, payload)
+        entry.seq = seq
+        item: Item = (t, phase, seq, entry)
         if t == self._now:
             insort(self._instant, item)  # (time, phase, insertion) is unique
         else:
-            heapq.heappush(self._heap, item)
+            heappush(self._heap, item)
         return entry
 
     def load(self, items: list[tuple[int, int, int, object]]) -> None:
@@ -87,7 +99,9 @@ class EventQueue:
         seq = self._seq
         for t, phase, kind, payload in items:
             seq += 1
-            loaded.append((t, phase, seq, Entry(t, kind, payload)))
+            entry = Entry(t, kind, payload)
+            entry.seq = seq
+            loaded.append((t, phase, seq, entry))
         self._seq = seq
         loaded.sort(key=_time_and_phase)  # stable: insertion order within a time and phase
         self._loaded = loaded
@@ -118,9 +132,9 @@ class EventQueue:
             if source == 0:
                 self._next = i + 1
             elif source == 1:
-                heapq.heappop(heap)
+                heappop(heap)
             else:
-                del instant[0]
+                instant.pop(0)
             self._now = entry.t
             if not entry.cancelled:
                 return entry

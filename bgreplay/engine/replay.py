@@ -170,7 +170,8 @@ class Replay:
             elif kind == q.REQUEST:
                 scheduler.on_request(t, cast(Request, entry.payload))
             elif kind == q.BATTERY_STEP:
-                self._battery_step(t)
+                if self.battery.is_due(entry):
+                    self._battery_step(t)
             elif kind == q.POINT:
                 device.on_point(t, cast(Point, entry.payload))
             else:  # PREWARM, PREWARM_PLAN
