@@ -23,6 +23,7 @@ from .policies import (
     Answer,
     Policy,
     combine,
+    first_veto,
     relax,
     vetoing_policy,
 )
@@ -422,37 +423,42 @@ class Scheduler:
         return NEVER
 
     def evaluate(self, req: Request, now: int, trigger: str) -> None:
+        """Re-score ``req`` now: the vetoes first (``first_veto``, as dasd's combination picks
+        them); with none, the scores of the policies that score, against the threshold."""
         self.work += 1
         task = req.task
         view = self.view
-        applied: list[Policy] = []
-        answers: list[Answer] = []
         reason = view.held_by_state(req)
         blocker: Policy | None = None
         state_veto = reason is not None
         score = 0.0
         threshold = 0.0
         need = 0.0
+        weights: dict[str, float] = {}
         if reason is None:
-            for pol in self.task_policies[task.id]:
-                answer = pol.evaluate(view, req, now, now, True)
-                if answer is not None:
-                    applied.append(pol)
-                    answers.append(answer)
-            _, score, blocking = combine(answers)
-            if blocking >= 0:
-                blocker = applied[blocking]
+            policies = self.task_policies[task.id]
+            blocker = first_veto(view, policies, req, now)
+            if blocker is not None:
                 reason, state_veto = blocker.short, blocker.state_only
-            elif self.scoring:
-                threshold = self.threshold(req, now)
-                need = max(threshold, self.run_floor(req))
-                if score < need:
-                    reason = "threshold"
+            else:
+                answers: list[Answer] = []
+                for pol in policies:
+                    if pol.scores:
+                        answer = pol.evaluate(view, req, now, now, True)
+                        if answer is not None:
+                            answers.append(answer)
+                            weights[pol.short] = answer[2]
+                score = combine(answers)[1]
+                if self.scoring:
+                    threshold = self.threshold(req, now)
+                    need = max(threshold, self.run_floor(req))
+                    if score < need:
+                        reason = "threshold"
         launched = reason is None
         if self.explain_task == task.id or (
             self.explain_task == EVERY_CHANGE and (launched or reason != req.last_reason)
         ):
-            self._keep(req, now, trigger, applied, answers, score, threshold, reason)
+            self._keep(req, now, trigger, score, threshold, reason)
         if reason is None:
             self.runs.launch(req, now)
             return
@@ -463,7 +469,6 @@ class Scheduler:
                 assert lifted is not None
                 req.entries.append(self.queue.push(lifted, q.EVALUATE, q.REQUEST, req))
         elif reason == "threshold" and self.skip_quiet_ticks:
-            weights = {pol.short: a[2] for pol, a in zip(applied, answers, strict=True)}
             req.wake_at = self._next_chance(req, now, weights)
         else:
             req.wake_at = 0
@@ -482,23 +487,27 @@ class Scheduler:
         req: Request,
         now: int,
         trigger: str,
-        applied: list[Policy],
-        answers: list[Answer],
         score: float,
         threshold: float,
         reason: str | None,
     ) -> None:
-        """One evaluation as ``explain`` shows it, every policy's answer worded."""
-        verdicts = tuple(
-            PolicyVerdict(
-                pol.title,
-                DECISION_NAMES[a[0]],
-                a[1],
-                a[2],
-                pol.rationale(self.view, req, now, now, True),
+        """One evaluation as ``explain`` shows it: every policy asked, its answer worded (the
+        policies only read, so asking them again gives the answers ``evaluate`` combined)."""
+        view = self.view
+        verdicts: tuple[PolicyVerdict, ...] = ()
+        if view.held_by_state(req) is None:
+            verdicts = tuple(
+                PolicyVerdict(
+                    pol.title,
+                    DECISION_NAMES[a[0]],
+                    a[1],
+                    a[2],
+                    pol.rationale(view, req, now, now, True),
+                )
+                for pol in self.task_policies[req.task_id]
+                for a in (pol.evaluate(view, req, now, now, True),)
+                if a is not None
             )
-            for pol, a in zip(applied, answers, strict=True)
-        )
         launched = reason is None
         self.evaluations.append(
             Evaluation(

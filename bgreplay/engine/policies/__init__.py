@@ -72,9 +72,9 @@ def policies_for(task: Task) -> tuple[Policy, ...]:
     return tuple(p for p in POLICIES if p.applies(task))
 
 
-def vetoing_policy(
+def first_veto(
     view: PolicyView, policies: tuple[Policy, ...], req: Request, now: int
-) -> str | None:
+) -> Policy | None:
     """The policy whose veto holds ``req`` now, or None: dasd's combination (``combine``) of the
     vetoes alone, which is the first absolute veto (AMNP), else the first veto (MNP). Once a veto
     is found only an absolute one can take its place, so no other is asked."""
@@ -82,9 +82,17 @@ def vetoing_policy(
     for pol in policies:
         if (found is None or pol.absolute) and pol.vetoes(view, req, now):
             if pol.absolute:
-                return pol.short
-            found = pol.short
+                return pol
+            found = pol
     return found
+
+
+def vetoing_policy(
+    view: PolicyView, policies: tuple[Policy, ...], req: Request, now: int
+) -> str | None:
+    """The reason of the veto that holds ``req`` now (``first_veto``), or None."""
+    pol = first_veto(view, policies, req, now)
+    return None if pol is None else pol.short
 
 
 __all__ = [
@@ -100,6 +108,7 @@ __all__ = [
     "Policy",
     "Reason",
     "combine",
+    "first_veto",
     "policies_for",
     "relax",
     "vetoing_policy",

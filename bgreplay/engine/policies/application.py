@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 
 class Application(Policy):
+    scores = True
+
     def __init__(self) -> None:
         super().__init__(
             "application",

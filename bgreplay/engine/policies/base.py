@@ -50,9 +50,11 @@ class Policy(Reason):
 
     ``vetoes`` is the policy's one veto rule; ``evaluate`` answers it (and, for a policy that
     scores, the score), so the vetoes alone can be asked without the scores (``vetoing_policy``,
-    runs in progress)."""
+    runs in progress). ``scores``: it answers with a score too when it does not veto (it
+    overrides ``evaluate``); a policy that does not is asked nothing more once no veto holds."""
 
     absolute = False
+    scores = False
 
     def __init__(
         self,

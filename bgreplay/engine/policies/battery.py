@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 
 class BatteryLevel(Policy):
+    scores = True
+
     def __init__(self) -> None:
         super().__init__("battery", "Battery level", "B", "F34, F59")
 

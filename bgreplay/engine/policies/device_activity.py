@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 
 class DeviceActivity(Policy):
+    scores = True
+
     def __init__(self) -> None:
         super().__init__(
             "device_activity",

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 
 class Penalty(Policy):
+    scores = True
+
     def __init__(self) -> None:
         super().__init__("penalty", "Penalty", "X", "F74", state_only=False)
 

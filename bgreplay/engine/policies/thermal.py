@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 class Thermal(Policy):
     absolute = True
+    scores = True
 
     def __init__(self) -> None:
         super().__init__("thermal", "Thermal", "T", "F62, F63", expires_as="thermal")
