@@ -22,7 +22,7 @@ plans = st.lists(st.tuples(st.sampled_from([0, 0, 0, 1, 5]), st.integers(0, 4), 
 
 
 @pytest.mark.parametrize("module", QUEUES, ids=lambda m: m.__name__.split(".")[1])
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     trace=st.lists(st.tuples(st.integers(0, 20), st.integers(0, 4)), max_size=30),
     planned=st.lists(plans, min_size=40, max_size=40),

@@ -42,7 +42,7 @@ class Continued:
         req = Request(w.next_request_number(), task, t, t, t)
         req.lpm_submitted_before = not w.device.lpm  # F56: exempt if LPM was already on
         if self.can_start(t, req):
-            w.pending[task.id] = req
+            w.pend(req)
             self.log.task(t, "submitted", task, reason=trigger, value=0.0, request=req.number)
             launch(req, t)
             return
@@ -56,7 +56,7 @@ class Continued:
             )
             return
         req.queued = True
-        w.pending[task.id] = req
+        w.pend(req)
         w.cp_queue.append(req)
         self.log.task(
             t, "submitted", task, reason=trigger, value=0.0, request=req.number, detail="queued"

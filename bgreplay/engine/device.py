@@ -154,7 +154,7 @@ class Device:
         if state is not None:  # before the app is foreground: how did the open find it?
             start, launch_code_ran = self.apps.process_start(state, t)
         w.device.foreground = bundle
-        w.last_open_any[bundle] = t
+        w.opened(bundle, t)
         self.predictor.observe_open(bundle, self.clock.local_ms(t))
         if state is None:
             self.log.device(t, "app_opened", app=bundle)

@@ -231,14 +231,14 @@ class Replay:
             k += 1
         shifted.sort(key=_history_order)
         local = self.clock.local_ms
-        last_open = self.world.last_open_any
+        world = self.world
         for start, i in shifted:
             end = start + (min(i.end, span) - i.start)
             if i.kind == "unlocked":
                 self.predictor.observe_unlocked(local(start), local(end))
             elif i.subject is not None:
                 self.predictor.observe_open(i.subject, local(start))
-                last_open[i.subject] = max(last_open.get(i.subject, start), start)
+                world.opened(i.subject, start)
 
     def _init_apps(self) -> None:
         w = self.world

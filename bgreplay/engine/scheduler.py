@@ -152,7 +152,7 @@ class Scheduler:
             return
         start_after = self._start_after(task, t)
         req = Request(w.next_request_number(), task, t, start_after, start_after + self.p.window)
-        w.pending[task.id] = req
+        w.pend(req)
         if self.scoring:
             req.optimal_score, req.optimal_t = self._optimal(req, t)
         log.task(

@@ -39,10 +39,11 @@ class PolicyView:
         # per app: the energy budget's walk from its last spend to the last midnight passed,
         # valid while that spend and the app's opens stand (see ``energy_left``)
         self._walks: dict[str, tuple[tuple[float, int, int], int, float]] = {}
-        # per app: a stretch of time over which its budget is known to stay spent (the same
-        # validity; see ``energy_spent``)
-        self._spent: dict[str, tuple[tuple[float, int, int], int, int]] = {}
-        self._jitter_seeds: dict[str, int] = {}  # bundle -> its jitter stream's seed
+        # per app: a stretch of time over which its budget is known to stay spent, or above 0
+        # (the same validity; see ``energy_spent``)
+        self._known: dict[str, tuple[tuple[float, int, int], int, int, bool]] = {}
+        # bundle -> its jitter stream's seed, and the last redraw period asked and its draw
+        self._jitter: dict[str, tuple[int, int, int]] = {}
 
     # --- device -----------------------------------------------------------------------------
     def battery_level(self, now: int) -> float:
@@ -93,8 +94,7 @@ class PolicyView:
         size = self.p.app_recent_size
         if len(last_open) <= size:
             return True
-        newer = sum(1 for other in last_open.values() if other > last)
-        return newer < size
+        return self.world.newer_opens(last) < size
 
     def pending_count(self, bundle: str) -> int:
         return self.world.pending_count(bundle)
@@ -103,11 +103,14 @@ class PolicyView:
         """Uniform in [0, app_jitter_max], redrawn every app_jitter_redraw (F43); hashed from
         the app's named stream and the redraw period, not drawn in sequence, so it does not
         depend on how often the app is evaluated."""
-        base = self._jitter_seeds.get(bundle)
-        if base is None:
-            base = self._jitter_seeds[bundle] = self.streams.seed_of(f"app-jitter/{bundle}")
         bucket = now // self.p.app_jitter_redraw
-        return mix64(base + bucket) * self.p.app_jitter_max >> 64
+        drawn = self._jitter.get(bundle)
+        if drawn is not None and drawn[1] == bucket:
+            return drawn[2]  # the same redraw period as last asked
+        base = self.streams.seed_of(f"app-jitter/{bundle}") if drawn is None else drawn[0]
+        value: int = mix64(base + bucket) * self.p.app_jitter_max >> 64
+        self._jitter[bundle] = (base, bucket, value)
+        return value
 
     # --- the energy budget (F42, F65, F66; FO2, FO4) -----------------------------------------
     def energy_allocation(self, bundle: str, now: int) -> float:
@@ -145,22 +148,23 @@ class PolicyView:
 
     def energy_spent(self, bundle: str, now: int) -> bool:
         """``energy_left(bundle, now) <= 0``. Until the next midnight the budget refills in a
-        straight line from where the walk's last step began, so once spent it stays spent up to
-        a moment that line gives (found exactly: the line is monotone); a veto asked again within
-        that stretch, with the same spend and opens, needs no walk."""
+        straight line from where the walk's last step began (never down), so the answer holds
+        over a stretch that line gives: once above 0, up to that midnight; once spent, up to
+        the moment the line crosses 0 (found exactly). Asked again within it, with the same
+        spend and opens, it needs no walk."""
         state = self.world.apps[bundle]
         key = (state.energy, state.energy_t, self.predictor.opens_seen(bundle))
-        known = self._spent.get(bundle)
+        known = self._known.get(bundle)
         if known is not None and known[0] == key and known[1] <= now < known[2]:
-            return True
-        if self.energy_left(bundle, now) > 0:
-            return False
-        self._spent[bundle] = (key, now, self._spent_until(bundle, now, key))
-        return True
+            return known[3]
+        spent = self.energy_left(bundle, now) <= 0
+        self._known[bundle] = (key, now, self._holds_until(bundle, now, key, spent), spent)
+        return spent
 
-    def _spent_until(self, bundle: str, now: int, key: tuple[float, int, int]) -> int:
+    def _holds_until(self, bundle: str, now: int, key: tuple[float, int, int], spent: bool) -> int:
         """The first moment after ``now``, up to the next midnight, at which the walk of
-        ``energy_left`` would find the budget above 0 (``now + 1`` when unsure)."""
+        ``energy_left`` could answer otherwise than it does at ``now`` (``now + 1`` when
+        unsure)."""
         walked = self._walks.get(bundle)
         if walked is not None and walked[0] == key and walked[1] <= now:
             start, level = walked[1], walked[2]  # the last midnight the walk to `now` passed
@@ -171,6 +175,10 @@ class PolicyView:
         midnight = clock.at_local(start, local - local % DAY_MS + DAY_MS)
         per_day = self.energy_allocation(bundle, start)
         bank = per_day * self.p.energy_bank / DAY_MS
+        if not spent:  # the line never goes down: above 0 from `now` on if it is at `now`
+            if min(level + per_day * (now - start) / DAY_MS, bank) > 0:
+                return midnight
+            return now + 1
         if per_day <= 0:
             return midnight
         guess = start + int(-level * DAY_MS / per_day) - 1
@@ -198,6 +206,8 @@ class PolicyView:
         if task.is_processing_family:
             spacing = p.processing_min_spacing
         else:  # "depending on what's appropriate" (F68): the less used, the further apart (F42)
+            if now - last >= max(p.refresh_min_spacing, DAY_MS):
+                return None  # opens a day count from one a day: no spacing passes a day
             by_use = p.refresh_spacing_by_use
             opens = max(self.daily_opens(task.app, now), by_use / DAY_MS)
             spacing = max(p.refresh_min_spacing, int(by_use / opens) if by_use > 0 else 0)

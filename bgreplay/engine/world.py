@@ -6,6 +6,7 @@ outlives a call (the queue holds what is planned, the log what happened).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 
 from bgreplay.scenario.model import App, Task
@@ -123,11 +124,13 @@ class World:
         self.tasks: dict[str, Task] = {t.id: t for t in tasks}
         # task id -> its request; a request is always inserted with the highest number yet
         self.pending: dict[str, Request] = {}
+        self.pending_of: dict[str, int] = {}  # bundle -> how many of its requests are pending
         self.active: dict[str, Run] = {}  # task id -> run in progress, by run number
         self.cp_queue: list[Request] = []  # continued processing waiting for a slot
         self.penalties: dict[str, list[int]] = {}  # task id -> starts of its penalties (F74)
         self.last_launch: dict[str, int] = {}  # task id -> its last organic launch (F68)
         self.last_open_any: dict[str, int] = {}  # bundle -> its last open (any app)
+        self.open_times: list[int] = []  # the values of last_open_any, in order
         self.work_left: dict[str, int] = {}  # task id -> work still to do (`work` handlers)
         self.request_numbers = 0
         self.run_numbers = 0
@@ -141,18 +144,41 @@ class World:
         return self.run_numbers
 
     def pending_count(self, bundle: str) -> int:
-        return sum(1 for r in self.pending.values() if r.app == bundle)
+        return self.pending_of.get(bundle, 0)
+
+    def pend(self, req: Request) -> None:
+        """``req`` is pending, after any request of its task."""
+        old = self.pending.get(req.task_id)
+        if old is not None:
+            self.pending_of[old.app] -= 1
+        self.pending[req.task_id] = req
+        self.pending_of[req.app] = self.pending_of.get(req.app, 0) + 1
 
     def unpend(self, req: Request) -> None:
         """``req`` is no longer pending (launched, replaced, cancelled): its queued evaluations
         are withdrawn."""
         if self.pending.get(req.task_id) is req:
             del self.pending[req.task_id]
+            self.pending_of[req.app] -= 1
         if req.queued or req in self.cp_queue:
             self.cp_queue.remove(req)
         for entry in req.entries:
             entry.cancel()
         req.entries.clear()
+
+    def opened(self, bundle: str, t: int) -> None:
+        """The app was opened at ``t`` (its last open, unless an earlier record is later)."""
+        last = self.last_open_any.get(bundle)
+        if last is not None:
+            if last >= t:
+                return
+            del self.open_times[bisect_left(self.open_times, last)]
+        self.last_open_any[bundle] = t
+        insort(self.open_times, t)
+
+    def newer_opens(self, t: int) -> int:
+        """How many apps were last opened after ``t``."""
+        return len(self.open_times) - bisect_right(self.open_times, t)
 
     def touch_app(self, bundle: str) -> None:
         """Something about the app changed (opened, closed, a request added or gone): its
