@@ -3,7 +3,9 @@
 (c) ``bgreplay fleet`` on a 3-app week, office/light/heavy mix, ``--jobs 2``, local processes;
 (d) the same on a local Dask cluster of 2 workers;
 (e) a bare SimPy replay of the same persona traces (``bench/simpy_minimal.py``) against
-    bgreplay's engine on the same traces, one process each, in device-days per second.
+    bgreplay's engine on the same traces, in device-days per second of CPU, each replay in a
+    process of its own (run one after the other in one process, the pure-Python engine's
+    leftovers slowed the compiled engine after it by a tenth to a fifth).
 
 Each fleet runs as its own ``python -m bgreplay fleet`` process, so its wall time includes
 start-up and its memory is its own: peak resident memory is the sum over the process tree
@@ -227,24 +229,62 @@ def _without_tasks(pairs):
     return [(replace(s, apps=tuple(replace(a, tasks=()) for a in s.apps)), t) for s, t in pairs]
 
 
-def engine_line(path: Path, n: int) -> list[str]:
-    try:
-        from bench import simpy_minimal
-    except ImportError as exc:  # simpy is in the dev extra
-        return [f"(e) skipped: {exc} (pip install simpy)"]
+REPLAYS = ("simpy", "compiled", "pure", "no-tasks")
+
+
+def replay_rate(what: str, path: Path, n: int) -> tuple[float, float] | None:
+    """``(CPU seconds, device-days per CPU second)`` of one of ``REPLAYS`` over the first ``n``
+    devices, or None (SimPy or the compiled engine missing). Run in this process: call it
+    through ``measured_apart``."""
+    pairs = device_pairs(path, n)
+    if what == "simpy":
+        try:
+            from bench import simpy_minimal
+        except ImportError:  # simpy is in the dev extra
+            return None
+        seconds, rate, _ = simpy_minimal.throughput(pairs, cpu=True)
+        return seconds, rate
     from bgreplay.engine import replay as pure
     from bgreplay.engine.select import compiled
 
-    pairs = device_pairs(path, n)
-    fast = compiled()
-    simpy_rate = simpy_minimal.throughput(pairs, cpu=True)[1]
-    pure_s, pure_rate = _replay_rate(pairs, pure)
+    if what == "compiled":
+        fast = compiled()
+        return None if fast is None else _replay_rate(pairs, fast)
+    if what == "pure":
+        return _replay_rate(pairs, pure)
+    return _replay_rate(_without_tasks(pairs))
+
+
+def measured_apart(what: str, path: Path, n: int) -> tuple[float, float] | None:
+    """``replay_rate`` in a process of its own: one replay's leftovers (a heap the other
+    engine fragmented, garbage awaiting the collector) do not slow the next one down."""
+    code = (
+        "import sys; from pathlib import Path; from bench.bench_fleet import replay_rate; "
+        f"print(replay_rate({what!r}, Path({str(path)!r}), {n}))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    answer = done.stdout.strip().splitlines()[-1]
+    if answer == "None":
+        return None
+    seconds, rate = (float(x) for x in answer.strip("()").split(","))
+    return seconds, rate
+
+
+def engine_line(path: Path, n: int) -> list[str]:
+    simpy = measured_apart("simpy", path, n)
+    if simpy is None:
+        return ["(e) skipped: simpy is not installed (pip install simpy)"]
+    simpy_rate = simpy[1]
     lines = [
-        f"(e) same persona traces, {n} device-weeks, one process, CPU time: SimPy minimal "
-        f"replay {simpy_rate:.0f} device-days/s per core"
+        f"(e) same persona traces, {n} device-weeks, CPU time, each replay in a process of its "
+        f"own: SimPy minimal replay {simpy_rate:.0f} device-days/s per core"
     ]
+    fast = measured_apart("compiled", path, n)
     if fast is not None:
-        fast_s, fast_rate = _replay_rate(pairs, fast)
+        fast_s, fast_rate = fast
         lines.append(
             f"    bgreplay compiled engine {fast_rate:.0f} device-days/s per core "
             f"({fast_s:.2f} s), {fast_rate / simpy_rate:.2f}x SimPy (targets: >= 700, "
@@ -252,14 +292,18 @@ def engine_line(path: Path, n: int) -> list[str]:
         )
     else:
         lines.append("    bgreplay compiled engine: not built (pip install -e . builds it)")
+    pure = measured_apart("pure", path, n)
+    assert pure is not None
+    pure_s, pure_rate = pure
     lines.append(
         f"    bgreplay pure-Python engine {pure_rate:.0f} device-days/s per core "
         f"({pure_s:.2f} s), {pure_rate / simpy_rate:.2f}x SimPy (target: >= 250)"
     )
-    _, floor_rate = _replay_rate(_without_tasks(pairs))
+    floor = measured_apart("no-tasks", path, n)
+    assert floor is not None
     lines.append(
-        f"    bgreplay with the tasks removed (device state, battery, predictor and "
-        f"event log only): {floor_rate:.0f} device-days/s per core"
+        f"    bgreplay with the tasks removed (device state, battery, predictor and event log "
+        f"only): {floor[1]:.0f} device-days/s per core"
     )
     return lines
 
