@@ -43,13 +43,14 @@ PREWARM_PLAN: Final = 10
 class Entry:
     """One queued happening: when, what (``kind``), about what (``payload``)."""
 
-    __slots__ = ("t", "kind", "payload", "cancelled", "seq")
+    __slots__ = ("t", "kind", "payload", "cancelled", "phase", "seq")
 
     def __init__(self, t: int, kind: int, payload: object) -> None:
         self.t = t
         self.kind = kind
         self.payload = payload
         self.cancelled = False
+        self.phase = 0  # its place among the happenings of its instant (END ... RUN_END)
         self.seq = 0  # its insertion number
 
     def cancel(self) -> None:
@@ -65,7 +66,7 @@ class EventQueue:
     def __init__(self) -> None:
         self._heap: list[Item] = []
         self._seq = 0
-        self._loaded: list[Item] = []  # the trace's entries, in order
+        self._loaded: list[Entry] = []  # the trace's entries, in order
         self._next = 0  # the first of them not yet popped
         self._now = -1  # the time of the last entry popped
         self._instant: list[Item] = []  # entries pushed for that time, in queue order
@@ -83,6 +84,7 @@ class EventQueue:
     def push_as(self, seq: int, t: int, phase: int, kind: int, payload: object = None) -> Entry:
         """Queue an entry with insertion number ``seq`` (from ``reserve``)."""
         entry = Entry(t, kind, payload)
+        entry.phase = phase
         entry.seq = seq
         item: Item = (t, phase, seq, entry)
         if t == self._now:
@@ -95,13 +97,14 @@ class EventQueue:
         """Queue ``(time, phase, kind, payload)`` entries as ``push`` would, one after another,
         without the heap (once, before the replay starts)."""
         assert not self._loaded, "the trace is loaded once"
-        loaded: list[Item] = []
+        loaded: list[Entry] = []
         seq = self._seq
         for t, phase, kind, payload in items:
             seq += 1
             entry = Entry(t, kind, payload)
+            entry.phase = phase
             entry.seq = seq
-            loaded.append((t, phase, seq, entry))
+            loaded.append(entry)
         self._seq = seq
         loaded.sort(key=_time_and_phase)  # stable: insertion order within a time and phase
         self._loaded = loaded
@@ -111,23 +114,17 @@ class EventQueue:
         heap, loaded, instant = self._heap, self._loaded, self._instant
         while True:
             i = self._next
-            if i < len(loaded) and (not heap or loaded[i] < heap[0]):
-                item = loaded[i]
-                if instant and instant[0] < item:
-                    item = instant[0]
-                    source = 2
-                else:
-                    source = 0
-            elif heap and (not instant or heap[0] < instant[0]):
-                item = heap[0]
-                source = 1
-            elif instant:
-                item = instant[0]
-                source = 2
-            else:
-                return None
-            entry = cast(Entry, item[3])
-            if entry.t >= stop:
+            entry = loaded[i] if i < len(loaded) else None
+            source = 0
+            if heap:
+                top = cast(Entry, heap[0][3])
+                if entry is None or _before(top, entry):
+                    entry, source = top, 1
+            if instant:
+                first = cast(Entry, instant[0][3])
+                if entry is None or _before(first, entry):
+                    entry, source = first, 2
+            if entry is None or entry.t >= stop:
                 return None
             if source == 0:
                 self._next = i + 1
@@ -140,7 +137,16 @@ class EventQueue:
                 return entry
 
 
-def _time_and_phase(item: Item) -> int:
-    """The queue order of a loaded item without its insertion number, as one integer (phases
-    are below 8): cheaper to compare than the tuple."""
-    return cast(int, item[0]) * 8 + cast(int, item[1])
+def _before(a: Entry, b: Entry) -> bool:
+    """``a`` comes out of the queue before ``b``: by time, phase, then insertion."""
+    if a.t != b.t:
+        return a.t < b.t
+    if a.phase != b.phase:
+        return a.phase < b.phase
+    return a.seq < b.seq
+
+
+def _time_and_phase(entry: Entry) -> int:
+    """The queue order of a loaded entry without its insertion number, as one integer (phases
+    are below 8): cheaper to compare than a tuple."""
+    return entry.t * 8 + entry.phase

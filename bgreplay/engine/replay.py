@@ -217,28 +217,38 @@ class Replay:
         if days <= 0 or available <= 0:
             return
         span = available * DAY_MS
-        observed = [
-            i for i in self.timeline.intervals if i.kind in ("app", "unlocked") and i.start < span
-        ]
+        # each observed interval once: its start, its length (within the span), whose open
+        starts: list[int] = []
+        lengths: list[int] = []
+        opened: list[str | None] = []  # the app, or None for an unlocked interval
+        for i in self.timeline.intervals:
+            if i.start < span and (i.kind == "unlocked" or i.kind == "app"):
+                starts.append(i.start)
+                lengths.append(min(i.end, span) - i.start)
+                opened.append(None if i.kind == "unlocked" else i.subject or "")
         earliest = -days * DAY_MS
-        shifted: list[tuple[int, Interval]] = []
+        moments: list[int] = []
+        which: list[int] = []
+        order_keys: list[int] = []  # start order, an unlocked interval before an app open
         k = 1
         while -k * span >= earliest - span:
-            for i in observed:
-                start = i.start - k * span
+            for j in range(len(starts)):
+                start = starts[j] - k * span
                 if start >= earliest:
-                    shifted.append((start, i))
+                    moments.append(start)
+                    which.append(j)
+                    order_keys.append(start * 2 + (opened[j] is not None))
             k += 1
-        shifted.sort(key=_history_order)
         local = self.clock.local_ms
         world = self.world
-        for start, i in shifted:
-            end = start + (min(i.end, span) - i.start)
-            if i.kind == "unlocked":
-                self.predictor.observe_unlocked(local(start), local(end))
-            elif i.subject is not None:
-                self.predictor.observe_open(i.subject, local(start))
-                world.opened(i.subject, start)
+        for n in sorted(range(len(moments)), key=order_keys.__getitem__):
+            start, j = moments[n], which[n]
+            app = opened[j]
+            if app is None:
+                self.predictor.observe_unlocked(local(start), local(start + lengths[j]))
+            elif app:
+                self.predictor.observe_open(app, local(start))
+                world.opened(app, start)
 
     def _init_apps(self) -> None:
         w = self.world
@@ -276,11 +286,6 @@ def _recording(profile: Profile) -> Params:
 
 # A row of the log as an Event, made in C: a namedtuple's own ``_make`` is Python code.
 _as_event = cast(Callable[[tuple[object, ...]], Event], partial(tuple.__new__, Event))
-
-
-def _history_order(item: tuple[int, Interval]) -> int:
-    """Start order, an unlocked interval before an app open at the same moment."""
-    return item[0] * 2 + (item[1].kind != "unlocked")
 
 
 def replay(

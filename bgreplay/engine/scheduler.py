@@ -78,6 +78,7 @@ class Scheduler:
         self.context_eval_at: int | None = None  # a device change re-scores everything then
         self.tick: Entry | None = None  # the next 15-minute re-score
         self.work = 0  # requests scored and prediction steps: the replay's cost so far
+        self._relaxed: list[float] | None = None  # see ``_relaxation``
 
     # --- submission (§4.2–4.5, F13–F23) -------------------------------------------------
     def submit(self, task: Task, t: int, trigger: str, origin: str | None = None) -> None:
@@ -295,8 +296,7 @@ class Scheduler:
         slot = (
             0 if now <= req.optimal_t or span <= 0 else min(10, (now - req.optimal_t) * 10 // span)
         )
-        p = self.p
-        return req.optimal_score * relax(slot, p.relax_pre, p.relax_d, p.relax_e)
+        return req.optimal_score * self._relaxation()[slot]
 
     # --- evaluation (§6.2) --------------------------------------------------------------
     def _ensure_tick(self, t: int) -> None:
@@ -412,13 +412,23 @@ class Scheduler:
                 wake = min(wake, started + p.penalty_duration)
         return wake
 
+    def _relaxation(self) -> list[float]:
+        """The threshold's relaxation at each of its 11 slots (F§2.3), as ``relax`` gives it;
+        worked out when first needed (a replay that never scores reads no relax parameter)."""
+        relaxed = self._relaxed
+        if relaxed is None:
+            p = self.p
+            relaxed = [relax(slot, p.relax_pre, p.relax_d, p.relax_e) for slot in range(11)]
+            self._relaxed = relaxed
+        return relaxed
+
     def _threshold_reaches(self, req: Request, level: float) -> int:
         span = req.start_before - req.optimal_t
         if span <= 0:
             return 0
-        p = self.p
+        relaxed = self._relaxation()
         for slot in range(1, 11):
-            if req.optimal_score * relax(slot, p.relax_pre, p.relax_d, p.relax_e) <= level:
+            if req.optimal_score * relaxed[slot] <= level:
                 return req.optimal_t + -(-slot * span // 10)
         return NEVER
 
