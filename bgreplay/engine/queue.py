@@ -16,7 +16,6 @@ in a short sorted list beside them instead of going through the heap.
 
 from __future__ import annotations
 
-from bisect import insort
 from heapq import heappop, heappush
 from typing import Final, cast
 
@@ -69,7 +68,7 @@ class EventQueue:
         self._loaded: list[Entry] = []  # the trace's entries, in order
         self._next = 0  # the first of them not yet popped
         self._now = -1  # the time of the last entry popped
-        self._instant: list[Item] = []  # entries pushed for that time, in queue order
+        self._instant: list[Entry] = []  # entries pushed for that time, in queue order
 
     def push(self, t: int, phase: int, kind: int, payload: object = None) -> Entry:
         self._seq += 1
@@ -86,11 +85,15 @@ class EventQueue:
         entry = Entry(t, kind, payload)
         entry.phase = phase
         entry.seq = seq
-        item: Item = (t, phase, seq, entry)
-        if t == self._now:
-            insort(self._instant, item)  # (time, phase, insertion) is unique
-        else:
+        if t != self._now:
+            item: Item = (t, phase, seq, entry)
             heappush(self._heap, item)
+            return entry
+        instant = self._instant  # in queue order; most often it goes last
+        i = len(instant)
+        while i > 0 and _before(entry, instant[i - 1]):
+            i -= 1
+        instant.insert(i, entry)
         return entry
 
     def load(self, items: list[tuple[int, int, int, object]]) -> None:
@@ -121,7 +124,7 @@ class EventQueue:
                 if entry is None or _before(top, entry):
                     entry, source = top, 1
             if instant:
-                first = cast(Entry, instant[0][3])
+                first = instant[0]
                 if entry is None or _before(first, entry):
                     entry, source = first, 2
             if entry is None or entry.t >= stop:
