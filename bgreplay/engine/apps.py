@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Final
 
 from bgreplay.rng import Streams
 from bgreplay.scenario.model import App
 
 from .params import Params
-from .world import AppState, World
+from .world import NEVER, AppState, World
 
-HOUR_MS = 3_600_000
-NEVER = 1 << 62
+HOUR_MS: Final = 3_600_000
 
 
 class Apps:

@@ -8,12 +8,14 @@ insertion number is taken when planned), so the replay runs as if each plan had 
 
 from __future__ import annotations
 
+from typing import Final
+
 from . import queue as q
 from .params import Params
 from .queue import Entry, EventQueue
 from .world import DeviceState
 
-HOUR_MS = 3_600_000
+HOUR_MS: Final = 3_600_000
 
 
 class Battery:

@@ -7,17 +7,19 @@ from before the start (``device.history``).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from typing import Generic, TypeVar
+import bisect
+from typing import Final, Generic, TypeVar
 
 from bgreplay.trace.model import DAY_MS
 
 from .params import Params
 
 V = TypeVar("V")
+bisect_left: Final = bisect.bisect_left  # final names: no globals look-up at every call
+bisect_right: Final = bisect.bisect_right
 Curve = tuple[list[int], list[float]]  # a day's prediction: step times (ms of day), levels
 Spans = tuple[tuple[int, ...], tuple[int, ...]]  # a day's merged ranges: starts, ends
-DEVICE = "\x00device"  # the key of unlocked intervals, next to app bundle ids
+DEVICE: Final = "\x00device"  # the key of unlocked intervals, next to app bundle ids
 
 
 class UsagePredictor:

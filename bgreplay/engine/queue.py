@@ -16,7 +16,7 @@ in a short sorted list beside them instead of going through the heap.
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+import heapq
 from typing import Final, cast
 
 END: Final = 0
@@ -59,6 +59,10 @@ class Entry:
 # (time, phase, insertion, entry): the queue's order. Typed as a plain tuple: the compiled
 # engine would otherwise take each apart into native values and box them again to compare.
 Item = tuple[object, ...]
+# Held as final names: the compiled engine looks a name imported by ``from`` up in the module's
+# globals at every call, and a final one not.
+heappop: Final = heapq.heappop
+heappush: Final = heapq.heappush
 
 
 class EventQueue:

@@ -9,6 +9,8 @@ apart they would only pass them back and forth.
 
 from __future__ import annotations
 
+from typing import Final
+
 from bgreplay.engine.records import Evaluation, PolicyVerdict
 from bgreplay.scenario.model import Scenario, Task
 
@@ -34,10 +36,12 @@ from .runs import Runs
 from .view import PolicyView
 from .world import NEVER, Request, World
 
-HOUR_MS = 3_600_000
+HOUR_MS: Final = 3_600_000
 # Vetoes that time alone can lift (the energy budget refills), unlike a state-only one
 TIMED_VETOES = frozenset(p.short for p in POLICIES if not p.state_only)
-EVERY_CHANGE = "*"  # explain_task value: keep the evaluations behind every launch and throttle
+EVERY_CHANGE: Final = (
+    "*"  # explain_task value: keep the evaluations behind every launch and throttle
+)
 
 
 class Scheduler:
@@ -475,7 +479,7 @@ class Scheduler:
         if state_veto:
             req.wake_at = NEVER
             if reason == "rate_limit" and req.last_reason != "rate_limit":
-                lifted = view.spacing_ends(task, now)  # a timer, not a device change, lifts it
+                lifted = view.spacing_ends(req, now)  # a timer, not a device change, lifts it
                 assert lifted is not None
                 req.entries.append(self.queue.push(lifted, q.EVALUATE, q.REQUEST, req))
         elif reason == "threshold" and self.skip_quiet_ticks:

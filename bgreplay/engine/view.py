@@ -9,7 +9,6 @@ through it.
 from __future__ import annotations
 
 from bgreplay.rng import Streams, mix64
-from bgreplay.scenario.model import Task
 from bgreplay.trace.model import DAY_MS
 
 from .battery import Battery
@@ -197,19 +196,19 @@ class PolicyView:
         state.energy_t = now
 
     # --- the rate limit and penalties (F68, F74; FO1, FO3) ----------------------------------
-    def spacing_ends(self, task: Task, now: int) -> int | None:
-        """When the rate limit (F68) lets this task launch again, if it does not now."""
-        last = self.world.last_launch.get(task.id)
+    def spacing_ends(self, req: Request, now: int) -> int | None:
+        """When the rate limit (F68) lets the request's task launch again, if it does not now."""
+        last = self.world.last_launch.get(req.task_id)
         if last is None:
             return None
         p = self.p
-        if task.is_processing_family:
+        if req.processing_family:
             spacing = p.processing_min_spacing
         else:  # "depending on what's appropriate" (F68): the less used, the further apart (F42)
             if now - last >= max(p.refresh_min_spacing, DAY_MS):
                 return None  # opens a day count from one a day: no spacing passes a day
             by_use = p.refresh_spacing_by_use
-            opens = max(self.daily_opens(task.app, now), by_use / DAY_MS)
+            opens = max(self.daily_opens(req.app, now), by_use / DAY_MS)
             spacing = max(p.refresh_min_spacing, int(by_use / opens) if by_use > 0 else 0)
         return last + spacing if now - last < spacing else None
 

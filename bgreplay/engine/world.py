@@ -6,14 +6,18 @@ outlives a call (the queue holds what is planned, the log what happened).
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right, insort
+import bisect
 from dataclasses import dataclass, field
+from typing import Final
 
 from bgreplay.scenario.model import App, Task
 
 from .queue import Entry
 
-NEVER = 1 << 62  # a time that never comes
+NEVER: Final = 1 << 62  # a time that never comes
+bisect_left: Final = bisect.bisect_left  # final names: no globals look-up at every call
+bisect_right: Final = bisect.bisect_right
+insort: Final = bisect.insort
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Final
 
 INTERVAL_KINDS: frozenset[str] = frozenset(
     {
@@ -56,7 +57,7 @@ STATE_KINDS: frozenset[str] = frozenset(
     {"plugged", "network", "low_power_mode", "thermal", "off", "bar"}
 )
 
-DAY_MS = 86_400_000
+DAY_MS: Final = 86_400_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ with the same arguments at the same moment, only when someone reads it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from bgreplay.scenario.model import Task
 
@@ -21,7 +21,11 @@ if TYPE_CHECKING:
 
 
 # F§2.3: decision codes; the overall decision is the numeric maximum.
-CP, MNP, MP, AMNP, AMP = 0, 33, 67, 100, 200
+CP: Final = 0
+MNP: Final = 33
+MP: Final = 67
+AMNP: Final = 100
+AMP: Final = 200
 DECISION_NAMES = {CP: "CP", MNP: "MNP", MP: "MP", AMNP: "AMNP", AMP: "AMP"}
 
 Answer = tuple[int, float, float]  # (decision code, score, weight)
@@ -95,9 +99,10 @@ class Policy(Reason):
         return self.expires_as is not None
 
 
-def is_processing_launch(task: Task) -> bool:
-    """dasd's `launchType == PROCESSING`: processing and its health-research subclass (F44)."""
-    return task.type in ("processing", "health_research")
+def is_processing_launch(kind: str) -> bool:
+    """dasd's `launchType == PROCESSING` for a task of this type: processing and its
+    health-research subclass (F44)."""
+    return kind == "processing" or kind == "health_research"
 
 
 def combine(answers: list[Answer]) -> tuple[int, float, int]:

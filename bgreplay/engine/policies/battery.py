@@ -26,7 +26,7 @@ class BatteryLevel(Policy):
         d = v.device
         return (
             not d.plugged
-            and is_processing_launch(req.task)
+            and is_processing_launch(req.kind)
             and (d.model != "ipad" or v.battery_level(now) < v.p.ipad_processing_min_battery)
         )
 

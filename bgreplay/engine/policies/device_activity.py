@@ -59,7 +59,7 @@ def vetoed_in_use(task: Task) -> bool:
     """F98: health research that needs `complete` data may run while the device is in use."""
     if task.type == "health_research":
         return task.protection not in ("complete", "complete_unless_open")
-    return is_processing_launch(task)
+    return is_processing_launch(task.type)
 
 
 POLICY = DeviceActivity()

@@ -25,10 +25,10 @@ class RateLimit(Policy):
         )
 
     def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
-        return v.spacing_ends(req.task, now) is not None
+        return v.spacing_ends(req, now) is not None
 
     def rationale(self, v: PolicyView, req: Request, now: int, at: int | None, live: bool) -> str:
-        lifted = v.spacing_ends(req.task, now)
+        lifted = v.spacing_ends(req, now)
         last = v.world.last_launch[req.task_id]
         assert lifted is not None
         return (
