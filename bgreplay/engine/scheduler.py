@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from bgreplay.engine.records import Evaluation, PolicyVerdict
-from bgreplay.scenario.model import Scenario, Task
+from bgreplay.scenario.model import App, Scenario, Task
 
 from . import queue as q
 from .clock import LocalClock
@@ -83,6 +83,13 @@ class Scheduler:
         self.tick: Entry | None = None  # the next 15-minute re-score
         self.work = 0  # requests scored and prediction steps: the replay's cost so far
         self._relaxed: list[float] | None = None  # see ``_relaxation``
+        # what the app's Info.plist and launch code say of each task, which no replay changes
+        self.not_permitted = {
+            t.id: _not_permitted(world.apps[t.app].app, t) for t in scenario.tasks
+        }
+        self.no_handler = {
+            t.id for t in scenario.tasks if not world.apps[t.app].app.registers_handler(t.id)
+        }
 
     # --- submission (§4.2–4.5, F13–F23) -------------------------------------------------
     def submit(self, task: Task, t: int, trigger: str, origin: str | None = None) -> None:
@@ -90,7 +97,6 @@ class Scheduler:
         (``prewarm``: the launch code a pre-warm ran)."""
         w = self.world
         w.touch_app(task.app)
-        app = w.apps[task.app].app
         d = w.device
         log = self.log
         if task.submit.if_not_pending and task.id in w.pending:
@@ -116,17 +122,11 @@ class Scheduler:
                 detail="the device does not support the requested resources (F16)",
             )
             return
-        mode = "fetch" if task.type == "refresh" else "processing"
-        needs_mode = task.type != "continued_processing"
-        if (needs_mode and mode not in app.background_modes) or not app.permits(task.id):
-            why = (
-                f"{task.id} is not advertised in the application's Info.plist (F17)"
-                if not app.permits(task.id)
-                else f"UIBackgroundModes lacks {mode} (F17)"
-            )
-            log.task(t, "submit_failed", task, reason="notPermitted", detail=why)
+        why_not = self.not_permitted[task.id]
+        if why_not is not None:
+            log.task(t, "submit_failed", task, reason="notPermitted", detail=why_not)
             return
-        if not app.registers_handler(task.id):
+        if task.id in self.no_handler:
             log.device(
                 t,
                 "app_crashed",
@@ -544,3 +544,14 @@ class Scheduler:
         for task in self.world.apps[bundle].app.tasks:
             if trigger in task.submit.when:
                 self.queue.push(t, q.SUBMIT, q.DO_SUBMIT, (task.id, trigger, origin))
+
+
+def _not_permitted(app: App, task: Task) -> str | None:
+    """Why the app may not submit the task (F17: the Info.plist's background modes and
+    permitted identifiers), or None."""
+    if not app.permits(task.id):
+        return f"{task.id} is not advertised in the application's Info.plist (F17)"
+    mode = "fetch" if task.type == "refresh" else "processing"
+    if task.type != "continued_processing" and mode not in app.background_modes:
+        return f"UIBackgroundModes lacks {mode} (F17)"
+    return None
