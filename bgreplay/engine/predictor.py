@@ -146,7 +146,8 @@ class UsagePredictor:
         return None
 
     def _query(self, key: str, local_ms: int) -> float:
-        day, tod = divmod(local_ms, DAY_MS)
+        day = local_ms // DAY_MS
+        tod = local_ms - day * DAY_MS
         bounds, shares = self._curve_of(key, day)
         return shares[bisect_right(bounds, tod) - 1]
 

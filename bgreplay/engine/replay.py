@@ -150,9 +150,11 @@ class Replay:
         self.now = max(self.now, stop)
 
     def _run_until(self, stop: int) -> None:
-        pop = self.queue.pop_before
-        device, scheduler, runs, prewarm = self.device, self.scheduler, self.runs, self.prewarm
-        entry = pop(stop)
+        # methods are called on their objects, not held bound: the compiled engine calls a
+        # method directly, and a bound one as any Python callable
+        queue, device, scheduler, runs = self.queue, self.device, self.scheduler, self.runs
+        prewarm = self.prewarm
+        entry = queue.pop_before(stop)
         while entry is not None:
             t = entry.t
             self.now = t
@@ -179,7 +181,7 @@ class Replay:
                 if kind == q.PREWARM:
                     prewarm.prewarm(t, bundle)
                 prewarm.plan(t, bundle)
-            entry = pop(stop)
+            entry = queue.pop_before(stop)
 
     def _battery_step(self, t: int) -> None:
         level = self.battery.take_step(t)
@@ -239,15 +241,17 @@ class Replay:
                     which.append(j)
                     order_keys.append(start * 2 + (opened[j] is not None))
             k += 1
-        local = self.clock.local_ms
+        clock = self.clock
         world = self.world
         for n in sorted(range(len(moments)), key=order_keys.__getitem__):
             start, j = moments[n], which[n]
             app = opened[j]
             if app is None:
-                self.predictor.observe_unlocked(local(start), local(start + lengths[j]))
+                self.predictor.observe_unlocked(
+                    clock.local_ms(start), clock.local_ms(start + lengths[j])
+                )
             elif app:
-                self.predictor.observe_open(app, local(start))
+                self.predictor.observe_open(app, clock.local_ms(start))
                 world.opened(app, start)
 
     def _init_apps(self) -> None:

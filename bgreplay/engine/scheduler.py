@@ -230,10 +230,10 @@ class Scheduler:
         if needed is not None:  # skip steps whose predicted use cannot reach the target
             app, ahead = req.app, p.app_prediction_offset
             default = p.app_default_likelihood
-            predictor, local_ms = self.predictor, self.clock.local_ms
+            predictor, clock = self.predictor, self.clock
             below_from = below_to = 0  # local times known to predict no more than `needed`
             for at in steps:
-                local = local_ms(at + ahead)
+                local = clock.local_ms(at + ahead)
                 if below_from <= local < below_to:
                     continue
                 if predictor.app_likelihood(app, local, default) > needed:
