@@ -30,7 +30,9 @@ plans = st.lists(st.tuples(st.sampled_from([0, 0, 0, 1, 5]), st.integers(0, 4), 
 )
 def test_entries_come_out_in_time_phase_insertion_order(module, trace, planned, stop):
     queue = module.EventQueue()
-    queue.load([(t, phase, 0, n) for n, (t, phase) in enumerate(trace)])
+    for n, (t, phase) in enumerate(trace):
+        queue.load(t, phase, 0, n)
+    queue.loaded()
     waiting = {(t, phase, n) for n, (t, phase) in enumerate(trace)}  # insertion: load order
     serial = len(trace)
     pops = 0

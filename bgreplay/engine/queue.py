@@ -100,21 +100,18 @@ class EventQueue:
         instant.insert(i, entry)
         return entry
 
-    def load(self, items: list[tuple[int, int, int, object]]) -> None:
-        """Queue ``(time, phase, kind, payload)`` entries as ``push`` would, one after another,
-        without the heap (once, before the replay starts)."""
-        assert not self._loaded, "the trace is loaded once"
-        loaded: list[Entry] = []
-        seq = self._seq
-        for t, phase, kind, payload in items:
-            seq += 1
-            entry = Entry(t, kind, payload)
-            entry.phase = phase
-            entry.seq = seq
-            loaded.append(entry)
-        self._seq = seq
-        loaded.sort(key=_time_and_phase)  # stable: insertion order within a time and phase
-        self._loaded = loaded
+    def load(self, t: int, phase: int, kind: int, payload: object) -> None:
+        """Queue an entry known before the replay starts (the trace's changes), as ``push``
+        would, but beside the heap; ``loaded`` sorts them once all are in."""
+        self._seq += 1
+        entry = Entry(t, kind, payload)
+        entry.phase = phase
+        entry.seq = self._seq
+        self._loaded.append(entry)
+
+    def loaded(self) -> None:
+        """Every entry known before the replay is in: in queue order from now on."""
+        self._loaded.sort(key=_time_and_phase)  # stable: insertion order within a time and phase
 
     def pop_before(self, stop: int) -> Entry | None:
         """The next live entry due before ``stop``, or None (later ones stay queued)."""

@@ -267,15 +267,17 @@ class Replay:
         }
 
     def _load_trace(self) -> None:
-        changes: list[tuple[int, int, int, object]] = []
+        queue, end = self.queue, self.end
         for i in self.timeline.intervals:
             if i.kind == "bg_task_observed":
                 continue
-            changes.append((i.start, q.START, q.INTERVAL_START, i))
-            if i.end < self.end:
-                changes.append((i.end, q.END, q.INTERVAL_END, i))
-        changes += [(p.t, q.START, q.POINT, p) for p in self.timeline.points]
-        self.queue.load(changes)
+            queue.load(i.start, q.START, q.INTERVAL_START, i)
+            ends = i.end
+            if ends < end:
+                queue.load(ends, q.END, q.INTERVAL_END, i)
+        for p in self.timeline.points:
+            queue.load(p.t, q.START, q.POINT, p)
+        queue.loaded()
 
 
 def _recording(profile: Profile) -> Params:
