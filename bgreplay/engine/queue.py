@@ -120,13 +120,17 @@ class EventQueue:
             i = self._next
             entry = loaded[i] if i < len(loaded) else None
             source = 0
-            if heap:
+            if heap:  # (the times compared first: they most often differ)
                 top = cast(Entry, heap[0][3])
-                if entry is None or _before(top, entry):
+                if entry is None or top.t < entry.t or (top.t == entry.t and _before(top, entry)):
                     entry, source = top, 1
             if instant:
                 first = instant[0]
-                if entry is None or _before(first, entry):
+                if (
+                    entry is None
+                    or first.t < entry.t
+                    or (first.t == entry.t and _before(first, entry))
+                ):
                     entry, source = first, 2
             if entry is None or entry.t >= stop:
                 return None
