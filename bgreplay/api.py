@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     import polars as pl
 
     from bgreplay.analysis.calibrate import TaskCalibration
+    from bgreplay.analysis.check import CheckReport
     from bgreplay.analysis.compare import Column, Comparison
-    from bgreplay.analysis.expect import CheckReport
     from bgreplay.analysis.explain import Explanation
     from bgreplay.analysis.invariants import Violation
     from bgreplay.analysis.sensitivity import Sensitivity
@@ -250,11 +250,11 @@ def check(
     """``bgreplay check``: replay, evaluate ``expect``, compare with (or update) a baseline.
 
     ``overrides`` (``PATH=VALUE``) apply to every scenario; ``variant`` checks that variant
-    alone. Returns a ``bgreplay.analysis.expect.CheckReport``; its ``outcome`` counts the
+    alone. Returns a ``bgreplay.analysis.check.CheckReport``; its ``outcome`` counts the
     failed expectations and the regressions (``outcome.exit_code``: 0 or 1). Bad input raises
     ``InputError`` before anything is replayed. ``on_day`` is passed to every ``replay``.
     """
-    from bgreplay.analysis.expect import run_check
+    from bgreplay.analysis.check import run_check
 
     return run_check(
         [str(p) for p in paths],

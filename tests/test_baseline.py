@@ -17,7 +17,7 @@ from bgreplay.analysis.baseline import (
     scenario_key,
     snapshot,
 )
-from bgreplay.analysis.expect import run_check
+from bgreplay.analysis.check import run_check
 from bgreplay.analysis.frame import events_frame
 from bgreplay.analysis.metrics import compute_metrics
 from bgreplay.errors import InputError

@@ -13,7 +13,7 @@ import pytest
 import typer
 from analysis_fixtures import FILM, FILM_REFRESH, FakeWorld
 
-from bgreplay.analysis.expect import run_check
+from bgreplay.analysis.check import run_check
 from bgreplay.cli import check as check_cli
 from bgreplay.cli import compare as compare_cli
 from bgreplay.errors import InputError

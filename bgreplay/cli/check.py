@@ -19,7 +19,7 @@ from bgreplay.exitcodes import Outcome
 TYPE_CHECKING = False  # what mypy reads: the analyses are imported by ``api`` when used
 if TYPE_CHECKING:
     from bgreplay.analysis.baseline import Change
-    from bgreplay.analysis.expect import CheckReport, ReplayCheck
+    from bgreplay.analysis.check import CheckReport, ReplayCheck
 
 PASS, FAIL = "✓", "✗"
 
