@@ -37,7 +37,7 @@ WRITERS = (
 )
 # Writes that are not outputs, both into private temporary folders: the gunzipped copy of a .gz
 # database, and fleet's per-chunk parts (concatenated into --out through atomic_path).
-NOT_OUTPUTS = {("trace/importers/__init__.py", "_gunzip_sqlite"), ("fleet/run.py", "write")}
+NOT_OUTPUTS = {("trace/importers/__init__.py", "_gunzip_sqlite"), ("fleet/store.py", "write")}
 
 
 # --- the audit -----------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ LONG = {  # command -> (argv, outputs that must not appear when interrupted, whe
     "fleet": (
         ["fleet", "s.yaml", "--devices", "60", "--jobs", "2", "--out", "f.parquet"],
         ("f.parquet",),
-        "bgreplay.fleet.run:_Parts.write",
+        "bgreplay.fleet.store:Parts.write",
     ),  # a first chunk is replayed
 }
 WORKERS_STARTING = "bgreplay.fleet.executors:LocalExecutor.submit"

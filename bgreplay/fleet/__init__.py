@@ -7,7 +7,8 @@ into rows and distributions across devices.
 """
 
 from bgreplay.fleet.population import DEFAULT_MIX, DeviceSpec, parse_mix, population
-from bgreplay.fleet.run import FleetDeviceError, FleetResult, read_metadata, run_fleet
+from bgreplay.fleet.run import FleetDeviceError, FleetResult, run_fleet
+from bgreplay.fleet.store import read_metadata
 
 __all__ = [
     "DEFAULT_MIX",

@@ -14,7 +14,6 @@ After a worker crash, the suspects are retried one at a time, alone, so the culp
 
 from __future__ import annotations
 
-import json
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +37,7 @@ from bgreplay.fleet.population import (
     parse_mix,
     population,
 )
+from bgreplay.fleet.store import Parts, check_out, write_fleet_file
 from bgreplay.fleet.worker import (
     ChunkResult,
     DeviceFailed,
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from bgreplay.analysis.expect import Expectation
     from bgreplay.engine.records import ReplayResult
 
-METADATA_KEY = "bgreplay.fleet"
 ALLOCATION = (
     "quota sequence: device i takes the persona furthest behind its share after i+1 "
     "devices (ties: first in the mix)"
@@ -102,41 +101,8 @@ class _Unit:
     retry: bool = False
 
 
-class _Parts:
-    """Finished chunks on disk: ``<dir>/v0003/d0000000120.parquet`` (variant 3, devices from
-    120), so sorted names are variant order, then device order."""
-
-    def __init__(self, folder: Path, variants: int):
-        self.folder = folder
-        self.variants = variants
-
-    def write(self, result: ChunkResult) -> None:
-        for k, frame in enumerate(result.frames):
-            sub = self.folder / f"v{k:04d}"
-            sub.mkdir(exist_ok=True)
-            frame.write_parquet(sub / f"d{result.first:010d}.parquet")
-
-    def paths(self) -> list[Path]:
-        return [
-            p
-            for k in range(self.variants)
-            for p in sorted((self.folder / f"v{k:04d}").glob("*.parquet"))
-        ]
-
-
 def _bad(option: str, message: str, fix: str) -> InputError:
     return InputError(Problem(Location(option), message, fix))
-
-
-def _check_out(out: str | None) -> None:
-    if out is None:
-        return
-    path = Path(out)
-    if path.suffix.lower() != ".parquet":
-        raise _bad("--out", f"'{out}' is not a .parquet file", "write --out FILE.parquet")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise _bad("--out", f"the folder {parent} does not exist", "create it first")
 
 
 def run_fleet(
@@ -200,7 +166,7 @@ def run_fleet(
     )
     parent = (Path(out).parent if str(Path(out).parent) else Path(".")) if out else None
     with work_folder(parent, WORK_PREFIX) as work:
-        parts = _Parts(work, len(setup.columns))
+        parts = Parts(work, len(setup.columns))
         passed = _execute(ex, setup, parts, chunk_size, on_progress)
         n = setup.count
         shares = [
@@ -212,7 +178,7 @@ def run_fleet(
         lazy = pl.scan_parquet(parts.paths())
         table = quantiles(lazy, n, keys, [c.name for c in setup.columns])
         meta = _metadata(path, setup, shares)
-        sidecar = _write(lazy, out, meta) if out else None
+        sidecar = write_fleet_file(lazy, out, meta) if out else None
     return FleetResult(
         meta, setup.columns, table, shares, out, sidecar, time.perf_counter() - began, setup.rows
     )
@@ -270,7 +236,7 @@ def _prepare(
             f"device {only_device} is not in a fleet of {devices}",
             f"give an index from 0 to {devices - 1}",
         )
-    _check_out(out)
+    check_out(out)
     rows = [parse_row(m) for m in (metrics or DEFAULT_ROWS)]
     base = load_scenario(path, overrides=list(overrides))
     if columns is None:
@@ -317,7 +283,7 @@ def _prepare(
 def _execute(
     ex: Executor,
     setup: _Setup,
-    parts: _Parts,
+    parts: Parts,
     chunk_size: int | None,
     on_progress: Callable[[int, int], None] | None,
 ) -> list[list[int]]:
@@ -448,39 +414,3 @@ def _metadata(path: str | Path, setup: _Setup, shares: list[ExpectationShare]) -
         "aggregations": list(plan.aggs),
         "expectations": [s.to_dict() for s in shares],
     }
-
-
-def _write(lazy: pl.LazyFrame, out: str, meta: dict) -> str | None:
-    """The parts, concatenated by polars' streaming sink into ``out`` atomically, with the
-    metadata under the key ``bgreplay.fleet``; older polars without Parquet metadata get a
-    sidecar ``FILE.meta.json`` instead (returned)."""
-    from bgreplay.fsutil import atomic_path, write_atomic
-
-    text = json.dumps(meta, ensure_ascii=False)
-    with atomic_path(out) as tmp:
-        try:
-            lazy.sink_parquet(tmp, metadata={METADATA_KEY: text}, maintain_order=True)
-            return None
-        except TypeError:  # polars < 1.23: no key-value metadata
-            lazy.sink_parquet(tmp, maintain_order=True)
-    sidecar = f"{out}.meta.json"
-    write_atomic(sidecar, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
-    return sidecar
-
-
-def read_metadata(path: str | Path) -> dict:
-    """The metadata of a fleet Parquet file (from the file, or from its sidecar)."""
-    side = Path(f"{path}.meta.json")
-    meta = (
-        pl.read_parquet_metadata(path).get(METADATA_KEY)
-        if hasattr(pl, "read_parquet_metadata")
-        else None
-    )
-    if meta is not None:
-        return json.loads(meta)
-    if side.is_file():
-        return json.loads(side.read_text(encoding="utf-8"))
-    raise InputError(
-        f"{path}: no fleet metadata (key {METADATA_KEY!r} or {side.name})",
-        fix="was it written by `bgreplay fleet --out`?",
-    )
