@@ -413,7 +413,7 @@ def fleet_compare(
 
 def scenario_schema() -> dict[str, object]:
     """The scenario format as a JSON Schema, with the model's parameters and metric names."""
-    from bgreplay.analysis.metrics import metric_names
+    from bgreplay.analysis.registry import metric_names
     from bgreplay.engine.profiles import PARAMETERS
     from bgreplay.scenario.jsonschema import scenario_json_schema
 

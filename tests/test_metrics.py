@@ -24,20 +24,10 @@ from hypothesis import strategies as st
 
 from bgreplay.analysis.formatting import format_duration, format_value
 from bgreplay.analysis.frame import EVENT_SCHEMA, empty_events_frame, events_frame
-from bgreplay.analysis.metrics import (
-    METRICS,
-    aggregate,
-    aggregations,
-    compute_metrics,
-    devices_metrics,
-    lookup,
-    measure,
-    metric_def,
-    metric_names,
-    split_key,
-    summary,
-)
+from bgreplay.analysis.measure import aggregate, aggregations, lookup, measure, split_key, summary
+from bgreplay.analysis.metrics import compute_metrics, devices_metrics
 from bgreplay.analysis.metrics_doc import render_metrics_markdown
+from bgreplay.analysis.registry import METRICS, metric_def, metric_names
 from bgreplay.engine.records import KILL_REASONS, Event
 
 ROOT = Path(__file__).resolve().parents[1]

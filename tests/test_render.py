@@ -11,7 +11,8 @@ import render_fixtures as rf
 from goldens import check_golden
 
 from bgreplay.analysis.frame import events_frame
-from bgreplay.analysis.metrics import compute_metrics, lookup
+from bgreplay.analysis.measure import lookup
+from bgreplay.analysis.metrics import compute_metrics
 from bgreplay.render import theme
 from bgreplay.render.report import render_run
 from bgreplay.render.summary import numbers, summary_document

@@ -42,12 +42,8 @@ from pathlib import Path
 import polars as pl
 
 from bgreplay.analysis.formatting import format_value
-from bgreplay.analysis.metrics import (
-    metric_def,
-    metric_names,
-    split_key,
-    summary,
-)
+from bgreplay.analysis.measure import split_key, summary
+from bgreplay.analysis.registry import metric_def, metric_names
 from bgreplay.errors import InputError, Location, Problem
 from bgreplay.fsutil import exclusive, write_atomic
 from bgreplay.scenario.durations import FormatError, parse_duration

@@ -24,16 +24,8 @@ import polars as pl
 
 from bgreplay.analysis.calls import LoadScenario, Replay
 from bgreplay.analysis.formatting import format_value
-from bgreplay.analysis.metrics import (
-    MetricTable,
-    agg_key,
-    known_metric,
-    lookup,
-    measure,
-    metric_def,
-    metric_names,
-    split_key,
-)
+from bgreplay.analysis.measure import MetricTable, agg_key, lookup, measure, split_key
+from bgreplay.analysis.registry import known_metric, metric_def, metric_names
 from bgreplay.errors import InputError, Location, Problem
 
 DEFAULT_ROWS: tuple[str, ...] = (

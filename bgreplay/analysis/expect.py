@@ -28,15 +28,8 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from bgreplay.analysis.formatting import format_value
-from bgreplay.analysis.metrics import (
-    MetricDef,
-    agg_unit,
-    lookup,
-    measure,
-    metric_def,
-    metric_names,
-    normalise_aggregation,
-)
+from bgreplay.analysis.measure import agg_unit, lookup, measure, normalise_aggregation
+from bgreplay.analysis.registry import MetricDef, metric_def, metric_names
 from bgreplay.errors import InputError, Location, Problem
 from bgreplay.scenario.durations import FormatError, parse_duration
 from bgreplay.scenario.model import Scenario

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bgreplay.analysis.metrics import METRICS
+from bgreplay.analysis.registry import METRICS
 
 
 def render_metrics_markdown() -> str:

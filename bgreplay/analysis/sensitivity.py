@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 from bgreplay.analysis.calls import LoadScenario, LoadTimeline, Replay
 from bgreplay.analysis.compare import DEFAULT_ROWS, parse_row
 from bgreplay.analysis.formatting import format_value
-from bgreplay.analysis.metrics import agg_key, known_metric, lookup, measure
+from bgreplay.analysis.measure import agg_key, lookup, measure
+from bgreplay.analysis.registry import known_metric
 from bgreplay.engine.records import ReplayResult
 from bgreplay.scenario.model import Scenario
 from bgreplay.trace.model import Timeline
@@ -266,7 +267,7 @@ def _ranges(
     rows: Sequence[MetricRow],
     scenario: Scenario,
 ) -> tuple[MetricRange, ...]:
-    from bgreplay.analysis.metrics import agg_unit
+    from bgreplay.analysis.measure import agg_unit
 
     units: dict[tuple[str, str], str] = {}
     for metric, agg, scope in rows:

@@ -26,13 +26,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from bgreplay.analysis.metrics import (
-    SUMMARY_AGGS,
-    agg_key,
-    agg_unit,
-    aggregations,
-    metric_def,
-)
+from bgreplay.analysis.measure import SUMMARY_AGGS, agg_key, agg_unit, aggregations
+from bgreplay.analysis.registry import metric_def
 
 ROW_SCHEMA: dict[str, pl.DataType] = {
     "variant": pl.String(),

@@ -24,7 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from bgreplay.analysis.compare import DEFAULT_ROWS, Column, parse_row, plan_columns
-from bgreplay.analysis.metrics import agg_key
+from bgreplay.analysis.measure import agg_key
 from bgreplay.errors import BgreplayError, InputError, Location, Problem
 from bgreplay.fleet.aggregate import ExpectationShare, quantiles, row_aggs
 from bgreplay.fleet.executors import Executor, capped_jobs, default_jobs, open_executor

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, TypedDict
 import polars as pl
 
 from bgreplay.analysis.frame import events_frame
-from bgreplay.analysis.metrics import aggregate, compute_metrics, lookup
+from bgreplay.analysis.measure import aggregate, lookup
+from bgreplay.analysis.metrics import compute_metrics
 from bgreplay.engine.records import ReplayResult
 from bgreplay.render.clockview import DAY_MS, local_datetime
 
