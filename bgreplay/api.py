@@ -1,7 +1,7 @@
 """The library API; every CLI command parses its arguments, calls these functions for the
 work, and renders what they return.
 
-One file on purpose, past the usual length: it is the whole library surface, a few lines per
+Longer than most modules, on purpose: it is the whole library surface, a few lines per
 function, each importing what it needs when called (so the command line starts fast)."""
 
 from __future__ import annotations

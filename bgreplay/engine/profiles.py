@@ -1,8 +1,8 @@
 """Scheduler profiles: every number of the model as a named, sourced parameter (SPEC §6).
 
-Profiles are data: one flat table of every parameter with its unit, source, confidence and
-range, long by nature. ``bgreplay profiles`` prints this table, so the documentation and the
-behaviour cannot drift. Sources are F-numbers (F§2.3: how dasd combines its policies) or T§
+Longer than most modules: profiles are data, one flat table of every parameter with its unit,
+source, confidence and range. ``bgreplay profiles`` prints this table, so the documentation and
+the behaviour cannot drift. Sources are F-numbers (F§2.3: how dasd combines its policies) or T§
 sections, each listed with its public source in docs/sources.md.
 """
 

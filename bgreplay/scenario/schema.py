@@ -3,7 +3,8 @@
 The loader reads its allowed keys from the sections below, and the scenario reference
 (``docs/scenario.md``) and the JSON Schema (``bgreplay schema``) are generated from them, so
 the three cannot drift. A key's ``default`` is written as YAML; a test writes each one into a
-scenario and checks that it loads exactly as if the key were left out.
+scenario and checks that it loads exactly as if the key were left out. Longer than most
+modules: it is data, one declaration per key of the format with its type, default and meaning.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ plan (home, commute, work, out, hotel, airport, flight) that decides Wi-Fi or ce
 overnight charging and daytime top-ups (T§3.5); Low Power Mode, reboots and travel (T§3.8).
 Each day draws from its own named streams ``rng_for(seed, "persona/<name>/<purpose>/<date>")``,
 so a 7-day trace is the first week of a 28-day one, and adding an app never moves another
-app's opens (SPEC §6.11).
+app's opens (SPEC §6.11). Longer than most modules: the stages are one generator's steps, each
+reading what the earlier ones placed (app opens go into the sessions, Low Power Mode follows the
+charging) and drawing from the same named streams.
 """
 
 from __future__ import annotations
