@@ -203,9 +203,9 @@ def test_at_the_row_limit_a_trace_loads(tmp_path, monkeypatch):
     """The row limit itself (lowered here: a million rows takes seconds to read)."""
     import bgreplay.trace.build as build
     import bgreplay.trace.inline as inline
-    import bgreplay.trace.io as trace_io
+    import bgreplay.trace.rawread as rawread
 
-    for module in (trace_io, build, inline):
+    for module in (rawread, build, inline):
         monkeypatch.setattr(module, "MAX_TRACE_ROWS", 1_000)
     (tmp_path / "ok.parquet").write_bytes(_parquet_rows(1_000))
     (tmp_path / "big.parquet").write_bytes(_parquet_rows(1_001))
@@ -236,9 +236,9 @@ def test_at_the_row_limit_a_trace_loads(tmp_path, monkeypatch):
 
 
 def test_a_csv_trace_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    import bgreplay.trace.io as trace_io
+    import bgreplay.trace.rawread as rawread
 
-    monkeypatch.setattr(trace_io, "MAX_TRACE_CSV_BYTES", 1_000)
+    monkeypatch.setattr(rawread, "MAX_TRACE_CSV_BYTES", 1_000)
     (tmp_path / "t.csv").write_text("start,end,kind,value,subject\n" + "x" * 2_000)
     with inside(tmp_path):
         outcome = run_in_process(["validate", "t.csv"])
