@@ -68,7 +68,7 @@ class Device:
         log = self.log
         channel = i.kind
         if channel == "unlocked":
-            d.unlocked = starting
+            d.set_unlocked(starting)
             if starting:
                 self.unlocked_since = t
                 log.device(t, "unlocked")
@@ -84,12 +84,12 @@ class Device:
                 else:
                     self.app_closed(t, i.subject)
         elif channel == "screen":
-            d.screen = starting
+            d.set_screen(starting)
         elif channel == "plugged":
             d.plugged = starting
             log.device(t, "plugged" if starting else "unplugged", reason=i.value)
             if starting and d.dead_battery:
-                d.dead_battery = False
+                d.set_dead_battery(False)
                 self.boot(t, "charger connected after an empty battery")
         elif channel == "network":
             d.network = (i.value or "none") if starting else "none"
@@ -102,10 +102,10 @@ class Device:
             log.device(t, "thermal", reason=d.thermal)
         elif channel == "off":
             if starting:
-                d.powered_off = True
+                d.set_powered_off(True)
                 self.runs.kill_all(t, "boot", "device powered off")
             else:
-                d.powered_off = False
+                d.set_powered_off(False)
                 self.boot(t, "powered on")
         elif channel == "bar":
             if i.subject:

@@ -188,7 +188,7 @@ class Replay:
         self.log.device(t, "battery", value=level)
         d = self.world.device
         if level <= 0.0 and not d.plugged and not d.off:
-            d.dead_battery = True
+            d.set_dead_battery(True)
             self.runs.kill_all(t, "boot", "the battery is empty")
         self.device.after_change(t)
 

@@ -39,16 +39,28 @@ class DeviceState:
     battery_measured: bool = False  # a sample has been seen: no simulation from then on
     last_boot: int | None = None
     cp_running: int = 0
+    # Read at nearly every evaluation, written at a few trace changes: kept, not derived on
+    # each read; only the setters below write them, with what they derive from. `off`: powered
+    # off (trace `off`) or out of battery; `in_use`: the user is at the device, unlocked or
+    # screen on (F35's in-use status).
+    off: bool = field(default=False, init=False)
+    in_use: bool = field(default=False, init=False)
 
-    @property
-    def off(self) -> bool:
-        """Powered off (trace `off`), or out of battery."""
-        return self.powered_off or self.dead_battery
+    def set_unlocked(self, unlocked: bool) -> None:
+        self.unlocked = unlocked
+        self.in_use = unlocked or self.screen
 
-    @property
-    def in_use(self) -> bool:
-        """The user is at the device: unlocked, or the screen is on (F35's in-use status)."""
-        return self.unlocked or self.screen
+    def set_screen(self, screen: bool) -> None:
+        self.screen = screen
+        self.in_use = self.unlocked or screen
+
+    def set_powered_off(self, powered_off: bool) -> None:
+        self.powered_off = powered_off
+        self.off = powered_off or self.dead_battery
+
+    def set_dead_battery(self, dead_battery: bool) -> None:
+        self.dead_battery = dead_battery
+        self.off = self.powered_off or dead_battery
 
 
 @dataclass(slots=True)
