@@ -134,12 +134,10 @@ class PolicyView:
             t, level = walked[1], walked[2]
         clock = self.clock
         while t < now:
-            local = clock.local_ms(t)
-            midnight = clock.at_local(t, local - local % DAY_MS + DAY_MS)
+            midnight = clock.next_clock_time(t, 0)
             upto = min(now, midnight)
             per_day = self.energy_allocation(bundle, t)
-            bank = per_day * self.p.energy_bank / DAY_MS
-            level = min(level + per_day * (upto - t) / DAY_MS, bank)
+            level = _refilled(level, per_day, per_day * self.p.energy_bank / DAY_MS, upto - t)
             t = upto
             if t == midnight:
                 self._walks[bundle] = (key, t, level)
@@ -169,23 +167,21 @@ class PolicyView:
             start, level = walked[1], walked[2]  # the last midnight the walk to `now` passed
         else:
             start, level = key[1], key[0]  # no midnight since the last spend
-        clock = self.clock
-        local = clock.local_ms(start)
-        midnight = clock.at_local(start, local - local % DAY_MS + DAY_MS)
+        midnight = self.clock.next_clock_time(start, 0)
         per_day = self.energy_allocation(bundle, start)
         bank = per_day * self.p.energy_bank / DAY_MS
         if not spent:  # the line never goes down: above 0 from `now` on if it is at `now`
-            if min(level + per_day * (now - start) / DAY_MS, bank) > 0:
+            if _refilled(level, per_day, bank, now - start) > 0:
                 return midnight
             return now + 1
         if per_day <= 0:
             return midnight
         guess = start + int(-level * DAY_MS / per_day) - 1
         moment = max(now, min(guess, midnight))
-        if min(level + per_day * (moment - start) / DAY_MS, bank) > 0:
+        if _refilled(level, per_day, bank, moment - start) > 0:
             return now + 1
         for _ in range(8):  # the guess is off by rounding only: a step or two
-            if moment >= midnight or min(level + per_day * (moment - start) / DAY_MS, bank) > 0:
+            if moment >= midnight or _refilled(level, per_day, bank, moment - start) > 0:
                 return moment
             moment += 1
         return moment
@@ -227,3 +223,9 @@ class PolicyView:
         if req.task_id in self.world.active:
             return "already_running"
         return None
+
+
+def _refilled(level: float, per_day: float, bank: float, ms: int) -> float:
+    """The budget ``ms`` after it stood at ``level``, refilling at ``per_day`` units a day and
+    held to ``bank`` (F65)."""
+    return min(level + per_day * ms / DAY_MS, bank)
