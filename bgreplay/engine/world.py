@@ -163,10 +163,8 @@ class World:
         return self.pending_of.get(bundle, 0)
 
     def pend(self, req: Request) -> None:
-        """``req`` is pending, after any request of its task."""
-        old = self.pending.get(req.task_id)
-        if old is not None:
-            self.pending_of[old.app] -= 1
+        """``req`` is pending (its task's earlier request, if any, was unpended first)."""
+        assert req.task_id not in self.pending
         self.pending[req.task_id] = req
         self.pending_of[req.app] = self.pending_of.get(req.app, 0) + 1
 
