@@ -44,13 +44,13 @@ class Entry:
 
     __slots__ = ("t", "kind", "payload", "cancelled", "phase", "seq")
 
-    def __init__(self, t: int, kind: int, payload: object) -> None:
+    def __init__(self, t: int, phase: int, seq: int, kind: int, payload: object) -> None:
         self.t = t
+        self.phase = phase  # its place among the happenings of its instant (END ... RUN_END)
+        self.seq = seq  # its insertion number
         self.kind = kind
         self.payload = payload
         self.cancelled = False
-        self.phase = 0  # its place among the happenings of its instant (END ... RUN_END)
-        self.seq = 0  # its insertion number
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -86,9 +86,7 @@ class EventQueue:
 
     def push_as(self, seq: int, t: int, phase: int, kind: int, payload: object = None) -> Entry:
         """Queue an entry with insertion number ``seq`` (from ``reserve``)."""
-        entry = Entry(t, kind, payload)
-        entry.phase = phase
-        entry.seq = seq
+        entry = Entry(t, phase, seq, kind, payload)
         if t != self._now:
             item: Item = (t, phase, seq, entry)
             heappush(self._heap, item)
@@ -104,10 +102,7 @@ class EventQueue:
         """Queue an entry known before the replay starts (the trace's changes), as ``push``
         would, but beside the heap; ``loaded`` sorts them once all are in."""
         self._seq += 1
-        entry = Entry(t, kind, payload)
-        entry.phase = phase
-        entry.seq = self._seq
-        self._loaded.append(entry)
+        self._loaded.append(Entry(t, phase, self._seq, kind, payload))
 
     def loaded(self) -> None:
         """Every entry known before the replay is in: in queue order from now on."""
