@@ -39,9 +39,8 @@ from .world import NEVER, Request, World
 HOUR_MS: Final = 3_600_000
 # Vetoes that time alone can lift (the energy budget refills), unlike a state-only one
 TIMED_VETOES = frozenset(p.short for p in POLICIES if not p.state_only)
-EVERY_CHANGE: Final = (
-    "*"  # explain_task value: keep the evaluations behind every launch and throttle
-)
+# explain_task value: keep the evaluations behind every launch and throttle
+EVERY_CHANGE: Final = "*"
 
 
 class Scheduler:
