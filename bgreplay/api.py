@@ -145,7 +145,9 @@ def replay(
             check_replay_work(scenario, engine.work, min(until, end))
             if on_day is not None and (until % DAY_MS == 0 or until >= end):
                 on_day(min(until, end), end)
-        return engine.result()
+        result = engine.result()
+        del engine  # freed before the collector resumes, which would scan it all (engine.replay)
+    return result
 
 
 HOUR_MS = 3_600_000
