@@ -25,9 +25,18 @@ from engine_fixtures import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bgreplay.engine.policies import POLICIES
 from bgreplay.engine.profiles import build_profile
 from bgreplay.engine.replay import Replay
-from bgreplay.scenario.model import DurationDist, EarliestBegin, Handler, Submit, Task
+from bgreplay.engine.world import Request
+from bgreplay.scenario.model import (
+    PROTECTIONS,
+    DurationDist,
+    EarliestBegin,
+    Handler,
+    Submit,
+    Task,
+)
 from bgreplay.trace.model import Interval
 
 DAYS = 3
@@ -311,3 +320,52 @@ def test_flagship_refresh_runs_in_the_half_hour_before_the_8am_open():
     for opened in mornings[1:]:  # Monday's first open comes before any request exists
         assert any(opened - 30 * M <= t < opened for t in refreshes), clock.local_day(opened)
     assert not [t for t in refreshes if 1 * H <= clock.ms_of_day(t) < 6 * H]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kind=st.sampled_from(["refresh", "processing", "health_research", "continued_processing"]),
+    protection=st.sampled_from(PROTECTIONS),
+    model=st.sampled_from(["iphone", "ipad"]),
+    unlocked=st.booleans(),
+    screen=st.booleans(),
+    plugged=st.booleans(),
+    battery=st.floats(0, 100),
+    lpm=st.booleans(),
+    thermal=st.sampled_from(["nominal", "fair", "serious", "critical"]),
+    network=st.sampled_from(["none", "wifi", "cellular"]),
+    foreground=st.booleans(),
+    now=st.integers(0, 2 * D),
+)
+def test_a_policy_that_says_it_cannot_veto_a_task_never_does(
+    kind,
+    protection,
+    model,
+    unlocked,
+    screen,
+    plugged,
+    battery,
+    lpm,
+    thermal,
+    network,
+    foreground,
+    now,
+):
+    """``Policy.can_veto`` leaves a policy out of the vetoes asked: it must be False only where
+    ``vetoes`` is False whatever the device does."""
+    task = processing(type=kind, protection=protection) if kind != "refresh" else refresh()
+    sc, tl = refresh_world(task=task)
+    engine = Replay(
+        replace(sc, device=replace(sc.device, model=model)), tl, build_profile("ios-26")
+    )
+    engine.advance(now)
+    d = engine.world.device
+    d.set_unlocked(unlocked)
+    d.set_screen(screen)
+    d.plugged, d.battery, d.battery_measured, d.lpm = plugged, battery, True, lpm
+    d.thermal, d.network = thermal, network
+    d.foreground = BUNDLE if foreground else None
+    req = Request(1, task, now, now, now + H)
+    for pol in POLICIES:
+        if pol.applies(task) and not pol.can_veto(task):
+            assert not pol.vetoes(engine.view, req, now), pol.short

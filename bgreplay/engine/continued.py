@@ -27,13 +27,13 @@ class Continued:
         params: Params,
         view: PolicyView,
         log: EventLog,
-        task_policies: dict[str, tuple[Policy, ...]],
+        task_vetoers: dict[str, tuple[Policy, ...]],
     ) -> None:
         self.world = world
         self.p = params
         self.view = view
         self.log = log
-        self.task_policies = task_policies
+        self.task_vetoers = task_vetoers  # per task, the policies that can veto it
 
     def submit(
         self, task: Task, t: int, trigger: str, launch: Callable[[Request, int], None]
@@ -67,7 +67,7 @@ class Continued:
         policies) and fewer than `cp_max_concurrent` run."""
         if self.view.held_by_state(req) is not None:
             return False
-        if vetoing_policy(self.view, self.task_policies[req.task_id], req, t) is not None:
+        if vetoing_policy(self.view, self.task_vetoers[req.task_id], req, t) is not None:
             return False
         return self.world.device.cp_running < self.p.cp_max_concurrent
 

@@ -29,7 +29,7 @@ from .continued import Continued
 from .device import Device
 from .log import EventLog
 from .params import Params
-from .policies import policies_for
+from .policies import policies_for, vetoers_for
 from .predictor import UsagePredictor
 from .prewarm import Prewarm
 from .runs import Runs
@@ -68,13 +68,14 @@ class Replay:
         self.clock = clock = LocalClock(timeline.clock)
         streams = Streams(scenario.seed)
         task_policies = {t.id: policies_for(t) for t in scenario.tasks}
+        task_vetoers = {t.id: vetoers_for(t) for t in scenario.tasks}
         history_days = self._history_days()
         first_day = timeline.clock.local_day(-history_days * DAY_MS)
         self.predictor = UsagePredictor(p, first_day)
         self.battery = Battery(device, p, queue, self.end)
         self.view = view = PolicyView(w, p, self.predictor, clock, self.battery, streams)
         self.apps = Apps(w, p, streams)
-        self.continued = Continued(w, p, view, log, task_policies)
+        self.continued = Continued(w, p, view, log, task_vetoers)
         self.runs = Runs(
             w,
             p,
@@ -84,7 +85,7 @@ class Replay:
             log,
             queue,
             streams,
-            task_policies,
+            task_vetoers,
             scenario.device.memory_limit_mb,
         )
         self.scheduler = Scheduler(
@@ -100,6 +101,7 @@ class Replay:
             self.continued,
             scenario,
             task_policies,
+            task_vetoers,
             explain_task,
         )
         self.device = Device(

@@ -43,7 +43,7 @@ class Runs:
         log: EventLog,
         queue: EventQueue,
         streams: Streams,
-        task_policies: dict[str, tuple[Policy, ...]],
+        task_vetoers: dict[str, tuple[Policy, ...]],
         memory_limit_mb: float,
     ) -> None:
         self.world = world
@@ -54,7 +54,7 @@ class Runs:
         self.log = log
         self.queue = queue
         self.streams = streams
-        self.task_policies = task_policies
+        self.task_vetoers = task_vetoers  # per task, the policies that can veto it
         self.memory_limit_mb = memory_limit_mb
 
     # --- launch -------------------------------------------------------------------------
@@ -346,7 +346,7 @@ class Runs:
             if run.expired_at is not None or run.simulated:
                 continue
             task = run.task
-            for pol in self.task_policies[task.id]:
+            for pol in self.task_vetoers[task.id]:
                 if pol.expires_as is None or not pol.expires(task):
                     continue
                 if pol.vetoes(view, run.request, t):

@@ -60,6 +60,7 @@ class Scheduler:
         continued: Continued,
         scenario: Scenario,
         task_policies: dict[str, tuple[Policy, ...]],
+        task_vetoers: dict[str, tuple[Policy, ...]],
         explain_task: str | None,
     ) -> None:
         self.world = world
@@ -75,6 +76,7 @@ class Scheduler:
         self.device_gpu = scenario.device.gpu
         self.bar_enabled = scenario.device.background_app_refresh
         self.task_policies = task_policies
+        self.task_vetoers = task_vetoers  # of those, the ones that can veto the task
         self.explain_task = explain_task
         self.evaluations: list[Evaluation] = []
         self.skip_quiet_ticks = True  # an optimisation only: tests replay without it too
@@ -378,7 +380,7 @@ class Scheduler:
         held = self.view.held_by_state(req)
         if held is not None:
             return held
-        return vetoing_policy(self.view, self.task_policies[req.task_id], req, now)
+        return vetoing_policy(self.view, self.task_vetoers[req.task_id], req, now)
 
     def _next_chance(self, req: Request, now: int, weights: dict[str, float]) -> int:
         """The first moment a refresh held back by its score could launch, so quiet ticks
@@ -450,7 +452,7 @@ class Scheduler:
         weights: dict[str, float] = {}
         if reason is None:
             policies = self.task_policies[task.id]
-            blocker = first_veto(view, policies, req, now)
+            blocker = first_veto(view, self.task_vetoers[task.id], req, now)
             if blocker is not None:
                 reason, state_veto = blocker.short, blocker.state_only
             else:

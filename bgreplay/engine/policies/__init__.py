@@ -72,6 +72,12 @@ def policies_for(task: Task) -> tuple[Policy, ...]:
     return tuple(p for p in POLICIES if p.applies(task))
 
 
+def vetoers_for(task: Task) -> tuple[Policy, ...]:
+    """The task's policies that can veto it (``Policy.can_veto``), in order: the ones
+    ``first_veto`` asks."""
+    return tuple(p for p in policies_for(task) if p.can_veto(task))
+
+
 def first_veto(
     view: PolicyView, policies: tuple[Policy, ...], req: Request, now: int
 ) -> Policy | None:
@@ -111,5 +117,6 @@ __all__ = [
     "first_veto",
     "policies_for",
     "relax",
+    "vetoers_for",
     "vetoing_policy",
 ]

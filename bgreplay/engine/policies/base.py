@@ -83,6 +83,11 @@ class Policy(Reason):
         """Whether the policy vetoes ``req`` now, from the present device state."""
         return False
 
+    def can_veto(self, task: Task) -> bool:
+        """False when no state makes it veto a request of ``task`` (``vetoes`` is False for
+        it whatever the device does): then it is not asked for vetoes at all."""
+        return True
+
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from bgreplay.scenario.model import Task
+
 from .base import CP, MNP, Answer, Policy, is_processing_launch
 
 if TYPE_CHECKING:
@@ -29,6 +31,9 @@ class BatteryLevel(Policy):
             and is_processing_launch(req.kind)
             and (d.model != "ipad" or v.battery_level(now) < v.p.ipad_processing_min_battery)
         )
+
+    def can_veto(self, task: Task) -> bool:
+        return is_processing_launch(task.type)
 
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool

@@ -34,6 +34,9 @@ class DeviceActivity(Policy):
     def vetoes(self, v: PolicyView, req: Request, now: int) -> bool:
         return v.device.in_use and req.kind != "refresh" and vetoed_in_use(req.task)
 
+    def can_veto(self, task: Task) -> bool:
+        return task.type != "refresh" and vetoed_in_use(task)
+
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:

@@ -30,6 +30,9 @@ class Penalty(Policy):
             "lower for a while (F74)"
         )
 
+    def can_veto(self, task: Task) -> bool:
+        return False  # it scores only
+
     def evaluate(
         self, v: PolicyView, req: Request, now: int, at: int | None, live: bool
     ) -> Answer | None:
