@@ -17,7 +17,7 @@ in a short sorted list beside them instead of going through the heap.
 from __future__ import annotations
 
 import heapq
-from typing import Final, cast
+from typing import Any, Final
 
 END: Final = 0
 START: Final = 1
@@ -49,7 +49,9 @@ class Entry:
         self.phase = phase  # its place among the happenings of its instant (END ... RUN_END)
         self.seq = seq  # its insertion number
         self.kind = kind
-        self.payload = payload
+        # Any, not object: ``kind`` says its type, and the replay hands it on as that type
+        # without a ``cast`` (a call, in the pure-Python engine)
+        self.payload: Any = payload
         self.cancelled = False
 
     def cancel(self) -> None:
@@ -58,7 +60,7 @@ class Entry:
 
 # (time, phase, insertion, entry): the queue's order. Typed as a plain tuple: the compiled
 # engine would otherwise take each apart into native values and box them again to compare.
-Item = tuple[object, ...]
+Item = tuple[Any, ...]
 # Held as final names: the compiled engine looks a name imported by ``from`` up in the module's
 # globals at every call, and a final one not.
 heappop: Final = heapq.heappop
@@ -116,7 +118,7 @@ class EventQueue:
             entry = loaded[i] if i < len(loaded) else None
             source = 0
             if heap:  # (the times compared first: they most often differ)
-                top = cast(Entry, heap[0][3])
+                top: Entry = heap[0][3]
                 if entry is None or top.t < entry.t or (top.t == entry.t and _before(top, entry)):
                     entry, source = top, 1
             if instant:

@@ -19,7 +19,7 @@ from bgreplay.engine.records import Event, ReplayResult
 from bgreplay.gcpause import paused_gc
 from bgreplay.rng import Streams
 from bgreplay.scenario.model import Scenario
-from bgreplay.trace.model import DAY_MS, Interval, Point, Timeline
+from bgreplay.trace.model import DAY_MS, Timeline
 
 from . import queue as q
 from .apps import Apps
@@ -35,7 +35,7 @@ from .prewarm import Prewarm
 from .runs import Runs
 from .scheduler import Scheduler
 from .view import PolicyView
-from .world import DeviceState, Request, Run, World
+from .world import DeviceState, Run, World
 
 
 class Replay:
@@ -164,22 +164,22 @@ class Replay:
             if kind == q.TICK or kind == q.CONTEXT:
                 scheduler.on_evaluate(t, kind == q.TICK)
             elif kind == q.INTERVAL_START or kind == q.INTERVAL_END:
-                device.on_interval(t, cast(Interval, entry.payload), kind == q.INTERVAL_START)
+                device.on_interval(t, entry.payload, kind == q.INTERVAL_START)
             elif kind == q.RUN_EVENT:
-                run, how = cast(tuple[Run, int], entry.payload)
+                run, how = cast(tuple[Run, int], entry.payload)  # unpacked typed, compiled
                 runs.on_end(t, run, how)
             elif kind == q.DO_SUBMIT:
                 task_id, trigger, origin = cast(tuple[str, str, str | None], entry.payload)
                 scheduler.submit(self.world.tasks[task_id], t, trigger, origin)
             elif kind == q.REQUEST:
-                scheduler.on_request(t, cast(Request, entry.payload))
+                scheduler.on_request(t, entry.payload)
             elif kind == q.BATTERY_STEP:
                 if self.battery.is_due(entry):
                     self._battery_step(t)
             elif kind == q.POINT:
-                device.on_point(t, cast(Point, entry.payload))
+                device.on_point(t, entry.payload)
             else:  # PREWARM, PREWARM_PLAN
-                bundle = cast(str, entry.payload)
+                bundle: str = entry.payload
                 if kind == q.PREWARM:
                     prewarm.prewarm(t, bundle)
                 prewarm.plan(t, bundle)
