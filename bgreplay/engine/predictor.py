@@ -233,22 +233,16 @@ class UsagePredictor:
 
     def _merged_spans(self, key: str, day: int) -> Spans:
         base = day * DAY_MS
-        starts: list[int] = []
-        ends: list[int] = []
-        if key == DEVICE:
-            h = self._horizon
-            i = bisect_right(self._ends, base - h)
-            while i < len(self._starts) and self._starts[i] < base + DAY_MS:
-                _merge(starts, ends, self._starts[i] - h - base, self._ends[i] - base)
-                i += 1
-        else:
-            w = self._window
-            times = self._opens[key]
-            i = bisect_left(times, base - w)
-            while i < len(times) and times[i] <= base + DAY_MS + w:
-                _merge(starts, ends, times[i] - w - base, times[i] + w + 1 - base)
-                i += 1
-        return tuple(starts), tuple(ends)
+        if key == DEVICE:  # the unlocked intervals reaching into the day, `horizon` early
+            h, starts, ends = self._horizon, self._starts, self._ends
+            i = bisect_right(ends, base - h)
+            j = bisect_left(starts, base + DAY_MS, i)
+            return _merged([s - h - base for s in starts[i:j]], [e - base for e in ends[i:j]])
+        w = self._window  # the opens within `window` of the day
+        times = self._opens[key]
+        i = bisect_left(times, base - w)
+        j = bisect_right(times, base + DAY_MS + w, i)
+        return _merged([t - w - base for t in times[i:j]], [t + w + 1 - base for t in times[i:j]])
 
 
 class _DayCurve:
@@ -386,16 +380,24 @@ def _keep(
     return built
 
 
-def _merge(starts: list[int], ends: list[int], lo: int, hi: int) -> None:
-    """Add the range [lo, hi), held to the day, to the day's merged ranges (in start order)."""
-    lo, hi = max(lo, 0), min(hi, DAY_MS)
-    if lo >= hi:
-        return
-    if ends and lo <= ends[-1]:
-        ends[-1] = max(ends[-1], hi)
-    else:
-        starts.append(lo)
-        ends.append(hi)
+def _merged(los: list[int], his: list[int]) -> Spans:
+    """The ranges [lo, hi) (in ``lo`` order), held to the day and merged where they touch."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for lo, hi in zip(los, his, strict=True):
+        if lo < 0:
+            lo = 0
+        if hi > DAY_MS:
+            hi = DAY_MS
+        if lo >= hi:
+            continue
+        if ends and lo <= ends[-1]:
+            if hi > ends[-1]:
+                ends[-1] = hi
+        else:
+            starts.append(lo)
+            ends.append(hi)
+    return tuple(starts), tuple(ends)
 
 
 def _is_weekend(local_day: int) -> bool:
