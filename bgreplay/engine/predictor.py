@@ -157,7 +157,8 @@ class UsagePredictor:
         before that day's end, opens before its end plus the window. A weekday's curve counts
         no weekend day once the two are apart, and a weekend day's no weekday."""
         times = self._starts if key == DEVICE else self._opens[key]
-        built = _built(self._curves, key, day)
+        by_day = self._curves.get(key)  # (``_built``, written out: the most asked look-up)
+        built = None if by_day is None else by_day.get(day)
         if built is not None and built.checked == len(times):
             curve = built.value  # nothing observed since it was last checked
             return curve.bounds, curve.levels

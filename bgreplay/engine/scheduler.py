@@ -211,10 +211,13 @@ class Scheduler:
         step = p.prediction_step_short if window <= 15 * 60_000 else p.prediction_step
         policies = self.task_policies[req.task_id]
         view = self.view
-        # Only predictions move with the moment scanned; the other scores are today's.
+        # Only predictions move with the moment scanned; the other scores are today's. (A
+        # policy that does not score answers nothing but its veto, which is not asked here.)
         fixed: list[Answer] = []
         moving: list[Policy] = []
         for pol in policies:
+            if not pol.scores:
+                continue
             if pol.predicts:
                 moving.append(pol)
                 continue
