@@ -45,15 +45,16 @@ class Battery:
 
     def sync(self, t: int) -> None:
         d = self.device
-        if not d.battery_measured and t > d.battery_t:
-            d.battery = _clamp_level(d.battery + self.rate_per_ms() * (t - d.battery_t))
+        d.battery = self.level(t)
         d.battery_t = t
 
     def level(self, t: int) -> float:
+        """The level at ``t`` (not before the last sync), held within 0–100 %."""
         d = self.device
         if d.battery_measured or t <= d.battery_t:
             return d.battery
-        return _clamp_level(d.battery + self.rate_per_ms() * (t - d.battery_t))
+        level = d.battery + self.rate_per_ms() * (t - d.battery_t)
+        return 0.0 if level < 0.0 else (100.0 if level > 100.0 else level)
 
     def measured(self, level: float) -> None:
         """A sample from the trace: from now on the trace says the level (§6.8)."""
@@ -116,8 +117,3 @@ class Battery:
         d = self.device
         d.battery = float(round(d.battery))
         return d.battery
-
-
-def _clamp_level(level: float) -> float:
-    """A battery level kept within 0–100 % (as ``min(max(level, 0.0), 100.0)``)."""
-    return 0.0 if level < 0.0 else (100.0 if level > 100.0 else level)

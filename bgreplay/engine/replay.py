@@ -59,7 +59,6 @@ class Replay:
         self.params = _recording(profile) if record_params else Params(profile.params)
         p = self.params
         self.end = scenario.duration_ms
-        self.now = 0
         device = DeviceState(model=scenario.device.model)
         device.battery = float(scenario.device.battery_start)
         self.world = w = World(device, list(scenario.apps), scenario.tasks)
@@ -149,7 +148,6 @@ class Replay:
         stop = self.end if until is None else min(until, self.end)
         with paused_gc():  # the replay's short-lived objects need no cycle search
             self._run_until(stop)
-        self.now = max(self.now, stop)
 
     def _run_until(self, stop: int) -> None:
         # methods are called on their objects, not held bound: the compiled engine calls a
@@ -159,7 +157,6 @@ class Replay:
         entry = queue.pop_before(stop)
         while entry is not None:
             t = entry.t
-            self.now = t
             kind = entry.kind
             if kind == q.TICK or kind == q.CONTEXT:
                 scheduler.on_evaluate(t, kind == q.TICK)
