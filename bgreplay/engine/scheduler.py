@@ -27,7 +27,6 @@ from .policies import (
     combine,
     first_veto,
     relax,
-    vetoing_policy,
 )
 from .policies.states import STATE_WORDS
 from .predictor import UsagePredictor
@@ -336,54 +335,60 @@ class Scheduler:
             if req.start_after > t or req.queued:
                 continue
             current = pending.get(req.task_id) is req  # still the task's pending request
+            asked = False  # whether `hold` says what holds it now (then re-scoring reuses it)
+            hold: Policy | str | None = None
             if req.wake_at > t:
-                if on_tick or self._still_held(req, t):
+                if on_tick:
                     continue
-            elif current and self._veto_stands(req, t):
-                continue
+                if self._may_still_hold(req):
+                    self.work += 1  # the vetoes asked
+                    asked, hold = True, self._hold_now(req, t)
+                    if self._still_held(req, hold):
+                        continue
+            elif current and self._may_stand(req):
+                asked, hold = True, self._hold_now(req, t)
+                if _reason(hold) == req.last_reason:
+                    self.work += 1  # counted as the evaluation it stands for
+                    continue
             if current:
-                self.evaluate(req, t, "tick" if on_tick else "context")
+                self.evaluate(req, t, "tick" if on_tick else "context", asked, hold)
         if pending:
             self._ensure_tick(t)
 
-    def _still_held(self, req: Request, now: int) -> bool:
-        """At a device change: True when re-scoring a request would only repeat its last answer
-        — held by a veto that is still the deciding one, or held back by its score, asleep
-        until a later chance (see ``_next_chance``), with still no veto. The vetoes are cheap
-        to ask; the scores are not."""
-        if self.explain_task == req.task_id:
-            return False
+    def _may_still_hold(self, req: Request) -> bool:
+        """At a device change, for a request asleep: whether its last answer may still stand
+        — held by a veto (until a change lifts it), or held back by its score until a later
+        chance (see ``_next_chance``) with still no veto. Then the vetoes are asked (cheap),
+        not the scores; a request ``explain`` follows is always re-scored."""
+        return self.explain_task != req.task_id and (
+            req.wake_at == NEVER or req.last_reason == "threshold"
+        )
+
+    def _still_held(self, req: Request, hold: Policy | str | None) -> bool:
+        """Re-scoring the asleep request (``_may_still_hold``) with ``hold`` holding it now
+        would only repeat its last answer."""
         if req.wake_at == NEVER:
-            return self.veto_reason(req, now) == req.last_reason
-        return req.last_reason == "threshold" and self.veto_reason(req, now) is None
+            return _reason(hold) == req.last_reason
+        return hold is None
 
-    def _veto_stands(self, req: Request, now: int) -> bool:
-        """At a tick or a device change: True when the veto that held the request last time,
-        one that time alone can lift (the energy budget refills), still holds and still
-        decides — re-scoring it would only repeat its last answer (and leave it as it is).
-        Counted as the evaluation it stands for."""
-        reason = req.last_reason
-        if (
-            not self.skip_quiet_ticks
-            or reason not in TIMED_VETOES
-            or self.explain_task == req.task_id
-            or self._veto_now(req, now) != reason
-        ):
-            return False
-        self.work += 1
-        return True
+    def _may_stand(self, req: Request) -> bool:
+        """At a tick or a device change: whether the veto that held the request last time is
+        one that time alone can lift (the energy budget refills): if it still holds and still
+        decides, re-scoring it would only repeat its last answer (and leave it as it is)."""
+        return (
+            self.skip_quiet_ticks
+            and req.last_reason in TIMED_VETOES
+            and self.explain_task != req.task_id
+        )
 
-    def veto_reason(self, req: Request, now: int) -> str | None:
-        """The reason ``evaluate`` would give for a veto now, or None: the same order and
-        combination, without the scores."""
-        self.work += 1
-        return self._veto_now(req, now)
-
-    def _veto_now(self, req: Request, now: int) -> str | None:
-        held = self.view.held_by_state(req)
+    def _hold_now(self, req: Request, now: int) -> Policy | str | None:
+        """What holds ``req`` now, the scores aside: a state (``held_by_state``: no policy is
+        asked), else the policy whose veto decides (``first_veto``), else nothing."""
+        view = self.view
+        held = view.held_by_state(req)
         if held is not None:
             return held
-        return vetoing_policy(self.view, self.task_vetoers[req.task_id], req, now)
+        return first_veto(view, self.task_vetoers[req.task_id], req, now)
 
     def _next_chance(self, req: Request, now: int, weights: dict[str, float]) -> int:
         """The first moment a refresh held back by its score could launch, so quiet ticks
@@ -440,38 +445,48 @@ class Scheduler:
                 return req.optimal_t + -(-slot * span // 10)
         return NEVER
 
-    def evaluate(self, req: Request, now: int, trigger: str) -> None:
-        """Re-score ``req`` now: the vetoes first (``first_veto``, as dasd's combination picks
-        them); with none, the scores of the policies that score, against the threshold."""
+    def evaluate(
+        self,
+        req: Request,
+        now: int,
+        trigger: str,
+        asked: bool = False,
+        hold: Policy | str | None = None,
+    ) -> None:
+        """Re-score ``req`` now: the vetoes first (``_hold_now``, as dasd's combination picks
+        them; ``asked``: ``hold`` is its answer, just asked); with none, the scores of the
+        policies that score, against the threshold."""
         self.work += 1
         task = req.task
         view = self.view
-        reason = view.held_by_state(req)
+        if not asked:
+            hold = self._hold_now(req, now)
         blocker: Policy | None = None
-        state_veto = reason is not None
+        reason: str | None = None
+        state_veto = False
         score = 0.0
         threshold = 0.0
         need = 0.0
         weights: dict[str, float] = {}
-        if reason is None:
-            policies = self.task_policies[task.id]
-            blocker = first_veto(view, self.task_vetoers[task.id], req, now)
-            if blocker is not None:
-                reason, state_veto = blocker.short, blocker.state_only
-            else:
-                answers: list[Answer] = []
-                for pol in policies:
-                    if pol.scores:
-                        answer = pol.evaluate(view, req, now, now, True)
-                        if answer is not None:
-                            answers.append(answer)
-                            weights[pol.short] = answer[2]
-                score = combine(answers)[1]
-                if self.scoring:
-                    threshold = self.threshold(req, now)
-                    need = max(threshold, self.run_floor(req))
-                    if score < need:
-                        reason = "threshold"
+        if isinstance(hold, str):
+            reason, state_veto = hold, True
+        elif hold is not None:
+            blocker = hold
+            reason, state_veto = hold.short, hold.state_only
+        else:
+            answers: list[Answer] = []
+            for pol in self.task_policies[task.id]:
+                if pol.scores:
+                    answer = pol.evaluate(view, req, now, now, True)
+                    if answer is not None:
+                        answers.append(answer)
+                        weights[pol.short] = answer[2]
+            score = combine(answers)[1]
+            if self.scoring:
+                threshold = self.threshold(req, now)
+                need = max(threshold, self.run_floor(req))
+                if score < need:
+                    reason = "threshold"
         launched = reason is None
         if self.explain_task == task.id or (
             self.explain_task == EVERY_CHANGE and (launched or reason != req.last_reason)
@@ -548,6 +563,13 @@ class Scheduler:
         for task in self.world.apps[bundle].app.tasks:
             if trigger in task.submit.when:
                 self.queue.push(t, q.SUBMIT, q.DO_SUBMIT, (task.id, trigger, origin))
+
+
+def _reason(hold: Policy | str | None) -> str | None:
+    """The `throttled` reason of what ``_hold_now`` answered."""
+    if hold is None or isinstance(hold, str):
+        return hold
+    return hold.short
 
 
 def _not_permitted(app: App, task: Task) -> str | None:
