@@ -225,7 +225,8 @@ class Scheduler:
                 fixed.append(answer)
         steps = range(req.start_after, req.start_after + horizon + 1, step)
         self.work += len(steps)
-        if not any(pol.evaluate(view, req, now, req.start_after, False) for pol in moving):
+        scores = _StepScores(view, req, now, fixed, moving)
+        if not scores.first:
             first = combine(fixed)[1]  # nothing predicted: every step scores the same
             return max(first, 0.0), req.start_after
         target = p.optimal_target
@@ -240,7 +241,7 @@ class Scheduler:
                 if below_from <= local < below_to:
                     continue
                 if predictor.app_likelihood(app, local, default) > needed:
-                    score = self._score_at(req, now, at, fixed, moving)
+                    score = scores.at(at)
                     if score > target:
                         return score, at
                 else:
@@ -249,22 +250,12 @@ class Scheduler:
                         below_from, below_to = local, above
         best, best_t = -1.0, req.start_after
         for at in steps:
-            score = self._score_at(req, now, at, fixed, moving)
+            score = scores.at(at)
             if score > target:
                 return score, at
             if score > best:
                 best, best_t = score, at
         return max(best, 0.0), best_t
-
-    def _score_at(
-        self, req: Request, now: int, at: int, fixed: list[Answer], moving: list[Policy]
-    ) -> float:
-        answers = list(fixed)
-        for pol in moving:
-            answer = pol.evaluate(self.view, req, now, at, False)
-            if answer is not None:
-                answers.append(answer)
-        return combine(answers)[1]
 
     def _launch_rule_likelihood(self, app: str, now: int) -> float | None:
         """The predicted likelihood above which the Application policy scores 1 (F43: sqrt(p)
@@ -563,6 +554,38 @@ class Scheduler:
         for task in self.world.apps[bundle].app.tasks:
             if trigger in task.submit.when:
                 self.queue.push(t, q.SUBMIT, q.DO_SUBMIT, (task.id, trigger, origin))
+
+
+class _StepScores:
+    """The optimal-score scan's score at each step, each worked out once: the scores that do
+    not move with the moment (``fixed``) and the predictions (``moving``) at the step. The
+    predictions at the first step are asked at once (``first``: none answer, none will)."""
+
+    def __init__(
+        self, view: PolicyView, req: Request, now: int, fixed: list[Answer], moving: list[Policy]
+    ) -> None:
+        self.view = view
+        self.req = req
+        self.now = now
+        self.fixed = fixed
+        self.moving = moving
+        self.first = self._predicted(req.start_after)
+        self.known: dict[int, float] = {}
+
+    def at(self, step: int) -> float:
+        score = self.known.get(step)
+        if score is None:
+            predicted = self.first if step == self.req.start_after else self._predicted(step)
+            score = self.known[step] = combine(self.fixed + predicted)[1]
+        return score
+
+    def _predicted(self, step: int) -> list[Answer]:
+        answers: list[Answer] = []
+        for pol in self.moving:
+            answer = pol.evaluate(self.view, self.req, self.now, step, False)
+            if answer is not None:
+                answers.append(answer)
+        return answers
 
 
 def _reason(hold: Policy | str | None) -> str | None:
