@@ -559,7 +559,8 @@ class Scheduler:
 class _StepScores:
     """The optimal-score scan's score at each step, each worked out once: the scores that do
     not move with the moment (``fixed``) and the predictions (``moving``) at the step. The
-    predictions at the first step are asked at once (``first``: none answer, none will)."""
+    first step's predictions are asked at once: when none answers (``first`` is empty), none
+    will at any step."""
 
     def __init__(
         self, view: PolicyView, req: Request, now: int, fixed: list[Answer], moving: list[Policy]
