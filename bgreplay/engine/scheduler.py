@@ -381,12 +381,13 @@ class Scheduler:
             return held
         return first_veto(view, self.task_vetoers[req.task_id], req, now)
 
-    def _next_chance(self, req: Request, now: int, weights: dict[str, float]) -> int:
+    def _next_chance(self, req: Request, now: int, weights: dict[str, float], need: float) -> int:
         """The first moment a refresh held back by its score could launch, so quiet ticks
         before it are skipped. Only the Application score can jump (to 1, when the predicted
         likelihood crosses its launch rule, F43) or the threshold relax; other changes are
         device changes, which re-score anyway, or other apps' opens, which can only push this
-        app down the recent-apps set and so lower its score. Reads only past observations."""
+        app down the recent-apps set and so lower its score. Reads only past observations.
+        ``need``: the level the score had to reach now (``evaluate`` worked it out)."""
         if req.kind != "refresh" or "application" not in weights:
             return 0
         p = self.p
@@ -396,7 +397,7 @@ class Scheduler:
         app_weight = weights["application"]
         best_without_app = (app_weight * p.app_cap + total - app_weight) / total
         floor = self.run_floor(req)
-        if max(self.threshold(req, now), floor) <= best_without_app:
+        if need <= best_without_app:
             return 0
         wake = NEVER
         if floor <= best_without_app:  # the threshold relaxes to a reachable level at a slot
@@ -493,7 +494,7 @@ class Scheduler:
                 assert lifted is not None
                 req.entries.append(self.queue.push(lifted, q.EVALUATE, q.REQUEST, req))
         elif reason == "threshold" and self.skip_quiet_ticks:
-            req.wake_at = self._next_chance(req, now, weights)
+            req.wake_at = self._next_chance(req, now, weights, need)
         else:
             req.wake_at = 0
         if reason != req.last_reason:
