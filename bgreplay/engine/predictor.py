@@ -17,7 +17,6 @@ from .params import Params
 V = TypeVar("V")
 bisect_left: Final = bisect.bisect_left  # final names: no globals look-up at every call
 bisect_right: Final = bisect.bisect_right
-Curve = tuple[list[int], list[float]]  # a day's prediction: step times (ms of day), levels
 Spans = tuple[tuple[int, ...], tuple[int, ...]]  # a day's merged ranges: starts, ends
 DEVICE: Final = "\x00device"  # the key of unlocked intervals, next to app bundle ids
 
@@ -121,7 +120,8 @@ class UsagePredictor:
         if bundle not in self._opens:
             return None
         day = local_ms // DAY_MS
-        bounds, shares = self._curve_of(bundle, day)
+        curve = self._curve_of(bundle, day)
+        bounds, shares = curve.bounds, curve.levels
         tod = local_ms % DAY_MS
         i = bisect_right(bounds, tod) - 1
         for j in range(i, len(bounds)):
@@ -135,12 +135,13 @@ class UsagePredictor:
         one, or without history)."""
         if bundle not in self._opens:
             return None
-        bounds, shares = self._curve_of(bundle, local_day)
+        curve = self._curve_of(bundle, local_day)
+        bounds, shares = curve.bounds, curve.levels
         base = local_day * DAY_MS
         first = bisect_right(bounds, after - base)
         for j in range(first, len(bounds)):
             # the level before the step; at midnight, the day before's last
-            before = shares[j - 1] if j > 0 else self._curve_of(bundle, local_day - 1)[1][-1]
+            before = shares[j - 1] if j > 0 else self._curve_of(bundle, local_day - 1).levels[-1]
             if shares[j] > level >= before:
                 return base + bounds[j]
         return None
@@ -148,10 +149,10 @@ class UsagePredictor:
     def _query(self, key: str, local_ms: int) -> float:
         day = local_ms // DAY_MS
         tod = local_ms - day * DAY_MS
-        bounds, shares = self._curve_of(key, day)
-        return shares[bisect_right(bounds, tod) - 1]
+        curve = self._curve_of(key, day)
+        return curve.levels[bisect_right(curve.bounds, tod) - 1]
 
-    def _curve_of(self, key: str, day: int) -> Curve:
+    def _curve_of(self, key: str, day: int) -> _DayCurve:
         """The day's curve, rebuilt only when an observation it depends on arrives: one that
         the spans of its newest past day count (``_spans``) — unlocked intervals starting
         before that day's end, opens before its end plus the window. A weekday's curve counts
@@ -160,8 +161,7 @@ class UsagePredictor:
         by_day = self._curves.get(key)  # (``_built``, written out: the most asked look-up)
         built = None if by_day is None else by_day.get(day)
         if built is not None and built.checked == len(times):
-            curve = built.value  # nothing observed since it was last checked
-            return curve.bounds, curve.levels
+            return built.value  # nothing observed since it was last checked
         weighted = self._weighted_days(day)
         newest_end = (weighted[-1][0] + 1) * DAY_MS if weighted else day * DAY_MS
         limit = newest_end if key == DEVICE else newest_end + self._window + 1
@@ -171,8 +171,7 @@ class UsagePredictor:
             built = _keep(self._curves, key, day, seen, len(times))
             built.value = self._curve(key, day, before)
         built.checked = len(times)
-        curve = built.value
-        return curve.bounds, curve.levels
+        return built.value
 
     def _curve(self, key: str, today: int, kept: _DayCurve | None) -> _DayCurve:
         """The day's prediction as a step function of the time of day: each past day adds its
