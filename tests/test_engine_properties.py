@@ -199,6 +199,50 @@ def test_skipping_quiet_ticks_changes_nothing(world):
     assert logs[0] == logs[1]
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_skipping_quiet_ticks_keeps_the_evaluations_explain_shows(world):
+    """With every change of reason kept (``explain``'s ``*``), skipping quiet ticks and idle
+    re-scores keeps the same evaluations, triggers included: what it skips would only have
+    repeated an answer."""
+    from bgreplay.engine.profiles import build_profile
+    from bgreplay.engine.replay import Replay
+
+    sc, tl = world
+    kept = []
+    for skip in (True, False):
+        engine = Replay(sc, tl, build_profile("ios-26"), explain_task="*")
+        engine.skip_quiet_ticks = skip
+        engine.advance()
+        kept.append(engine.result().evaluations)
+    assert kept[0] == kept[1]
+
+
+def test_a_request_open_at_once_is_rescored_by_the_change_of_its_instant():
+    """A device change with only requests that open later queues no re-score; a request
+    submitted in the same instant that opens at once (no earliest-begin delay) must still be
+    re-scored by that change first, as without the optimisation."""
+    from engine_fixtures import app, daily_life, processing, refresh, scenario
+
+    from bgreplay.engine.profiles import build_profile
+    from bgreplay.engine.replay import Replay
+
+    later = processing("io.x.later", submit=Submit(("app_launch",)))  # opens hours later
+    at_once = refresh(
+        "io.x.now", earliest_begin=EarliestBegin(delay_ms=0), submit=Submit(("app_background",))
+    )
+    sc = scenario(app(later, at_once), days=2)
+    tl = timeline(daily_life(2), days=2)
+    kept = []
+    for skip in (True, False):
+        engine = Replay(sc, tl, build_profile("ios-26"), explain_task="*")
+        engine.skip_quiet_ticks = skip
+        engine.advance()
+        kept.append(engine.result().evaluations)
+    assert any(e.task == "io.x.now" and e.trigger == "context" for e in kept[1])
+    assert kept[0] == kept[1]
+
+
 def test_skipping_quiet_ticks_changes_nothing_on_a_routine():
     from engine_fixtures import app, daily_life, processing, refresh, scenario
 

@@ -80,6 +80,7 @@ class Scheduler:
         self.evaluations: list[Evaluation] = []
         self.skip_quiet_ticks = True  # an optimisation only: tests replay without it too
         self.context_eval_at: int | None = None  # a device change re-scores everything then
+        self.idle_context_at: int | None = None  # ... a re-score not queued then (see below)
         self.tick: Entry | None = None  # the next 15-minute re-score
         self.work = 0  # requests scored and prediction steps: the replay's cost so far
         self._relaxed: list[float] | None = None  # see ``_relaxation``
@@ -169,6 +170,9 @@ class Scheduler:
             request=req.number,
             origin=origin,
         )
+        if start_after <= t and self.idle_context_at == t:  # the re-score has work after all
+            self.idle_context_at = None
+            self.queue.push(t, q.EVALUATE, q.CONTEXT)
         req.entries.append(self.queue.push(start_after, q.EVALUATE, q.REQUEST, req))
         self._ensure_tick(t)
 
@@ -308,7 +312,26 @@ class Scheduler:
         instant)."""
         if self.world.pending and self.context_eval_at != t:
             self.context_eval_at = t
-            self.queue.push(t, q.EVALUATE, q.CONTEXT)
+            if self._rescore_idle(t):
+                self.idle_context_at = t  # queued after all if a request opens this instant
+            else:
+                self.queue.push(t, q.EVALUATE, q.CONTEXT)
+
+    def _rescore_idle(self, t: int) -> bool:
+        """An optimisation only: True when a re-score queued now would, as things stand, do
+        nothing when it comes — every pending request opens later (or waits for a
+        continued-processing slot), and the next tick is queued already (the re-score would
+        queue it otherwise). A request submitted later in the instant that opens at once
+        queues it after all (``submit``), before anything it queues: in the same order."""
+        if not self.skip_quiet_ticks:
+            return False
+        tick = self.tick
+        if tick is None or tick.t < t:
+            return False
+        for req in self.world.pending.values():
+            if req.start_after <= t and not req.queued:
+                return False
+        return True
 
     def on_request(self, t: int, req: Request) -> None:
         """A request's window opens (or its rate limit lifts): it is evaluated."""
