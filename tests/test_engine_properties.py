@@ -182,21 +182,26 @@ def test_invariants_hold_on_random_worlds(world, profile):
     assert result.events == run(sc, tl, profile=profile).events  # deterministic
 
 
+def with_and_without_skipping(sc, tl, explain_task=None):
+    """The replay with the skipping optimisations (quiet ticks, idle re-scores), then without."""
+    from bgreplay.engine.profiles import build_profile
+    from bgreplay.engine.replay import Replay
+
+    results = []
+    for skip in (True, False):
+        engine = Replay(sc, tl, build_profile("ios-26"), explain_task=explain_task)
+        engine.skip_quiet_ticks = skip
+        engine.advance()
+        results.append(engine.result())
+    return results
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_skipping_quiet_ticks_changes_nothing(world):
     """The tick-skipping optimisation must give the same event log as re-scoring every tick."""
-    from bgreplay.engine.profiles import build_profile
-    from bgreplay.engine.replay import Replay
-
-    sc, tl = world
-    logs = []
-    for skip in (True, False):
-        engine = Replay(sc, tl, build_profile("ios-26"))
-        engine.skip_quiet_ticks = skip
-        engine.advance()
-        logs.append(engine.result().events)
-    assert logs[0] == logs[1]
+    skipping, not_skipping = with_and_without_skipping(*world)
+    assert skipping.events == not_skipping.events
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -205,17 +210,8 @@ def test_skipping_quiet_ticks_keeps_the_evaluations_explain_shows(world):
     """With every change of reason kept (``explain``'s ``*``), skipping quiet ticks and idle
     re-scores keeps the same evaluations, triggers included: what it skips would only have
     repeated an answer."""
-    from bgreplay.engine.profiles import build_profile
-    from bgreplay.engine.replay import Replay
-
-    sc, tl = world
-    kept = []
-    for skip in (True, False):
-        engine = Replay(sc, tl, build_profile("ios-26"), explain_task="*")
-        engine.skip_quiet_ticks = skip
-        engine.advance()
-        kept.append(engine.result().evaluations)
-    assert kept[0] == kept[1]
+    skipping, not_skipping = with_and_without_skipping(*world, explain_task="*")
+    assert skipping.evaluations == not_skipping.evaluations
 
 
 def test_a_request_open_at_once_is_rescored_by_the_change_of_its_instant():
@@ -224,44 +220,29 @@ def test_a_request_open_at_once_is_rescored_by_the_change_of_its_instant():
     re-scored by that change first, as without the optimisation."""
     from engine_fixtures import app, daily_life, processing, refresh, scenario
 
-    from bgreplay.engine.profiles import build_profile
-    from bgreplay.engine.replay import Replay
-
     later = processing("io.x.later", submit=Submit(("app_launch",)))  # opens hours later
     at_once = refresh(
         "io.x.now", earliest_begin=EarliestBegin(delay_ms=0), submit=Submit(("app_background",))
     )
     sc = scenario(app(later, at_once), days=2)
-    tl = timeline(daily_life(2), days=2)
-    kept = []
-    for skip in (True, False):
-        engine = Replay(sc, tl, build_profile("ios-26"), explain_task="*")
-        engine.skip_quiet_ticks = skip
-        engine.advance()
-        kept.append(engine.result().evaluations)
-    assert any(e.task == "io.x.now" and e.trigger == "context" for e in kept[1])
-    assert kept[0] == kept[1]
+    skipping, not_skipping = with_and_without_skipping(
+        sc, timeline(daily_life(2), days=2), explain_task="*"
+    )
+    kept = not_skipping.evaluations
+    assert any(e.task == "io.x.now" and e.trigger == "context" for e in kept)
+    assert skipping.evaluations == kept
 
 
 def test_skipping_quiet_ticks_changes_nothing_on_a_routine():
     from engine_fixtures import app, daily_life, processing, refresh, scenario
 
-    from bgreplay.engine.profiles import build_profile
-    from bgreplay.engine.replay import Replay
-
     days = 10
     sc = scenario(
         app(refresh(earliest_begin=EarliestBegin(delay_ms=15 * M)), processing()), days=days
     )
-    tl = timeline(daily_life(days), days=days)
-    logs = []
-    for skip in (True, False):
-        engine = Replay(sc, tl, build_profile("ios-26"))
-        engine.skip_quiet_ticks = skip
-        engine.advance()
-        logs.append(engine.result().events)
-    assert logs[0] == logs[1]
-    assert any(e.event == "launched" for e in logs[0])
+    skipping, not_skipping = with_and_without_skipping(sc, timeline(daily_life(days), days=days))
+    assert skipping.events == not_skipping.events
+    assert any(e.event == "launched" for e in skipping.events)
 
 
 @st.composite
