@@ -70,15 +70,18 @@ class Battery:
         if rate == 0.0:
             self._plan(None)
             return
-        level = self.device.battery
+        level = self.device.battery  # within 0-100: its whole part floors it
+        below = int(level) // 5 * 5  # the 5-point mark at or below the level
         if rate > 0:
-            target = min((int(level // 5) + 1) * 5, 100)
+            target = below + 5 if below < 100 else 100
             if level < 80.0 < target + 1e-9:
                 target = 80
         else:
-            target = (int(-(-level // 5)) - 1) * 5 if level % 5 == 0 else int(level // 5) * 5
-            target = max(target, 0)
-        when = t + max(1, int(abs((target - level) / rate)) + 1)
+            target = below - 5 if below == level else below  # strictly below the level
+            if target < 0:
+                target = 0
+        steps = int((target - level) / rate)  # whole ms to the mark; then the step is past it
+        when = t + (steps if steps >= 0 else -steps) + 1
         if when != self.due:  # most changes leave the rate alone: the planned step still holds
             self._plan(when)
 
