@@ -69,19 +69,28 @@ class Apps:
         rate = app.changes_per_hour
         if rate <= 0:
             return NEVER
+        return _gap(self._stream(app), rate)
+
+    def _stream(self, app: App) -> random.Random:
         rng = self._content.get(app.bundle)
         if rng is None:
             rng = self._content[app.bundle] = self.streams.generator(f"content/{app.bundle}")
-        # the exponential draw, as random.expovariate(rate) makes it
-        return max(1, int(-math.log(1.0 - rng.random()) / rate * HOUR_MS))
+        return rng
 
     def missed_changes(self, state: AppState, t: int) -> int:
-        while state.next_change <= t:
-            state.changes += 1
-            state.next_change += self.next_gap(state.app)
+        if state.next_change <= t:  # (then the rate is above 0: see ``next_gap``)
+            rng, rate = self._stream(state.app), state.app.changes_per_hour
+            while state.next_change <= t:
+                state.changes += 1
+                state.next_change += _gap(rng, rate)
         return state.changes - state.changes_fetched
 
     def fetch(self, state: AppState, t: int) -> None:
         self.missed_changes(state, t)
         state.last_fetch = t
         state.changes_fetched = state.changes
+
+
+def _gap(rng: random.Random, rate: float) -> int:
+    """An exponential draw (as ``random.expovariate(rate)`` makes it), in ms, at least 1."""
+    return max(1, int(-math.log(1.0 - rng.random()) / rate * HOUR_MS))
