@@ -8,6 +8,7 @@ from before the start (``device.history``).
 from __future__ import annotations
 
 import bisect
+from itertools import islice
 from typing import Final, Generic, TypeVar
 
 from bgreplay.trace.model import DAY_MS
@@ -265,17 +266,18 @@ class _DayCurve:
 def _accumulate(curve: _DayCurve, start: int) -> None:
     """Sum the steps from ``start`` on, after the bounds and levels kept so far (all of them
     before the first of these steps): the level after each time's last step."""
-    at, delta, bounds, raw = curve.at, curve.delta, curve.bounds, curve.raw
+    bounds, raw = curve.bounds, curve.raw
     kept = len(raw)
-    level = raw[-1]
-    for i in range(start, len(at)):
-        moment = at[i]
-        level += delta[i]
-        if moment == bounds[-1]:
+    level, last = raw[-1], bounds[-1]
+    steps = zip(islice(curve.at, start, None), islice(curve.delta, start, None), strict=True)
+    for moment, step in steps:
+        level += step
+        if moment == last:
             raw[-1] = level
         else:
             bounds.append(moment)
             raw.append(level)
+            last = moment
     den = curve.den
     curve.levels = curve.levels[: kept - 1] + [
         (0.0 if level < 0.0 else level) / den for level in raw[kept - 1 :]
