@@ -19,6 +19,8 @@ from __future__ import annotations
 import heapq
 from typing import Any, Final
 
+_NEVER: Final = 1 << 62  # later than any replay's end
+
 END: Final = 0
 START: Final = 1
 SUBMIT: Final = 2
@@ -71,7 +73,8 @@ class EventQueue:
     def __init__(self) -> None:
         self._heap: list[Item] = []
         self._seq = 0
-        self._loaded: list[Entry] = []  # the trace's entries, in order
+        # the trace's entries, in order, then one that never comes (so there always is a next)
+        self._loaded: list[Entry] = [Entry(_NEVER, RUN_END, 0, BATTERY_STEP, None)]
         self._next = 0  # the first of them not yet popped
         self._now = -1  # the time of the last entry popped
         self._instant: list[Entry] = []  # entries pushed for that time, in queue order
@@ -104,7 +107,7 @@ class EventQueue:
         """Queue an entry known before the replay starts (the trace's changes), as ``push``
         would, but beside the heap; ``loaded`` sorts them once all are in."""
         self._seq += 1
-        self._loaded.append(Entry(t, phase, self._seq, kind, payload))
+        self._loaded.insert(-1, Entry(t, phase, self._seq, kind, payload))
 
     def loaded(self) -> None:
         """Every entry known before the replay is in: in queue order from now on."""
@@ -115,21 +118,17 @@ class EventQueue:
         heap, loaded, instant = self._heap, self._loaded, self._instant
         while True:
             i = self._next
-            entry = loaded[i] if i < len(loaded) else None
+            entry = loaded[i]
             source = 0
             if heap:  # (the times compared first: they most often differ)
                 top: Entry = heap[0][3]
-                if entry is None or top.t < entry.t or (top.t == entry.t and _before(top, entry)):
+                if top.t < entry.t or (top.t == entry.t and _before(top, entry)):
                     entry, source = top, 1
             if instant:
                 first = instant[0]
-                if (
-                    entry is None
-                    or first.t < entry.t
-                    or (first.t == entry.t and _before(first, entry))
-                ):
+                if first.t < entry.t or (first.t == entry.t and _before(first, entry)):
                     entry, source = first, 2
-            if entry is None or entry.t >= stop:
+            if entry.t >= stop:
                 return None
             if source == 0:
                 self._next = i + 1
