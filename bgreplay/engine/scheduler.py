@@ -231,7 +231,7 @@ class Scheduler:
         self.work += len(steps)
         scores = _StepScores(view, req, now, fixed, moving)
         if not scores.first:
-            first = combine(fixed)[1]  # nothing predicted: every step scores the same
+            first = combine(fixed)  # nothing predicted: every step scores the same
             return max(first, 0.0), req.start_after
         target = p.optimal_target
         needed = self._likely_launch_level(req, now, fixed)
@@ -496,7 +496,7 @@ class Scheduler:
                     if answer is not None:
                         answers.append(answer)
                         weights[pol.short] = answer[2]
-            score = combine(answers)[1]
+            score = combine(answers)
             if self.scoring:
                 threshold = self.threshold(req, now)
                 need = max(threshold, self.run_floor(req))
@@ -601,7 +601,7 @@ class _StepScores:
         score = self.known.get(step)
         if score is None:
             predicted = self.first if step == self.req.start_after else self._predicted(step)
-            score = self.known[step] = combine(self.fixed + predicted)[1]
+            score = self.known[step] = combine(self.fixed + predicted)
         return score
 
     def _predicted(self, step: int) -> list[Answer]:

@@ -110,31 +110,27 @@ def is_processing_launch(kind: str) -> bool:
     return kind == "processing" or kind == "health_research"
 
 
-def combine(answers: list[Answer]) -> tuple[int, float, int]:
-    """dasd's rule (F§2.3): the decision is the numeric maximum; MNP/AMNP block with score 0;
-    MP/AMP (or nothing weighted) score 1; otherwise the weighted mean of the CP answers.
-    Weight-0 CP answers (the penalty) multiply the result. Returns ``(decision, score,
-    index of the blocking answer or -1)``."""
+def combine(answers: list[Answer]) -> float:
+    """dasd's rule (F§2.3), the score it gives: the decision is the numeric maximum; MNP/AMNP
+    block (score 0); MP/AMP (or nothing weighted) score 1; otherwise the weighted mean of the
+    CP answers. Weight-0 CP answers (the penalty) multiply the result."""
     decision = CP
-    blocker = -1
     num = den = 0.0
     factor = 1.0
-    for i, (code, score, weight) in enumerate(answers):
-        if code > decision:
-            decision = code
-            if code in (MNP, AMNP):
-                blocker = i
+    for code, score, weight in answers:
         if code == CP:
             if weight > 0:
                 num += weight * score
                 den += weight
             else:
                 factor *= score
+        elif code > decision:
+            decision = code
     if decision in (MNP, AMNP):
-        return decision, 0.0, blocker
+        return 0.0
     if decision in (MP, AMP) or den == 0:
-        return decision, factor, -1
-    return decision, num / den * factor, -1
+        return factor
+    return num / den * factor
 
 
 def relax(slot: int, pre: float, d: float, e: float) -> float:
