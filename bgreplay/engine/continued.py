@@ -15,7 +15,7 @@ from bgreplay.scenario.model import Task
 
 from .log import EventLog
 from .params import Params
-from .policies import Policy, vetoing_policy
+from .policies import Policy, holding
 from .view import PolicyView
 from .world import Request, World
 
@@ -65,9 +65,7 @@ class Continued:
     def can_start(self, t: int, req: Request) -> bool:
         """Nothing holds it (the device on, no run of it in progress, no veto of its
         policies) and fewer than `cp_max_concurrent` run."""
-        if self.view.held_by_state(req) is not None:
-            return False
-        if vetoing_policy(self.view, self.task_vetoers[req.task_id], req, t) is not None:
+        if holding(self.view, self.task_vetoers[req.task_id], req, t) is not None:
             return False
         return self.world.device.cp_running < self.p.cp_max_concurrent
 

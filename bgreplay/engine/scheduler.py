@@ -25,7 +25,8 @@ from .policies import (
     Answer,
     Policy,
     combine,
-    first_veto,
+    holding,
+    reason_of,
     relax,
 )
 from .policies.states import STATE_WORDS
@@ -356,12 +357,12 @@ class Scheduler:
                     continue
                 if self._may_still_hold(req):
                     self.work += 1  # the vetoes asked
-                    asked, hold = True, self._hold_now(req, t)
+                    asked, hold = True, holding(self.view, self.task_vetoers[req.task_id], req, t)
                     if self._still_held(req, hold):
                         continue
             elif current and self._may_stand(req):
-                asked, hold = True, self._hold_now(req, t)
-                if _reason(hold) == req.last_reason:
+                asked, hold = True, holding(self.view, self.task_vetoers[req.task_id], req, t)
+                if reason_of(hold) == req.last_reason:
                     self.work += 1  # counted as the evaluation it stands for
                     continue
             if current:
@@ -382,7 +383,7 @@ class Scheduler:
         """Re-scoring the asleep request (``_may_still_hold``) with ``hold`` holding it now
         would only repeat its last answer."""
         if req.wake_at == NEVER:
-            return _reason(hold) == req.last_reason
+            return reason_of(hold) == req.last_reason
         return hold is None
 
     def _may_stand(self, req: Request) -> bool:
@@ -394,15 +395,6 @@ class Scheduler:
             and req.last_reason in TIMED_VETOES
             and self.explain_task != req.task_id
         )
-
-    def _hold_now(self, req: Request, now: int) -> Policy | str | None:
-        """What holds ``req`` now, the scores aside: a state (``held_by_state``: no policy is
-        asked), else the policy whose veto decides (``first_veto``), else nothing."""
-        view = self.view
-        held = view.held_by_state(req)
-        if held is not None:
-            return held
-        return first_veto(view, self.task_vetoers[req.task_id], req, now)
 
     def _next_chance(self, req: Request, now: int, weights: dict[str, float], need: float) -> int:
         """The first moment a refresh held back by its score could launch, so quiet ticks
@@ -468,14 +460,14 @@ class Scheduler:
         asked: bool = False,
         hold: Policy | str | None = None,
     ) -> None:
-        """Re-score ``req`` now: the vetoes first (``_hold_now``, as dasd's combination picks
+        """Re-score ``req`` now: the vetoes first (``holding``, as dasd's combination picks
         them; ``asked``: ``hold`` is its answer, just asked); with none, the scores of the
         policies that score, against the threshold."""
         self.work += 1
         task = req.task
         view = self.view
         if not asked:
-            hold = self._hold_now(req, now)
+            hold = holding(view, self.task_vetoers[task.id], req, now)
         blocker: Policy | None = None
         reason: str | None = None
         state_veto = False
@@ -611,13 +603,6 @@ class _StepScores:
             if answer is not None:
                 answers.append(answer)
         return answers
-
-
-def _reason(hold: Policy | str | None) -> str | None:
-    """The `throttled` reason of what ``_hold_now`` answered."""
-    if hold is None or isinstance(hold, str):
-        return hold
-    return hold.short
 
 
 def _not_permitted(app: App, task: Task) -> str | None:

@@ -93,12 +93,23 @@ def first_veto(
     return found
 
 
-def vetoing_policy(
-    view: PolicyView, policies: tuple[Policy, ...], req: Request, now: int
-) -> str | None:
-    """The reason of the veto that holds ``req`` now (``first_veto``), or None."""
-    pol = first_veto(view, policies, req, now)
-    return None if pol is None else pol.short
+def holding(
+    view: PolicyView, vetoers: tuple[Policy, ...], req: Request, now: int
+) -> Policy | str | None:
+    """What holds ``req`` now, the scores aside: a state (``held_by_state``, a reason of
+    ``STATES``: no policy is asked), else the policy whose veto decides (``first_veto``),
+    else nothing."""
+    held = view.held_by_state(req)
+    if held is not None:
+        return held
+    return first_veto(view, vetoers, req, now)
+
+
+def reason_of(hold: Policy | str | None) -> str | None:
+    """The `throttled` reason of what ``holding`` answered."""
+    if hold is None or isinstance(hold, str):
+        return hold
+    return hold.short
 
 
 __all__ = [
@@ -115,8 +126,9 @@ __all__ = [
     "Reason",
     "combine",
     "first_veto",
+    "holding",
     "policies_for",
+    "reason_of",
     "relax",
     "vetoers_for",
-    "vetoing_policy",
 ]

@@ -53,7 +53,7 @@ class Policy(Reason):
     it does not stop runs); ``absolute``: its veto is AMNP, which outranks every MNP (F§2.3).
 
     ``vetoes`` is the policy's one veto rule; ``evaluate`` answers it (and, for a policy that
-    scores, the score), so the vetoes alone can be asked without the scores (``vetoing_policy``,
+    scores, the score), so the vetoes alone can be asked without the scores (``holding``,
     runs in progress). ``scores``: it answers with a score too when it does not veto (it
     overrides ``evaluate``); a policy that does not is asked nothing more once no veto holds."""
 
